@@ -1,0 +1,98 @@
+# Kiln: bake one application, the components and one target's platform
+# layer into a bootable image.
+#
+#   make                           every app for every target
+#   make APP=hello TARGET=baremetal  images/hello-baremetal.{elf,iso}
+#   make run | test | test-quick | deps | clean      (V=1: full commands)
+
+APP ?= hello
+TARGET ?= baremetal
+APPS := $(notdir $(patsubst %/,%,$(wildcard app/*/)))
+TARGETS := $(patsubst hypercall-%,%,$(notdir $(patsubst %/,%,$(wildcard hypercall-*/))))
+
+OBJ_ROOT := images/obj
+include mk/flags.mk
+
+OBJ := $(OBJ_ROOT)/$(TARGET)
+IMAGE := images/$(APP)-$(TARGET)
+KERNEL_SRCS := $(wildcard platform/*.c platform/*.S components/*/*.c \
+	hypercall-$(TARGET)/*.c hypercall-$(TARGET)/*.S)
+APP_SRCS := $(wildcard app/$(APP)/*.c)
+KERNEL_OBJS := $(patsubst %,$(OBJ)/%.o,$(KERNEL_SRCS))
+APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS)) \
+	$(OBJ_ROOT)/app/$(APP)/appname.o
+LINK_OBJS := $(KERNEL_OBJS) $(APP_OBJS)
+
+.PHONY: all image iso run test test-quick deps clean
+.DEFAULT_GOAL := all
+
+all:
+	$(Q)for a in $(APPS); do for t in $(TARGETS); do \
+		$(MAKE) --no-print-directory APP=$$a TARGET=$$t image iso || exit 1; \
+	done; done
+
+image: $(IMAGE).elf
+iso: $(IMAGE).iso
+
+$(SYSINC):
+	$(Q)mkdir -p $@
+	$(Q)for d in xen linux asm-generic; do ln -sfn /usr/include/$$d $@/$$d; done
+	$(Q)ln -sfn /usr/include/x86_64-linux-gnu/asm $@/asm
+
+$(OBJ)/%.c.o: %.c | $(SYSINC)
+	$(quiet) CC $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(OBJ)/%.S.o: %.S | $(SYSINC)
+	$(quiet) AS $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(OBJ_ROOT)/app/%.c.o: app/%.c | $(SYSINC)
+	$(quiet) CC $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(APP_CFLAGS) -c $< -o $@
+
+# argv[0] of the application is its name, baked in here.
+$(OBJ_ROOT)/app/$(APP)/appname.o: | $(SYSINC)
+	$(Q)mkdir -p $(@D)
+	$(Q)printf 'const char kiln_app_name[] = "%s";\n' $(APP) > $(@:.o=.c)
+	$(Q)$(CC) $(APP_CFLAGS) -c $(@:.o=.c) -o $@
+
+# Two links: the first gives the addresses for the backtrace symbol
+# table, the second adds the table after all code, and we check that no
+# code symbol moved.
+$(IMAGE).elf: $(LINK_OBJS) linker/kernel.ld linker/ksyms.sh
+	$(quiet) LD $@
+	$(Q)mkdir -p $(OBJ)/$(APP)
+	$(Q)$(LD) $(LDFLAGS) -o $(OBJ)/$(APP)/pass1.elf $(LINK_OBJS) $(LDLIBS)
+	$(Q)linker/ksyms.sh $(OBJ)/$(APP)/pass1.elf > $(OBJ)/$(APP)/ksyms.S
+	$(Q)$(CC) -c $(OBJ)/$(APP)/ksyms.S -o $(OBJ)/$(APP)/ksyms.o
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(LINK_OBJS) $(OBJ)/$(APP)/ksyms.o $(LDLIBS)
+	$(Q)nm -n $(OBJ)/$(APP)/pass1.elf | grep ' [tT] ' > $(OBJ)/$(APP)/text1
+	$(Q)nm -n $@ | grep ' [tT] ' | cmp -s - $(OBJ)/$(APP)/text1 || \
+		{ echo "kiln: code moved between link passes" >&2; rm -f $@; exit 1; }
+
+$(IMAGE).iso: $(IMAGE).elf scripts/mkiso
+	$(quiet) ISO $@
+	$(Q)scripts/mkiso $< $@
+
+run: image
+	scripts/kiln run $(IMAGE).elf $(if $(ARGS),-- $(ARGS))
+
+deps:
+	$(Q)scripts/deps
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run
+
+test-quick: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run --quick
+
+clean:
+	rm -rf images
+
+-include $(shell find $(OBJ_ROOT) -name '*.d' 2>/dev/null)

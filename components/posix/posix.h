@@ -1,0 +1,70 @@
+/*
+ * posix.h: the map of components/posix, the Linux system-call
+ * personality that musl's libc.a calls into. Each sys_*.c file groups
+ * related calls; syscall.c routes numbers to them.
+ */
+#ifndef KILN_POSIX_H
+#define KILN_POSIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hypercall.h"
+
+#define CMDLINE_MAX 2048
+#define CMDLINE_MAX_ARGS 64
+
+/* cmdline.c: kernel command line, pure code (host unit tested) */
+struct cmdline {
+    char buf[CMDLINE_MAX];
+    char *opt[CMDLINE_MAX_ARGS]; /* boot options before "--" */
+    unsigned nopt;
+    char *arg[CMDLINE_MAX_ARGS]; /* application arguments after "--" */
+    unsigned narg;
+};
+int cmdline_parse(const char *line, struct cmdline *out);
+const char *cmdline_value(const struct cmdline *c, const char *key);
+
+/* log.c */
+void posix_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* sys_io.c */
+long sys_read(long fd, long buf, long len);
+long sys_write(long fd, long buf, long len);
+long sys_readv(long fd, long iov, long cnt);
+long sys_writev(long fd, long iov, long cnt);
+long sys_ioctl(long fd, long req, long arg);
+long sys_close(long fd);
+
+/* sys_mem.c */
+long sys_brk(long addr);
+long sys_mmap(long addr, long len, long prot, long flags, long fd, long off);
+long sys_munmap(long addr, long len);
+long sys_mprotect(long addr, long len, long prot);
+long sys_mremap(long old, long oldlen, long newlen, long flags);
+long sys_madvise(long addr, long len, long advice);
+
+/* sys_time.c */
+long sys_clock_gettime(long clk, long ts);
+long sys_clock_getres(long clk, long ts);
+long sys_clock_nanosleep(long clk, long flags, long req, long rem);
+long sys_nanosleep(long req, long rem);
+
+/* sys_thread.c */
+long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
+               const struct hc_syscall_frame *frame);
+long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2,
+               long val3);
+long sys_set_tid_address(long ptr);
+long sys_exit(long status);
+long sys_exit_group(long status);
+long sys_arch_prctl(long code, long addr);
+long sys_tkill(long tid, long sig);
+
+/* sys_misc.c */
+long sys_uname(long buf);
+long sys_getrandom(long buf, long len, long flags);
+long sys_sysinfo(long buf);
+long sys_rt_sigprocmask(long how, long set, long old, long size);
+long sys_rt_sigaction(long sig, long act, long old, long size);
+
+#endif

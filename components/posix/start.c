@@ -1,0 +1,90 @@
+/*
+ * start.c: the process entry state a Linux kernel would build, handed to
+ * musl's __libc_start_main: argv from the command line after "--" (with
+ * the app's name as argv[0]), an environment made of the boot options
+ * of the form key=value (as Linux passes unknown ones to init), and the
+ * auxiliary vector musl reads: page size, 16 random bytes for the stack
+ * protector, and program headers describing the TLS template.
+ */
+#include <elf.h>
+#include <string.h>
+#include "posix.h"
+
+#define VECTOR_MAX (2 * CMDLINE_MAX_ARGS + 32)
+
+int main(int, char **, char **);
+int __libc_start_main(int (*)(int, char **, char **), int, char **,
+                      void (*)(void), void (*)(void), void (*)(void));
+
+extern const char kiln_app_name[];      /* linker/appname.c, per image */
+extern char _tdata_start[], _tdata_end[], _tbss_end[];
+extern char _tls_align[];               /* an absolute linker symbol */
+
+static struct cmdline cmd;
+static Elf64_Phdr tls_phdr;
+static uint8_t at_random[16];
+
+static void describe_tls(void)
+{
+    tls_phdr = (Elf64_Phdr){
+        .p_type = PT_TLS,
+        .p_vaddr = (uintptr_t)_tdata_start,
+        .p_paddr = (uintptr_t)_tdata_start,
+        .p_filesz = (uintptr_t)_tdata_end - (uintptr_t)_tdata_start,
+        .p_memsz = (uintptr_t)_tbss_end - (uintptr_t)_tdata_start,
+        .p_align = (uintptr_t)_tls_align,
+    };
+}
+
+static size_t put_auxv(size_t *v, size_t n)
+{
+    const size_t aux[][2] = {
+        {AT_PAGESZ, HC_PAGE_SIZE},
+        {AT_RANDOM, (uintptr_t)at_random},
+        {AT_PHDR, (uintptr_t)&tls_phdr},
+        {AT_PHENT, sizeof tls_phdr},
+        {AT_PHNUM, 1},
+        {AT_CLKTCK, 100},
+        {AT_NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof aux / sizeof aux[0]; i++) {
+        v[n++] = aux[i][0];
+        v[n++] = aux[i][1];
+    }
+    return n;
+}
+
+/* argv, NULL, envp, NULL, auxv: the layout of a Linux process stack. */
+static size_t build_vector(size_t *v)
+{
+    size_t n = 0;
+    v[n++] = (uintptr_t)kiln_app_name;
+    for (unsigned i = 0; i < cmd.narg; i++)
+        v[n++] = (uintptr_t)cmd.arg[i];
+    v[n++] = 0;
+    for (unsigned i = 0; i < cmd.nopt; i++)
+        if (strchr(cmd.opt[i], '='))
+            v[n++] = (uintptr_t)cmd.opt[i];
+        else
+            posix_log("kiln: unknown boot option '%s' ignored\n", cmd.opt[i]);
+    v[n++] = 0;
+    return put_auxv(v, n);
+}
+
+_Noreturn void posix_main(void *unused)
+{
+    static size_t vector[VECTOR_MAX];
+    (void)unused;
+    if (cmdline_parse(hc_cmdline(), &cmd) < 0) {
+        posix_log("kiln: the command line is malformed (unbalanced quote, "
+                  "trailing backslash, or over %d words); fix the boot "
+                  "arguments\n", CMDLINE_MAX_ARGS);
+        hc_exit(2);
+    }
+    if (hc_entropy(at_random, sizeof at_random) < 0)
+        hc_abort("the hardware random generator failed");
+    describe_tls();
+    build_vector(vector);
+    __libc_start_main(main, (int)cmd.narg + 1, (char **)vector, 0, 0, 0);
+    hc_abort("__libc_start_main returned");
+}

@@ -1,0 +1,151 @@
+/*
+ * sys_mem.c: anonymous memory for musl's malloc and thread stacks.
+ *
+ * Memory is identity-mapped RAM from hc_pages_alloc, so a mapping is a
+ * run of pages. A fixed table records every mapping, so munmap and
+ * mprotect can reject ranges we never handed out instead of corrupting
+ * the allocator. Page protections are not enforced (RAM is mapped
+ * read-write with 2 MiB pages); mprotect only checks its arguments.
+ * brk grows inside a window reserved at its first call.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "posix.h"
+
+#define MAPPINGS_MAX 256
+#define BRK_WINDOW_PAGES 64
+#define PAGE HC_PAGE_SIZE
+
+struct mapping {
+    uintptr_t base;
+    size_t pages; /* 0: free slot */
+};
+
+static struct mapping maps[MAPPINGS_MAX];
+static uintptr_t brk_base, brk_cur;
+
+static size_t pages_for(size_t len)
+{
+    return (len + PAGE - 1) / PAGE;
+}
+
+static struct mapping *slot_free(void)
+{
+    for (int i = 0; i < MAPPINGS_MAX; i++)
+        if (!maps[i].pages)
+            return &maps[i];
+    return NULL;
+}
+
+/* The mapping that wholly contains [addr, addr + pages). */
+static struct mapping *find(uintptr_t addr, size_t pages)
+{
+    for (int i = 0; i < MAPPINGS_MAX; i++) {
+        struct mapping *m = &maps[i];
+        if (m->pages && addr >= m->base &&
+            addr + pages * PAGE <= m->base + m->pages * PAGE)
+            return m;
+    }
+    return NULL;
+}
+
+long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
+{
+    (void)addr, (void)prot, (void)off;
+    if (len <= 0)
+        return -EINVAL;
+    if (!(flags & MAP_ANONYMOUS))
+        return fd < 0 ? -EBADF : -ENODEV; /* no files to map yet */
+    if (flags & MAP_FIXED)
+        return -EINVAL; /* one address space, nothing to place at will */
+    struct mapping *m = slot_free();
+    size_t pages = pages_for((size_t)len);
+    void *p = m ? hc_pages_alloc(pages) : NULL;
+    if (!p)
+        return -ENOMEM;
+    *m = (struct mapping){(uintptr_t)p, pages};
+    return (long)p;
+}
+
+/* Remove [addr, addr + pages) from mapping m, splitting it if needed. */
+static int unmap_from(struct mapping *m, uintptr_t addr, size_t pages)
+{
+    uintptr_t end = addr + pages * PAGE;
+    uintptr_t m_end = m->base + m->pages * PAGE;
+    if (addr > m->base && end < m_end) {
+        struct mapping *tail = slot_free();
+        if (!tail)
+            return -ENOMEM;
+        *tail = (struct mapping){end, (m_end - end) / PAGE};
+        m->pages = (addr - m->base) / PAGE;
+    } else if (addr > m->base) {
+        m->pages = (addr - m->base) / PAGE;
+    } else {
+        m->base = end;
+        m->pages -= pages;
+    }
+    hc_pages_free((void *)addr, pages);
+    return 0;
+}
+
+long sys_munmap(long addr, long len)
+{
+    if (addr % PAGE || len <= 0)
+        return -EINVAL;
+    struct mapping *m = find((uintptr_t)addr, pages_for((size_t)len));
+    if (!m)
+        return -EINVAL;
+    return unmap_from(m, (uintptr_t)addr, pages_for((size_t)len));
+}
+
+long sys_mprotect(long addr, long len, long prot)
+{
+    (void)prot;
+    if (addr % PAGE || len < 0)
+        return -EINVAL;
+    return find((uintptr_t)addr, pages_for((size_t)len)) ? 0 : -ENOMEM;
+}
+
+long sys_madvise(long addr, long len, long advice)
+{
+    (void)advice; /* advice only: keeping the pages is always correct */
+    return sys_mprotect(addr, len, 0);
+}
+
+long sys_mremap(long old, long oldlen, long newlen, long flags)
+{
+    size_t op = pages_for((size_t)oldlen), np = pages_for((size_t)newlen);
+    struct mapping *m = find((uintptr_t)old, op);
+    if (old % PAGE || newlen <= 0 || !m)
+        return -EINVAL;
+    if (np <= op)
+        return np == op ? old : (sys_munmap(old + (long)(np * PAGE),
+                                            (long)((op - np) * PAGE)) ?: old);
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    long p = sys_mmap(0, newlen, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p < 0)
+        return p;
+    memcpy((void *)p, (void *)old, op * PAGE);
+    sys_munmap(old, oldlen);
+    return p;
+}
+
+long sys_brk(long addr)
+{
+    uintptr_t want = (uintptr_t)addr;
+    if (!brk_base) { /* first call, normally musl's brk(0) probe */
+        void *w = hc_pages_alloc(BRK_WINDOW_PAGES);
+        if (!w)
+            return 0;
+        brk_base = brk_cur = (uintptr_t)w;
+    }
+    if (want >= brk_base && want <= brk_base + BRK_WINDOW_PAGES * PAGE) {
+        if (want > brk_cur)
+            memset((void *)brk_cur, 0, want - brk_cur);
+        brk_cur = want;
+    }
+    return (long)brk_cur;
+}

@@ -1,0 +1,95 @@
+/*
+ * sys_time.c: clocks and sleeps over hc_clock_monotonic. REALTIME is the
+ * monotonic clock plus the wall-clock offset read at boot; CPU-time
+ * clocks read the monotonic clock (one CPU, nothing else runs).
+ */
+#include <errno.h>
+#include <time.h>
+#include "posix.h"
+
+#define NS 1000000000ll
+
+static int clock_kind(long clk, int *realtime)
+{
+    switch (clk) {
+    case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE:
+        *realtime = 1;
+        return 0;
+    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME:
+    case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
+        *realtime = 0;
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+long sys_clock_gettime(long clk, long ts)
+{
+    int realtime;
+    if (clock_kind(clk, &realtime) < 0)
+        return -EINVAL;
+    int64_t ns = (int64_t)hc_clock_monotonic();
+    if (realtime)
+        ns += hc_clock_wall_offset();
+    struct timespec *t = (struct timespec *)ts;
+    t->tv_sec = ns / NS;
+    t->tv_nsec = ns % NS;
+    return 0;
+}
+
+long sys_clock_getres(long clk, long ts)
+{
+    int realtime;
+    if (clock_kind(clk, &realtime) < 0)
+        return -EINVAL;
+    if (ts)
+        *(struct timespec *)ts = (struct timespec){0, 1};
+    return 0;
+}
+
+static int valid(const struct timespec *t)
+{
+    return t->tv_sec >= 0 && t->tv_nsec >= 0 && t->tv_nsec < NS;
+}
+
+/* Sleep until the monotonic clock reaches deadline. Nothing interrupts
+ * a sleep (no signals are delivered), so it always completes. */
+static void sleep_until(uint64_t deadline)
+{
+    while (hc_clock_monotonic() < deadline)
+        hc_thread_block(deadline);
+}
+
+static uint64_t to_ns(const struct timespec *t)
+{
+    return (uint64_t)t->tv_sec * NS + (uint64_t)t->tv_nsec;
+}
+
+long sys_clock_nanosleep(long clk, long flags, long req, long rem)
+{
+    const struct timespec *t = (const struct timespec *)req;
+    int realtime;
+    (void)rem;
+    if (clock_kind(clk, &realtime) < 0 || clk == CLOCK_THREAD_CPUTIME_ID)
+        return -EINVAL;
+    if (!valid(t))
+        return -EINVAL;
+    uint64_t now = hc_clock_monotonic();
+    if (!(flags & TIMER_ABSTIME)) {
+        sleep_until(now + to_ns(t));
+        return 0;
+    }
+    int64_t target = (int64_t)to_ns(t);
+    if (realtime)
+        target -= hc_clock_wall_offset();
+    if (target > 0)
+        sleep_until((uint64_t)target);
+    return 0;
+}
+
+long sys_nanosleep(long req, long rem)
+{
+    return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
+}

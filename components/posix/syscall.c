@@ -1,0 +1,88 @@
+/*
+ * syscall.c: route Linux x86_64 system-call numbers to their handlers.
+ * Numbers come from musl's <sys/syscall.h>, the same ones libc.a uses.
+ * A call we do not implement returns -ENOSYS and is logged once, so a
+ * missing feature shows up on the console instead of as a mystery.
+ */
+#include <errno.h>
+#include <sys/syscall.h>
+#include "posix.h"
+
+#define LOGGED_MAX 512
+
+static uint8_t logged[LOGGED_MAX / 8];
+
+static long unknown(long nr)
+{
+    if (nr >= 0 && nr < LOGGED_MAX && !(logged[nr / 8] & (1 << (nr % 8)))) {
+        logged[nr / 8] |= (uint8_t)(1 << (nr % 8));
+        posix_log("kiln: system call %ld is not implemented (ENOSYS)\n", nr);
+    }
+    return -ENOSYS;
+}
+
+static long io_call(long nr, const long a[6])
+{
+    switch (nr) {
+    case SYS_read: return sys_read(a[0], a[1], a[2]);
+    case SYS_write: return sys_write(a[0], a[1], a[2]);
+    case SYS_readv: return sys_readv(a[0], a[1], a[2]);
+    case SYS_writev: return sys_writev(a[0], a[1], a[2]);
+    case SYS_ioctl: return sys_ioctl(a[0], a[1], a[2]);
+    case SYS_close: return sys_close(a[0]);
+    case SYS_brk: return sys_brk(a[0]);
+    case SYS_mmap: return sys_mmap(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case SYS_munmap: return sys_munmap(a[0], a[1]);
+    case SYS_mprotect: return sys_mprotect(a[0], a[1], a[2]);
+    case SYS_mremap: return sys_mremap(a[0], a[1], a[2], a[3]);
+    case SYS_madvise: return sys_madvise(a[0], a[1], a[2]);
+    default: return unknown(nr);
+    }
+}
+
+static long time_call(long nr, const long a[6])
+{
+    switch (nr) {
+    case SYS_clock_gettime: return sys_clock_gettime(a[0], a[1]);
+    case SYS_clock_getres: return sys_clock_getres(a[0], a[1]);
+    case SYS_clock_nanosleep:
+        return sys_clock_nanosleep(a[0], a[1], a[2], a[3]);
+    case SYS_nanosleep: return sys_nanosleep(a[0], a[1]);
+    default: return io_call(nr, a);
+    }
+}
+
+static long process_call(long nr, const long a[6],
+                         const struct hc_syscall_frame *frame)
+{
+    switch (nr) {
+    case SYS_clone: return sys_clone(a[0], a[1], a[2], a[3], a[4], frame);
+    case SYS_futex: return sys_futex(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case SYS_set_tid_address: return sys_set_tid_address(a[0]);
+    case SYS_exit: return sys_exit(a[0]);
+    case SYS_exit_group: return sys_exit_group(a[0]);
+    case SYS_arch_prctl: return sys_arch_prctl(a[0], a[1]);
+    case SYS_tkill: return sys_tkill(a[0], a[1]);
+    case SYS_tgkill: return sys_tkill(a[1], a[2]);
+    case SYS_sched_yield: hc_thread_yield(); return 0;
+    case SYS_gettid: return hc_thread_self();
+    case SYS_getpid: return 1;
+    case SYS_getppid: return 0;
+    case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid:
+        return 0;
+    default: return time_call(nr, a);
+    }
+}
+
+long syscall_dispatch(long nr, const long a[6],
+                      const struct hc_syscall_frame *frame)
+{
+    switch (nr) {
+    case SYS_uname: return sys_uname(a[0]);
+    case SYS_getrandom: return sys_getrandom(a[0], a[1], a[2]);
+    case SYS_sysinfo: return sys_sysinfo(a[0]);
+    case SYS_rt_sigprocmask: return sys_rt_sigprocmask(a[0], a[1], a[2], a[3]);
+    case SYS_rt_sigaction: return sys_rt_sigaction(a[0], a[1], a[2], a[3]);
+    default: return process_call(nr, a, frame);
+    }
+}

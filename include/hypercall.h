@@ -1,0 +1,185 @@
+/*
+ * hypercall.h: the one interface between Kiln's components and the host.
+ *
+ * Components (components/net, components/fs, components/posix) include
+ * this header and libc, nothing else. Each host supplies it:
+ *
+ *   platform/ + hypercall-baremetal/   a PC or a QEMU/KVM guest
+ *   platform/ + hypercall-xen/         a Xen PVH guest
+ *   hypercall-posix/                   a plain Linux process
+ *
+ * Which one an image gets is decided by the link step alone.
+ *
+ * Execution model. One CPU, cooperative threads. A call runs to
+ * completion unless it says it blocks; blocking calls switch to another
+ * runnable thread and return when the condition holds. There is no
+ * preemption, so code between blocking calls needs no locks. Interrupt
+ * handlers never call into components.
+ *
+ * Error policy, stated once: a call that can fail returns a negative errno
+ * value from <errno.h> (-EINVAL, -ENODEV, -EIO, ...) and changes nothing.
+ * Success is 0 or a non-negative count. Calls documented as not failing
+ * either succeed or do not return (they panic with a message on the
+ * console and exit with status 255).
+ */
+#ifndef KILN_HYPERCALL_H
+#define KILN_HYPERCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- console ---------------------------------------------------------- */
+
+/* Write len bytes to the console; "\n" is sent as "\r\n". Never fails,
+ * never blocks on a reader (bytes may be dropped if no console exists). */
+void hc_console_write(const char *buf, size_t len);
+
+/* Copy up to len bytes already received from the console into buf.
+ * Non-blocking: returns the number copied, 0 when none is waiting. */
+size_t hc_console_read(char *buf, size_t len);
+
+/* ---- clock ------------------------------------------------------------ */
+
+/* Monotonic nanoseconds since the image's first instruction. Never goes
+ * backwards; resolution is the host's (TSC or pvclock: about 1 ns). */
+uint64_t hc_clock_monotonic(void);
+
+/* Nanoseconds to add to hc_clock_monotonic() to get UNIX time (UTC).
+ * Read once at boot from the host's wall clock; 0 if the host has none. */
+int64_t hc_clock_wall_offset(void);
+
+/* ---- memory ----------------------------------------------------------- */
+
+#define HC_PAGE_SIZE 4096u
+
+/* Allocate n contiguous, zeroed, 4 KiB-aligned pages of RAM. Addresses
+ * are identity-mapped. Returns NULL when no run of n free pages exists. */
+void *hc_pages_alloc(size_t n);
+
+/* Return n pages starting at p (any sub-range of earlier allocations may
+ * be freed). Freeing a page that is not allocated is a panic. */
+void hc_pages_free(void *p, size_t n);
+
+struct hc_mem_stats {
+    size_t total_pages; /* usable RAM managed by the allocator */
+    size_t free_pages;  /* of which free now */
+};
+void hc_pages_stats(struct hc_mem_stats *out);
+
+/* ---- entropy ---------------------------------------------------------- */
+
+/* Fill buf with len bytes from the CPU's hardware generator (RDSEED or
+ * RDRAND on x86). Never a clock-derived fallback: a host without a
+ * generator panics at boot. Returns 0, or -EIO if the generator keeps
+ * failing (a hardware fault). */
+int hc_entropy(void *buf, size_t len);
+
+/* ---- threads ---------------------------------------------------------- */
+
+/* Thread ids are 1..HC_THREADS_MAX, unique among live threads. */
+typedef int hc_tid;
+#define HC_THREADS_MAX 64
+
+/* Start fn(arg) on a new thread with a stack of stack_size bytes (0 for a
+ * default of 64 KiB) and thread pointer tls. The new thread runs when the
+ * caller next blocks or yields. Returns its id or -EAGAIN. */
+hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
+                        uintptr_t tls);
+
+/* The registers of a thread at a syscall instruction (see
+ * syscall_dispatch below); layout is the platform's. */
+struct hc_syscall_frame;
+
+/* Start a thread that resumes after the syscall described by frame, as
+ * the child of Linux's clone(): same registers, syscall result 0, stack
+ * pointer sp, thread pointer tls. Returns its id or -EAGAIN. */
+hc_tid hc_thread_clone(const struct hc_syscall_frame *frame, uintptr_t sp,
+                       uintptr_t tls);
+
+hc_tid hc_thread_self(void);
+
+/* Set the calling thread's thread pointer (FS base on x86_64). */
+void hc_thread_set_tls(uintptr_t tls);
+
+/* Let every other runnable thread run once, then return. */
+void hc_thread_yield(void);
+
+/* Block the caller until hc_thread_wake() names it or until the monotonic
+ * clock reaches deadline (0: no deadline). Returns 0 when woken, -ETIMEDOUT
+ * at the deadline. A wake sent before the block is not remembered: check
+ * your condition before blocking, there is no preemption in between.
+ * If every thread is blocked with no deadline, the image panics. */
+int hc_thread_block(uint64_t deadline);
+
+/* Make a blocked thread runnable. Returns 0, or -ESRCH if tid is not
+ * blocked (not an error for callers that wake optimistically). */
+int hc_thread_wake(hc_tid tid);
+
+/* End the calling thread. The last thread to exit ends the image with
+ * status 0. */
+_Noreturn void hc_thread_exit(void);
+
+/* ---- network interfaces ----------------------------------------------- */
+
+struct hc_net_info {
+    uint8_t mac[6];
+    uint16_t mtu;
+};
+
+/* Describe NIC number idx (0, 1, ...). Returns 0, or -ENODEV past the
+ * last NIC; so the count is the first idx that gives -ENODEV. */
+int hc_net_info(unsigned idx, struct hc_net_info *out);
+
+/* Queue one Ethernet frame (no FCS) for sending. Non-blocking: returns 0,
+ * -EAGAIN when the transmit ring is full, -EINVAL for a bad length. */
+int hc_net_send(unsigned idx, const void *frame, size_t len);
+
+/* Take one received frame into buf. Non-blocking: returns its length,
+ * -EAGAIN when none is waiting, -EMSGSIZE if it did not fit (dropped). */
+int hc_net_recv(unsigned idx, void *buf, size_t len);
+
+/* ---- block devices ---------------------------------------------------- */
+
+struct hc_blk_info {
+    uint64_t sectors;     /* capacity in sectors */
+    uint32_t sector_size; /* bytes, a power of two >= 512 */
+    uint8_t read_only;
+};
+
+/* Describe disk idx; -ENODEV past the last one, as for NICs. */
+int hc_blk_info(unsigned idx, struct hc_blk_info *out);
+
+/* Synchronous sector I/O: the calling thread blocks until the device
+ * answers. Return 0, -EINVAL (range), -EROFS (write to a read-only
+ * disk) or -EIO. hc_blk_flush returns when earlier writes are durable. */
+int hc_blk_read(unsigned idx, uint64_t sector, void *buf, size_t nsectors);
+int hc_blk_write(unsigned idx, uint64_t sector, const void *buf,
+                 size_t nsectors);
+int hc_blk_flush(unsigned idx);
+
+/* ---- boot and exit ---------------------------------------------------- */
+
+/* The kernel command line as the boot loader gave it ("" if none). */
+const char *hc_cmdline(void);
+
+/* End the image with status (0..255), which reaches the host (QEMU's exit
+ * code through kiln, Xen's shutdown reason). Output already written to
+ * the console is delivered first. */
+_Noreturn void hc_exit(int status);
+
+/* Print "PANIC: " msg, the registers and a backtrace; exit with 255. */
+_Noreturn void hc_abort(const char *msg);
+
+/* ---- the one call into components --------------------------------------- */
+
+/* Implemented by components/posix, called by the host on every system
+ * call a thread makes (musl's syscall instruction). nr and args are
+ * Linux's x86_64 ones; the result is Linux's (negative errno on error). */
+long syscall_dispatch(long nr, const long args[6],
+                      const struct hc_syscall_frame *frame);
+
+/* Implemented by components/posix: the first thread's body. Builds the
+ * process entry state from hc_cmdline() and runs the application. */
+_Noreturn void posix_main(void *unused);
+
+#endif

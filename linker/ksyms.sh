@@ -1,0 +1,22 @@
+#!/bin/sh
+# ksyms.sh ELF > ksyms.S: the symbol table that panic.c uses for
+# backtraces, from a first link of the image. Text symbols only, sorted by
+# address, as (address, name offset) pairs followed by the names.
+set -eu
+nm -n --defined-only "$1" | awk '
+    $2 ~ /^[tTwW]$/ && $3 !~ /^\./ { addr[n] = $1; name[n] = $3; n++ }
+    END {
+        print "\t.section .ksyms, \"a\""
+        print "\t.balign 4"
+        print "\t.globl kiln_ksym_count, kiln_ksyms, kiln_ksym_names"
+        print "kiln_ksym_count:\n\t.long " n
+        print "kiln_ksyms:"
+        off = 0
+        for (i = 0; i < n; i++) {
+            printf "\t.long 0x%s, %d\n", addr[i], off
+            off += length(name[i]) + 1
+        }
+        print "kiln_ksym_names:"
+        for (i = 0; i < n; i++)
+            printf "\t.asciz \"%s\"\n", name[i]
+    }'

@@ -1,0 +1,40 @@
+# flags.mk: compiler and linker settings shared by every image, plus the
+# quiet one-line recipe echoes (V=1 prints full commands).
+
+CC := gcc
+LD := ld
+MUSL_INC := /usr/include/x86_64-linux-musl
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+GCC_INC := $(shell $(CC) -print-file-name=include)
+LIBGCC := $(shell $(CC) -print-libgcc-file-name)
+SYSINC := $(OBJ_ROOT)/sysinc
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-7s %s\n'
+endif
+
+WARN := -Wall -Wextra -Wno-unused-parameter
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+WARN += -Werror
+endif
+
+# musl's headers only: the image links musl's libc.a, never glibc. Xen and
+# Linux ABI headers come from Debian's libxen-dev and linux-libc-dev
+# through $(SYSINC), which links just those directories.
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) \
+	-nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) -isystem $(SYSINC) \
+	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
+	-ffile-prefix-map=$(CURDIR)/= -MMD -MP
+
+# Kernel code also takes interrupts on its stacks, so no red zone.
+KERNEL_CFLAGS := $(BASE_CFLAGS) -mno-red-zone -Iinclude
+APP_CFLAGS := $(BASE_CFLAGS)
+
+LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
+	--gc-sections --build-id=none -T linker/kernel.ld
+LDLIBS := --start-group $(MUSL_LIB)/libc.a $(LIBGCC) --end-group

@@ -1,0 +1,118 @@
+/*
+ * bootinfo.c: copy what the boot loader handed over (memory map, command
+ * line, modules) into our own tables before anything can overwrite it.
+ *
+ * PVH: struct hvm_start_info from Xen's public headers; version 1 or
+ * later is required, since it is the only source of the memory map on
+ * bare metal. Multiboot2: the tags of the boot information structure
+ * (Multiboot2 specification, section 3.6).
+ */
+#include <string.h>
+#include "platform.h" /* before Xen's header, which needs stdint */
+#include <xen/arch-x86/hvm/start_info.h>
+
+struct bootinfo bootinfo;
+
+#define MB2_TAG_END 0
+#define MB2_TAG_CMDLINE 1
+#define MB2_TAG_MODULE 3
+#define MB2_TAG_MMAP 6
+#define MB2_MMAP_AVAILABLE 1
+
+int bootinfo_add_ram(struct bootinfo *bi, uint64_t base, uint64_t size)
+{
+    if (bi->nram == MAX_MEM_REGIONS)
+        return -1;
+    bi->ram[bi->nram].base = base;
+    bi->ram[bi->nram].size = size;
+    bi->nram++;
+    return 0;
+}
+
+static void add_module(uint64_t base, uint64_t size)
+{
+    if (bootinfo.nmod < MAX_MODULES) {
+        bootinfo.mod[bootinfo.nmod].base = base;
+        bootinfo.mod[bootinfo.nmod].size = size;
+        bootinfo.nmod++;
+    }
+}
+
+static void copy_cmdline(const char *s)
+{
+    if (s)
+        strncpy(bootinfo.cmdline, s, CMDLINE_MAX - 1);
+}
+
+static void parse_pvh(const struct hvm_start_info *si)
+{
+    bootinfo.loader = "PVH";
+    if (si->magic != XEN_HVM_START_MAGIC_VALUE)
+        panic("PVH start info has a bad magic %#x", si->magic);
+    if (si->version < 1 || si->memmap_entries == 0)
+        panic("PVH start info has no memory map (version %u); "
+              "boot with QEMU >= 4.0 or Xen >= 4.12", si->version);
+    const struct hvm_memmap_table_entry *m =
+        (const void *)(uintptr_t)si->memmap_paddr;
+    for (uint32_t i = 0; i < si->memmap_entries; i++)
+        if (m[i].type == XEN_HVM_MEMMAP_TYPE_RAM)
+            bootinfo_add_ram(&bootinfo, m[i].addr, m[i].size);
+    copy_cmdline((const char *)(uintptr_t)si->cmdline_paddr);
+    const struct hvm_modlist_entry *mod =
+        (const void *)(uintptr_t)si->modlist_paddr;
+    for (uint32_t i = 0; i < si->nr_modules; i++)
+        add_module(mod[i].paddr, mod[i].size);
+}
+
+static void parse_mb2_mmap(const uint8_t *tag)
+{
+    uint32_t size = *(const uint32_t *)(tag + 4);
+    uint32_t entry_size = *(const uint32_t *)(tag + 8);
+    if (entry_size < 24)
+        panic("multiboot2 memory map entry size %u is too small", entry_size);
+    for (uint32_t off = 16; off + entry_size <= size; off += entry_size) {
+        const uint8_t *e = tag + off;
+        uint64_t base, len;
+        memcpy(&base, e, 8);
+        memcpy(&len, e + 8, 8);
+        if (*(const uint32_t *)(e + 16) == MB2_MMAP_AVAILABLE)
+            bootinfo_add_ram(&bootinfo, base, len);
+    }
+}
+
+static void parse_multiboot2(const uint8_t *mbi)
+{
+    uint32_t total = *(const uint32_t *)mbi;
+    bootinfo.loader = "multiboot2";
+    for (uint32_t off = 8; off + 8 <= total;) {
+        const uint8_t *tag = mbi + off;
+        uint32_t type = *(const uint32_t *)tag;
+        uint32_t size = *(const uint32_t *)(tag + 4);
+        if (type == MB2_TAG_END || size < 8)
+            break;
+        if (type == MB2_TAG_CMDLINE)
+            copy_cmdline((const char *)tag + 8);
+        else if (type == MB2_TAG_MMAP)
+            parse_mb2_mmap(tag);
+        else if (type == MB2_TAG_MODULE)
+            add_module(*(const uint32_t *)(tag + 8),
+                       *(const uint32_t *)(tag + 12) -
+                           *(const uint32_t *)(tag + 8));
+        off += ALIGN_UP(size, 8);
+    }
+    if (bootinfo.nram == 0)
+        panic("multiboot2 boot information has no memory map");
+}
+
+void bootinfo_parse(uint32_t proto, uint32_t info)
+{
+    if (proto == BOOT_PVH)
+        parse_pvh((const struct hvm_start_info *)(uintptr_t)info);
+    else
+        parse_multiboot2((const uint8_t *)(uintptr_t)info);
+}
+
+const char *hc_cmdline(void)
+{
+    return bootinfo.cmdline;
+}

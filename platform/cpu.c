@@ -1,0 +1,81 @@
+/*
+ * cpu.c: the CPU state every target needs beyond what boot.S set up
+ * (long mode, FPU/SSE): the TSS with its interrupt stacks, no-execute.
+ */
+#include <string.h>
+#include "platform.h"
+
+#define IST_STACK_PAGES 2
+#define MSR_EFER 0xc0000080
+#define EFER_NXE (1u << 11)
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3, iomap_base;
+} __attribute__((packed));
+
+static struct tss tss;
+extern uint64_t gdt[];
+
+static int nx_supported;
+
+/* musl reads the thread pointer (%fs:0 is the thread's own address) in
+ * functions the platform uses before the first thread sets one up, such
+ * as vsnprintf. Give it a zeroed stand-in whose first word points to
+ * itself; musl replaces it with the real one in __init_tls. */
+static uintptr_t boot_thread_block[32];
+
+void cpu_boot_tls(void)
+{
+    boot_thread_block[0] = (uintptr_t)boot_thread_block;
+    wrmsr(0xc0000100, (uintptr_t)boot_thread_block); /* FS base */
+}
+
+int cpu_has_nx(void)
+{
+    return nx_supported;
+}
+
+static void *ist_stack(void)
+{
+    uint8_t *s = hc_pages_alloc(IST_STACK_PAGES);
+    if (!s)
+        panic("no memory for interrupt stacks");
+    return s + IST_STACK_PAGES * HC_PAGE_SIZE;
+}
+
+/* IST1: double fault, IST2: NMI, IST3: every other exception, so a
+ * stack overflow or a fault in the red zone still gets a clean panic. */
+static void tss_init(void)
+{
+    for (int i = 0; i < 3; i++)
+        tss.ist[i] = (uintptr_t)ist_stack();
+    tss.iomap_base = sizeof tss;
+    uint64_t b = (uintptr_t)&tss, limit = sizeof tss - 1;
+    gdt[3] = (limit & 0xffff) | ((b & 0xffffff) << 16) | (0x89ull << 40) |
+             (((b >> 24) & 0xff) << 56);
+    gdt[4] = b >> 32;
+    __asm__ volatile("ltr %w0" : : "r"(0x18));
+}
+
+static void nx_init(void)
+{
+    uint32_t r[4];
+    cpuid(0x80000000, 0, r);
+    if (r[0] < 0x80000001)
+        return;
+    cpuid(0x80000001, 0, r);
+    nx_supported = (r[3] >> 20) & 1;
+    if (nx_supported)
+        wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+}
+
+void cpu_init(void)
+{
+    nx_init();
+    tss_init();
+}

@@ -1,0 +1,92 @@
+/*
+ * lapic.c: the local APIC timer as the one-shot wake-up for idle.
+ *
+ * TSC-deadline mode when the CPU has it (KVM does): the deadline is a
+ * TSC value, no calibration needed. Otherwise one-shot mode, whose tick
+ * rate is measured against the already calibrated TSC for 1 ms (QEMU's
+ * TCG does not offer TSC-deadline). The interrupt itself does nothing:
+ * its only job is to end the idle loop's hlt.
+ */
+#include "platform.h"
+
+#define LAPIC_BASE_MSR 0x1b
+#define TSC_DEADLINE_MSR 0x6e0
+#define REG_EOI 0x0b0
+#define REG_SVR 0x0f0
+#define REG_LVT_TIMER 0x320
+#define REG_INITIAL 0x380
+#define REG_CURRENT 0x390
+#define REG_DIVIDE 0x3e0
+#define LVT_MASKED (1u << 16)
+#define LVT_TSC_DEADLINE (2u << 17)
+#define CALIBRATE_NS 1000000ull
+
+static volatile uint32_t *regs;
+static int tsc_deadline;
+static uint64_t ticks_per_ms;
+
+static uint32_t reg_read(unsigned r)
+{
+    return regs[r / 4];
+}
+
+static void reg_write(unsigned r, uint32_t v)
+{
+    regs[r / 4] = v;
+}
+
+static void timer_interrupt(void)
+{
+    reg_write(REG_EOI, 0);
+}
+
+static void calibrate_oneshot(void)
+{
+    reg_write(REG_DIVIDE, 0xb); /* divide by 1 */
+    reg_write(REG_LVT_TIMER, TIMER_VECTOR | LVT_MASKED);
+    reg_write(REG_INITIAL, 0xffffffff);
+    uint64_t end = tsc_now_ns() + CALIBRATE_NS;
+    while (tsc_now_ns() < end)
+        ;
+    ticks_per_ms = 0xffffffffu - reg_read(REG_CURRENT);
+    reg_write(REG_INITIAL, 0);
+    if (ticks_per_ms == 0)
+        panic("local APIC timer does not count");
+}
+
+void lapic_init(void)
+{
+    uint32_t r[4];
+    uint64_t base = rdmsr(LAPIC_BASE_MSR);
+    wrmsr(LAPIC_BASE_MSR, base | (1u << 11)); /* global enable */
+    base &= 0xffffff000ull;
+    mmu_map_mmio(base, HC_PAGE_SIZE);
+    regs = (volatile uint32_t *)(uintptr_t)base;
+    reg_write(REG_SVR, SPURIOUS_VECTOR | (1u << 8));
+    irq_register(TIMER_VECTOR, timer_interrupt);
+    cpuid(1, 0, r);
+    tsc_deadline = (r[2] >> 24) & 1;
+    if (tsc_deadline)
+        reg_write(REG_LVT_TIMER, TIMER_VECTOR | LVT_TSC_DEADLINE);
+    else
+        calibrate_oneshot();
+}
+
+/* Arm the timer to fire at deadline_ns (monotonic); 0 disarms it. */
+void lapic_timer_arm(uint64_t deadline_ns)
+{
+    if (tsc_deadline) {
+        wrmsr(TSC_DEADLINE_MSR,
+              deadline_ns ? boot_tsc + tsc_from_ns(deadline_ns) : 0);
+        return;
+    }
+    reg_write(REG_LVT_TIMER, TIMER_VECTOR);
+    if (!deadline_ns) {
+        reg_write(REG_INITIAL, 0);
+        return;
+    }
+    uint64_t now = tsc_now_ns();
+    uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
+    uint64_t ticks = delta * ticks_per_ms / 1000000 + 1;
+    reg_write(REG_INITIAL, ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks);
+}

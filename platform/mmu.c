@@ -1,0 +1,101 @@
+/*
+ * mmu.c: the final identity map, built on the boot tables of boot.S.
+ *
+ * RAM is mapped with 2 MiB pages, read-write and no-execute. The 2 MiB
+ * chunks that hold the image are split into 4 KiB pages so each section
+ * gets its own rights: text read+execute, rodata read-only, data and bss
+ * read-write. Page 0 is left unmapped so a NULL dereference faults.
+ * CR0.WP (set in boot.S) makes read-only pages binding on ring 0 too.
+ */
+#include "platform.h"
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS (1ull << 7)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+#define SIZE_2M (2ull << 20)
+#define SIZE_1G (1ull << 30)
+
+extern uint64_t boot_pml4[512], boot_pdpt[512], boot_pd[512];
+extern char _text_start[], _text_end[], _rodata_end[], _end[];
+
+static uint64_t nx_bit(void)
+{
+    return cpu_has_nx() ? PTE_NX : 0;
+}
+
+static uint64_t *table_alloc(void)
+{
+    uint64_t *t = hc_pages_alloc(1);
+    if (!t)
+        panic("no memory for page tables");
+    return t;
+}
+
+/* The page directory covering addr (below 512 GiB), made on demand. */
+static uint64_t *pd_for(uint64_t addr)
+{
+    unsigned i = (addr >> 30) & 511;
+    if (addr >= 512 * SIZE_1G)
+        panic("address %#lx is beyond the 512 GiB we map", addr);
+    if (!(boot_pdpt[i] & PTE_P))
+        boot_pdpt[i] = (uintptr_t)table_alloc() | PTE_P | PTE_W;
+    return (uint64_t *)(uintptr_t)(boot_pdpt[i] & PTE_ADDR);
+}
+
+static void map_2m(uint64_t addr, uint64_t flags)
+{
+    pd_for(addr)[(addr >> 21) & 511] = addr | PTE_P | PTE_PS | flags;
+}
+
+static uint64_t flags_4k(uint64_t a)
+{
+    if (a == 0)
+        return 0;
+    if (a >= (uintptr_t)_text_start && a < (uintptr_t)_text_end)
+        return PTE_P;
+    if (a >= (uintptr_t)_text_end && a < (uintptr_t)_rodata_end)
+        return PTE_P | nx_bit();
+    return PTE_P | PTE_W | nx_bit();
+}
+
+static void split_2m(uint64_t chunk)
+{
+    uint64_t *pt = table_alloc();
+    for (unsigned i = 0; i < 512; i++) {
+        uint64_t a = chunk + (uint64_t)i * HC_PAGE_SIZE;
+        uint64_t f = flags_4k(a);
+        pt[i] = f ? (a | f) : 0;
+    }
+    pd_for(chunk)[(chunk >> 21) & 511] = (uintptr_t)pt | PTE_P | PTE_W;
+}
+
+static void reload_cr3(void)
+{
+    __asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)boot_pml4)
+                     : "memory");
+}
+
+void mmu_init(void)
+{
+    uint64_t top = ALIGN_UP(pages_max_addr(), SIZE_2M);
+    if (top < SIZE_1G)
+        top = SIZE_1G; /* the boot map's first GiB stays mapped */
+    for (uint64_t a = 0; a < top; a += SIZE_2M)
+        map_2m(a, PTE_W | nx_bit());
+    for (uint64_t c = 0; c < (uintptr_t)_end; c += SIZE_2M)
+        split_2m(c);
+    reload_cr3();
+}
+
+int mmu_map_mmio(uint64_t phys, uint64_t size)
+{
+    for (uint64_t a = ALIGN_DOWN(phys, SIZE_2M); a < phys + size;
+         a += SIZE_2M)
+        map_2m(a, PTE_W | PTE_PCD | PTE_PWT | nx_bit());
+    reload_cr3();
+    return 0;
+}

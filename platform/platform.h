@@ -1,0 +1,141 @@
+/*
+ * platform.h: the map of platform/ (shared by every machine target) and
+ * of the hooks each hypercall-<target>/ supplies. Only platform/ and
+ * hypercall-<target>/ include this; components see hypercall.h only.
+ */
+#ifndef KILN_PLATFORM_H
+#define KILN_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hypercall.h"
+
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+#define MAX_MEM_REGIONS 32
+#define MAX_MODULES 8
+#define CMDLINE_MAX 2048
+
+/* bootinfo.c: what the boot loader told us, copied out of its memory */
+struct mem_region {
+    uint64_t base, size;
+};
+struct boot_module {
+    uint64_t base, size;
+};
+struct bootinfo {
+    struct mem_region ram[MAX_MEM_REGIONS];
+    unsigned nram;
+    struct boot_module mod[MAX_MODULES];
+    unsigned nmod;
+    char cmdline[CMDLINE_MAX];
+    const char *loader; /* "PVH" or "multiboot2" */
+};
+extern struct bootinfo bootinfo;
+#define BOOT_PVH 1
+#define BOOT_MULTIBOOT2 2
+void bootinfo_parse(uint32_t proto, uint32_t info);
+int bootinfo_add_ram(struct bootinfo *bi, uint64_t base, uint64_t size);
+
+/* pages.c: bitmap page allocator, pure code (host unit tested) */
+struct pages;
+int pages_init(const struct mem_region *ram, unsigned n,
+               const struct mem_region *reserved, unsigned nres);
+uint64_t pages_max_addr(void);
+
+/* kprintf.c: kernel messages without libc state */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kputs(const char *s);
+
+/* cpu.c / traps.c / mmu.c */
+void cpu_init(void);
+void cpu_boot_tls(void);
+void traps_init(void);
+void mmu_init(void);
+int mmu_map_mmio(uint64_t phys, uint64_t size);
+int cpu_has_nx(void);
+struct trap_frame;
+_Noreturn void panic_frame(const char *what, const struct trap_frame *tf);
+void panic_once(void);
+void backtrace_from(uint64_t rbp);
+const char *ksym_lookup(uint64_t addr, uint64_t *offset);
+_Noreturn void panic(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* irq.c: vectors 32.. for devices and the timer */
+#define IRQ_VECTOR_BASE 32
+#define IRQ_VECTORS 15
+#define SPURIOUS_VECTOR 47
+void irq_register(unsigned vector, void (*handler)(void));
+void irq_dispatch(unsigned vector);
+unsigned irq_device_count(void);
+#define TIMER_VECTOR 32
+
+/* tsc.c: the TSC as the monotonic clock */
+extern uint64_t boot_tsc; /* written by boot.S at the first instruction */
+void tsc_init(void);
+uint64_t tsc_hz(void);
+uint64_t tsc_now_ns(void);
+uint64_t tsc_from_ns(uint64_t ns);
+uint64_t pit_measure_tsc(void);
+
+/* lapic.c: one-shot wake-up timer */
+void lapic_init(void);
+void lapic_timer_arm(uint64_t deadline_ns);
+
+/* sched.c + switch.S: cooperative threads */
+hc_tid sched_spawn_at(uint64_t rsp, uintptr_t tls);
+_Noreturn void sched_start(void (*first)(void *), void *arg);
+
+/* syscall.S + syscall.c */
+void syscall_init(void);
+
+/* ---- hooks each target supplies (hypercall-<target>/) ------------------ */
+void platform_console_init(void);
+void platform_clock_init(void);
+/* Wait, interrupts enabled, until deadline_ns (0: none) or a device
+ * interrupt. Returns with interrupts disabled. */
+void platform_idle(uint64_t deadline_ns);
+void platform_entropy_check(void);
+_Noreturn void platform_exit(int status);
+
+/* inline CPU helpers */
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+                     "d"((uint32_t)(v >> 32)));
+}
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid"
+                     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(sub));
+}
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * tsc.c: the TSC as the monotonic clock, zero at the image's first
+ * instruction (boot.S stores that TSC reading in boot_tsc).
+ *
+ * The frequency is never assumed: CPUID leaf 0x15 (crystal ratio) or
+ * 0x16 (base MHz) when the CPU reports it, the hypervisor timing leaf
+ * 0x40000010 when present, otherwise a measurement against the PIT.
+ * Converting uses a 32.32 fixed-point ns-per-tick factor.
+ */
+#include "platform.h"
+
+
+static uint64_t hz;
+static uint64_t ns_per_tick_32; /* ns per tick << 32 */
+
+static uint64_t hz_from_cpuid(void)
+{
+    uint32_t r[4];
+    cpuid(0, 0, r);
+    uint32_t max = r[0];
+    if (max >= 0x15) {
+        cpuid(0x15, 0, r); /* eax/ebx = TSC/crystal ratio, ecx = crystal */
+        if (r[0] && r[1] && r[2])
+            return (uint64_t)r[2] * r[1] / r[0];
+    }
+    if (max >= 0x16) {
+        cpuid(0x16, 0, r);
+        if (r[0])
+            return (uint64_t)r[0] * 1000000;
+    }
+    cpuid(1, 0, r);
+    if (r[2] & (1u << 31)) { /* running under a hypervisor */
+        cpuid(0x40000000, 0, r);
+        if (r[0] >= 0x40000010) {
+            cpuid(0x40000010, 0, r); /* eax = TSC kHz */
+            if (r[0])
+                return (uint64_t)r[0] * 1000;
+        }
+    }
+    return 0;
+}
+
+void tsc_init(void)
+{
+    hz = hz_from_cpuid();
+    if (!hz)
+        hz = pit_measure_tsc();
+    if (hz < 1000000)
+        panic("cannot calibrate the TSC (measured %lu Hz): no CPUID "
+              "frequency leaf and no working PIT", hz);
+    ns_per_tick_32 = (uint64_t)(((unsigned __int128)1000000000 << 32) / hz);
+}
+
+uint64_t tsc_hz(void)
+{
+    return hz;
+}
+
+uint64_t tsc_now_ns(void)
+{
+    uint64_t ticks = rdtsc() - boot_tsc;
+    return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_32) >> 32);
+}
+
+uint64_t tsc_from_ns(uint64_t ns)
+{
+    return (uint64_t)(((unsigned __int128)ns * hz) / 1000000000);
+}
