@@ -25,7 +25,7 @@ endif
 # musl's headers only: the image links musl's libc.a, never glibc. Xen and
 # Linux ABI headers come from Debian's libxen-dev and linux-libc-dev
 # through $(SYSINC), which links just those directories.
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -g $(WARN) \
 	-nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) -isystem $(SYSINC) \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \

@@ -14,7 +14,7 @@
 #define MB2_BOOT_MAGIC 0x36d76289
 #define BOOT_PVH 1
 #define BOOT_MULTIBOOT2 2
-#define BOOT_STACK_SIZE 8192
+#define BOOT_STACK_SIZE 4096 /* until the first thread; see main.c */
 
     .section .multiboot2, "a"
     .balign 8

@@ -24,9 +24,7 @@ struct thread {
     uint64_t deadline; /* 0: none */
     int timed_out;
     void *stack; /* ours to free, NULL for clone children */
-    size_t stack_pages;
-    void (*fn)(void *);
-    void *arg;
+    uint32_t stack_pages;
 };
 
 static struct thread threads[MAX_THREADS];
@@ -48,20 +46,23 @@ static struct thread *slot_alloc(void)
     return NULL;
 }
 
-/* Lay out a stack so that thread_switch "returns" to resume. */
-static uint64_t stack_prepare(uint64_t top, void (*resume)(void))
+/* Lay out a stack so that thread_switch "returns" to thread_trampoline
+ * with fn and arg in r12 and r13 (the last two of the saved registers). */
+static uint64_t stack_prepare(uint64_t top, void (*fn)(void *), void *arg)
 {
     uint64_t *sp = (uint64_t *)(uintptr_t)(top & ~15ull);
     *--sp = 0;
-    *--sp = (uintptr_t)resume;
+    *--sp = (uintptr_t)thread_trampoline;
     for (int i = 0; i < SAVED_REGS; i++)
         *--sp = 0;
+    sp[2] = (uintptr_t)arg; /* r13 */
+    sp[3] = (uintptr_t)fn;  /* r12 */
     return (uintptr_t)sp;
 }
 
-void thread_entry(void)
+void thread_entry(void (*fn)(void *), void *arg)
 {
-    current->fn(current->arg);
+    fn(arg);
     hc_thread_exit();
 }
 
@@ -75,9 +76,8 @@ hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
     if (!stack)
         return -EAGAIN;
     *t = (struct thread){.state = RUNNABLE, .tls = tls, .stack = stack,
-                         .stack_pages = pages, .fn = fn, .arg = arg};
-    t->rsp = stack_prepare((uintptr_t)stack + pages * HC_PAGE_SIZE,
-                           thread_trampoline);
+                         .stack_pages = (uint32_t)pages};
+    t->rsp = stack_prepare((uintptr_t)stack + pages * HC_PAGE_SIZE, fn, arg);
     return tid_of(t);
 }
 

@@ -23,9 +23,11 @@ thread_switch:
     pop %rbp
     ret
 
-    /* First return of a new thread: align the stack, run thread_entry. */
+    /* First return of a new thread: thread_entry(fn = r12, arg = r13). */
     .globl thread_trampoline
 thread_trampoline:
     and $-16, %rsp
+    mov %r12, %rdi
+    mov %r13, %rsi
     call thread_entry
     ud2

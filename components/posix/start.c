@@ -20,7 +20,6 @@ extern const char kiln_app_name[];      /* linker/appname.c, per image */
 extern char _tdata_start[], _tdata_end[], _tbss_end[];
 extern char _tls_align[];               /* an absolute linker symbol */
 
-static struct cmdline cmd;
 static Elf64_Phdr tls_phdr;
 static uint8_t at_random[16];
 
@@ -55,25 +54,28 @@ static size_t put_auxv(size_t *v, size_t n)
 }
 
 /* argv, NULL, envp, NULL, auxv: the layout of a Linux process stack. */
-static size_t build_vector(size_t *v)
+static size_t build_vector(size_t *v, const struct cmdline *cmd)
 {
     size_t n = 0;
     v[n++] = (uintptr_t)kiln_app_name;
-    for (unsigned i = 0; i < cmd.narg; i++)
-        v[n++] = (uintptr_t)cmd.arg[i];
+    for (unsigned i = 0; i < cmd->narg; i++)
+        v[n++] = (uintptr_t)cmd->arg[i];
     v[n++] = 0;
-    for (unsigned i = 0; i < cmd.nopt; i++)
-        if (strchr(cmd.opt[i], '='))
-            v[n++] = (uintptr_t)cmd.opt[i];
+    for (unsigned i = 0; i < cmd->nopt; i++)
+        if (strchr(cmd->opt[i], '='))
+            v[n++] = (uintptr_t)cmd->opt[i];
         else
-            posix_log("kiln: unknown boot option '%s' ignored\n", cmd.opt[i]);
+            posix_log("kiln: unknown boot option '%s' ignored\n", cmd->opt[i]);
     v[n++] = 0;
     return put_auxv(v, n);
 }
 
+/* The parsed line and the vector live on this thread's stack, which
+ * lasts as long as the program: this function never returns. */
 _Noreturn void posix_main(void *unused)
 {
-    static size_t vector[VECTOR_MAX];
+    struct cmdline cmd;
+    size_t vector[VECTOR_MAX];
     (void)unused;
     if (cmdline_parse(hc_cmdline(), &cmd) < 0) {
         posix_log("kiln: the command line is malformed (unbalanced quote, "
@@ -84,7 +86,7 @@ _Noreturn void posix_main(void *unused)
     if (hc_entropy(at_random, sizeof at_random) < 0)
         hc_abort("the hardware random generator failed");
     describe_tls();
-    build_vector(vector);
+    build_vector(vector, &cmd);
     __libc_start_main(main, (int)cmd.narg + 1, (char **)vector, 0, 0, 0);
     hc_abort("__libc_start_main returned");
 }

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include "posix.h"
 
-#define MAPPINGS_MAX 256
+#define MAPPINGS_MAX 128
 #define BRK_WINDOW_PAGES 64
 #define PAGE HC_PAGE_SIZE
 
