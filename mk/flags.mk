@@ -29,7 +29,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -g $(WARN) \
 	-nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) -isystem $(SYSINC) \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
-	-ffile-prefix-map=$(CURDIR)/= -MMD -MP
+	-ffile-prefix-map=$(CURDIR)=. -MMD -MP
 
 # Kernel code also takes interrupts on its stacks, so no red zone.
 KERNEL_CFLAGS := $(BASE_CFLAGS) -mno-red-zone -Iinclude
