@@ -1,10 +1,14 @@
 #!/bin/sh
 # ksyms.sh ELF > ksyms.S: the symbol table that panic.c uses for
 # backtraces, from a first link of the image. Text symbols only, sorted by
-# address, as (address, name offset) pairs followed by the names.
+# address, as (address, name offset) pairs followed by the names. Where
+# several names share an address (musl's weak aliases), the strong one
+# is kept.
 set -eu
 nm -n --defined-only "$1" | awk '
-    $2 ~ /^[tTwW]$/ && $3 !~ /^\./ { addr[n] = $1; name[n] = $3; n++ }
+    $2 !~ /^[tTwW]$/ || $3 ~ /^\./ { next }
+    n && addr[n - 1] == $1 { if (weak[n - 1] && $2 !~ /[wW]/) { name[n - 1] = $3; weak[n - 1] = 0 } next }
+    { addr[n] = $1; name[n] = $3; weak[n] = ($2 ~ /[wW]/); n++ }
     END {
         print "\t.section .ksyms, \"a\""
         print "\t.balign 4"

@@ -1,13 +1,16 @@
 /*
  * pages.c: the page allocator. One bit per 4 KiB page of physical
- * address space up to the end of the highest usable region; the bitmap
- * lives in the first usable run big enough to hold it. Allocation is
+ * address space up to the end of the highest usable region, and a second
+ * bitmap of the pages it may hand out at all, so freeing a hole, a
+ * reserved range or the bitmaps themselves is caught. Both live in the
+ * first usable run big enough to hold them. Allocation is
  * next-fit over the bitmap, which is simple, cannot fragment metadata,
  * and is fast enough for the few large allocations a unikernel makes.
  *
- * The bitmap starts at the lowest usable address, so the same code runs
- * over a buffer anywhere in a host process. Pure code with no hardware access: tests/unit/pages runs it on a host
- * buffer. Callers see it through hc_pages_* in include/hypercall.h.
+ * The bitmaps start at the lowest usable address, so the same code runs
+ * over a buffer anywhere in a host process. Pure code with no hardware
+ * access: tests/unit/pages runs it on a host buffer. Callers see it
+ * through hc_pages_* in include/hypercall.h.
  */
 #include <string.h>
 #include "platform.h"
@@ -16,7 +19,8 @@
 #define BITS 64
 #define NO_RUN UINT64_MAX
 
-static uint64_t *bitmap; /* 1 = in use or not RAM */
+static uint64_t *bitmap;  /* 1 = in use or not RAM */
+static uint64_t *managed; /* 1 = a page the allocator hands out */
 static uint64_t base;    /* address of the bitmap's first page */
 static uint64_t npages;  /* pages covered by the bitmap from base */
 static uint64_t free_count, total_count;
@@ -80,7 +84,8 @@ int pages_init(const struct mem_region *ram, unsigned n,
         return -1;
     base = ALIGN_DOWN(low, PAGE);
     npages = (top - base) / PAGE;
-    uint64_t bytes = ALIGN_UP(ALIGN_UP(npages, BITS) / 8, PAGE);
+    uint64_t map_bytes = ALIGN_UP(npages, BITS) / 8;
+    uint64_t bytes = ALIGN_UP(2 * map_bytes, PAGE); /* bitmap + managed */
     uint64_t home = find_bitmap_home(ram, n, res, nres, bytes);
     if (!home)
         return -1;
@@ -99,9 +104,15 @@ int pages_init(const struct mem_region *ram, unsigned n,
     }
     mark(home / PAGE, bytes / PAGE, 1);
     mark(0, 1, 1); /* page 0 stays unmapped to catch NULL */
+    managed = bitmap + map_bytes / 8;
+    memset(managed, 0, map_bytes);
     free_count = 0;
-    for (uint64_t p = 0; p < npages; p++)
-        free_count += !bit_get(p);
+    for (uint64_t p = 0; p < npages; p++) {
+        int usable = !bit_get(p);
+        free_count += usable;
+        if (usable)
+            managed[p / BITS] |= 1ull << (p % BITS);
+    }
     total_count = free_count;
     next_fit = 0;
     return 0;
@@ -154,8 +165,14 @@ void *hc_pages_alloc(size_t n)
 void hc_pages_free(void *p, size_t n)
 {
     uint64_t first = ((uintptr_t)p - base) / PAGE;
-    if ((uintptr_t)p % PAGE || (uintptr_t)p < base || first + n > npages)
+    if ((uintptr_t)p % PAGE || (uintptr_t)p < base || first > npages ||
+        n > npages - first)
         panic("pages_free(%p, %zu): not a page range we manage", p, n);
+    for (uint64_t i = first; i < first + n; i++)
+        if (!((managed[i / BITS] >> (i % BITS)) & 1))
+            panic("pages_free(%p, %zu): page %#llx was never allocatable "
+                  "(a hole, a reserved range or the allocator's own)", p, n,
+                  (unsigned long long)(base + i * PAGE));
     for (uint64_t i = first; i < first + n; i++)
         if (!bit_get(i))
             panic("pages_free(%p, %zu): page %#llx is already free", p, n,
