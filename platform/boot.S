@@ -27,12 +27,14 @@ mb2_header:
     .long 8
 mb2_header_end:
 
-    /* Xen PVH entry note: also how QEMU -kernel finds our 32-bit entry. */
+    /* Xen PVH entry note: also how QEMU -kernel finds our 32-bit entry.
+     * 8 bytes of descriptor: QEMU reads 8 from an ELF64 note, Xen takes
+     * either size. */
     .section .note.Xen, "a", @note
     .balign 4
-    .long 4, 4, XEN_ELFNOTE_PHYS32_ENTRY
+    .long 4, 8, XEN_ELFNOTE_PHYS32_ENTRY
     .asciz "Xen"
-    .long pvh_start
+    .quad pvh_start
 
     /* Marks the file as a Kiln image for scripts/kiln; desc is the ABI. */
     .section .note.kiln, "a", @note
