@@ -3,7 +3,7 @@
  *
  * TSC-deadline mode when the CPU has it (KVM does): the deadline is a
  * TSC value, no calibration needed. Otherwise one-shot mode, whose tick
- * rate is measured against the already calibrated TSC for 1 ms (QEMU's
+ * rate is measured against the already calibrated TSC for 250 us (QEMU's
  * TCG does not offer TSC-deadline). The interrupt itself does nothing:
  * its only job is to end the idle loop's hlt.
  */
@@ -19,7 +19,7 @@
 #define REG_DIVIDE 0x3e0
 #define LVT_MASKED (1u << 16)
 #define LVT_TSC_DEADLINE (2u << 17)
-#define CALIBRATE_NS 1000000ull
+#define CALIBRATE_NS 250000ull /* 0.5% is plenty: sched re-checks the TSC */
 
 static volatile uint32_t *regs;
 static int tsc_deadline;
@@ -48,7 +48,8 @@ static void calibrate_oneshot(void)
     uint64_t end = tsc_now_ns() + CALIBRATE_NS;
     while (tsc_now_ns() < end)
         ;
-    ticks_per_ms = 0xffffffffu - reg_read(REG_CURRENT);
+    ticks_per_ms = (0xffffffffu - reg_read(REG_CURRENT)) * 1000000ull /
+                   CALIBRATE_NS;
     reg_write(REG_INITIAL, 0);
     if (ticks_per_ms == 0)
         panic("local APIC timer does not count");
