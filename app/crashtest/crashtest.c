@@ -1,11 +1,17 @@
 /*
- * crashtest: faults on purpose, so tests can check that each kind of
- * crash gives a "PANIC:" report with a backtrace and exit status 255.
- * Usage: crashtest null|text|exec|abort
+ * crashtest: misbehaves on purpose, so tests can check that each kind of
+ * crash gives a "PANIC:" report with a backtrace and exit status 255,
+ * that a deadlock is reported instead of hanging, and that a system call
+ * Kiln lacks fails with ENOSYS and is logged once.
+ * Usage: crashtest null|text|exec|abort|deadlock|enosys
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* Opaque to the compiler, which would otherwise turn a literal NULL
  * dereference into a trap of its own. */
@@ -32,6 +38,24 @@ __attribute__((noinline)) static void crash_exec(void)
     printf("execute from data succeeded\n");
 }
 
+/* Every thread blocked for good: relocking a normal mutex we hold. */
+static void deadlock(void)
+{
+    static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&m);
+    pthread_mutex_lock(&m);
+    printf("relocked a held mutex\n");
+}
+
+static int enosys_twice(void)
+{
+    for (int i = 0; i < 2; i++) {
+        long r = syscall(SYS_fork);
+        printf("fork: %ld, %s\n", r, r < 0 && errno == ENOSYS ? "ENOSYS" : "?");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -45,7 +69,12 @@ int main(int argc, char **argv)
         crash_exec();
     else if (!strcmp(what, "abort"))
         abort();
+    else if (!strcmp(what, "deadlock"))
+        deadlock();
+    else if (!strcmp(what, "enosys"))
+        return enosys_twice();
     else
-        fprintf(stderr, "usage: crashtest null|text|exec|abort\n");
+        fprintf(stderr,
+                "usage: crashtest null|text|exec|abort|deadlock|enosys\n");
     return 1;
 }
