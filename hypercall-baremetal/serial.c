@@ -24,9 +24,9 @@ void platform_console_init(void)
     outb(COM1 + REG_LCR, 0x80); /* divisor latch: 115200 / 1 */
     outb(COM1 + REG_DATA, 0x01);
     outb(COM1 + REG_IER, 0x00);
-    outb(COM1 + REG_LCR, 0x03); /* 8N1 */
-    outb(COM1 + REG_FCR, 0x07); /* enable and clear FIFOs */
-    outb(COM1 + REG_MCR, 0x03); /* DTR, RTS */
+    outb(COM1 + REG_LCR, 0x03);            /* 8N1 */
+    outb(COM1 + REG_FCR, 0x07);            /* enable and clear FIFOs */
+    outb(COM1 + REG_MCR, 0x03);            /* DTR, RTS */
     present = inb(COM1 + REG_LSR) != 0xff; /* no UART reads as all ones */
 }
 

@@ -51,7 +51,8 @@ static void parse_pvh(const struct hvm_start_info *si)
         panic("PVH start info has a bad magic %#x", si->magic);
     if (si->version < 1 || si->memmap_entries == 0)
         panic("PVH start info has no memory map (version %u); "
-              "boot with QEMU >= 4.0 or Xen >= 4.12", si->version);
+              "boot with QEMU >= 4.0 or Xen >= 4.12",
+              si->version);
     const struct hvm_memmap_table_entry *m =
         (const void *)(uintptr_t)si->memmap_paddr;
     for (uint32_t i = 0; i < si->memmap_entries; i++)

@@ -48,8 +48,8 @@ static void calibrate_oneshot(void)
     uint64_t end = tsc_now_ns() + CALIBRATE_NS;
     while (tsc_now_ns() < end)
         ;
-    ticks_per_ms = (0xffffffffu - reg_read(REG_CURRENT)) * 1000000ull /
-                   CALIBRATE_NS;
+    ticks_per_ms =
+        (0xffffffffu - reg_read(REG_CURRENT)) * 1000000ull / CALIBRATE_NS;
     reg_write(REG_INITIAL, 0);
     if (ticks_per_ms == 0)
         panic("local APIC timer does not count");

@@ -13,8 +13,8 @@ static void memory_init(void)
     reserved[n++] = (struct mem_region){
         (uintptr_t)_image_start, (uintptr_t)_end - (uintptr_t)_image_start};
     for (unsigned i = 0; i < bootinfo.nmod; i++)
-        reserved[n++] = (struct mem_region){bootinfo.mod[i].base,
-                                            bootinfo.mod[i].size};
+        reserved[n++] =
+            (struct mem_region){bootinfo.mod[i].base, bootinfo.mod[i].size};
     if (pages_init(bootinfo.ram, bootinfo.nram, reserved, n) < 0)
         panic("no usable RAM for the page allocator");
 }

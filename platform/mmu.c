@@ -75,8 +75,7 @@ static void split_2m(uint64_t chunk)
 
 static void reload_cr3(void)
 {
-    __asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)boot_pml4)
-                     : "memory");
+    __asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)boot_pml4) : "memory");
 }
 
 void mmu_init(void)
@@ -93,8 +92,7 @@ void mmu_init(void)
 
 int mmu_map_mmio(uint64_t phys, uint64_t size)
 {
-    for (uint64_t a = ALIGN_DOWN(phys, SIZE_2M); a < phys + size;
-         a += SIZE_2M)
+    for (uint64_t a = ALIGN_DOWN(phys, SIZE_2M); a < phys + size; a += SIZE_2M)
         map_2m(a, PTE_W | PTE_PCD | PTE_PWT | nx_bit());
     reload_cr3();
     return 0;

@@ -21,8 +21,8 @@
 
 static uint64_t *bitmap;  /* 1 = in use or not RAM */
 static uint64_t *managed; /* 1 = a page the allocator hands out */
-static uint64_t base;    /* address of the bitmap's first page */
-static uint64_t npages;  /* pages covered by the bitmap from base */
+static uint64_t base;     /* address of the bitmap's first page */
+static uint64_t npages;   /* pages covered by the bitmap from base */
 static uint64_t free_count, total_count;
 static uint64_t next_fit;
 
@@ -171,8 +171,8 @@ void hc_pages_free(void *p, size_t n)
     for (uint64_t i = first; i < first + n; i++)
         if (!((managed[i / BITS] >> (i % BITS)) & 1))
             panic("pages_free(%p, %zu): page %#llx was never allocatable "
-                  "(a hole, a reserved range or the allocator's own)", p, n,
-                  (unsigned long long)(base + i * PAGE));
+                  "(a hole, a reserved range or the allocator's own)",
+                  p, n, (unsigned long long)(base + i * PAGE));
     for (uint64_t i = first; i < first + n; i++)
         if (!bit_get(i))
             panic("pages_free(%p, %zu): page %#llx is already free", p, n,

@@ -70,12 +70,15 @@ hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
                         uintptr_t tls)
 {
     struct thread *t = slot_alloc();
-    size_t pages = ALIGN_UP(stack_size ? stack_size : DEFAULT_STACK,
-                            HC_PAGE_SIZE) / HC_PAGE_SIZE;
+    size_t pages =
+        ALIGN_UP(stack_size ? stack_size : DEFAULT_STACK, HC_PAGE_SIZE) /
+        HC_PAGE_SIZE;
     uint8_t *stack = t ? hc_pages_alloc(pages) : NULL;
     if (!stack)
         return -EAGAIN;
-    *t = (struct thread){.state = RUNNABLE, .tls = tls, .stack = stack,
+    *t = (struct thread){.state = RUNNABLE,
+                         .tls = tls,
+                         .stack = stack,
                          .stack_pages = (uint32_t)pages};
     t->rsp = stack_prepare((uintptr_t)stack + pages * HC_PAGE_SIZE, fn, arg);
     return tid_of(t);

@@ -30,23 +30,36 @@ static void (*irq_handlers[IRQ_VECTORS])(void);
 extern char trap_stubs[];
 
 static const char *const exception_names[32] = {
-    [0] = "divide error (#DE)",      [1] = "debug (#DB)",
-    [2] = "non-maskable interrupt",  [3] = "breakpoint (#BP)",
-    [4] = "overflow (#OF)",          [5] = "bound range (#BR)",
-    [6] = "invalid opcode (#UD)",    [7] = "FPU not available (#NM)",
-    [8] = "double fault (#DF)",      [10] = "invalid TSS (#TS)",
-    [11] = "segment not present (#NP)", [12] = "stack fault (#SS)",
-    [13] = "general protection fault (#GP)", [14] = "page fault (#PF)",
-    [16] = "x87 FPU error (#MF)",    [17] = "alignment check (#AC)",
-    [18] = "machine check (#MC)",    [19] = "SIMD FP exception (#XM)",
+    [0] = "divide error (#DE)",
+    [1] = "debug (#DB)",
+    [2] = "non-maskable interrupt",
+    [3] = "breakpoint (#BP)",
+    [4] = "overflow (#OF)",
+    [5] = "bound range (#BR)",
+    [6] = "invalid opcode (#UD)",
+    [7] = "FPU not available (#NM)",
+    [8] = "double fault (#DF)",
+    [10] = "invalid TSS (#TS)",
+    [11] = "segment not present (#NP)",
+    [12] = "stack fault (#SS)",
+    [13] = "general protection fault (#GP)",
+    [14] = "page fault (#PF)",
+    [16] = "x87 FPU error (#MF)",
+    [17] = "alignment check (#AC)",
+    [18] = "machine check (#MC)",
+    [19] = "SIMD FP exception (#XM)",
 };
 
 static void idt_set(unsigned v, unsigned ist)
 {
     uint64_t a = (uintptr_t)trap_stubs + 16 * v;
     idt[v] = (struct idt_entry){
-        .off0 = a & 0xffff, .sel = 0x08, .ist = ist, .type = 0x8e,
-        .off1 = (a >> 16) & 0xffff, .off2 = a >> 32,
+        .off0 = a & 0xffff,
+        .sel = 0x08,
+        .ist = ist,
+        .type = 0x8e,
+        .off1 = (a >> 16) & 0xffff,
+        .off2 = a >> 32,
     };
 }
 
@@ -90,14 +103,14 @@ void irq_dispatch(unsigned vector)
 
 static void print_regs(const struct trap_frame *tf)
 {
-    kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax,
-            tf->rbx, tf->rcx, tf->rdx);
-    kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", tf->rsi,
-            tf->rdi, tf->rbp, tf->rsp);
-    kprintf("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", tf->r8,
-            tf->r9, tf->r10, tf->r11);
-    kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", tf->r12,
-            tf->r13, tf->r14, tf->r15);
+    kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax, tf->rbx,
+            tf->rcx, tf->rdx);
+    kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", tf->rsi, tf->rdi,
+            tf->rbp, tf->rsp);
+    kprintf("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", tf->r8, tf->r9,
+            tf->r10, tf->r11);
+    kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", tf->r12, tf->r13,
+            tf->r14, tf->r15);
     kprintf("  rip %016lx rflags %08lx cs %02lx ss %02lx\n", tf->rip,
             tf->rflags, tf->cs, tf->ss);
 }
@@ -117,14 +130,14 @@ _Noreturn void panic_frame(const char *what, const struct trap_frame *tf)
     panic_once();
     uint64_t cr2;
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-    kprintf("PANIC: %s, vector %lu, error %#lx", what, tf->vector,
-            tf->error);
+    kprintf("PANIC: %s, vector %lu, error %#lx", what, tf->vector, tf->error);
     if (tf->vector == 14)
         kprintf(", address %#lx (%s)", cr2,
-                tf->error & 1 ? (tf->error & 2 ? "write to a read-only page"
-                                 : tf->error & 16 ? "execute of a no-execute page"
-                                                  : "read of a protected page")
-                              : "not mapped");
+                tf->error & 1
+                    ? (tf->error & 2    ? "write to a read-only page"
+                       : tf->error & 16 ? "execute of a no-execute page"
+                                        : "read of a protected page")
+                    : "not mapped");
     kputs("\n");
     print_where("  at ", tf->rip);
     print_regs(tf);

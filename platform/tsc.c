@@ -9,7 +9,6 @@
  */
 #include "platform.h"
 
-
 static uint64_t hz;
 static uint64_t ns_per_tick_32; /* ns per tick << 32 */
 
@@ -47,7 +46,8 @@ void tsc_init(void)
         hz = pit_measure_tsc();
     if (hz < 1000000)
         panic("cannot calibrate the TSC (measured %lu Hz): no CPUID "
-              "frequency leaf and no working PIT", hz);
+              "frequency leaf and no working PIT",
+              hz);
     ns_per_tick_32 = (uint64_t)(((unsigned __int128)1000000000 << 32) / hz);
 }
 

@@ -57,8 +57,8 @@ int cmdline_parse(const char *line, struct cmdline *out)
             line++;
             continue;
         }
-        int plain_dashes = line[0] == '-' && line[1] == '-' &&
-                           (!line[2] || is_space(line[2]));
+        int plain_dashes =
+            line[0] == '-' && line[1] == '-' && (!line[2] || is_space(line[2]));
         char *word = d;
         if (take_word(&line, &d, end) < 0)
             return -1;

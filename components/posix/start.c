@@ -16,9 +16,9 @@ int main(int, char **, char **);
 int __libc_start_main(int (*)(int, char **, char **), int, char **,
                       void (*)(void), void (*)(void), void (*)(void));
 
-extern const char kiln_app_name[];      /* linker/appname.c, per image */
+extern const char kiln_app_name[]; /* linker/appname.c, per image */
 extern char _tdata_start[], _tdata_end[], _tbss_end[];
-extern char _tls_align[];               /* an absolute linker symbol */
+extern char _tls_align[]; /* an absolute linker symbol */
 
 static Elf64_Phdr tls_phdr;
 static uint8_t at_random[16];
@@ -80,7 +80,8 @@ _Noreturn void posix_main(void *unused)
     if (cmdline_parse(hc_cmdline(), &cmd) < 0) {
         posix_log("kiln: the command line is malformed (unbalanced quote, "
                   "trailing backslash, or over %d words); fix the boot "
-                  "arguments\n", CMDLINE_MAX_ARGS);
+                  "arguments\n",
+                  CMDLINE_MAX_ARGS);
         hc_exit(2);
     }
     if (hc_entropy(at_random, sizeof at_random) < 0)

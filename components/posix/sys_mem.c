@@ -120,8 +120,10 @@ long sys_mremap(long old, long oldlen, long newlen, long flags)
     if (old % PAGE || newlen <= 0 || !m)
         return -EINVAL;
     if (np <= op)
-        return np == op ? old : (sys_munmap(old + (long)(np * PAGE),
-                                            (long)((op - np) * PAGE)) ?: old);
+        return np == op ? old
+                        : (sys_munmap(old + (long)(np * PAGE),
+                                      (long)((op - np) * PAGE))
+                               ?: old);
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
     long p = sys_mmap(0, newlen, PROT_READ | PROT_WRITE,

@@ -26,16 +26,16 @@ struct waiter {
 static struct waiter waiters[WAITERS_MAX];
 
 /* Threads musl creates: flags as pthread_create passes them. */
-#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | \
-                            CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_THREAD_FLAGS                                                     \
+    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
 
 long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
                const struct hc_syscall_frame *frame)
 {
     if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS || !sp)
         return -EINVAL; /* no processes: fork-like clones are refused */
-    uintptr_t child_tls = (flags & CLONE_SETTLS) ? (uintptr_t)tls
-                                                 : tls_of[hc_thread_self()];
+    uintptr_t child_tls =
+        (flags & CLONE_SETTLS) ? (uintptr_t)tls : tls_of[hc_thread_self()];
     hc_tid t = hc_thread_clone(frame, (uintptr_t)sp, child_tls);
     if (t < 0)
         return t;
@@ -124,8 +124,7 @@ long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2,
             return -EINVAL;
         return futex_wait(addr, (int)val, deadline);
     case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET:
-        return futex_wake(addr, val);
+    case FUTEX_WAKE_BITSET: return futex_wake(addr, val);
     case FUTEX_CMP_REQUEUE:
         if (*addr != (int)val3)
             return -EAGAIN;
@@ -134,8 +133,7 @@ long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2,
         long woken = futex_wake(addr, val);
         return woken + futex_requeue(addr, (const int *)uaddr2, timeout);
     }
-    default:
-        return -ENOSYS;
+    default: return -ENOSYS;
     }
 }
 

@@ -12,16 +12,15 @@
 static int clock_kind(long clk, int *realtime)
 {
     switch (clk) {
-    case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE:
-        *realtime = 1;
-        return 0;
-    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW:
-    case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME:
-    case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
-        *realtime = 0;
-        return 0;
-    default:
-        return -EINVAL;
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE: *realtime = 1; return 0;
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID: *realtime = 0; return 0;
+    default: return -EINVAL;
     }
 }
 

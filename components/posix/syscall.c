@@ -68,8 +68,10 @@ static long process_call(long nr, const long a[6],
     case SYS_gettid: return hc_thread_self();
     case SYS_getpid: return 1;
     case SYS_getppid: return 0;
-    case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid:
-        return 0;
+    case SYS_getuid:
+    case SYS_geteuid:
+    case SYS_getgid:
+    case SYS_getegid: return 0;
     default: return time_call(nr, a);
     }
 }

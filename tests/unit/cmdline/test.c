@@ -31,8 +31,8 @@ static int same_words(char *const *got, unsigned n, const char *const *want,
             return 0;
         }
         if (strcmp(got[i], want[i]) != 0) {
-            snprintf(msg, len, "%s[%u] = \"%s\", want \"%s\"", side, i,
-                     got[i], want[i]);
+            snprintf(msg, len, "%s[%u] = \"%s\", want \"%s\"", side, i, got[i],
+                     want[i]);
             return 0;
         }
     }
@@ -40,8 +40,8 @@ static int same_words(char *const *got, unsigned n, const char *const *want,
 }
 
 /* line must parse into exactly opts and args (NULL-terminated lists). */
-static void expect(const char *what, const char *line,
-                   const char *const *opts, const char *const *args)
+static void expect(const char *what, const char *line, const char *const *opts,
+                   const char *const *args)
 {
     char msg[256] = "";
     int rc = cmdline_parse(line, &c);
@@ -60,59 +60,58 @@ static void expect_error(const char *what, const char *line)
     tap_check(rc == -1, what, "cmdline_parse returned %d", rc);
 }
 
-static const char *const none[] = { NULL };
+static const char *const none[] = {NULL};
 
 static void test_splitting(void)
 {
     expect("empty line", "", none, none);
     expect("only separators", " \t\n  ", none, none);
     expect("only options", "console=ttyS0 quiet",
-           (const char *[]){ "console=ttyS0", "quiet", NULL }, none);
+           (const char *[]){"console=ttyS0", "quiet", NULL}, none);
     expect("only args after a leading --", "-- a b", none,
-           (const char *[]){ "a", "b", NULL });
+           (const char *[]){"a", "b", NULL});
     expect("a lone --", "--", none, none);
     expect("-- with spaces around", "  --  ", none, none);
     expect("options and args", "x=1 y -- prog arg",
-           (const char *[]){ "x=1", "y", NULL },
-           (const char *[]){ "prog", "arg", NULL });
+           (const char *[]){"x=1", "y", NULL},
+           (const char *[]){"prog", "arg", NULL});
     expect("a second -- is an ordinary arg", "x -- a -- b",
-           (const char *[]){ "x", NULL },
-           (const char *[]){ "a", "--", "b", NULL });
+           (const char *[]){"x", NULL}, (const char *[]){"a", "--", "b", NULL});
     expect("a trailing second -- is an arg", "-- a --", none,
-           (const char *[]){ "a", "--", NULL });
+           (const char *[]){"a", "--", NULL});
     expect("tabs and newlines separate words", "a\tb\nc\t--\nd\te\n",
-           (const char *[]){ "a", "b", "c", NULL },
-           (const char *[]){ "d", "e", NULL });
+           (const char *[]){"a", "b", "c", NULL},
+           (const char *[]){"d", "e", NULL});
     expect("--x, --- and x-- are ordinary words", "--x --- x--",
-           (const char *[]){ "--x", "---", "x--", NULL }, none);
+           (const char *[]){"--x", "---", "x--", NULL}, none);
 }
 
 static void test_quotes_and_escapes(void)
 {
     expect("quoted arg with spaces", "-- \"hello world\" x", none,
-           (const char *[]){ "hello world", "x", NULL });
-    expect("quotes inside a word", "a\"b c\"d",
-           (const char *[]){ "ab cd", NULL }, none);
+           (const char *[]){"hello world", "x", NULL});
+    expect("quotes inside a word", "a\"b c\"d", (const char *[]){"ab cd", NULL},
+           none);
     expect("quoted option value", "msg=\"a b\tc\" q",
-           (const char *[]){ "msg=a b\tc", "q", NULL }, none);
+           (const char *[]){"msg=a b\tc", "q", NULL}, none);
     expect("single quotes are not special", "-- 'a b'", none,
-           (const char *[]){ "'a", "b'", NULL });
+           (const char *[]){"'a", "b'", NULL});
     expect("empty quotes give an empty word", "-- \"\" x", none,
-           (const char *[]){ "", "x", NULL });
+           (const char *[]){"", "x", NULL});
     expect("escaped quotes", "-- \\\"quoted\\\"", none,
-           (const char *[]){ "\"quoted\"", NULL });
+           (const char *[]){"\"quoted\"", NULL});
     expect("escaped backslash", "-- back\\\\slash", none,
-           (const char *[]){ "back\\slash", NULL });
+           (const char *[]){"back\\slash", NULL});
     expect("escaped space joins words", "-- a\\ b c", none,
-           (const char *[]){ "a b", "c", NULL });
+           (const char *[]){"a b", "c", NULL});
     expect("escaped quote inside quotes", "-- \"in \\\"q\\\" here\"", none,
-           (const char *[]){ "in \"q\" here", NULL });
+           (const char *[]){"in \"q\" here", NULL});
     expect("quoted \"--\" is an ordinary word", "a \"--\" b",
-           (const char *[]){ "a", "--", "b", NULL }, none);
+           (const char *[]){"a", "--", "b", NULL}, none);
     expect("escaped \\-- is an ordinary word", "\\-- b",
-           (const char *[]){ "--", "b", NULL }, none);
+           (const char *[]){"--", "b", NULL}, none);
     expect("--\"\" is an ordinary word", "--\"\" b",
-           (const char *[]){ "--", "b", NULL }, none);
+           (const char *[]){"--", "b", NULL}, none);
 }
 
 static void test_malformed(void)
@@ -155,8 +154,8 @@ static void test_limits(void)
     words(line + at, sizeof line - at, CMDLINE_MAX_ARGS, 1);
     rc = cmdline_parse(line, &c);
     tap_check(rc == 0 && c.nopt == 64 && c.narg == 64,
-              "64 options and 64 args together parse",
-              "rc %d nopt %u narg %u", rc, c.nopt, c.narg);
+              "64 options and 64 args together parse", "rc %d nopt %u narg %u",
+              rc, c.nopt, c.narg);
 }
 
 /* A line of n copies of 'x', after "-- " when args is set. */
@@ -182,8 +181,7 @@ static void test_buffer(void)
     s = long_word(CMDLINE_MAX - 1, 0);
     int rc = cmdline_parse(s, &c);
     tap_check(rc == 0 && c.nopt == 1 && strlen(c.opt[0]) == CMDLINE_MAX - 1,
-              "a 2047-character option fills the buffer exactly", "rc %d",
-              rc);
+              "a 2047-character option fills the buffer exactly", "rc %d", rc);
     free(s);
     s = long_word(CMDLINE_MAX - 4, 1);
     rc = cmdline_parse(s, &c);
@@ -236,8 +234,8 @@ static void test_fuzz(void)
     srand(1);
     for (i = 0; i < 20000 && !err; i++)
         err = fuzz_one(line, (size_t)rand() % (i % 10 ? 200 : CMDLINE_MAX));
-    tap_check(!err, "fuzz: 20000 random lines parse sanely", "line %u: %s",
-              i, err);
+    tap_check(!err, "fuzz: 20000 random lines parse sanely", "line %u: %s", i,
+              err);
 }
 
 /* ---- cmdline_value --------------------------------------------------- */

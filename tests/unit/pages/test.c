@@ -97,7 +97,7 @@ static int all_bytes(const void *p, size_t len, unsigned char v)
 static int init_one(uint64_t pages)
 {
     memset(arena, FILL, ARENA_PAGES * P);
-    struct mem_region ram = { addr(0), pages * P };
+    struct mem_region ram = {addr(0), pages * P};
     return pages_init(&ram, 1, NULL, 0);
 }
 
@@ -105,17 +105,16 @@ static int init_one(uint64_t pages)
 
 static void test_init_errors(void)
 {
-    struct mem_region ram = { addr(1), P };
-    struct mem_region res = { addr(1), P };
-    struct mem_region tiny = { addr(1), 100 };
+    struct mem_region ram = {addr(1), P};
+    struct mem_region res = {addr(1), P};
+    struct mem_region tiny = {addr(1), 100};
     tap_check(pages_init(&ram, 0, NULL, 0) == -1, "init: no regions fails",
               NULL);
     tap_check(pages_init(&ram, 1, &res, 1) == -1,
               "init: all RAM reserved, no home for the bitmap, fails", NULL);
     int rc = pages_init(&tiny, 1, NULL, 0);
     tap_check((rc == -1 || total_pages() == 0) && hc_pages_alloc(1) == NULL,
-              "init: a region smaller than a page gives no pages", "rc %d",
-              rc);
+              "init: a region smaller than a page gives no pages", "rc %d", rc);
 }
 
 static void test_one_region(void)
@@ -132,8 +131,7 @@ static void test_one_region(void)
     tap_check(hc_pages_alloc(0) == NULL && free_pages() == 255,
               "alloc(0) returns NULL and changes nothing", NULL);
     unsigned char *p = hc_pages_alloc(1);
-    tap_check(p && (uintptr_t)p % P == 0 && pfn_of(p) >= 1 &&
-                  pfn_of(p) < 256,
+    tap_check(p && (uintptr_t)p % P == 0 && pfn_of(p) >= 1 && pfn_of(p) < 256,
               "alloc(1): page-aligned and inside the region", "got %p", p);
     tap_check(p && all_bytes(p, P, 0), "alloc(1): page is zeroed", NULL);
     tap_check(free_pages() == 254, "alloc(1): free count drops by one",
@@ -214,8 +212,7 @@ static void test_exhaustion(void)
     unsigned char *all = hc_pages_alloc(255);
     tap_check(all == pg(1), "alloc(255) takes the whole region in one run",
               "got %p want %p", all, pg(1));
-    tap_check(hc_pages_alloc(1) == NULL, "nothing left after alloc(255)",
-              NULL);
+    tap_check(hc_pages_alloc(1) == NULL, "nothing left after alloc(255)", NULL);
     hc_pages_free(all, 255);
     tap_check(hc_pages_alloc(256) == NULL && free_pages() == 255,
               "alloc(256) with 255 free returns NULL", NULL);
@@ -230,12 +227,12 @@ static void test_word_boundary(void)
     hc_pages_free(pg(64), 1);
     hc_pages_free(pg(128), 1);
     void *a = hc_pages_alloc(1), *b = hc_pages_alloc(1);
-    tap_check(x && ((a == pg(64) && b == pg(128)) ||
-                    (a == pg(128) && b == pg(64))) &&
-                  hc_pages_alloc(1) == NULL,
-              "pages 64 and 128, first bits of their words, are found",
-              "got pfn %lld and %lld", a ? (long long)pfn_of(a) : -1LL,
-              b ? (long long)pfn_of(b) : -1LL);
+    tap_check(
+        x && ((a == pg(64) && b == pg(128)) || (a == pg(128) && b == pg(64))) &&
+            hc_pages_alloc(1) == NULL,
+        "pages 64 and 128, first bits of their words, are found",
+        "got pfn %lld and %lld", a ? (long long)pfn_of(a) : -1LL,
+        b ? (long long)pfn_of(b) : -1LL);
 }
 
 /* ---- fragmentation, partial and bad frees ---------------------------- */
@@ -293,8 +290,7 @@ static void test_partial_free(void)
     tap_check(free_pages() == 8, "partial: freeing 8 of 255 frees 8",
               "free %zu", free_pages());
     tap_check(free_panics(x + 12 * P, 3),
-              "partial: freeing part of the freed range again panics",
-              NULL);
+              "partial: freeing part of the freed range again panics", NULL);
     unsigned char *three = hc_pages_alloc(3);
     tap_check(three == x + 10 * P, "partial: alloc(3) reuses the hole start",
               "got %p want %p", three, x + 10 * P);
@@ -303,8 +299,8 @@ static void test_partial_free(void)
     unsigned char *five = hc_pages_alloc(5);
     tap_check(five == x + 13 * P, "partial: alloc(5) takes the rest",
               "got %p want %p", five, x + 13 * P);
-    tap_check(all_bytes(x, 10 * P, 0x33) && all_bytes(x + 18 * P, 237 * P,
-                                                      0x33),
+    tap_check(all_bytes(x, 10 * P, 0x33) &&
+                  all_bytes(x + 18 * P, 237 * P, 0x33),
               "partial: pages still held keep their contents", NULL);
     hc_pages_free(x, 10);
     hc_pages_free(x + 18 * P, 237);
@@ -337,8 +333,8 @@ static void test_foreign_free(void)
     unsigned char *p = hc_pages_alloc(1);
     void *heap = aligned_alloc(P, P);
     size_t before = free_pages();
-    tap_check(free_panics(arena - P, 1), "free below the region panics",
-              "%s", panic_msg);
+    tap_check(free_panics(arena - P, 1), "free below the region panics", "%s",
+              panic_msg);
     tap_check(free_panics(pg(256), 1), "free at pages_max_addr panics", NULL);
     tap_check(free_panics(pg(255), 2), "free running past the end panics",
               NULL);
@@ -379,20 +375,20 @@ static void test_huge_count_free(void)
 static const struct mem_region *multi_ram(void)
 {
     static struct mem_region ram[3];
-    ram[0] = (struct mem_region){ addr(300), 100 * P };
-    ram[1] = (struct mem_region){ addr(0), 64 * P };
-    ram[2] = (struct mem_region){ addr(100) + 123, 50 * P };
+    ram[0] = (struct mem_region){addr(300), 100 * P};
+    ram[1] = (struct mem_region){addr(0), 64 * P};
+    ram[2] = (struct mem_region){addr(100) + 123, 50 * P};
     return ram;
 }
 
 static const struct mem_region *multi_res(void)
 {
     static struct mem_region res[5];
-    res[0] = (struct mem_region){ addr(0), 2 * P + 1 };
-    res[1] = (struct mem_region){ addr(300), P };
-    res[2] = (struct mem_region){ addr(120) + 5, 10 };
-    res[3] = (struct mem_region){ addr(395), 20 * P };
-    res[4] = (struct mem_region){ addr(0) - 10 * P, 5 * P };
+    res[0] = (struct mem_region){addr(0), 2 * P + 1};
+    res[1] = (struct mem_region){addr(300), P};
+    res[2] = (struct mem_region){addr(120) + 5, 10};
+    res[3] = (struct mem_region){addr(395), 20 * P};
+    res[4] = (struct mem_region){addr(0) - 10 * P, 5 * P};
     return res;
 }
 
@@ -400,8 +396,7 @@ static const struct mem_region *multi_res(void)
 
 static int multi_usable(uint64_t pfn)
 {
-    return (pfn >= 3 && pfn < 64) ||
-           (pfn >= 101 && pfn < 150 && pfn != 120) ||
+    return (pfn >= 3 && pfn < 64) || (pfn >= 101 && pfn < 150 && pfn != 120) ||
            (pfn >= 302 && pfn < 395);
 }
 
@@ -435,13 +430,21 @@ static void test_multi_region(void)
               "multi: init writes no reserved page or hole", NULL);
 
     /* Each usable stretch is the only run of its length. */
-    static const struct { size_t n; uint64_t pfn; } longest[] = {
-        { 93, 302 }, { 61, 3 }, { 29, 121 }, { 19, 101 },
+    static const struct {
+        size_t n;
+        uint64_t pfn;
+    } longest[] = {
+        {93, 302},
+        {61, 3},
+        {29, 121},
+        {19, 101},
     };
     for (unsigned i = 0; i < 4; i++) {
         char what[80];
-        snprintf(what, sizeof what, "multi: alloc(%zu) NULL, alloc(%zu) at "
-                 "pfn %llu", longest[i].n + 1, longest[i].n,
+        snprintf(what, sizeof what,
+                 "multi: alloc(%zu) NULL, alloc(%zu) at "
+                 "pfn %llu",
+                 longest[i].n + 1, longest[i].n,
                  (unsigned long long)longest[i].pfn);
         void *none = hc_pages_alloc(longest[i].n + 1);
         void *p = hc_pages_alloc(longest[i].n);
@@ -461,7 +464,7 @@ static void test_multi_region(void)
 static void test_multi_singles(void)
 {
     static unsigned char *s[ARENA_PAGES];
-    unsigned char seen[400] = { 0 };
+    unsigned char seen[400] = {0};
     multi_init();
     unsigned n = take_all_singles(s, ARENA_PAGES);
     int ok = n == MULTI_USABLE;
@@ -480,10 +483,13 @@ static void test_multi_singles(void)
  * [base, pages_max_addr) but were never handed out. */
 static void test_multi_foreign_free(void)
 {
-    static const struct { uint64_t pfn; const char *what; } bad[] = {
-        { 80, "free of a page in a hole between regions panics" },
-        { 120, "free of a reserved page panics" },
-        { 301, "free of the bitmap's own page panics" },
+    static const struct {
+        uint64_t pfn;
+        const char *what;
+    } bad[] = {
+        {80, "free of a page in a hole between regions panics"},
+        {120, "free of a reserved page panics"},
+        {301, "free of the bitmap's own page panics"},
     };
     for (unsigned i = 0; i < 3; i++) {
         multi_init();
@@ -497,8 +503,8 @@ static void test_multi_foreign_free(void)
 /* A first region that is entirely reserved cannot hold the bitmap. */
 static void test_bitmap_home(void)
 {
-    struct mem_region ram[2] = { { addr(10), P }, { addr(20), 30 * P } };
-    struct mem_region res = { addr(10), P };
+    struct mem_region ram[2] = {{addr(10), P}, {addr(20), 30 * P}};
+    struct mem_region res = {addr(10), P};
     memset(arena, FILL, ARENA_PAGES * P);
     int rc = pages_init(ram, 2, &res, 1);
     tap_check(rc == 0 && total_pages() == 29,
@@ -516,23 +522,23 @@ static void test_bitmap_home(void)
 static void test_big_bitmap(void)
 {
     uint64_t pages = 40000;
-    unsigned char *big = mmap(NULL, pages * P, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                              -1, 0);
+    unsigned char *big =
+        mmap(NULL, pages * P, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (big == MAP_FAILED) {
         tap_check(0, "big: map 40000 pages", "mmap failed");
         return;
     }
-    struct mem_region ram = { (uint64_t)(uintptr_t)big, pages * P };
+    struct mem_region ram = {(uint64_t)(uintptr_t)big, pages * P};
     int rc = pages_init(&ram, 1, NULL, 0);
     /* two bitmaps of 5000 bytes each: 3 pages */
     tap_check(rc == 0 && total_pages() == pages - 3,
-              "big: 40000 pages lose 3 to the bitmaps", "rc %d total %zu",
-              rc, total_pages());
+              "big: 40000 pages lose 3 to the bitmaps", "rc %d total %zu", rc,
+              total_pages());
     void *p = hc_pages_alloc(1);
     tap_check(p == big + 3 * P && free_pages() == pages - 4,
-              "big: first free page follows the bitmap", "got %p, base %p",
-              p, (void *)big);
+              "big: first free page follows the bitmap", "got %p, base %p", p,
+              (void *)big);
     munmap(big, pages * P);
 }
 
@@ -589,7 +595,7 @@ static const char *stress_alloc(size_t n)
     if (!all_bytes(p, n * P, 0))
         return "not zeroed";
     struct held *h = &held[nheld++];
-    *h = (struct held){ pfn_of(p), n, (unsigned char)(1 + rnd(250)) };
+    *h = (struct held){pfn_of(p), n, (unsigned char)(1 + rnd(250))};
     memset(p, h->tag, n * P);
     memset(model_used + h->pfn, 1, n);
     return NULL;
@@ -605,10 +611,10 @@ static void stress_free(void)
     memset(model_used + h.pfn + off, 0, len);
     held[k] = held[--nheld];
     if (off)
-        held[nheld++] = (struct held){ h.pfn, off, h.tag };
+        held[nheld++] = (struct held){h.pfn, off, h.tag};
     if (off + len < h.n)
-        held[nheld++] = (struct held){ h.pfn + off + len, h.n - off - len,
-                                       h.tag };
+        held[nheld++] =
+            (struct held){h.pfn + off + len, h.n - off - len, h.tag};
 }
 
 static const char *stress_verify(void)
@@ -639,8 +645,9 @@ static void test_stress(void)
     }
     if (!err)
         err = stress_verify();
-    tap_check(!err, "stress: 20000 random allocs and partial frees agree "
-                    "with a model",
+    tap_check(!err,
+              "stress: 20000 random allocs and partial frees agree "
+              "with a model",
               "op %u: %s", op, err);
 }
 
