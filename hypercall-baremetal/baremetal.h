@@ -7,6 +7,9 @@
 
 #include "../platform/platform.h"
 
+/* acpi.c: returns only if ACPI power-off is unavailable or failed */
+void acpi_poweroff(void);
+
 /* rtc.c */
 int64_t rtc_read_unix_seconds(void);
 

@@ -2,8 +2,9 @@
  * exit.c: ending the image. The status goes to QEMU two ways: as text
  * "exit=N" on the debug console port 0xe9 (exact, read by scripts/kiln),
  * and to the isa-debug-exit device at port 0xf4, which ends QEMU with
- * code (N << 1) | 1. Without that device (a real PC) the writes are
- * ignored and the CPU halts with interrupts off.
+ * code (N << 1) | 1. Without that device (a real PC, or QEMU started by
+ * hand) the writes are ignored and we power off through ACPI, or halt
+ * with interrupts off where that is unavailable.
  */
 #include "baremetal.h"
 
@@ -26,6 +27,7 @@ _Noreturn void platform_exit(int status)
     line[7] = (char)('0' + status % 10);
     debugcon_write(line);
     outl(DEBUG_EXIT_PORT, (uint32_t)status);
+    acpi_poweroff();
     for (;;)
         __asm__ volatile("cli; hlt");
 }

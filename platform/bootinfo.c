@@ -17,6 +17,8 @@ struct bootinfo bootinfo;
 #define MB2_TAG_CMDLINE 1
 #define MB2_TAG_MODULE 3
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_ACPI_OLD 14
+#define MB2_TAG_ACPI_NEW 15
 #define MB2_MMAP_AVAILABLE 1
 
 int bootinfo_add_ram(struct bootinfo *bi, uint64_t base, uint64_t size)
@@ -44,6 +46,14 @@ static void copy_cmdline(const char *s)
         strncpy(bootinfo.cmdline, s, CMDLINE_MAX - 1);
 }
 
+/* The RSDP is 20 bytes (ACPI 1.0) or 36 (2.0+, with the XSDT). */
+static void copy_rsdp(const uint8_t *r, size_t avail)
+{
+    size_t n = avail < sizeof bootinfo.rsdp ? avail : sizeof bootinfo.rsdp;
+    if (r && n >= 20 && !memcmp(r, "RSD PTR ", 8))
+        memcpy(bootinfo.rsdp, r, n);
+}
+
 static void parse_pvh(const struct hvm_start_info *si)
 {
     bootinfo.loader = "PVH";
@@ -63,6 +73,7 @@ static void parse_pvh(const struct hvm_start_info *si)
         (const void *)(uintptr_t)si->modlist_paddr;
     for (uint32_t i = 0; i < si->nr_modules; i++)
         add_module(mod[i].paddr, mod[i].size);
+    copy_rsdp((const uint8_t *)(uintptr_t)si->rsdp_paddr, 36);
 }
 
 static void parse_mb2_mmap(const uint8_t *tag)
@@ -95,6 +106,8 @@ static void parse_multiboot2(const uint8_t *mbi)
             copy_cmdline((const char *)tag + 8);
         else if (type == MB2_TAG_MMAP)
             parse_mb2_mmap(tag);
+        else if (type == MB2_TAG_ACPI_OLD || type == MB2_TAG_ACPI_NEW)
+            copy_rsdp(tag + 8, size - 8);
         else if (type == MB2_TAG_MODULE)
             add_module(*(const uint32_t *)(tag + 8),
                        *(const uint32_t *)(tag + 12) -

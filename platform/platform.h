@@ -30,6 +30,7 @@ struct bootinfo {
     unsigned nmod;
     char cmdline[CMDLINE_MAX];
     const char *loader; /* "PVH" or "multiboot2" */
+    uint8_t rsdp[36];   /* ACPI RSDP copy; rsdp[0] == 0 if none given */
 };
 extern struct bootinfo bootinfo;
 #define BOOT_PVH 1
@@ -103,6 +104,10 @@ _Noreturn void platform_exit(int status);
 static inline void outb(uint16_t port, uint8_t v)
 {
     __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
 }
 static inline void outl(uint16_t port, uint32_t v)
 {

@@ -12,17 +12,23 @@ kiln_test() {
 
 # qemu_raw OUT IMAGE CMDLINE [qemu options...]: boot an image with a raw
 # command line (for what kiln would quote away), console into file OUT;
-# sets QEMU_STATUS to the exit= status the guest reported, or "none".
+# sets QEMU_STATUS to the exit= status the guest reported, or "none",
+# and QEMU_RC to QEMU's own exit code (124: killed at the time limit).
+# QEMU_MACHINE picks the machine (microvm); QEMU_NO_DEBUG_EXIT=1 leaves
+# out the isa-debug-exit device.
 qemu_raw() {
-    local out=$1 image=$2 cmdline=$3 dbg
+    local out=$1 image=$2 cmdline=$3 dbg exitdev=()
     shift 3
     dbg=$(mktemp)
-    timeout 60 qemu-system-x86_64 -machine microvm -accel tcg -m 16 \
-        -nodefaults -no-user-config -display none -no-reboot \
-        -serial stdio -debugcon "file:$dbg" \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 \
-        -kernel "$IMAGES/$image" -append "$cmdline" "$@" < /dev/null |
-        tr -d '\r' > "$out"
+    [ "${QEMU_NO_DEBUG_EXIT:-0}" = 1 ] ||
+        exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=4)
+    timeout 60 qemu-system-x86_64 -machine "${QEMU_MACHINE:-microvm}" \
+        -accel tcg -m 16 -nodefaults -no-user-config -display none \
+        -no-reboot -serial stdio -debugcon "file:$dbg" "${exitdev[@]}" \
+        -kernel "$IMAGES/$image" -append "$cmdline" "$@" < /dev/null > "$out.raw"
+    QEMU_RC=$?
+    tr -d '\r' < "$out.raw" > "$out"
+    rm -f "$out.raw"
     QEMU_STATUS=$(sed -n 's/^exit=0*\([0-9]\)/\1/p' "$dbg")
     QEMU_STATUS=${QEMU_STATUS:-none}
     rm -f "$dbg"
