@@ -1,6 +1,6 @@
 /*
  * serial.c: the console on the first 16550 UART (COM1, I/O port 0x3f8),
- * 115200 baud 8N1 with FIFOs, polled. Present on every PC-compatible
+ * 115200 baud 8N1, polled. Present on every PC-compatible
  * QEMU machine (pc, q35, microvm) and on most real PCs.
  */
 #include "baremetal.h"
