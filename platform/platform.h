@@ -39,19 +39,17 @@ void bootinfo_parse(uint32_t proto, uint32_t info);
 int bootinfo_add_ram(struct bootinfo *bi, uint64_t base, uint64_t size);
 
 /* pages.c: bitmap page allocator, pure code (host unit tested) */
-struct pages;
 int pages_init(const struct mem_region *ram, unsigned n,
                const struct mem_region *reserved, unsigned nres);
 uint64_t pages_max_addr(void);
 
-/* kprintf.c: kernel messages without libc state */
+/* kprintf.c: kernel messages (musl's vsnprintf, state on the stack) */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kputs(const char *s);
 
-/* cpu.c / traps.c / mmu.c */
+/* cpu.c, mmu.c, panic.c */
 void cpu_init(void);
 void cpu_boot_tls(void);
-void traps_init(void);
 void mmu_init(void);
 int mmu_map_mmio(uint64_t phys, uint64_t size);
 int cpu_has_nx(void);
@@ -63,13 +61,14 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset);
 _Noreturn void panic(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* irq.c: vectors 32.. for devices and the timer */
+/* traps.c: exceptions; vectors 32.. for devices and the timer */
 #define IRQ_VECTOR_BASE 32
 #define IRQ_VECTORS 15
 #define SPURIOUS_VECTOR 47
 void irq_register(unsigned vector, void (*handler)(void));
 void irq_dispatch(unsigned vector);
 unsigned irq_device_count(void);
+void traps_init(void);
 #define TIMER_VECTOR 32
 
 /* tsc.c: the TSC as the monotonic clock */
@@ -78,6 +77,8 @@ void tsc_init(void);
 uint64_t tsc_hz(void);
 uint64_t tsc_now_ns(void);
 uint64_t tsc_from_ns(uint64_t ns);
+
+/* pit.c: TSC ticks per second measured against the PIT, 0 if none */
 uint64_t pit_measure_tsc(void);
 
 /* lapic.c: one-shot wake-up timer */
