@@ -60,6 +60,12 @@ void *hc_pages_alloc(size_t n);
  * be freed). Freeing a page that is not allocated is a panic. */
 void hc_pages_free(void *p, size_t n);
 
+/* Make n allocated pages at p inaccessible (access 0: any touch faults,
+ * for stack guards and PROT_NONE) or read-write again (access 1). Give
+ * pages back their access before freeing them. Returns 0, or -EINVAL
+ * for pages that are not allocatable RAM. */
+int hc_pages_protect(void *p, size_t n, int access);
+
 struct hc_mem_stats {
     size_t total_pages; /* usable RAM managed by the allocator */
     size_t free_pages;  /* of which free now */
@@ -81,7 +87,8 @@ typedef int hc_tid;
 #define HC_THREADS_MAX 64
 
 /* Start fn(arg) on a new thread with a stack of stack_size bytes (0 for a
- * default of 64 KiB) and thread pointer tls. The new thread runs when the
+ * default of 64 KiB) below an inaccessible guard page, so an overflow
+ * faults, and thread pointer tls. The new thread runs when the
  * caller next blocks or yields. Returns its id or -EAGAIN. */
 hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
                         uintptr_t tls);

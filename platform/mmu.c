@@ -6,7 +6,10 @@
  * gets its own rights: text read+execute, rodata read-only, data and bss
  * read-write. Page 0 is left unmapped so a NULL dereference faults.
  * CR0.WP (set in boot.S) makes read-only pages binding on ring 0 too.
+ * hc_pages_protect splits a 2 MiB page on demand to make single pages
+ * inaccessible: thread stack guards and musl's PROT_NONE mappings.
  */
+#include <errno.h>
 #include "platform.h"
 
 #define PTE_P (1ull << 0)
@@ -88,6 +91,35 @@ void mmu_init(void)
     for (uint64_t c = 0; c < (uintptr_t)_end; c += SIZE_2M)
         split_2m(c);
     reload_cr3();
+}
+
+/* The 4 KiB entry for addr, splitting its 2 MiB page first if needed. */
+static uint64_t *pte_for(uint64_t addr)
+{
+    uint64_t *pde = &pd_for(addr)[(addr >> 21) & 511];
+    if (!(*pde & PTE_P))
+        return NULL;
+    if (*pde & PTE_PS)
+        split_2m(ALIGN_DOWN(addr, SIZE_2M));
+    uint64_t *pt = (uint64_t *)(uintptr_t)(*pde & PTE_ADDR);
+    return &pt[(addr >> 12) & 511];
+}
+
+/* Guard pages and PROT_NONE: only RAM outside the image, never page 0. */
+int hc_pages_protect(void *p, size_t n, int access)
+{
+    uint64_t a = (uintptr_t)p, end = a + n * HC_PAGE_SIZE;
+    if (a % HC_PAGE_SIZE || a < HC_PAGE_SIZE || end > pages_max_addr() ||
+        end < a || (a < (uintptr_t)_end && end > (uintptr_t)_text_start))
+        return -EINVAL;
+    for (; a < end; a += HC_PAGE_SIZE) {
+        uint64_t *pte = pte_for(a);
+        if (!pte)
+            return -EINVAL;
+        *pte = access ? (a | PTE_P | PTE_W | nx_bit()) : a;
+        __asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
+    }
+    return 0;
 }
 
 int mmu_map_mmio(uint64_t phys, uint64_t size)

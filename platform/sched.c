@@ -12,7 +12,8 @@
 
 #define MAX_THREADS HC_THREADS_MAX
 #define DEFAULT_STACK (64 * 1024)
-#define SAVED_REGS 6 /* rbp rbx r12 r13 r14 r15, see switch.S */
+#define GUARD_PAGES 1 /* below each stack, so an overflow faults */
+#define SAVED_REGS 6  /* rbp rbx r12 r13 r14 r15, see switch.S */
 #define MSR_FS_BASE 0xc0000100
 
 enum thread_state { FREE, RUNNABLE, BLOCKED, DEAD };
@@ -23,7 +24,7 @@ struct thread {
     uint64_t tls;
     uint64_t deadline; /* 0: none */
     int timed_out;
-    void *stack; /* ours to free, NULL for clone children */
+    void *stack; /* ours to free (guard page first), NULL for clones */
     uint32_t stack_pages;
 };
 
@@ -60,6 +61,12 @@ static uint64_t stack_prepare(uint64_t top, void (*fn)(void *), void *arg)
     return (uintptr_t)sp;
 }
 
+static size_t stack_pages(size_t bytes)
+{
+    size_t usable = ALIGN_UP(bytes ? bytes : DEFAULT_STACK, HC_PAGE_SIZE);
+    return GUARD_PAGES + usable / HC_PAGE_SIZE;
+}
+
 void thread_entry(void (*fn)(void *), void *arg)
 {
     fn(arg);
@@ -70,12 +77,12 @@ hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
                         uintptr_t tls)
 {
     struct thread *t = slot_alloc();
-    size_t pages =
-        ALIGN_UP(stack_size ? stack_size : DEFAULT_STACK, HC_PAGE_SIZE) /
-        HC_PAGE_SIZE;
+    size_t pages = stack_pages(stack_size);
     uint8_t *stack = t ? hc_pages_alloc(pages) : NULL;
     if (!stack)
         return -EAGAIN;
+    if (hc_pages_protect(stack, GUARD_PAGES, 0) < 0)
+        panic("cannot make a stack guard page at %p", (void *)stack);
     *t = (struct thread){.state = RUNNABLE,
                          .tls = tls,
                          .stack = stack,
@@ -121,8 +128,10 @@ static void reap_dead(void)
     for (int i = 0; i < MAX_THREADS; i++) {
         struct thread *t = &threads[i];
         if (t->state == DEAD && t != current) {
-            if (t->stack)
+            if (t->stack) {
+                hc_pages_protect(t->stack, GUARD_PAGES, 1);
                 hc_pages_free(t->stack, t->stack_pages);
+            }
             t->state = FREE;
         }
     }

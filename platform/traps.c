@@ -125,6 +125,18 @@ static void print_where(const char *label, uint64_t addr)
         kprintf("%s%016lx ?\n", label, addr);
 }
 
+static const char *page_fault_reason(uint64_t error, uint64_t cr2)
+{
+    if (error & 1)
+        return error & 2    ? "write to a read-only page"
+               : error & 16 ? "execute of a no-execute page"
+                            : "read of a protected page";
+    if (cr2 >= HC_PAGE_SIZE && cr2 < pages_max_addr())
+        return "a no-access page: stack overflow into a guard page, "
+               "or PROT_NONE memory";
+    return "not mapped";
+}
+
 _Noreturn void panic_frame(const char *what, const struct trap_frame *tf)
 {
     panic_once();
@@ -132,12 +144,7 @@ _Noreturn void panic_frame(const char *what, const struct trap_frame *tf)
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
     kprintf("PANIC: %s, vector %lu, error %#lx", what, tf->vector, tf->error);
     if (tf->vector == 14)
-        kprintf(", address %#lx (%s)", cr2,
-                tf->error & 1
-                    ? (tf->error & 2    ? "write to a read-only page"
-                       : tf->error & 16 ? "execute of a no-execute page"
-                                        : "read of a protected page")
-                    : "not mapped");
+        kprintf(", address %#lx (%s)", cr2, page_fault_reason(tf->error, cr2));
     kputs("\n");
     print_where("  at ", tf->rip);
     print_regs(tf);

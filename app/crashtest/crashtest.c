@@ -3,7 +3,7 @@
  * crash gives a "PANIC:" report with a backtrace and exit status 255,
  * that a deadlock is reported instead of hanging, and that a system call
  * Kiln lacks fails with ENOSYS and is logged once.
- * Usage: crashtest null|text|exec|abort|deadlock|enosys
+ * Usage: crashtest null|text|exec|abort|deadlock|enosys|stack|thread-stack
  */
 #include <errno.h>
 #include <pthread.h>
@@ -56,6 +56,34 @@ static int enosys_twice(void)
     return 0;
 }
 
+/* Recursion that no stack survives; the volatile array keeps each frame
+ * big and the compiler from turning recursion into a loop. */
+static volatile int depth_limit = 1 << 30;
+
+__attribute__((noinline)) static int recurse(int depth)
+{
+    volatile char frame[512];
+    frame[0] = (char)depth;
+    return depth < depth_limit ? recurse(depth + 1) + frame[0] : 0;
+}
+
+static void *recurse_thread(void *arg)
+{
+    (void)arg;
+    recurse(0);
+    return NULL;
+}
+
+static void thread_stack_overflow(void)
+{
+    pthread_t t;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 32 * 1024);
+    pthread_create(&t, &a, recurse_thread, NULL);
+    pthread_join(t, NULL);
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -71,10 +99,15 @@ int main(int argc, char **argv)
         abort();
     else if (!strcmp(what, "deadlock"))
         deadlock();
+    else if (!strcmp(what, "stack"))
+        recurse(0);
+    else if (!strcmp(what, "thread-stack"))
+        thread_stack_overflow();
     else if (!strcmp(what, "enosys"))
         return enosys_twice();
     else
         fprintf(stderr,
-                "usage: crashtest null|text|exec|abort|deadlock|enosys\n");
+                "usage: crashtest null|text|exec|abort|deadlock|enosys|stack|"
+                "thread-stack\n");
     return 1;
 }

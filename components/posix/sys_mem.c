@@ -4,8 +4,9 @@
  * Memory is identity-mapped RAM from hc_pages_alloc, so a mapping is a
  * run of pages. A fixed table records every mapping, so munmap and
  * mprotect can reject ranges we never handed out instead of corrupting
- * the allocator. Page protections are not enforced (RAM is mapped
- * read-write with 2 MiB pages); mprotect only checks its arguments.
+ * the allocator. Protections are two-valued: PROT_NONE makes pages
+ * inaccessible (musl's thread stack guards rely on it), anything else
+ * is read-write; read-only and execute rights are not enforced.
  * brk grows inside a window reserved at its first call.
  */
 #include <errno.h>
@@ -52,7 +53,7 @@ static struct mapping *find(uintptr_t addr, size_t pages)
 
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 {
-    (void)addr, (void)prot, (void)off;
+    (void)addr, (void)off;
     if (len <= 0)
         return -EINVAL;
     if (!(flags & MAP_ANONYMOUS))
@@ -64,6 +65,10 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
     void *p = m ? hc_pages_alloc(pages) : NULL;
     if (!p)
         return -ENOMEM;
+    if (prot == PROT_NONE && hc_pages_protect(p, pages, 0) < 0) {
+        hc_pages_free(p, pages);
+        return -ENOMEM;
+    }
     *m = (struct mapping){(uintptr_t)p, pages};
     return (long)p;
 }
@@ -85,6 +90,7 @@ static int unmap_from(struct mapping *m, uintptr_t addr, size_t pages)
         m->base = end;
         m->pages -= pages;
     }
+    hc_pages_protect((void *)addr, pages, 1); /* freed pages are usable */
     hc_pages_free((void *)addr, pages);
     return 0;
 }
@@ -99,18 +105,26 @@ long sys_munmap(long addr, long len)
     return unmap_from(m, (uintptr_t)addr, pages_for((size_t)len));
 }
 
-long sys_mprotect(long addr, long len, long prot)
+static int mapped(long addr, long len)
 {
-    (void)prot;
     if (addr % PAGE || len < 0)
         return -EINVAL;
     return find((uintptr_t)addr, pages_for((size_t)len)) ? 0 : -ENOMEM;
 }
 
+long sys_mprotect(long addr, long len, long prot)
+{
+    int r = mapped(addr, len);
+    if (r < 0 || len == 0)
+        return r;
+    return hc_pages_protect((void *)addr, pages_for((size_t)len),
+                            prot != PROT_NONE);
+}
+
 long sys_madvise(long addr, long len, long advice)
 {
     (void)advice; /* advice only: keeping the pages is always correct */
-    return sys_mprotect(addr, len, 0);
+    return mapped(addr, len);
 }
 
 long sys_mremap(long old, long oldlen, long newlen, long flags)
