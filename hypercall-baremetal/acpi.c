@@ -33,11 +33,14 @@ static int sum_is_zero(const uint8_t *p, size_t n)
 
 static const struct sdt_header *table_at(uint64_t addr, const char *sig)
 {
-    if (!addr || addr >= TABLE_MAX_ADDR)
+    uint64_t top = mmu_mapped_top();
+    if (!addr || addr >= TABLE_MAX_ADDR ||
+        addr + sizeof(struct sdt_header) > top)
         return NULL;
     const struct sdt_header *t = (const void *)(uintptr_t)addr;
     if (memcmp(t->signature, sig, 4) || t->length < sizeof *t ||
-        t->length > TABLE_MAX_LEN || !sum_is_zero((const void *)t, t->length))
+        addr + t->length > top || t->length > TABLE_MAX_LEN ||
+        !sum_is_zero((const void *)t, t->length))
         return NULL;
     return t;
 }
@@ -105,6 +108,9 @@ static int s5_sleep_type(const struct sdt_header *dsdt)
 
 void acpi_poweroff(void)
 {
+    static int tried; /* a fault in here must not bring us back */
+    if (tried++)
+        return;
     const struct sdt_header *fadt = find_fadt();
     if (!fadt || fadt->length < 72)
         return;

@@ -62,8 +62,9 @@ void hc_pages_free(void *p, size_t n);
 
 /* Make n allocated pages at p inaccessible (access 0: any touch faults,
  * for stack guards and PROT_NONE) or read-write again (access 1). Give
- * pages back their access before freeing them. Returns 0, or -EINVAL
- * for pages that are not allocatable RAM. */
+ * pages back their access before freeing them. Returns 0, -EINVAL for
+ * pages that are not allocatable RAM, or -ENOMEM when removing access
+ * needs a page-table page and none is free; restoring access never fails. */
 int hc_pages_protect(void *p, size_t n, int access);
 
 struct hc_mem_stats {

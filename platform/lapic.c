@@ -73,9 +73,15 @@ void lapic_init(void)
         calibrate_oneshot();
 }
 
-/* Arm the timer to fire at deadline_ns (monotonic); 0 disarms it. */
+#define ARM_MAX_NS (1ull << 40) /* ~18 min; the idle loop re-arms */
+
+/* Arm the timer to fire at deadline_ns (monotonic); 0 disarms it. Far
+ * deadlines are cut short so the arithmetic below cannot overflow. */
 void lapic_timer_arm(uint64_t deadline_ns)
 {
+    uint64_t now = tsc_now_ns();
+    if (deadline_ns && deadline_ns - now > ARM_MAX_NS && deadline_ns > now)
+        deadline_ns = now + ARM_MAX_NS;
     if (tsc_deadline) {
         wrmsr(TSC_DEADLINE_MSR,
               deadline_ns ? boot_tsc + tsc_from_ns(deadline_ns) : 0);
@@ -86,7 +92,6 @@ void lapic_timer_arm(uint64_t deadline_ns)
         reg_write(REG_INITIAL, 0);
         return;
     }
-    uint64_t now = tsc_now_ns();
     uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
     uint64_t ticks = delta * ticks_per_ms / 1000000 + 1;
     reg_write(REG_INITIAL, ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks);

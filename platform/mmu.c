@@ -22,6 +22,7 @@
 #define SIZE_2M (2ull << 20)
 #define SIZE_1G (1ull << 30)
 
+static uint64_t mapped_top;
 extern uint64_t boot_pml4[512], boot_pdpt[512], boot_pd[512];
 extern char _text_start[], _text_end[], _rodata_end[], _end[];
 
@@ -65,15 +66,26 @@ static uint64_t flags_4k(uint64_t a)
     return PTE_P | PTE_W | nx_bit();
 }
 
-static void split_2m(uint64_t chunk)
+/* Replace the 2 MiB page at chunk by a table of 4 KiB pages; -1 when no
+ * page is free for the table. */
+static int split_2m_try(uint64_t chunk)
 {
-    uint64_t *pt = table_alloc();
+    uint64_t *pt = hc_pages_alloc(1);
+    if (!pt)
+        return -1;
     for (unsigned i = 0; i < 512; i++) {
         uint64_t a = chunk + (uint64_t)i * HC_PAGE_SIZE;
         uint64_t f = flags_4k(a);
         pt[i] = f ? (a | f) : 0;
     }
     pd_for(chunk)[(chunk >> 21) & 511] = (uintptr_t)pt | PTE_P | PTE_W;
+    return 0;
+}
+
+static void split_2m(uint64_t chunk)
+{
+    if (split_2m_try(chunk) < 0)
+        panic("no memory for page tables");
 }
 
 static void reload_cr3(void)
@@ -86,26 +98,23 @@ void mmu_init(void)
     uint64_t top = ALIGN_UP(pages_max_addr(), SIZE_2M);
     if (top < SIZE_1G)
         top = SIZE_1G; /* the boot map's first GiB stays mapped */
-    for (uint64_t a = 0; a < top; a += SIZE_2M)
+    mapped_top = top;
+    /* The chunks holding the image keep their boot mapping (executable)
+     * until their split table is complete: we are running from them. */
+    uint64_t image_top = ALIGN_UP((uintptr_t)_end, SIZE_2M);
+    for (uint64_t a = image_top; a < top; a += SIZE_2M)
         map_2m(a, PTE_W | nx_bit());
-    for (uint64_t c = 0; c < (uintptr_t)_end; c += SIZE_2M)
+    for (uint64_t c = 0; c < image_top; c += SIZE_2M)
         split_2m(c);
     reload_cr3();
 }
 
-/* The 4 KiB entry for addr, splitting its 2 MiB page first if needed. */
-static uint64_t *pte_for(uint64_t addr)
+/* Everything below this address is mapped (RAM, firmware tables). */
+uint64_t mmu_mapped_top(void)
 {
-    uint64_t *pde = &pd_for(addr)[(addr >> 21) & 511];
-    if (!(*pde & PTE_P))
-        return NULL;
-    if (*pde & PTE_PS)
-        split_2m(ALIGN_DOWN(addr, SIZE_2M));
-    uint64_t *pt = (uint64_t *)(uintptr_t)(*pde & PTE_ADDR);
-    return &pt[(addr >> 12) & 511];
+    return mapped_top;
 }
 
-/* Guard pages and PROT_NONE: only RAM outside the image, never page 0. */
 int hc_pages_protect(void *p, size_t n, int access)
 {
     uint64_t a = (uintptr_t)p, end = a + n * HC_PAGE_SIZE;
@@ -113,10 +122,17 @@ int hc_pages_protect(void *p, size_t n, int access)
         end < a || (a < (uintptr_t)_end && end > (uintptr_t)_text_start))
         return -EINVAL;
     for (; a < end; a += HC_PAGE_SIZE) {
-        uint64_t *pte = pte_for(a);
-        if (!pte)
+        uint64_t *pde = &pd_for(a)[(a >> 21) & 511];
+        if (!(*pde & PTE_P))
             return -EINVAL;
-        *pte = access ? (a | PTE_P | PTE_W | nx_bit()) : a;
+        if (*pde & PTE_PS) {
+            if (access)
+                continue; /* a whole 2 MiB page is accessible already */
+            if (split_2m_try(ALIGN_DOWN(a, SIZE_2M)) < 0)
+                return -ENOMEM;
+        }
+        uint64_t *pt = (uint64_t *)(uintptr_t)(*pde & PTE_ADDR);
+        pt[(a >> 12) & 511] = access ? (a | PTE_P | PTE_W | nx_bit()) : a;
         __asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
     }
     return 0;

@@ -52,6 +52,7 @@ void cpu_init(void);
 void cpu_boot_tls(void);
 void mmu_init(void);
 int mmu_map_mmio(uint64_t phys, uint64_t size);
+uint64_t mmu_mapped_top(void);
 int cpu_has_nx(void);
 struct trap_frame;
 _Noreturn void panic_frame(const char *what, const struct trap_frame *tf);
@@ -87,6 +88,7 @@ void lapic_timer_arm(uint64_t deadline_ns);
 
 /* sched.c + switch.S: cooperative threads */
 hc_tid sched_spawn_at(uint64_t rsp, uintptr_t tls);
+uint64_t *switch_frame_push(uint64_t *sp, void (*resume)(void));
 _Noreturn void sched_start(void (*first)(void *), void *arg);
 
 /* syscall.S + syscall.c */

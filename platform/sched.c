@@ -14,6 +14,7 @@
 #define DEFAULT_STACK (64 * 1024)
 #define GUARD_PAGES 1 /* below each stack, so an overflow faults */
 #define SAVED_REGS 6  /* rbp rbx r12 r13 r14 r15, see switch.S */
+#define FPU_DEFAULT_CONTROL (0x037full << 32 | 0x1f80) /* x87 CW, MXCSR */
 #define MSR_FS_BASE 0xc0000100
 
 enum thread_state { FREE, RUNNABLE, BLOCKED, DEAD };
@@ -47,17 +48,26 @@ static struct thread *slot_alloc(void)
     return NULL;
 }
 
-/* Lay out a stack so that thread_switch "returns" to thread_trampoline
- * with fn and arg in r12 and r13 (the last two of the saved registers). */
+/* Below sp, what thread_switch restores on a thread's first run: the
+ * default FPU control words, six zeroed registers, then resume. */
+uint64_t *switch_frame_push(uint64_t *sp, void (*resume)(void))
+{
+    *--sp = (uintptr_t)resume;
+    for (int i = 0; i < SAVED_REGS; i++)
+        *--sp = 0;
+    *--sp = FPU_DEFAULT_CONTROL;
+    return sp;
+}
+
+/* A new thread's stack: thread_switch "returns" to thread_trampoline with
+ * fn and arg in r12 and r13. */
 static uint64_t stack_prepare(uint64_t top, void (*fn)(void *), void *arg)
 {
     uint64_t *sp = (uint64_t *)(uintptr_t)(top & ~15ull);
     *--sp = 0;
-    *--sp = (uintptr_t)thread_trampoline;
-    for (int i = 0; i < SAVED_REGS; i++)
-        *--sp = 0;
-    sp[2] = (uintptr_t)arg; /* r13 */
-    sp[3] = (uintptr_t)fn;  /* r12 */
+    sp = switch_frame_push(sp, thread_trampoline);
+    sp[3] = (uintptr_t)arg; /* r13: after the FPU word, r15 and r14 */
+    sp[4] = (uintptr_t)fn;  /* r12 */
     return (uintptr_t)sp;
 }
 
@@ -186,13 +196,13 @@ static void schedule(void)
 {
     struct thread *prev = current;
     struct thread *next = wait_for_runnable(prev);
-    if (next == prev)
-        return;
-    current = next;
-    if (next->tls != prev->tls)
-        wrmsr(MSR_FS_BASE, next->tls);
-    thread_switch(&prev->rsp, next->rsp);
-    reap_dead();
+    if (next != prev) {
+        current = next;
+        if (next->tls != prev->tls)
+            wrmsr(MSR_FS_BASE, next->tls);
+        thread_switch(&prev->rsp, next->rsp);
+    }
+    reap_dead(); /* whoever runs now is not on a dead thread's stack */
 }
 
 void hc_thread_yield(void)

@@ -1,7 +1,9 @@
 /*
- * switch.S: cooperative context switch. Only callee-saved registers need
- * saving because a switch is a function call; the x86_64 ABI makes all
- * vector registers caller-saved, so no FPU state is touched.
+ * switch.S: cooperative context switch. A switch is a function call, so
+ * only what the x86_64 ABI makes callee-saved is kept: six registers and
+ * the FPU control words (MXCSR and the x87 control word: rounding modes
+ * and exception masks are per thread). Vector registers are caller-saved.
+ * The layout is built for new threads by switch_frame_push (sched.c).
  */
     .text
     /* void thread_switch(uint64_t *save_rsp, uint64_t new_rsp) */
@@ -13,8 +15,14 @@ thread_switch:
     push %r13
     push %r14
     push %r15
+    sub $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
     mov %rsp, (%rdi)
     mov %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    add $8, %rsp
     pop %r15
     pop %r14
     pop %r13

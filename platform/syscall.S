@@ -5,7 +5,9 @@
  * privilege: the frame goes on the caller's own stack. The caller may
  * have live data in the 128-byte red zone below %rsp (musl is compiled
  * with it), so the frame starts below it. We return with a jump, not
- * sysret (which would drop to ring 3); like Linux we clobber rcx and r11.
+ * sysret (which would drop to ring 3); like Linux we clobber rcx and r11
+ * and keep everything else, vector registers included: the handler is
+ * C that may use them and may switch to other threads.
  * The frame layout is struct hc_syscall_frame in syscall.c.
  */
     .text
@@ -29,8 +31,11 @@ syscall_entry:
     push %rax
     mov %rsp, %rdi
     mov %rsp, %rbx
+    sub $512, %rsp /* like Linux, keep the caller's vector registers */
     and $-16, %rsp
+    fxsave64 (%rsp)
     call syscall_from_frame
+    fxrstor64 (%rsp)
     mov %rbx, %rsp
     mov %rax, (%rsp)
 

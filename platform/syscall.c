@@ -39,10 +39,7 @@ hc_tid hc_thread_clone(const struct hc_syscall_frame *parent, uintptr_t sp,
         (void *)(sp - RED_ZONE - sizeof(struct hc_syscall_frame));
     memcpy(f, parent, sizeof *f);
     f->rax = 0;
-    uint64_t *s = (uint64_t *)f;
-    *--s = (uintptr_t)syscall_return;
-    for (int i = 0; i < 6; i++)
-        *--s = 0; /* rbp rbx r12-r15 for thread_switch */
+    uint64_t *s = switch_frame_push((uint64_t *)f, syscall_return);
     return sched_spawn_at((uintptr_t)s, tls);
 }
 

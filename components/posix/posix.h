@@ -44,6 +44,9 @@ long sys_mremap(long old, long oldlen, long newlen, long flags);
 long sys_madvise(long addr, long len, long advice);
 
 /* sys_time.c */
+struct timespec;
+uint64_t timespec_ns(const struct timespec *t); /* saturates at UINT64_MAX */
+uint64_t add_ns(uint64_t a, uint64_t b);        /* saturating */
 long sys_clock_gettime(long clk, long ts);
 long sys_clock_getres(long clk, long ts);
 long sys_clock_nanosleep(long clk, long flags, long req, long rem);

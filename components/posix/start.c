@@ -70,14 +70,22 @@ static size_t build_vector(size_t *v, const struct cmdline *cmd)
     return put_auxv(v, n);
 }
 
-/* The parsed line and the vector live on this thread's stack, which
- * lasts as long as the program: this function never returns. */
-_Noreturn void posix_main(void *unused)
-{
+/* What a Linux process keeps on its initial stack, which outlives the
+ * main thread (main may pthread_exit while others run on). Here it gets
+ * pages of its own that are never freed. */
+struct process_start {
     struct cmdline cmd;
     size_t vector[VECTOR_MAX];
+};
+
+_Noreturn void posix_main(void *unused)
+{
     (void)unused;
-    if (cmdline_parse(hc_cmdline(), &cmd) < 0) {
+    struct process_start *ps =
+        hc_pages_alloc((sizeof *ps + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE);
+    if (!ps)
+        hc_abort("no memory for the program's arguments");
+    if (cmdline_parse(hc_cmdline(), &ps->cmd) < 0) {
         posix_log("kiln: the command line is malformed (unbalanced quote, "
                   "trailing backslash, or over %d words); fix the boot "
                   "arguments\n",
@@ -87,7 +95,8 @@ _Noreturn void posix_main(void *unused)
     if (hc_entropy(at_random, sizeof at_random) < 0)
         hc_abort("the hardware random generator failed");
     describe_tls();
-    build_vector(vector, &cmd);
-    __libc_start_main(main, (int)cmd.narg + 1, (char **)vector, 0, 0, 0);
+    build_vector(ps->vector, &ps->cmd);
+    __libc_start_main(main, (int)ps->cmd.narg + 1, (char **)ps->vector, 0, 0,
+                      0);
     hc_abort("__libc_start_main returned");
 }

@@ -66,6 +66,7 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
     if (!p)
         return -ENOMEM;
     if (prot == PROT_NONE && hc_pages_protect(p, pages, 0) < 0) {
+        hc_pages_protect(p, pages, 1);
         hc_pages_free(p, pages);
         return -ENOMEM;
     }
@@ -144,6 +145,7 @@ long sys_mremap(long old, long oldlen, long newlen, long flags)
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p < 0)
         return p;
+    hc_pages_protect((void *)old, op, 1); /* PROT_NONE parts too */
     memcpy((void *)p, (void *)old, op * PAGE);
     sys_munmap(old, oldlen);
     return p;

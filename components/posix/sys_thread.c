@@ -101,12 +101,13 @@ static int deadline_of(long timeout, int absolute, int realtime,
         return 0;
     if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= (long)NS)
         return -EINVAL;
-    uint64_t ns = (uint64_t)t->tv_sec * NS + (uint64_t)t->tv_nsec;
+    uint64_t ns = timespec_ns(t);
+    int64_t offset = hc_clock_wall_offset();
     if (!absolute)
-        ns += hc_clock_monotonic();
-    else if (realtime)
-        ns -= (uint64_t)hc_clock_wall_offset();
-    *deadline = ns ? ns : 1;
+        ns = add_ns(ns, hc_clock_monotonic());
+    else if (realtime && offset > 0 && ns != UINT64_MAX)
+        ns = ns > (uint64_t)offset ? ns - (uint64_t)offset : 0;
+    *deadline = ns ? ns : 1; /* 1: already expired; 0 would mean never */
     return 0;
 }
 

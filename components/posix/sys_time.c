@@ -61,9 +61,17 @@ static void sleep_until(uint64_t deadline)
         hc_thread_block(deadline);
 }
 
-static uint64_t to_ns(const struct timespec *t)
+/* Saturating: a time too far away to count in ns means "never". */
+uint64_t timespec_ns(const struct timespec *t)
 {
+    if ((uint64_t)t->tv_sec >= UINT64_MAX / NS - 1)
+        return UINT64_MAX;
     return (uint64_t)t->tv_sec * NS + (uint64_t)t->tv_nsec;
+}
+
+uint64_t add_ns(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
 long sys_clock_nanosleep(long clk, long flags, long req, long rem)
@@ -77,14 +85,14 @@ long sys_clock_nanosleep(long clk, long flags, long req, long rem)
         return -EINVAL;
     uint64_t now = hc_clock_monotonic();
     if (!(flags & TIMER_ABSTIME)) {
-        sleep_until(now + to_ns(t));
+        sleep_until(add_ns(now, timespec_ns(t)));
         return 0;
     }
-    int64_t target = (int64_t)to_ns(t);
-    if (realtime)
-        target -= hc_clock_wall_offset();
-    if (target > 0)
-        sleep_until((uint64_t)target);
+    uint64_t target = timespec_ns(t);
+    int64_t offset = realtime ? hc_clock_wall_offset() : 0;
+    if (offset > 0 && target != UINT64_MAX)
+        target = target > (uint64_t)offset ? target - (uint64_t)offset : 0;
+    sleep_until(target); /* a time already past returns at once */
     return 0;
 }
 
