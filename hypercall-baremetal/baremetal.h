@@ -10,6 +10,27 @@
 /* acpi.c: returns only if ACPI power-off is unavailable or failed */
 void acpi_poweroff(void);
 
+/* pci.c */
+#define PCI_MAX_DEVICES 32
+struct pci_dev {
+    uint8_t bus, slot, func;
+    uint16_t vendor, device;
+};
+const struct pci_dev *pci_devices(unsigned *n);
+uint32_t pci_read32(const struct pci_dev *d, uint8_t off);
+void pci_write32(const struct pci_dev *d, uint8_t off, uint32_t v);
+uint8_t pci_read8(const struct pci_dev *d, uint8_t off);
+uint64_t pci_bar(const struct pci_dev *d, unsigned i);
+void pci_enable(const struct pci_dev *d);
+uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id, uint8_t from);
+
+/* virtio_blk.c: the disks behind hc_blk_* */
+#define BLK_MAX_DISKS 4
+int virtio_blk_info(unsigned idx, struct hc_blk_info *out);
+int virtio_blk_rw(unsigned idx, int write, uint64_t sector, void *buf,
+                  size_t nsectors);
+int virtio_blk_flush(unsigned idx);
+
 /* rtc.c */
 int64_t rtc_read_unix_seconds(void);
 

@@ -1,11 +1,10 @@
 /*
- * devices.c: the hypercall NIC and disk calls on bare metal. This target
- * has no device drivers yet (virtio and e1000 come with issue 3), so it
- * reports zero NICs and zero disks, which is the contract's way of
- * saying "none", and rejects every index.
+ * devices.c: the hypercall NIC and disk calls on bare metal, and device
+ * discovery at boot. Disks are virtio-blk (PCI or MMIO). There are no
+ * NIC drivers yet, so the NIC calls report none (-ENODEV).
  */
 #include <errno.h>
-#include "baremetal.h"
+#include "virtio.h"
 
 int hc_net_info(unsigned idx, struct hc_net_info *out)
 {
@@ -27,24 +26,32 @@ int hc_net_recv(unsigned idx, void *buf, size_t len)
 
 int hc_blk_info(unsigned idx, struct hc_blk_info *out)
 {
-    (void)idx, (void)out;
-    return -ENODEV;
+    return virtio_blk_info(idx, out);
 }
 
 int hc_blk_read(unsigned idx, uint64_t sector, void *buf, size_t n)
 {
-    (void)idx, (void)sector, (void)buf, (void)n;
-    return -ENODEV;
+    return virtio_blk_rw(idx, 0, sector, buf, n);
 }
 
 int hc_blk_write(unsigned idx, uint64_t sector, const void *buf, size_t n)
 {
-    (void)idx, (void)sector, (void)buf, (void)n;
-    return -ENODEV;
+    return virtio_blk_rw(idx, 1, sector, (void *)buf, n);
 }
 
 int hc_blk_flush(unsigned idx)
 {
-    (void)idx;
-    return -ENODEV;
+    return virtio_blk_flush(idx);
+}
+
+static void probe(struct virtio_dev *d)
+{
+    virtio_blk_probe(d);
+}
+
+/* Disks are numbered in the order found: PCI first, then virtio-mmio. */
+void platform_devices_init(void)
+{
+    virtio_pci_scan(probe);
+    virtio_mmio_scan(hc_cmdline(), probe);
 }

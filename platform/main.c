@@ -31,6 +31,7 @@ void platform_boot(uint32_t proto, uint32_t info)
     platform_clock_init();
     lapic_init();
     platform_entropy_check();
+    platform_devices_init();
     syscall_init();
     sched_start(posix_main, NULL);
 }

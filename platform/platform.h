@@ -101,6 +101,7 @@ void platform_clock_init(void);
  * interrupt. Returns with interrupts disabled. */
 void platform_idle(uint64_t deadline_ns);
 void platform_entropy_check(void);
+void platform_devices_init(void); /* find and start NICs and disks */
 _Noreturn void platform_exit(int status);
 
 /* inline CPU helpers */
@@ -115,6 +116,12 @@ static inline void outw(uint16_t port, uint16_t v)
 static inline void outl(uint16_t port, uint32_t v)
 {
     __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
 }
 static inline uint8_t inb(uint16_t port)
 {

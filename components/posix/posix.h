@@ -34,6 +34,13 @@ long sys_readv(long fd, long iov, long cnt);
 long sys_writev(long fd, long iov, long cnt);
 long sys_ioctl(long fd, long req, long arg);
 long sys_close(long fd);
+long sys_open(long path, long flags, long mode);
+long sys_openat(long dirfd, long path, long flags, long mode);
+long sys_pread(long fd, long buf, long len, long off);
+long sys_pwrite(long fd, long buf, long len, long off);
+long sys_lseek(long fd, long off, long whence);
+long sys_fsync(long fd);
+long sys_fstat(long fd, long buf);
 
 /* sys_mem.c */
 long sys_brk(long addr);

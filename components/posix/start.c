@@ -53,6 +53,14 @@ static size_t put_auxv(size_t *v, size_t n)
     return n;
 }
 
+/* driver.param=value options (virtio_mmio.device=...) are the host's,
+ * as module parameters are Linux's, not the application's environment. */
+static int is_driver_option(const char *o)
+{
+    const char *eq = strchr(o, '='), *dot = strchr(o, '.');
+    return eq && dot && dot < eq;
+}
+
 /* argv, NULL, envp, NULL, auxv: the layout of a Linux process stack. */
 static size_t build_vector(size_t *v, const struct cmdline *cmd)
 {
@@ -62,7 +70,9 @@ static size_t build_vector(size_t *v, const struct cmdline *cmd)
         v[n++] = (uintptr_t)cmd->arg[i];
     v[n++] = 0;
     for (unsigned i = 0; i < cmd->nopt; i++)
-        if (strchr(cmd->opt[i], '='))
+        if (is_driver_option(cmd->opt[i]))
+            continue;
+        else if (strchr(cmd->opt[i], '='))
             v[n++] = (uintptr_t)cmd->opt[i];
         else
             posix_log("kiln: unknown boot option '%s' ignored\n", cmd->opt[i]);

@@ -1,81 +1,177 @@
 /*
- * sys_io.c: file descriptors 0, 1 and 2, which are the console. There is
- * no other file yet (components/fs adds them). Reading blocks, polling
- * the console every millisecond, since the console raises no interrupt.
+ * sys_io.c: file descriptors and the calls on them. Descriptors 0, 1 and
+ * 2 are the console; open() adds the raw disks (/dev/vd*). The table is
+ * fixed (FILES_MAX); the lowest free descriptor is used, as POSIX says.
  */
 #include <errno.h>
-#include <sys/ioctl.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
+#include "file.h"
 #include "posix.h"
 
 #define IOV_MAX_COUNT 1024
-#define READ_POLL_NS 1000000
 
-static int is_console(long fd)
+static struct file files[FILES_MAX] = {
+    {&console_ops, 0, 0, O_RDWR},
+    {&console_ops, 0, 0, O_RDWR},
+    {&console_ops, 0, 0, O_RDWR},
+};
+
+static struct file *file_of(long fd)
 {
-    return fd >= 0 && fd <= 2;
+    if (fd < 0 || fd >= FILES_MAX || !files[fd].ops)
+        return NULL;
+    return &files[fd];
 }
 
-long sys_write(long fd, long buf, long len)
+long sys_openat(long dirfd, long path, long flags, long mode)
 {
-    if (!is_console(fd))
+    (void)dirfd, (void)mode; /* only absolute device paths exist yet */
+    const char *p = (const char *)path;
+    if (p[0] != '/')
+        return -ENOENT;
+    if (flags & O_CREAT)
+        return -EACCES; /* no filesystem to create files in yet */
+    long fd = 0;
+    while (fd < FILES_MAX && files[fd].ops)
+        fd++;
+    if (fd == FILES_MAX)
+        return -EMFILE;
+    int r = block_open(p, (int)flags, &files[fd]);
+    return r < 0 ? r : fd;
+}
+
+long sys_open(long path, long flags, long mode)
+{
+    return sys_openat(AT_FDCWD, path, flags, mode);
+}
+
+long sys_close(long fd)
+{
+    struct file *f = file_of(fd);
+    if (!f)
         return -EBADF;
-    if (len < 0)
-        return -EINVAL;
-    hc_console_write((const char *)buf, (size_t)len);
-    return len;
+    f->ops = NULL;
+    return 0;
+}
+
+static long transfer(long fd, int write, void *buf, size_t len, int64_t at)
+{
+    struct file *f = file_of(fd);
+    if (!f)
+        return -EBADF;
+    int mode = f->flags & O_ACCMODE;
+    if ((write && mode == O_RDONLY) || (!write && mode == O_WRONLY))
+        return -EBADF;
+    if (at >= 0 && !f->ops->seekable)
+        return -ESPIPE;
+    uint64_t off = at >= 0 ? (uint64_t)at : f->pos;
+    long n = write ? f->ops->write(f, buf, len, off)
+                   : f->ops->read(f, buf, len, off);
+    if (n > 0 && at < 0)
+        f->pos += (uint64_t)n;
+    return n;
 }
 
 long sys_read(long fd, long buf, long len)
 {
-    if (!is_console(fd))
-        return -EBADF;
-    if (len <= 0)
-        return len < 0 ? -EINVAL : 0;
-    for (;;) {
-        size_t n = hc_console_read((char *)buf, (size_t)len);
-        if (n)
-            return (long)n;
-        hc_thread_block(hc_clock_monotonic() + READ_POLL_NS);
-    }
+    return len < 0 ? -EINVAL : transfer(fd, 0, (void *)buf, (size_t)len, -1);
 }
 
-long sys_writev(long fd, long iov, long cnt)
+long sys_write(long fd, long buf, long len)
+{
+    return len < 0 ? -EINVAL : transfer(fd, 1, (void *)buf, (size_t)len, -1);
+}
+
+long sys_pread(long fd, long buf, long len, long off)
+{
+    if (len < 0 || off < 0)
+        return -EINVAL;
+    return transfer(fd, 0, (void *)buf, (size_t)len, off);
+}
+
+long sys_pwrite(long fd, long buf, long len, long off)
+{
+    if (len < 0 || off < 0)
+        return -EINVAL;
+    return transfer(fd, 1, (void *)buf, (size_t)len, off);
+}
+
+/* Like Linux: stop at the first short or failed part, counting the rest
+ * as not done; an error only when nothing was transferred. */
+static long vector(long fd, int write, long iov, long cnt)
 {
     const struct iovec *v = (const struct iovec *)iov;
     if (cnt < 0 || cnt > IOV_MAX_COUNT)
         return -EINVAL;
     long total = 0;
     for (long i = 0; i < cnt; i++) {
-        long n = sys_write(fd, (long)v[i].iov_base, (long)v[i].iov_len);
+        if (!v[i].iov_len)
+            continue;
+        long n = transfer(fd, write, v[i].iov_base, v[i].iov_len, -1);
         if (n < 0)
-            return n;
+            return total ? total : n;
         total += n;
+        if ((size_t)n < v[i].iov_len)
+            break;
     }
-    return total;
+    return total ? total : (file_of(fd) ? 0 : -EBADF);
 }
 
-/* Like Linux on a terminal: return what the first non-empty read gives. */
 long sys_readv(long fd, long iov, long cnt)
 {
-    const struct iovec *v = (const struct iovec *)iov;
-    if (cnt < 0 || cnt > IOV_MAX_COUNT)
-        return -EINVAL;
-    for (long i = 0; i < cnt; i++)
-        if (v[i].iov_len)
-            return sys_read(fd, (long)v[i].iov_base, (long)v[i].iov_len);
-    return is_console(fd) ? 0 : -EBADF;
+    return vector(fd, 0, iov, cnt);
 }
 
-/* The console is a serial line, not a terminal with a window size, so
- * every request gets ENOTTY; musl then buffers stdout fully. */
+long sys_writev(long fd, long iov, long cnt)
+{
+    return vector(fd, 1, iov, cnt);
+}
+
+long sys_lseek(long fd, long off, long whence)
+{
+    struct file *f = file_of(fd);
+    if (!f)
+        return -EBADF;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    int64_t base = whence == SEEK_SET   ? 0
+                   : whence == SEEK_CUR ? (int64_t)f->pos
+                   : whence == SEEK_END ? f->ops->size(f)
+                                        : -EINVAL;
+    if (base < 0)
+        return base;
+    if (base + off < 0)
+        return -EINVAL;
+    f->pos = (uint64_t)(base + off);
+    return (long)f->pos;
+}
+
+long sys_fsync(long fd)
+{
+    struct file *f = file_of(fd);
+    return f ? f->ops->sync(f) : -EBADF;
+}
+
 long sys_ioctl(long fd, long req, long arg)
 {
-    (void)req, (void)arg;
-    return is_console(fd) ? -ENOTTY : -EBADF;
+    struct file *f = file_of(fd);
+    /* Linux's request is an unsigned int; musl passes an int, which
+     * arrives sign-extended for requests with the top bit set. */
+    return f ? f->ops->ioctl(f, (uint32_t)req, arg) : -EBADF;
 }
 
-long sys_close(long fd)
+long sys_fstat(long fd, long buf)
 {
-    return is_console(fd) ? 0 : -EBADF;
+    struct file *f = file_of(fd);
+    if (!f)
+        return -EBADF;
+    struct stat *st = (struct stat *)buf;
+    *st = (struct stat){.st_mode = f->ops->mode,
+                        .st_nlink = 1,
+                        .st_blksize = HC_PAGE_SIZE,
+                        .st_rdev = f->ops == &console_ops ? 0 : f->dev + 1};
+    return 0;
 }

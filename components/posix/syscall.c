@@ -30,6 +30,14 @@ static long io_call(long nr, const long a[6])
     case SYS_writev: return sys_writev(a[0], a[1], a[2]);
     case SYS_ioctl: return sys_ioctl(a[0], a[1], a[2]);
     case SYS_close: return sys_close(a[0]);
+    case SYS_open: return sys_open(a[0], a[1], a[2]);
+    case SYS_openat: return sys_openat(a[0], a[1], a[2], a[3]);
+    case SYS_pread64: return sys_pread(a[0], a[1], a[2], a[3]);
+    case SYS_pwrite64: return sys_pwrite(a[0], a[1], a[2], a[3]);
+    case SYS_lseek: return sys_lseek(a[0], a[1], a[2]);
+    case SYS_fsync:
+    case SYS_fdatasync: return sys_fsync(a[0]);
+    case SYS_fstat: return sys_fstat(a[0], a[1]);
     case SYS_brk: return sys_brk(a[0]);
     case SYS_mmap: return sys_mmap(a[0], a[1], a[2], a[3], a[4], a[5]);
     case SYS_munmap: return sys_munmap(a[0], a[1]);

@@ -1,0 +1,40 @@
+/*
+ * file.h: open files behind file descriptors. A file is a kind (its
+ * operations) plus a position; sys_io.c does the descriptor bookkeeping
+ * and the system calls, dev_*.c implement the kinds. components/fs will
+ * add regular files as one more kind.
+ */
+#ifndef KILN_POSIX_FILE_H
+#define KILN_POSIX_FILE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FILES_MAX 64
+
+struct file;
+struct file_ops {
+    /* Transfer at byte offset off; return bytes done or -errno. */
+    long (*read)(struct file *f, void *buf, size_t len, uint64_t off);
+    long (*write)(struct file *f, const void *buf, size_t len, uint64_t off);
+    int64_t (*size)(struct file *f); /* -errno if it has none */
+    int (*sync)(struct file *f);
+    long (*ioctl)(struct file *f, unsigned long req, long arg);
+    mode_t mode; /* S_IF* type and permission bits for fstat */
+    int seekable;
+};
+
+struct file {
+    const struct file_ops *ops; /* NULL: descriptor not open */
+    unsigned dev;               /* which device, for device files */
+    uint64_t pos;
+    int flags; /* O_ACCMODE and O_APPEND as opened */
+};
+
+/* dev_console.c */
+extern const struct file_ops console_ops;
+
+/* dev_block.c: /dev/vda, /dev/vdb, ... as raw disks */
+int block_open(const char *path, int flags, struct file *f);
+
+#endif

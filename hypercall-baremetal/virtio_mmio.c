@@ -1,0 +1,159 @@
+/*
+ * virtio_mmio.c: the virtio-mmio transport, version 2 (spec section
+ * 4.2), as on QEMU microvm and Firecracker-class VMMs. There is no bus
+ * to enumerate: devices are named on the command line the way Linux
+ * takes them, virtio_mmio.device=<size>@<base>:<irq> (size may carry a
+ * K suffix). Version 1 (legacy) windows are refused with a message.
+ */
+#include <linux/virtio_mmio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "virtio.h"
+
+#define MMIO_MAX_DEVICES 8
+#define MMIO_MAGIC 0x74726976 /* "virt" */
+#define OPTION "virtio_mmio.device="
+
+static struct virtio_dev mmio_devs[MMIO_MAX_DEVICES];
+static unsigned nmmio;
+
+static uint32_t rd(struct virtio_dev *d, unsigned off)
+{
+    return *(volatile uint32_t *)(d->regs + off);
+}
+
+static void wr(struct virtio_dev *d, unsigned off, uint32_t v)
+{
+    *(volatile uint32_t *)(d->regs + off) = v;
+}
+
+static uint64_t mmio_features(struct virtio_dev *d)
+{
+    wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+    uint64_t lo = rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
+    wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+    return lo | (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+}
+
+static void mmio_set_features(struct virtio_dev *d, uint64_t f)
+{
+    wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+    wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)f);
+    wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+    wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
+}
+
+static uint8_t mmio_status(struct virtio_dev *d)
+{
+    return (uint8_t)rd(d, VIRTIO_MMIO_STATUS);
+}
+
+static void mmio_set_status(struct virtio_dev *d, uint8_t s)
+{
+    wr(d, VIRTIO_MMIO_STATUS, s);
+}
+
+static uint16_t mmio_queue_max(struct virtio_dev *d, uint16_t q)
+{
+    wr(d, VIRTIO_MMIO_QUEUE_SEL, q);
+    if (rd(d, VIRTIO_MMIO_QUEUE_READY))
+        return 0; /* already in use: not ours to take */
+    uint32_t max = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+    return max > 0xffff ? 0xffff : (uint16_t)max;
+}
+
+static void write64(struct virtio_dev *d, unsigned lo_off, uint64_t v)
+{
+    wr(d, lo_off, (uint32_t)v);
+    wr(d, lo_off + 4, (uint32_t)(v >> 32));
+}
+
+static int mmio_queue_setup(struct virtio_dev *d, uint16_t q, struct virtq *vq)
+{
+    wr(d, VIRTIO_MMIO_QUEUE_SEL, q);
+    wr(d, VIRTIO_MMIO_QUEUE_NUM, vq->size);
+    write64(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uintptr_t)vq->desc);
+    write64(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uintptr_t)vq->avail);
+    write64(d, VIRTIO_MMIO_QUEUE_USED_LOW, (uintptr_t)vq->used);
+    wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+    return 0;
+}
+
+static void mmio_notify(struct virtio_dev *d, uint16_t q)
+{
+    wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, q);
+}
+
+static const struct virtio_transport mmio_transport = {
+    mmio_features,  mmio_set_features, mmio_status, mmio_set_status,
+    mmio_queue_max, mmio_queue_setup,  mmio_notify,
+};
+
+/* "<size>@<base>:<irq>" -> base; 0 if malformed. */
+static uint64_t parse_device(const char *s)
+{
+    char *end;
+    uint64_t size = strtoull(s, &end, 0);
+    if (*end == 'K' || *end == 'k')
+        size <<= 10, end++;
+    if (*end != '@' || size < 0x100)
+        return 0;
+    uint64_t base = strtoull(end + 1, &end, 0);
+    return *end == ':' || *end == ' ' || *end == '\0' ? base : 0;
+}
+
+static void add_device(uint64_t base, void (*probe)(struct virtio_dev *d))
+{
+    struct virtio_dev *d = &mmio_devs[nmmio];
+    mmu_map_mmio(base, HC_PAGE_SIZE);
+    d->regs = (volatile uint8_t *)(uintptr_t)base;
+    snprintf(d->name_buf, sizeof d->name_buf, "virtio-mmio@%#lx",
+             (unsigned long)base);
+    d->name = d->name_buf;
+    if (rd(d, VIRTIO_MMIO_MAGIC_VALUE) != MMIO_MAGIC) {
+        kprintf("kiln: %s: no virtio device there\n", d->name);
+        return;
+    }
+    if (rd(d, VIRTIO_MMIO_VERSION) != 2) {
+        kprintf("kiln: %s skipped: legacy virtio-mmio (version %u); "
+                "QEMU: -global virtio-mmio.force-legacy=false\n",
+                d->name, rd(d, VIRTIO_MMIO_VERSION));
+        return;
+    }
+    d->type = rd(d, VIRTIO_MMIO_DEVICE_ID);
+    if (d->type == 0)
+        return; /* an empty slot */
+    d->t = &mmio_transport;
+    d->cfg = d->regs + VIRTIO_MMIO_CONFIG;
+    nmmio++;
+    probe(d);
+}
+
+/* Where the boot options end: words after "--" are the application's. */
+static const char *options_end(const char *cmdline)
+{
+    if (!strncmp(cmdline, "--", 2) && (cmdline[2] == ' ' || !cmdline[2]))
+        return cmdline;
+    const char *dashes = strstr(cmdline, " -- ");
+    if (dashes)
+        return dashes;
+    size_t n = strlen(cmdline);
+    return n >= 3 && !strcmp(cmdline + n - 3, " --") ? cmdline + n - 3
+                                                     : cmdline + n;
+}
+
+void virtio_mmio_scan(const char *cmdline, void (*probe)(struct virtio_dev *d))
+{
+    const char *end = options_end(cmdline);
+    for (const char *s = strstr(cmdline, OPTION);
+         s && s < end && nmmio < MMIO_MAX_DEVICES; s = strstr(s + 1, OPTION)) {
+        if (s != cmdline && s[-1] != ' ')
+            continue;
+        uint64_t base = parse_device(s + strlen(OPTION));
+        if (base)
+            add_device(base, probe);
+        else
+            kprintf("kiln: ignoring malformed %.60s\n", s);
+    }
+}

@@ -1,0 +1,113 @@
+/*
+ * virtq.c: split virtqueues (virtio 1.x, section 2.7) with the layouts
+ * from linux-libc-dev's <linux/virtio_ring.h>.
+ *
+ * The device is not trusted: every used-ring entry is checked (the index
+ * may not run ahead by more than the ring size, the id must name a chain
+ * we gave it, the length must fit the buffers we offered). The first bad
+ * entry marks the queue broken for good and every later call fails, so a
+ * misbehaving backend costs us the device, never memory safety. Pure
+ * code apart from the memory barriers: tests/unit/virtq feeds it rings.
+ */
+#include <string.h>
+#include "virtq.h"
+
+/* The device reads the ring after our writes; a compiler barrier is
+ * enough on x86 (stores are not reordered with stores), and reads of the
+ * used ring must not move before the read of its index. */
+#define barrier() __asm__ volatile("" ::: "memory")
+
+int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
+               void *used)
+{
+    if (size == 0 || size > VIRTQ_MAX_SIZE || (size & (size - 1)))
+        return -1;
+    memset(vq, 0, sizeof *vq);
+    vq->size = size;
+    vq->desc = desc;
+    vq->avail = avail;
+    vq->used = used;
+    memset(desc, 0, virtq_desc_bytes(size));
+    memset(avail, 0, virtq_avail_bytes(size));
+    memset(used, 0, virtq_used_bytes(size));
+    for (uint16_t i = 0; i < size; i++)
+        vq->desc[i].next = (uint16_t)(i + 1);
+    vq->free_head = 0;
+    vq->num_free = size;
+    return 0;
+}
+
+/* Queue one chain: out buffers (device reads) then in buffers (device
+ * writes). Returns the head id, or -1 when the ring is full or broken. */
+int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned out,
+              unsigned in)
+{
+    unsigned n = out + in;
+    if (vq->broken || n == 0 || n > vq->num_free)
+        return -1;
+    uint16_t head = vq->free_head, i = head, last = head;
+    uint32_t in_len = 0;
+    for (unsigned k = 0; k < n; k++) {
+        struct vring_desc *d = &vq->desc[i];
+        d->addr = (uintptr_t)bufs[k].addr;
+        d->len = bufs[k].len;
+        d->flags = (uint16_t)((k >= out ? VRING_DESC_F_WRITE : 0) |
+                              (k + 1 < n ? VRING_DESC_F_NEXT : 0));
+        if (k >= out)
+            in_len += bufs[k].len;
+        last = i;
+        i = d->next;
+    }
+    vq->free_head = vq->desc[last].next;
+    vq->num_free = (uint16_t)(vq->num_free - n);
+    vq->chain_len[head] = (uint16_t)n;
+    vq->in_len[head] = in_len;
+    vq->avail->ring[vq->avail->idx % vq->size] = head;
+    barrier();
+    vq->avail->idx++;
+    barrier();
+    return head;
+}
+
+static int broken(struct virtq *vq, const char **why, const char *what)
+{
+    vq->broken = 1;
+    *why = what;
+    return VIRTQ_BROKEN;
+}
+
+static void free_chain(struct virtq *vq, uint16_t head)
+{
+    uint16_t i = head;
+    for (uint16_t k = 1; k < vq->chain_len[head]; k++)
+        i = vq->desc[i].next;
+    vq->desc[i].next = vq->free_head;
+    vq->free_head = head;
+    vq->num_free = (uint16_t)(vq->num_free + vq->chain_len[head]);
+    vq->chain_len[head] = 0;
+}
+
+/* Take one finished chain. Returns its head id with *len the bytes the
+ * device wrote, VIRTQ_EMPTY when none is finished, VIRTQ_BROKEN (with
+ * *why) when the device handed back something impossible. */
+int virtq_get(struct virtq *vq, uint32_t *len, const char **why)
+{
+    if (vq->broken)
+        return broken(vq, why, "queue already disabled");
+    uint16_t used_idx = vq->used->idx;
+    barrier();
+    uint16_t pending = (uint16_t)(used_idx - vq->last_used);
+    if (pending == 0)
+        return VIRTQ_EMPTY;
+    if (pending > vq->size - vq->num_free)
+        return broken(vq, why, "used index ran ahead of what we queued");
+    struct vring_used_elem e = vq->used->ring[vq->last_used % vq->size];
+    if (e.id >= vq->size || vq->chain_len[e.id] == 0)
+        return broken(vq, why, "used id names no request in flight");
+    if (e.len > vq->in_len[e.id])
+        return broken(vq, why, "used length exceeds the buffers offered");
+    vq->last_used++;
+    free_chain(vq, (uint16_t)e.id);
+    *len = e.len;
+    return (int)e.id;
+}

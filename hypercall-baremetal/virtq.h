@@ -1,0 +1,50 @@
+/*
+ * virtq.h: split virtqueues, shared by the virtio drivers and the host
+ * unit test. Layout structs come from <linux/virtio_ring.h>.
+ */
+#ifndef KILN_VIRTQ_H
+#define KILN_VIRTQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/virtio_ring.h>
+
+#define VIRTQ_MAX_SIZE 256
+#define VIRTQ_EMPTY (-1)
+#define VIRTQ_BROKEN (-2)
+
+struct virtq {
+    uint16_t size, free_head, num_free, last_used;
+    int broken;
+    struct vring_desc *desc;
+    struct vring_avail *avail;
+    struct vring_used *used;
+    uint16_t chain_len[VIRTQ_MAX_SIZE]; /* 0: head not in flight */
+    uint32_t in_len[VIRTQ_MAX_SIZE];    /* device-writable bytes offered */
+};
+
+struct virtq_buf {
+    void *addr;
+    uint32_t len;
+};
+
+static inline size_t virtq_desc_bytes(uint16_t n)
+{
+    return 16u * n;
+}
+static inline size_t virtq_avail_bytes(uint16_t n)
+{
+    return 6u + 2u * n;
+}
+static inline size_t virtq_used_bytes(uint16_t n)
+{
+    return 6u + 8u * n;
+}
+
+int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
+               void *used);
+int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned out,
+              unsigned in);
+int virtq_get(struct virtq *vq, uint32_t *len, const char **why);
+
+#endif
