@@ -25,7 +25,7 @@ void pci_enable(const struct pci_dev *d);
 uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id, uint8_t from);
 
 /* virtio_blk.c: the disks behind hc_blk_* */
-#define BLK_MAX_DISKS 4
+#define BLK_MAX_DISKS 8
 int virtio_blk_info(unsigned idx, struct hc_blk_info *out);
 int virtio_blk_rw(unsigned idx, int write, uint64_t sector, void *buf,
                   size_t nsectors);

@@ -3,11 +3,12 @@
  * from linux-libc-dev's <linux/virtio_ring.h>.
  *
  * The device is not trusted: every used-ring entry is checked (the index
- * may not run ahead by more than the ring size, the id must name a chain
- * we gave it, the length must fit the buffers we offered). The first bad
- * entry marks the queue broken for good and every later call fails, so a
- * misbehaving backend costs us the device, never memory safety. Pure
- * code apart from the memory barriers: tests/unit/virtq feeds it rings.
+ * may not run ahead of the chains it holds, the id must name a chain we
+ * gave it, the length must fit the buffers we offered), and the free
+ * list lives in our own memory, never read back from the shared table. The
+ * first bad entry marks the queue broken for good and every later call fails,
+ * so a misbehaving backend costs us the device, never memory safety. Pure code
+ * apart from the memory barriers: tests/unit/virtq feeds it rings.
  */
 #include <string.h>
 #include "virtq.h"
@@ -31,7 +32,7 @@ int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
     memset(avail, 0, virtq_avail_bytes(size));
     memset(used, 0, virtq_used_bytes(size));
     for (uint16_t i = 0; i < size; i++)
-        vq->desc[i].next = (uint16_t)(i + 1);
+        vq->next[i] = (uint16_t)(i + 1);
     vq->free_head = 0;
     vq->num_free = size;
     return 0;
@@ -42,24 +43,26 @@ int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
 int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned out,
               unsigned in)
 {
-    unsigned n = out + in;
-    if (vq->broken || n == 0 || n > vq->num_free)
+    if (vq->broken || out > vq->num_free || in > vq->num_free - out ||
+        out + in == 0)
         return -1;
-    uint16_t head = vq->free_head, i = head, last = head;
-    uint32_t in_len = 0;
+    unsigned n = out + in;
+    uint16_t head = vq->free_head, i = head;
+    uint64_t in_len = 0;
     for (unsigned k = 0; k < n; k++) {
         struct vring_desc *d = &vq->desc[i];
         d->addr = (uintptr_t)bufs[k].addr;
         d->len = bufs[k].len;
         d->flags = (uint16_t)((k >= out ? VRING_DESC_F_WRITE : 0) |
                               (k + 1 < n ? VRING_DESC_F_NEXT : 0));
+        d->next = vq->next[i];
         if (k >= out)
             in_len += bufs[k].len;
-        last = i;
-        i = d->next;
+        i = vq->next[i];
     }
-    vq->free_head = vq->desc[last].next;
+    vq->free_head = i;
     vq->num_free = (uint16_t)(vq->num_free - n);
+    vq->in_flight++;
     vq->chain_len[head] = (uint16_t)n;
     vq->in_len[head] = in_len;
     vq->avail->ring[vq->avail->idx % vq->size] = head;
@@ -80,9 +83,10 @@ static void free_chain(struct virtq *vq, uint16_t head)
 {
     uint16_t i = head;
     for (uint16_t k = 1; k < vq->chain_len[head]; k++)
-        i = vq->desc[i].next;
-    vq->desc[i].next = vq->free_head;
+        i = vq->next[i];
+    vq->next[i] = vq->free_head;
     vq->free_head = head;
+    vq->in_flight--;
     vq->num_free = (uint16_t)(vq->num_free + vq->chain_len[head]);
     vq->chain_len[head] = 0;
 }
@@ -99,7 +103,7 @@ int virtq_get(struct virtq *vq, uint32_t *len, const char **why)
     uint16_t pending = (uint16_t)(used_idx - vq->last_used);
     if (pending == 0)
         return VIRTQ_EMPTY;
-    if (pending > vq->size - vq->num_free)
+    if (pending > vq->in_flight)
         return broken(vq, why, "used index ran ahead of what we queued");
     struct vring_used_elem e = vq->used->ring[vq->last_used % vq->size];
     if (e.id >= vq->size || vq->chain_len[e.id] == 0)

@@ -19,8 +19,11 @@ struct virtq {
     struct vring_desc *desc;
     struct vring_avail *avail;
     struct vring_used *used;
+    uint16_t in_flight;                 /* chains the device holds */
+    uint16_t next[VIRTQ_MAX_SIZE];      /* our copy of the free links: the
+                                           device can write desc[].next */
     uint16_t chain_len[VIRTQ_MAX_SIZE]; /* 0: head not in flight */
-    uint32_t in_len[VIRTQ_MAX_SIZE];    /* device-writable bytes offered */
+    uint64_t in_len[VIRTQ_MAX_SIZE];    /* device-writable bytes offered */
 };
 
 struct virtq_buf {
@@ -45,6 +48,7 @@ int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
                void *used);
 int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned out,
               unsigned in);
+/* why must not be NULL; it is set when the result is VIRTQ_BROKEN. */
 int virtq_get(struct virtq *vq, uint32_t *len, const char **why);
 
 #endif

@@ -87,9 +87,23 @@ static void read_only_disk(void)
     close(fd);
 }
 
+static int count_disks(void)
+{
+    char path[] = "/dev/vda";
+    int n = 0;
+    for (; path[7] <= 'z'; path[7]++, n++) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            break;
+        close(fd);
+    }
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     long sectors = argc > 1 ? atol(argv[1]) : 2048;
+    printf("disks: %d\n", count_disks());
     check(open("/dev/vdz", O_RDONLY) < 0 && errno == ENOENT,
           "a missing disk gives ENOENT");
     writable_disk(sectors);
