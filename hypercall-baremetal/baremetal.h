@@ -31,6 +31,11 @@ int virtio_blk_rw(unsigned idx, int write, uint64_t sector, void *buf,
                   size_t nsectors);
 int virtio_blk_flush(unsigned idx);
 
+/* virtio_net.c: the NICs behind hc_net_* */
+int virtio_net_info(unsigned idx, struct hc_net_info *out);
+int virtio_net_send(unsigned idx, const void *frame, size_t len);
+int virtio_net_recv(unsigned idx, void *buf, size_t len);
+
 /* rtc.c */
 int64_t rtc_read_unix_seconds(void);
 

@@ -1,27 +1,24 @@
 /*
  * devices.c: the hypercall NIC and disk calls on bare metal, and device
- * discovery at boot. Disks are virtio-blk (PCI or MMIO). There are no
- * NIC drivers yet, so the NIC calls report none (-ENODEV).
+ * discovery at boot. Disks are virtio-blk and NICs virtio-net, each over
+ * PCI or MMIO, numbered in the order found.
  */
 #include <errno.h>
 #include "virtio.h"
 
 int hc_net_info(unsigned idx, struct hc_net_info *out)
 {
-    (void)idx, (void)out;
-    return -ENODEV;
+    return virtio_net_info(idx, out);
 }
 
 int hc_net_send(unsigned idx, const void *frame, size_t len)
 {
-    (void)idx, (void)frame, (void)len;
-    return -ENODEV;
+    return virtio_net_send(idx, frame, len);
 }
 
 int hc_net_recv(unsigned idx, void *buf, size_t len)
 {
-    (void)idx, (void)buf, (void)len;
-    return -ENODEV;
+    return virtio_net_recv(idx, buf, len);
 }
 
 int hc_blk_info(unsigned idx, struct hc_blk_info *out)
@@ -47,6 +44,7 @@ int hc_blk_flush(unsigned idx)
 static void probe(struct virtio_dev *d)
 {
     virtio_blk_probe(d);
+    virtio_net_probe(d);
 }
 
 /* Disks are numbered in the order found: PCI first, then virtio-mmio. */

@@ -48,7 +48,8 @@ void virtio_fail(struct virtio_dev *d, const char *why);
 void virtio_pci_scan(void (*probe)(struct virtio_dev *d));
 void virtio_mmio_scan(const char *cmdline, void (*probe)(struct virtio_dev *d));
 
-/* virtio_blk.c */
+/* virtio_blk.c, virtio_net.c: each ignores devices of the other type */
 void virtio_blk_probe(struct virtio_dev *d);
+void virtio_net_probe(struct virtio_dev *d);
 
 #endif
