@@ -31,10 +31,17 @@ int virtio_blk_rw(unsigned idx, int write, uint64_t sector, void *buf,
                   size_t nsectors);
 int virtio_blk_flush(unsigned idx);
 
-/* virtio_net.c: the NICs behind hc_net_* */
-int virtio_net_info(unsigned idx, struct hc_net_info *out);
-int virtio_net_send(unsigned idx, const void *frame, size_t len);
-int virtio_net_recv(unsigned idx, void *buf, size_t len);
+/* devices.c: NIC drivers register each NIC they bring up */
+#define NICS_MAX 4
+struct nic_ops {
+    int (*info)(unsigned unit, struct hc_net_info *out);
+    int (*send)(unsigned unit, const void *frame, size_t len);
+    int (*recv)(unsigned unit, void *buf, size_t len);
+};
+void nic_register(const struct nic_ops *ops, unsigned unit);
+
+/* e1000.c */
+void e1000_scan(void);
 
 /* rtc.c */
 int64_t rtc_read_unix_seconds(void);

@@ -1,24 +1,42 @@
 /*
  * devices.c: the hypercall NIC and disk calls on bare metal, and device
- * discovery at boot. Disks are virtio-blk and NICs virtio-net, each over
- * PCI or MMIO, numbered in the order found.
+ * discovery at boot. Disks are virtio-blk; NICs are virtio-net or e1000.
+ * Devices are numbered in the order found: virtio PCI, e1000, then
+ * virtio-mmio.
  */
 #include <errno.h>
 #include "virtio.h"
 
+/* NICs of every driver, in the order their drivers found them. */
+static struct {
+    const struct nic_ops *ops;
+    unsigned unit; /* the driver's own number for it */
+} nics[NICS_MAX];
+static unsigned nnics;
+
+void nic_register(const struct nic_ops *ops, unsigned unit)
+{
+    if (nnics < NICS_MAX) {
+        nics[nnics].ops = ops;
+        nics[nnics++].unit = unit;
+    }
+}
+
 int hc_net_info(unsigned idx, struct hc_net_info *out)
 {
-    return virtio_net_info(idx, out);
+    return idx < nnics ? nics[idx].ops->info(nics[idx].unit, out) : -ENODEV;
 }
 
 int hc_net_send(unsigned idx, const void *frame, size_t len)
 {
-    return virtio_net_send(idx, frame, len);
+    return idx < nnics ? nics[idx].ops->send(nics[idx].unit, frame, len)
+                       : -ENODEV;
 }
 
 int hc_net_recv(unsigned idx, void *buf, size_t len)
 {
-    return virtio_net_recv(idx, buf, len);
+    return idx < nnics ? nics[idx].ops->recv(nics[idx].unit, buf, len)
+                       : -ENODEV;
 }
 
 int hc_blk_info(unsigned idx, struct hc_blk_info *out)
@@ -51,5 +69,6 @@ static void probe(struct virtio_dev *d)
 void platform_devices_init(void)
 {
     virtio_pci_scan(probe);
+    e1000_scan();
     virtio_mmio_scan(hc_cmdline(), probe);
 }

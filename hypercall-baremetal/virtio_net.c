@@ -13,7 +13,7 @@
 #include <string.h>
 #include "virtio.h"
 
-#define NET_MAX 4
+#define NET_MAX NICS_MAX
 #define QUEUE_SIZE 64
 #define BUF_SIZE 2048 /* header + a 1514-byte frame, with room */
 #define HDR sizeof(struct virtio_net_hdr_v1)
@@ -97,6 +97,11 @@ static void read_config(struct vnet *n, uint64_t got)
     }
 }
 
+static int net_info(unsigned idx, struct hc_net_info *out);
+static int net_send(unsigned idx, const void *frame, size_t len);
+static int net_recv(unsigned idx, void *buf, size_t len);
+static const struct nic_ops virtio_net_ops = {net_info, net_send, net_recv};
+
 void virtio_net_probe(struct virtio_dev *d)
 {
     if (d->type != VIRTIO_ID_NET_TYPE)
@@ -126,7 +131,7 @@ void virtio_net_probe(struct virtio_dev *d)
     read_config(n, got);
     virtio_ready(d);
     d->t->notify(d, RXQ);
-    nnics++;
+    nic_register(&virtio_net_ops, nnics++);
 }
 
 static struct vnet *nic(unsigned idx)
@@ -134,7 +139,7 @@ static struct vnet *nic(unsigned idx)
     return idx < nnics && !nics[idx].dead ? &nics[idx] : NULL;
 }
 
-int virtio_net_info(unsigned idx, struct hc_net_info *out)
+static int net_info(unsigned idx, struct hc_net_info *out)
 {
     struct vnet *n = nic(idx);
     if (!n)
@@ -160,7 +165,7 @@ static int reclaim_tx(struct vnet *n)
     }
 }
 
-int virtio_net_send(unsigned idx, const void *frame, size_t len)
+static int net_send(unsigned idx, const void *frame, size_t len)
 {
     struct vnet *n = nic(idx);
     if (!n)
@@ -185,7 +190,7 @@ int virtio_net_send(unsigned idx, const void *frame, size_t len)
     return 0;
 }
 
-int virtio_net_recv(unsigned idx, void *buf, size_t len)
+static int net_recv(unsigned idx, void *buf, size_t len)
 {
     struct vnet *n = nic(idx);
     if (!n)

@@ -1,0 +1,227 @@
+/*
+ * e1000.c: the Intel 82540EM (QEMU's default NIC on pc and q35, common
+ * on real and virtual machines), following Intel's PCI/PCI-X Family of
+ * Gigabit Ethernet Controllers Software Developer's Manual: legacy
+ * receive and transmit descriptor rings in host memory, the MAC from
+ * the receive address registers (loaded from the EEPROM at reset), link
+ * forced up. Polled: receive checks the next descriptor's done bit.
+ * Lengths the device reports are checked against our buffer size.
+ */
+#include <errno.h>
+#include <string.h>
+#include "baremetal.h"
+
+#define E1000_MAX NICS_MAX
+#define RING 32 /* descriptors per ring: a multiple of 8 (128-byte rings) */
+#define BUF_SIZE 2048
+#define FRAME_MAX 1514
+
+#define REG_CTRL 0x0000
+#define REG_STATUS 0x0008
+#define REG_IMC 0x00d8
+#define REG_RCTL 0x0100
+#define REG_TCTL 0x0400
+#define REG_TIPG 0x0410
+#define REG_RDBAL 0x2800
+#define REG_RDBAH 0x2804
+#define REG_RDLEN 0x2808
+#define REG_RDH 0x2810
+#define REG_RDT 0x2818
+#define REG_TDBAL 0x3800
+#define REG_TDBAH 0x3804
+#define REG_TDLEN 0x3808
+#define REG_TDH 0x3810
+#define REG_TDT 0x3818
+#define REG_MTA 0x5200
+#define REG_RAL0 0x5400
+#define REG_RAH0 0x5404
+
+#define CTRL_SLU (1u << 6)
+#define CTRL_RST (1u << 26)
+#define RCTL_EN (1u << 1)
+#define RCTL_BAM (1u << 15)
+#define RCTL_SECRC (1u << 26)
+#define TCTL_EN (1u << 1)
+#define TCTL_PSP (1u << 3)
+#define TCTL_CT (0x10u << 4)
+#define TCTL_COLD (0x40u << 12)
+#define TIPG_DEFAULT 0x0060200a
+#define DESC_DD 0x01
+#define RX_EOP 0x02
+#define TX_EOP 0x01
+#define TX_IFCS 0x02
+#define TX_RS 0x08
+
+struct rx_desc {
+    uint64_t addr;
+    uint16_t length, checksum;
+    uint8_t status, errors;
+    uint16_t special;
+};
+
+struct tx_desc {
+    uint64_t addr;
+    uint16_t length;
+    uint8_t cso, cmd, status, css;
+    uint16_t special;
+};
+
+struct e1000 {
+    volatile uint8_t *regs;
+    struct rx_desc *rx;
+    struct tx_desc *tx;
+    uint8_t *rx_buf[RING], *tx_buf[RING];
+    unsigned rx_next, tx_next;
+    uint8_t mac[6];
+};
+
+static struct e1000 cards[E1000_MAX];
+static unsigned ncards;
+
+static uint32_t rd(struct e1000 *e, unsigned r)
+{
+    return *(volatile uint32_t *)(e->regs + r);
+}
+
+static void wr(struct e1000 *e, unsigned r, uint32_t v)
+{
+    *(volatile uint32_t *)(e->regs + r) = v;
+}
+
+static int rings_alloc(struct e1000 *e)
+{
+    e->rx = hc_pages_alloc(1);
+    e->tx = hc_pages_alloc(1);
+    if (!e->rx || !e->tx)
+        return -1;
+    for (unsigned i = 0; i < RING; i++) {
+        uint8_t *page = i % 2 ? NULL : hc_pages_alloc(2);
+        if (i % 2 == 0 && !page)
+            return -1;
+        /* a page gives two receive and two transmit buffers */
+        e->rx_buf[i] = i % 2 ? e->rx_buf[i - 1] + BUF_SIZE : page;
+        e->tx_buf[i] =
+            i % 2 ? e->tx_buf[i - 1] + BUF_SIZE : page + HC_PAGE_SIZE;
+        e->rx[i].addr = (uintptr_t)e->rx_buf[i];
+    }
+    return 0;
+}
+
+static void start_rx(struct e1000 *e)
+{
+    for (unsigned i = 0; i < 128; i++)
+        wr(e, REG_MTA + 4 * i, 0);
+    wr(e, REG_RDBAL, (uint32_t)(uintptr_t)e->rx);
+    wr(e, REG_RDBAH, (uint32_t)((uintptr_t)e->rx >> 32));
+    wr(e, REG_RDLEN, RING * sizeof(struct rx_desc));
+    wr(e, REG_RDH, 0);
+    wr(e, REG_RDT, RING - 1); /* all but one descriptor belong to it */
+    wr(e, REG_RCTL, RCTL_EN | RCTL_BAM | RCTL_SECRC); /* 2048-byte buffers */
+}
+
+static void start_tx(struct e1000 *e)
+{
+    wr(e, REG_TDBAL, (uint32_t)(uintptr_t)e->tx);
+    wr(e, REG_TDBAH, (uint32_t)((uintptr_t)e->tx >> 32));
+    wr(e, REG_TDLEN, RING * sizeof(struct tx_desc));
+    wr(e, REG_TDH, 0);
+    wr(e, REG_TDT, 0);
+    wr(e, REG_TIPG, TIPG_DEFAULT);
+    wr(e, REG_TCTL, TCTL_EN | TCTL_PSP | TCTL_CT | TCTL_COLD);
+    for (unsigned i = 0; i < RING; i++)
+        e->tx[i].status = DESC_DD; /* free */
+}
+
+static int read_mac(struct e1000 *e)
+{
+    uint32_t lo = rd(e, REG_RAL0), hi = rd(e, REG_RAH0);
+    if (!(hi & (1u << 31)))
+        return -1; /* address not valid: no EEPROM contents */
+    for (int i = 0; i < 4; i++)
+        e->mac[i] = (uint8_t)(lo >> (8 * i));
+    e->mac[4] = (uint8_t)hi;
+    e->mac[5] = (uint8_t)(hi >> 8);
+    return 0;
+}
+
+static int info(unsigned unit, struct hc_net_info *out)
+{
+    memcpy(out->mac, cards[unit].mac, 6);
+    out->mtu = 1500;
+    return 0;
+}
+
+static int send(unsigned unit, const void *frame, size_t len)
+{
+    struct e1000 *e = &cards[unit];
+    if (len < 14 || len > FRAME_MAX)
+        return -EINVAL;
+    struct tx_desc *d = &e->tx[e->tx_next];
+    if (!(d->status & DESC_DD))
+        return -EAGAIN; /* the device still owns the oldest slot */
+    memcpy(e->tx_buf[e->tx_next], frame, len);
+    *d = (struct tx_desc){.addr = (uintptr_t)e->tx_buf[e->tx_next],
+                          .length = (uint16_t)len,
+                          .cmd = TX_EOP | TX_IFCS | TX_RS};
+    __asm__ volatile("" ::: "memory");
+    e->tx_next = (e->tx_next + 1) % RING;
+    wr(e, REG_TDT, e->tx_next);
+    return 0;
+}
+
+static int recv(unsigned unit, void *buf, size_t len)
+{
+    struct e1000 *e = &cards[unit];
+    struct rx_desc *d = &e->rx[e->rx_next];
+    if (!(d->status & DESC_DD))
+        return -EAGAIN;
+    __asm__ volatile("" ::: "memory");
+    unsigned n = d->length;
+    int whole = (d->status & RX_EOP) && !d->errors && n >= 14 && n <= BUF_SIZE;
+    int r = !whole ? -EAGAIN : n > len ? -EMSGSIZE : (int)n;
+    if (r > 0)
+        memcpy(buf, e->rx_buf[e->rx_next], n);
+    d->status = 0; /* hand the slot back */
+    wr(e, REG_RDT, e->rx_next);
+    e->rx_next = (e->rx_next + 1) % RING;
+    return r;
+}
+
+static const struct nic_ops e1000_ops = {info, send, recv};
+
+static void bring_up(const struct pci_dev *p)
+{
+    struct e1000 *e = &cards[ncards];
+    uint64_t bar = pci_bar(p, 0);
+    if (!bar) {
+        kprintf("kiln: e1000 %02x:%02x.%x: no memory BAR\n", p->bus, p->slot,
+                p->func);
+        return;
+    }
+    pci_enable(p);
+    mmu_map_mmio(bar, 128 * 1024);
+    e->regs = (volatile uint8_t *)(uintptr_t)bar;
+    wr(e, REG_IMC, 0xffffffff);
+    wr(e, REG_CTRL, rd(e, REG_CTRL) | CTRL_RST);
+    for (int i = 0; i < 100000 && (rd(e, REG_CTRL) & CTRL_RST); i++)
+        __asm__ volatile("pause");
+    wr(e, REG_IMC, 0xffffffff);
+    wr(e, REG_CTRL, rd(e, REG_CTRL) | CTRL_SLU);
+    if (read_mac(e) < 0 || rings_alloc(e) < 0) {
+        kprintf("kiln: e1000 %02x:%02x.%x disabled: no MAC or no memory\n",
+                p->bus, p->slot, p->func);
+        return;
+    }
+    start_rx(e);
+    start_tx(e);
+    nic_register(&e1000_ops, ncards++);
+}
+
+void e1000_scan(void)
+{
+    unsigned n;
+    const struct pci_dev *p = pci_devices(&n);
+    for (unsigned i = 0; i < n && ncards < E1000_MAX; i++)
+        if (p[i].vendor == 0x8086 && p[i].device == 0x100e)
+            bring_up(&p[i]);
+}
