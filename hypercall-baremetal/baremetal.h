@@ -23,6 +23,7 @@ uint8_t pci_read8(const struct pci_dev *d, uint8_t off);
 uint64_t pci_bar(const struct pci_dev *d, unsigned i);
 void pci_enable(const struct pci_dev *d);
 uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id, uint8_t from);
+int pci_msix_enable(const struct pci_dev *d, unsigned vector);
 
 /* virtio_blk.c: the disks behind hc_blk_* */
 #define BLK_MAX_DISKS 8
@@ -42,6 +43,9 @@ void nic_register(const struct nic_ops *ops, unsigned unit);
 
 /* e1000.c */
 void e1000_scan(void);
+
+/* ioapic.c */
+int ioapic_route(unsigned gsi, unsigned vector, int level, int active_low);
 
 /* rtc.c */
 int64_t rtc_read_unix_seconds(void);

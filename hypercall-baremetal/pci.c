@@ -17,6 +17,9 @@
 #define PCI_BAR0 0x10
 #define PCI_CAP_PTR 0x34
 #define PCI_SECONDARY_BUS 0x19
+#define PCI_CAP_MSIX 0x11
+#define MSIX_ENABLE (1u << 31)        /* message control bit 15 */
+#define MSIX_FUNCTION_MASK (1u << 30) /* bit 14 */
 
 static struct pci_dev devices[PCI_MAX_DEVICES];
 static unsigned ndevices;
@@ -119,4 +122,28 @@ const struct pci_dev *pci_devices(unsigned *n)
         scan_bus(0, 0);
     *n = ndevices;
     return devices;
+}
+
+/* Point MSI-X table entry 0 at vector on this CPU and enable MSI-X.
+ * Returns 0, or -1 if the function has no MSI-X. */
+int pci_msix_enable(const struct pci_dev *d, unsigned vector)
+{
+    uint8_t cap = pci_find_cap(d, PCI_CAP_MSIX, 0);
+    if (!cap)
+        return -1;
+    uint32_t table = pci_read32(d, (uint8_t)(cap + 4));
+    uint64_t bar = pci_bar(d, table & 7);
+    if (!bar)
+        return -1;
+    uint64_t entry = bar + (table & ~7u);
+    mmu_map_mmio(entry, 16);
+    volatile uint32_t *e = (volatile uint32_t *)(uintptr_t)entry;
+    e[0] = 0xfee00000u | lapic_id() << 12; /* message address */
+    e[1] = 0;
+    e[2] = vector; /* message data: fixed delivery, edge */
+    e[3] = 0;      /* unmasked */
+    uint32_t control = pci_read32(d, cap);
+    control = (control | MSIX_ENABLE) & ~MSIX_FUNCTION_MASK;
+    pci_write32(d, cap, control);
+    return 0;
 }

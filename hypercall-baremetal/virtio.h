@@ -35,6 +35,7 @@ struct virtio_dev {
     uint32_t notify_mult;     /* pci: notify_off_multiplier */
     volatile uint8_t *cfg;    /* device-specific configuration */
     uint16_t notify_off[VIRTIO_MAX_QUEUES]; /* pci: per queue */
+    int has_irq; /* completions raise an interrupt (else: poll) */
 };
 
 /* virtio.c */

@@ -2,7 +2,8 @@
  * virtio_blk.c: virtio block devices (spec section 5.2) behind the
  * hypercall disk calls. One request queue; each request is a chain of
  * header, data and status byte. Requests are synchronous: the caller
- * polls the used ring, giving other threads the CPU while it waits. The
+ * sleeps until the device's interrupt (MSI-X on PCI, the wired line on
+ * MMIO), or polls, yielding, where it has none. The
  * data buffer is split to respect the device's size_max and our own
  * per-request bound. A device that does not answer within
  * BLK_TIMEOUT_NS, or answers nonsense, is disabled with a message.
@@ -16,6 +17,7 @@
 #define REQUEST_MAX (128u * 1024) /* bytes per request */
 #define BLK_TIMEOUT_NS (30ull * 1000000000)
 #define QUEUE_SIZE 16
+#define WAIT_SLICE_NS 10000000ull /* re-check the ring even without an IRQ */
 
 struct vblk {
     struct virtio_dev *dev;
@@ -94,8 +96,10 @@ static int request(struct vblk *b, uint32_t type, uint64_t sector, void *data,
             virtio_fail(b->dev, why ? why : "no answer within 30 s");
             return -EIO;
         }
-        hc_thread_yield();
-        __asm__ volatile("pause");
+        if (b->dev->has_irq)
+            hc_thread_wait_io(hc_clock_monotonic() + WAIT_SLICE_NS);
+        else
+            hc_thread_yield();
     }
     return b->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
 }

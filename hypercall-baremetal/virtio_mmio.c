@@ -90,8 +90,8 @@ static const struct virtio_transport mmio_transport = {
     mmio_queue_max, mmio_queue_setup,  mmio_notify,
 };
 
-/* "<size>@<base>:<irq>" -> base; 0 if malformed. */
-static uint64_t parse_device(const char *s)
+/* "<size>@<base>:<irq>" -> base and irq; base 0 if malformed. */
+static uint64_t parse_device(const char *s, unsigned *irq)
 {
     char *end;
     uint64_t size = strtoull(s, &end, 0);
@@ -100,10 +100,33 @@ static uint64_t parse_device(const char *s)
     if (*end != '@' || size < 0x100)
         return 0;
     uint64_t base = strtoull(end + 1, &end, 0);
-    return *end == ':' || *end == ' ' || *end == '\0' ? base : 0;
+    if (*end != ':')
+        return 0;
+    *irq = (unsigned)strtoul(end + 1, &end, 0);
+    return *end == ' ' || *end == '\0' ? base : 0;
 }
 
-static void add_device(uint64_t base, void (*probe)(struct virtio_dev *d))
+/* The line is level-triggered: acknowledge every device's status so it
+ * drops; the waiting thread then finds its work in the rings. */
+static void mmio_interrupt(void)
+{
+    for (unsigned i = 0; i < nmmio; i++) {
+        uint32_t status = rd(&mmio_devs[i], VIRTIO_MMIO_INTERRUPT_STATUS);
+        if (status)
+            wr(&mmio_devs[i], VIRTIO_MMIO_INTERRUPT_ACK, status);
+    }
+}
+
+static int irq_setup(unsigned irq)
+{
+    static unsigned vector;
+    if (!vector)
+        vector = irq_alloc(mmio_interrupt);
+    return vector ? ioapic_route(irq, vector, 1, 0) : -1;
+}
+
+static void add_device(uint64_t base, unsigned irq,
+                       void (*probe)(struct virtio_dev *d))
 {
     struct virtio_dev *d = &mmio_devs[nmmio];
     mmu_map_mmio(base, HC_PAGE_SIZE);
@@ -127,6 +150,7 @@ static void add_device(uint64_t base, void (*probe)(struct virtio_dev *d))
     d->t = &mmio_transport;
     d->cfg = d->regs + VIRTIO_MMIO_CONFIG;
     nmmio++;
+    d->has_irq = irq_setup(irq) == 0;
     probe(d);
 }
 
@@ -150,9 +174,10 @@ void virtio_mmio_scan(const char *cmdline, void (*probe)(struct virtio_dev *d))
          s && s < end && nmmio < MMIO_MAX_DEVICES; s = strstr(s + 1, OPTION)) {
         if (s != cmdline && s[-1] != ' ')
             continue;
-        uint64_t base = parse_device(s + strlen(OPTION));
+        unsigned irq;
+        uint64_t base = parse_device(s + strlen(OPTION), &irq);
         if (base)
-            add_device(base, probe);
+            add_device(base, irq, probe);
         else
             kprintf("kiln: ignoring malformed %.60s\n", s);
     }

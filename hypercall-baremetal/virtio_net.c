@@ -30,7 +30,7 @@ struct vnet {
     unsigned ntx_free;
     uint8_t mac[6];
     uint16_t mtu;
-    int dead;
+    int has_status, dead;
 };
 
 static struct vnet nics[NET_MAX];
@@ -89,6 +89,7 @@ static void read_config(struct vnet *n, uint64_t got)
     for (int i = 0; i < 6; i++)
         n->mac[i] = cfg[offsetof(struct virtio_net_config, mac) + i];
     n->mtu = 1500;
+    n->has_status = (got >> VIRTIO_NET_F_STATUS) & 1;
     if (got & (1ull << VIRTIO_NET_F_MTU)) {
         uint16_t mtu = *(
             volatile uint16_t *)(cfg + offsetof(struct virtio_net_config, mtu));
@@ -146,6 +147,13 @@ static int net_info(unsigned idx, struct hc_net_info *out)
         return -ENODEV;
     memcpy(out->mac, n->mac, 6);
     out->mtu = n->mtu;
+    out->link_up = 1; /* without VIRTIO_NET_F_STATUS the link is up */
+    if (n->has_status)
+        out->link_up =
+            (*(volatile uint16_t *)(n->dev->cfg +
+                                    offsetof(struct virtio_net_config,
+                                             status)) &
+             VIRTIO_NET_S_LINK_UP) != 0;
     return 0;
 }
 

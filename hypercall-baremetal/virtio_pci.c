@@ -55,7 +55,7 @@ static int pci_queue_setup(struct virtio_dev *d, uint16_t q, struct virtq *vq)
 {
     COMMON(d, queue_select) = q;
     COMMON(d, queue_size) = vq->size;
-    COMMON(d, queue_msix_vector) = VIRTIO_MSI_NO_VECTOR;
+    COMMON(d, queue_msix_vector) = d->has_irq ? 0 : VIRTIO_MSI_NO_VECTOR;
     uint64_t desc = (uintptr_t)vq->desc, avail = (uintptr_t)vq->avail,
              used = (uintptr_t)vq->used;
     COMMON(d, queue_desc_lo) = (uint32_t)desc;
@@ -125,6 +125,20 @@ static int find_structures(struct virtio_dev *d, const struct pci_dev *p)
     return d->common && d->notify && d->cfg ? 0 : -1;
 }
 
+/* MSI-X needs no acknowledgement, so one handler does for all: taking
+ * the interrupt is what wakes the waiting thread. */
+static void msix_interrupt(void)
+{
+}
+
+static int msix_setup(const struct pci_dev *p)
+{
+    static unsigned vector;
+    if (!vector)
+        vector = irq_alloc(msix_interrupt);
+    return vector ? pci_msix_enable(p, vector) : -1;
+}
+
 void virtio_pci_scan(void (*probe)(struct virtio_dev *d))
 {
     unsigned n;
@@ -143,6 +157,7 @@ void virtio_pci_scan(void (*probe)(struct virtio_dev *d))
             kprintf("kiln: %s skipped: no modern virtio interface\n", d->name);
             continue;
         }
+        d->has_irq = msix_setup(&p[i]) == 0;
         npci++;
         probe(d);
     }

@@ -119,6 +119,13 @@ void hc_thread_yield(void);
  * If every thread is blocked with no deadline, the image panics. */
 int hc_thread_block(uint64_t deadline);
 
+/* Block the caller until a device interrupt arrives (a frame received, a
+ * request finished) or until deadline (0: none). Returns 0 after an
+ * interrupt, -ETIMEDOUT at the deadline. The interrupt may have been for
+ * another device: check yours again, and give a deadline if your device
+ * may have no interrupt. */
+int hc_thread_wait_io(uint64_t deadline);
+
 /* Make a blocked thread runnable. Returns 0, or -ESRCH if tid is not
  * blocked (not an error for callers that wake optimistically). */
 int hc_thread_wake(hc_tid tid);
@@ -132,6 +139,8 @@ _Noreturn void hc_thread_exit(void);
 struct hc_net_info {
     uint8_t mac[6];
     uint16_t mtu;
+    uint8_t link_up; /* frames sent while 0 are lost (e1000 autonegotiates
+                        for about half a second after boot) */
 };
 
 /* Describe NIC number idx (0, 1, ...). Returns 0, or -ENODEV past the

@@ -69,6 +69,8 @@ _Noreturn void panic(const char *fmt, ...)
 void irq_register(unsigned vector, void (*handler)(void));
 void irq_dispatch(unsigned vector);
 unsigned irq_device_count(void);
+unsigned irq_alloc(void (*handler)(void));
+unsigned irq_device_events(void);
 void traps_init(void);
 #define TIMER_VECTOR 32
 
@@ -85,6 +87,8 @@ uint64_t pit_measure_tsc(void);
 /* lapic.c: one-shot wake-up timer */
 void lapic_init(void);
 void lapic_timer_arm(uint64_t deadline_ns);
+void lapic_eoi(void);
+unsigned lapic_id(void);
 
 /* sched.c + switch.S: cooperative threads */
 hc_tid sched_spawn_at(uint64_t rsp, uintptr_t tls);

@@ -25,7 +25,8 @@ struct thread {
     uint64_t tls;
     uint64_t deadline; /* 0: none */
     int timed_out;
-    void *stack; /* ours to free (guard page first), NULL for clones */
+    int wants_io; /* blocked in hc_thread_wait_io */
+    void *stack;  /* ours to free (guard page first), NULL for clones */
     uint32_t stack_pages;
 };
 
@@ -174,9 +175,28 @@ static uint64_t earliest_deadline(int *any_alive)
     return d;
 }
 
+/* Device interrupts are taken here too, not only when idle, so threads
+ * waiting for I/O wake while others keep the CPU busy. Safe: this is
+ * our own code, compiled without a red zone. */
+static void take_interrupts(void)
+{
+    static unsigned seen;
+    __asm__ volatile("sti; nop; cli" ::: "memory");
+    unsigned now = irq_device_events();
+    if (now == seen)
+        return;
+    seen = now;
+    for (int i = 0; i < MAX_THREADS; i++)
+        if (threads[i].state == BLOCKED && threads[i].wants_io) {
+            threads[i].state = RUNNABLE;
+            threads[i].timed_out = 0;
+        }
+}
+
 static struct thread *wait_for_runnable(struct thread *from)
 {
     for (;;) {
+        take_interrupts();
         wake_expired(hc_clock_monotonic());
         struct thread *next = pick_next(from);
         if (next)
@@ -210,13 +230,25 @@ void hc_thread_yield(void)
     schedule();
 }
 
-int hc_thread_block(uint64_t deadline)
+static int block(uint64_t deadline, int wants_io)
 {
     current->state = BLOCKED;
     current->deadline = deadline;
     current->timed_out = 0;
+    current->wants_io = wants_io;
     schedule();
+    current->wants_io = 0;
     return current->timed_out ? -ETIMEDOUT : 0;
+}
+
+int hc_thread_block(uint64_t deadline)
+{
+    return block(deadline, 0);
+}
+
+int hc_thread_wait_io(uint64_t deadline)
+{
+    return block(deadline, 1);
 }
 
 int hc_thread_wake(hc_tid tid)

@@ -27,6 +27,7 @@ struct idt_entry {
 
 static struct idt_entry idt[IDT_ENTRIES];
 static void (*irq_handlers[IRQ_VECTORS])(void);
+static unsigned device_events; /* device interrupts taken so far */
 extern char trap_stubs[];
 
 static const char *const exception_names[32] = {
@@ -92,13 +93,32 @@ unsigned irq_device_count(void)
     return n;
 }
 
+/* A free vector for a device's handler, or 0 when all are taken. */
+unsigned irq_alloc(void (*handler)(void))
+{
+    for (unsigned v = TIMER_VECTOR + 1; v < SPURIOUS_VECTOR; v++)
+        if (!irq_handlers[v - IRQ_VECTOR_BASE]) {
+            irq_handlers[v - IRQ_VECTOR_BASE] = handler;
+            return v;
+        }
+    return 0;
+}
+
+unsigned irq_device_events(void)
+{
+    return device_events;
+}
+
 void irq_dispatch(unsigned vector)
 {
     if (vector == SPURIOUS_VECTOR)
-        return;
+        return; /* the local APIC wants no EOI for these */
     void (*h)(void) = irq_handlers[vector - IRQ_VECTOR_BASE];
     if (h)
         h();
+    if (vector != TIMER_VECTOR)
+        device_events++;
+    lapic_eoi();
 }
 
 static void print_regs(const struct trap_frame *tf)
