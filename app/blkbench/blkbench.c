@@ -1,12 +1,14 @@
 /*
  * blkbench: sequential throughput of the raw disk /dev/vda. Writes MiB
- * mebibytes from offset 0 with 4 KiB and then 64 KiB transfers, each
- * pass ending with fsync, then reads the same range back with 4 KiB and
- * 64 KiB transfers, and prints one line per case:
- *     blkbench: write 4096 B: 12.3 MB/s       (MB = 10^6 bytes)
- * The same source builds for Linux (bench/blk runs it in a Linux guest):
- * O_DIRECT keeps Linux's page cache out of the figures; Kiln has no
- * cache and accepts the flag. The disk's contents are overwritten.
+ * from offset 0 with 4 KiB and then 64 KiB transfers, each pass ending
+ * with fsync, reads the same range back with 4 KiB and 64 KiB transfers,
+ * checks the data, and prints one line per case (MB = 10^6 bytes):
+ *     blkbench: write 4096 B: 12.3 MB/s
+ * The same source builds for Linux; bench/blk runs it in a Linux guest.
+ * There O_DIRECT keeps the page cache out of the figures, and one thread
+ * doing pread/pwrite keeps one request in flight, as Kiln's synchronous
+ * driver does; Kiln has no page cache and accepts the flag. The disk's
+ * contents are overwritten.
  * Usage: blkbench [MiB]  (default 8). Exit status 0; 1 when the disk is
  * missing, too small or fails; 2 on a bad argument.
  */
@@ -25,6 +27,7 @@
 #define MAX_XFER (64 * 1024)
 
 static const size_t xfers[] = {4096, MAX_XFER};
+#define NXFERS (sizeof xfers / sizeof xfers[0])
 
 static double now(void)
 {
@@ -34,24 +37,24 @@ static double now(void)
 }
 
 /* One pass over [0, bytes) in xfer-sized transfers; seconds, or -1. */
-static double pass(int fd, int write, char *buf, size_t xfer, off_t bytes)
+static double pass(int fd, int writing, char *buf, size_t xfer, off_t bytes)
 {
     double start = now();
     for (off_t off = 0; off < bytes; off += xfer) {
-        ssize_t n = write ? pwrite(fd, buf, xfer, off)
-                          : pread(fd, buf, xfer, off);
+        ssize_t n =
+            writing ? pwrite(fd, buf, xfer, off) : pread(fd, buf, xfer, off);
         if (n != (ssize_t)xfer)
             return -1;
     }
-    if (write && fsync(fd) < 0)
+    if (writing && fsync(fd) < 0)
         return -1;
     return now() - start;
 }
 
-static int run_case(int fd, int write, char *buf, size_t xfer, off_t bytes)
+static int run_case(int fd, int writing, char *buf, size_t xfer, off_t bytes)
 {
-    const char *what = write ? "write" : "read";
-    double secs = pass(fd, write, buf, xfer, bytes);
+    const char *what = writing ? "write" : "read";
+    double secs = pass(fd, writing, buf, xfer, bytes);
     if (secs < 0) {
         printf("blkbench: %s %zu B: I/O error\n", what, xfer);
         return -1;
@@ -73,11 +76,11 @@ static int check_data(const char *got, const char *want)
 int main(int argc, char **argv)
 {
     long mib = argc > 1 ? atol(argv[1]) : 8;
-    off_t bytes = (off_t)mib << 20;
     if (mib <= 0) {
         fprintf(stderr, "usage: blkbench [MiB]\n");
         return 2;
     }
+    off_t bytes = (off_t)mib << 20;
     unsigned long long size = 0;
     int fd = open(DISK, O_RDWR | O_DIRECT);
     if (fd < 0 || ioctl(fd, BLKGETSIZE64, &size) < 0) {
@@ -97,9 +100,9 @@ int main(int argc, char **argv)
         pattern[i] = (char)(i * 7 + 1);
     printf("blkbench: %ld MiB on %s\n", mib, DISK);
     int err = 0;
-    for (size_t i = 0; i < 2 && !err; i++)
+    for (size_t i = 0; i < NXFERS && !err; i++)
         err = run_case(fd, 1, pattern, xfers[i], bytes);
-    for (size_t i = 0; i < 2 && !err; i++)
+    for (size_t i = 0; i < NXFERS && !err; i++)
         err = run_case(fd, 0, buf, xfers[i], bytes);
     err = err || check_data(buf, pattern);
     close(fd);
