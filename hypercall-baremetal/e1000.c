@@ -5,9 +5,10 @@
  * receive and transmit descriptor rings in host memory, the MAC from
  * the receive address registers (loaded from the EEPROM at reset), link
  * forced up. Receive checks the next descriptor's done bit; the receive
- * interrupt only wakes a thread waiting in hc_thread_wait_io. Under QEMU
- * the first second after boot loses or delays frames even once the link
- * reports up (seen with ping; not yet understood).
+ * interrupt only wakes a thread waiting in hc_thread_wait_io. QEMU's
+ * model holds received frames back for one second after RCTL is written
+ * (its flush_queue_timer), so an e1000 guest hears nothing for its first
+ * second; nothing in the driver can shorten that.
  * Lengths the device reports are checked against our buffer size.
  */
 #include <errno.h>
