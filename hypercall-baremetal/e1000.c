@@ -84,7 +84,7 @@ struct e1000 {
     uint8_t mac[6];
 };
 
-static struct e1000 cards[E1000_MAX];
+static struct e1000 *cards[E1000_MAX]; /* allocated per card found */
 static unsigned ncards;
 
 static uint32_t rd(struct e1000 *e, unsigned r)
@@ -155,15 +155,15 @@ static int read_mac(struct e1000 *e)
 
 static int info(unsigned unit, struct hc_net_info *out)
 {
-    memcpy(out->mac, cards[unit].mac, 6);
+    memcpy(out->mac, cards[unit]->mac, 6);
     out->mtu = 1500;
-    out->link_up = (rd(&cards[unit], REG_STATUS) & STATUS_LU) != 0;
+    out->link_up = (rd(cards[unit], REG_STATUS) & STATUS_LU) != 0;
     return 0;
 }
 
 static int send(unsigned unit, const void *frame, size_t len)
 {
-    struct e1000 *e = &cards[unit];
+    struct e1000 *e = cards[unit];
     if (len < 14 || len > FRAME_MAX)
         return -EINVAL;
     struct tx_desc *d = &e->tx[e->tx_next];
@@ -181,7 +181,7 @@ static int send(unsigned unit, const void *frame, size_t len)
 
 static int recv(unsigned unit, void *buf, size_t len)
 {
-    struct e1000 *e = &cards[unit];
+    struct e1000 *e = cards[unit];
     struct rx_desc *d = &e->rx[e->rx_next];
     if (!(d->status & DESC_DD))
         return -EAGAIN;
@@ -203,7 +203,7 @@ static const struct nic_ops e1000_ops = {info, send, recv};
 static void e1000_interrupt(void)
 {
     for (unsigned i = 0; i < ncards; i++)
-        (void)rd(&cards[i], REG_ICR);
+        (void)rd(cards[i], REG_ICR);
 }
 
 /* The firmware's choice of line (PCI_INTERRUPT_LINE) is the I/O APIC
@@ -221,13 +221,15 @@ static void irq_setup(struct e1000 *e, const struct pci_dev *p)
 
 static void bring_up(const struct pci_dev *p)
 {
-    struct e1000 *e = &cards[ncards];
     uint64_t bar = pci_bar(p, 0);
     if (!bar) {
         kprintf("kiln: e1000 %02x:%02x.%x: no memory BAR\n", p->bus, p->slot,
                 p->func);
         return;
     }
+    struct e1000 *e = hc_pages_alloc(1); /* sizeof(struct e1000) < 4 KiB */
+    if (!e)
+        return;
     pci_enable(p);
     mmu_map_mmio(bar, 128 * 1024);
     e->regs = (volatile uint8_t *)(uintptr_t)bar;
@@ -244,6 +246,7 @@ static void bring_up(const struct pci_dev *p)
     }
     start_rx(e);
     start_tx(e);
+    cards[ncards] = e;
     irq_setup(e, p);
     nic_register(&e1000_ops, ncards++);
 }

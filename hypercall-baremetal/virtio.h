@@ -12,6 +12,7 @@
 #define VIRTIO_ID_NET_TYPE 1
 #define VIRTIO_ID_BLK_TYPE 2
 #define VIRTIO_MAX_QUEUES 4
+#define PAGES_FOR(bytes) (((bytes) + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
 
 struct virtio_dev;
 struct virtio_transport {

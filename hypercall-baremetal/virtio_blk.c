@@ -29,7 +29,8 @@ struct vblk {
     uint8_t status;
 };
 
-static struct vblk disks[BLK_MAX_DISKS];
+/* Allocated per disk found, so images without disks carry no tables. */
+static struct vblk *disks[BLK_MAX_DISKS];
 static unsigned ndisks;
 
 static uint64_t cfg64(struct virtio_dev *d, size_t off)
@@ -47,14 +48,20 @@ void virtio_blk_probe(struct virtio_dev *d)
         virtio_fail(d, "too many disks");
         return;
     }
-    struct vblk *b = &disks[ndisks];
+    struct vblk *b = hc_pages_alloc(PAGES_FOR(sizeof *b));
+    if (!b) {
+        virtio_fail(d, "no memory for the disk's state");
+        return;
+    }
     uint64_t want = 1ull << VIRTIO_BLK_F_RO | 1ull << VIRTIO_BLK_F_FLUSH |
                     1ull << VIRTIO_BLK_F_SIZE_MAX,
              got;
     if (virtio_negotiate(d, want, &got) < 0 ||
-        virtio_queue_create(d, 0, &b->vq, QUEUE_SIZE) < 0)
+        virtio_queue_create(d, 0, &b->vq, QUEUE_SIZE) < 0) {
+        hc_pages_free(b, PAGES_FOR(sizeof *b));
         return;
-    ndisks++;
+    }
+    disks[ndisks++] = b;
     b->dev = d;
     b->capacity = cfg64(d, offsetof(struct virtio_blk_config, capacity));
     b->read_only = (got >> VIRTIO_BLK_F_RO) & 1;
@@ -106,9 +113,7 @@ static int request(struct vblk *b, uint32_t type, uint64_t sector, void *data,
 
 static struct vblk *disk(unsigned idx)
 {
-    return idx < BLK_MAX_DISKS && disks[idx].dev && !disks[idx].dead
-               ? &disks[idx]
-               : NULL;
+    return idx < ndisks && !disks[idx]->dead ? disks[idx] : NULL;
 }
 
 int virtio_blk_info(unsigned idx, struct hc_blk_info *out)

@@ -15,7 +15,7 @@
 #define MMIO_MAGIC 0x74726976 /* "virt" */
 #define OPTION "virtio_mmio.device="
 
-static struct virtio_dev mmio_devs[MMIO_MAX_DEVICES];
+static struct virtio_dev *mmio_devs[MMIO_MAX_DEVICES];
 static unsigned nmmio;
 
 static uint32_t rd(struct virtio_dev *d, unsigned off)
@@ -111,9 +111,9 @@ static uint64_t parse_device(const char *s, unsigned *irq)
 static void mmio_interrupt(void)
 {
     for (unsigned i = 0; i < nmmio; i++) {
-        uint32_t status = rd(&mmio_devs[i], VIRTIO_MMIO_INTERRUPT_STATUS);
+        uint32_t status = rd(mmio_devs[i], VIRTIO_MMIO_INTERRUPT_STATUS);
         if (status)
-            wr(&mmio_devs[i], VIRTIO_MMIO_INTERRUPT_ACK, status);
+            wr(mmio_devs[i], VIRTIO_MMIO_INTERRUPT_ACK, status);
     }
 }
 
@@ -125,31 +125,41 @@ static int irq_setup(unsigned irq)
     return vector ? ioapic_route(irq, vector, 1, 0) : -1;
 }
 
-static void add_device(uint64_t base, unsigned irq,
-                       void (*probe)(struct virtio_dev *d))
+/* Is there a modern virtio device at d->regs? Says why not. */
+static int usable(struct virtio_dev *d)
 {
-    struct virtio_dev *d = &mmio_devs[nmmio];
-    mmu_map_mmio(base, HC_PAGE_SIZE);
-    d->regs = (volatile uint8_t *)(uintptr_t)base;
-    snprintf(d->name_buf, sizeof d->name_buf, "virtio-mmio@%#lx",
-             (unsigned long)base);
-    d->name = d->name_buf;
     if (rd(d, VIRTIO_MMIO_MAGIC_VALUE) != MMIO_MAGIC) {
         kprintf("kiln: %s: no virtio device there\n", d->name);
-        return;
+        return 0;
     }
     if (rd(d, VIRTIO_MMIO_VERSION) != 2) {
         kprintf("kiln: %s skipped: legacy virtio-mmio (version %u); "
                 "QEMU: -global virtio-mmio.force-legacy=false\n",
                 d->name, rd(d, VIRTIO_MMIO_VERSION));
+        return 0;
+    }
+    return rd(d, VIRTIO_MMIO_DEVICE_ID) != 0; /* 0: an empty slot */
+}
+
+static void add_device(uint64_t base, unsigned irq,
+                       void (*probe)(struct virtio_dev *d))
+{
+    struct virtio_dev *d = hc_pages_alloc(PAGES_FOR(sizeof *d));
+    if (!d)
+        return;
+    mmu_map_mmio(base, HC_PAGE_SIZE);
+    d->regs = (volatile uint8_t *)(uintptr_t)base;
+    snprintf(d->name_buf, sizeof d->name_buf, "virtio-mmio@%#lx",
+             (unsigned long)base);
+    d->name = d->name_buf;
+    if (!usable(d)) {
+        hc_pages_free(d, PAGES_FOR(sizeof *d));
         return;
     }
     d->type = rd(d, VIRTIO_MMIO_DEVICE_ID);
-    if (d->type == 0)
-        return; /* an empty slot */
     d->t = &mmio_transport;
     d->cfg = d->regs + VIRTIO_MMIO_CONFIG;
-    nmmio++;
+    mmio_devs[nmmio++] = d;
     d->has_irq = irq_setup(irq) == 0;
     probe(d);
 }

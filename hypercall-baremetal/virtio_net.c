@@ -33,7 +33,8 @@ struct vnet {
     int has_status, dead;
 };
 
-static struct vnet nics[NET_MAX];
+/* Allocated per NIC found, so images without NICs carry no tables. */
+static struct vnet *nics[NET_MAX];
 static unsigned nnics;
 
 static void disable(struct vnet *n, const char *why)
@@ -103,6 +104,8 @@ static int net_send(unsigned idx, const void *frame, size_t len);
 static int net_recv(unsigned idx, void *buf, size_t len);
 static const struct nic_ops virtio_net_ops = {net_info, net_send, net_recv};
 
+static int net_start(struct vnet *n);
+
 void virtio_net_probe(struct virtio_dev *d)
 {
     if (d->type != VIRTIO_ID_NET_TYPE)
@@ -111,33 +114,50 @@ void virtio_net_probe(struct virtio_dev *d)
         virtio_fail(d, "too many NICs");
         return;
     }
-    struct vnet *n = &nics[nnics];
+    struct vnet *n = hc_pages_alloc(PAGES_FOR(sizeof *n));
+    if (!n) {
+        virtio_fail(d, "no memory for the NIC's state");
+        return;
+    }
     n->dev = d;
+    if (net_start(n) < 0) {
+        hc_pages_free(n, PAGES_FOR(sizeof *n));
+        return;
+    }
+    nics[nnics] = n;
+    nic_register(&virtio_net_ops, nnics++);
+}
+
+/* Negotiate, make both queues, post the receive buffers. Pages taken
+ * before a failure stay with the failed device. */
+static int net_start(struct vnet *n)
+{
+    struct virtio_dev *d = n->dev;
     uint64_t want = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_MTU |
                     1ull << VIRTIO_NET_F_STATUS,
              got;
     if (virtio_negotiate(d, want, &got) < 0)
-        return;
+        return -1;
     if (!(got & (1ull << VIRTIO_NET_F_MAC))) {
         virtio_fail(d, "no MAC address offered");
-        return;
+        return -1;
     }
     if (virtio_queue_create(d, RXQ, &n->rx, QUEUE_SIZE) < 0 ||
         virtio_queue_create(d, TXQ, &n->tx, QUEUE_SIZE) < 0)
-        return;
+        return -1;
     if (buffers_init(n) < 0) {
         virtio_fail(d, "no memory for packet buffers");
-        return;
+        return -1;
     }
     read_config(n, got);
     virtio_ready(d);
     d->t->notify(d, RXQ);
-    nic_register(&virtio_net_ops, nnics++);
+    return 0;
 }
 
 static struct vnet *nic(unsigned idx)
 {
-    return idx < nnics && !nics[idx].dead ? &nics[idx] : NULL;
+    return idx < nnics && !nics[idx]->dead ? nics[idx] : NULL;
 }
 
 static int net_info(unsigned idx, struct hc_net_info *out)

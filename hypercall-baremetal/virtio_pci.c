@@ -16,9 +16,6 @@
     (*(volatile __typeof__(((struct virtio_pci_common_cfg *)0)->field)         \
            *)((d)->common + offsetof(struct virtio_pci_common_cfg, field)))
 
-static struct virtio_dev pci_devs[PCI_MAX_DEVICES];
-static unsigned npci;
-
 static uint64_t pci_features(struct virtio_dev *d)
 {
     COMMON(d, device_feature_select) = 0;
@@ -143,10 +140,12 @@ void virtio_pci_scan(void (*probe)(struct virtio_dev *d))
 {
     unsigned n;
     const struct pci_dev *p = pci_devices(&n);
-    for (unsigned i = 0; i < n && npci < PCI_MAX_DEVICES; i++) {
+    for (unsigned i = 0; i < n; i++) {
         if (p[i].vendor != VIRTIO_VENDOR || !device_type(p[i].device))
             continue;
-        struct virtio_dev *d = &pci_devs[npci];
+        struct virtio_dev *d = hc_pages_alloc(PAGES_FOR(sizeof *d));
+        if (!d)
+            return;
         d->t = &pci_transport;
         d->type = device_type(p[i].device);
         snprintf(d->name_buf, sizeof d->name_buf, "virtio-pci %02x:%02x.%x",
@@ -155,10 +154,10 @@ void virtio_pci_scan(void (*probe)(struct virtio_dev *d))
         pci_enable(&p[i]);
         if (find_structures(d, &p[i]) < 0) {
             kprintf("kiln: %s skipped: no modern virtio interface\n", d->name);
+            hc_pages_free(d, PAGES_FOR(sizeof *d));
             continue;
         }
         d->has_irq = msix_setup(&p[i]) == 0;
-        npci++;
         probe(d);
     }
 }
