@@ -7,9 +7,19 @@
 #include <linux/virtio_config.h>
 #include "virtio.h"
 
-int virtio_negotiate(struct virtio_dev *d, uint64_t wanted, uint64_t *got)
+#define RESET_SPINS 1000000
+
+/* Writing 0 resets; the device says it is done by reading back 0. */
+static void reset(struct virtio_dev *d)
 {
     d->t->set_status(d, 0);
+    for (int i = 0; i < RESET_SPINS && d->t->status(d) != 0; i++)
+        __asm__ volatile("pause");
+}
+
+int virtio_negotiate(struct virtio_dev *d, uint64_t wanted, uint64_t *got)
+{
+    reset(d);
     d->t->set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
     d->t->set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
     uint64_t offered = d->t->features(d);
@@ -65,8 +75,12 @@ void virtio_ready(struct virtio_dev *d)
     d->t->set_status(d, d->t->status(d) | VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
+/* Tell the device we gave up, then reset it: a reset stops it from
+ * touching buffers it still holds, which the callers are about to reuse
+ * (spec 2.1.2, 4.1.4.3.2). */
 void virtio_fail(struct virtio_dev *d, const char *why)
 {
     d->t->set_status(d, d->t->status(d) | VIRTIO_CONFIG_S_FAILED);
+    reset(d);
     kprintf("kiln: %s disabled: %s\n", d->name, why);
 }

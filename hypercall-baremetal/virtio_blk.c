@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <linux/virtio_blk.h>
 #include <stddef.h>
+#include <string.h>
 #include "virtio.h"
 
 #define SECTOR 512u
@@ -27,6 +28,9 @@ struct vblk {
     int read_only, can_flush, dead;
     struct virtio_blk_outhdr hdr; /* one request in flight at a time */
     uint8_t status;
+    int busy;                     /* a thread owns hdr and status */
+    unsigned nwaiting;            /* threads queued for them, in order */
+    hc_tid waiting[HC_THREADS_MAX];
 };
 
 /* Allocated per disk found, so images without disks carry no tables. */
@@ -74,9 +78,31 @@ void virtio_blk_probe(struct virtio_dev *d)
     virtio_ready(d);
 }
 
-/* Submit one request and wait for its status. */
-static int request(struct vblk *b, uint32_t type, uint64_t sector, void *data,
-                   uint32_t len)
+/* The header and status byte are per disk, so requests take turns:
+ * a thread that finds the disk busy queues up and sleeps until woken. */
+static void disk_lock(struct vblk *b)
+{
+    while (b->busy) {
+        b->waiting[b->nwaiting++] = hc_thread_self();
+        hc_thread_block(0);
+    }
+    b->busy = 1;
+}
+
+static void disk_unlock(struct vblk *b)
+{
+    b->busy = 0;
+    if (b->nwaiting) {
+        hc_tid next = b->waiting[0];
+        b->nwaiting--;
+        memmove(b->waiting, b->waiting + 1, b->nwaiting * sizeof(hc_tid));
+        hc_thread_wake(next);
+    }
+}
+
+/* Submit one request and wait for its status; the caller holds the disk. */
+static int request_locked(struct vblk *b, uint32_t type, uint64_t sector,
+                          void *data, uint32_t len)
 {
     /* header (device reads), data (reads or writes), status (writes) */
     struct virtq_buf bufs[3] = {{&b->hdr, sizeof b->hdr}};
@@ -109,6 +135,15 @@ static int request(struct vblk *b, uint32_t type, uint64_t sector, void *data,
             hc_thread_yield();
     }
     return b->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
+}
+
+static int request(struct vblk *b, uint32_t type, uint64_t sector, void *data,
+                   uint32_t len)
+{
+    disk_lock(b);
+    int r = b->dead ? -EIO : request_locked(b, type, sector, data, len);
+    disk_unlock(b);
+    return r;
 }
 
 static struct vblk *disk(unsigned idx)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,47 @@ static int verify_pattern(int fd, long sectors, const char *fmt, long from)
         }
     }
     return 0;
+}
+
+struct reader {
+    int fd;
+    long first, bad;
+};
+
+/* 100 reads of 8 sectors each, checked, while another thread does the
+ * same elsewhere on the disk: requests to one disk must take turns. */
+static void *read_repeatedly(void *arg)
+{
+    struct reader *r = arg;
+    static __thread char buf[8 * SECTOR];
+    char want[SECTOR];
+    for (int round = 0; round < 100; round++) {
+        long s = r->first + (round % 8) * 8;
+        if (pread(r->fd, buf, sizeof buf, s * SECTOR) != sizeof buf) {
+            r->bad++;
+            continue;
+        }
+        for (int i = 0; i < 8; i++) {
+            memset(want, 0, SECTOR);
+            snprintf(want, SECTOR, "kiln sector %ld", s + i);
+            r->bad += memcmp(buf + i * SECTOR, want, SECTOR) != 0;
+        }
+    }
+    return NULL;
+}
+
+static void concurrent_reads(void)
+{
+    int fd = open("/dev/vda", O_RDONLY);
+    struct reader r[2] = {{fd, 0, 0}, {fd, 512, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, read_repeatedly, &r[i]);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    close(fd);
+    check(fd >= 0 && r[0].bad == 0 && r[1].bad == 0,
+          "two threads reading one disk at once");
 }
 
 static void writable_disk(long sectors)
@@ -106,6 +148,7 @@ int main(int argc, char **argv)
     printf("disks: %d\n", count_disks());
     check(open("/dev/vdz", O_RDONLY) < 0 && errno == ENOENT,
           "a missing disk gives ENOENT");
+    concurrent_reads();
     writable_disk(sectors);
     read_only_disk();
     printf("blktest: %s\n", failures ? "checks FAILED" : "all checks passed");
