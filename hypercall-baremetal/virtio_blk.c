@@ -28,8 +28,8 @@ struct vblk {
     int read_only, can_flush, dead;
     struct virtio_blk_outhdr hdr; /* one request in flight at a time */
     uint8_t status;
-    int busy;                     /* a thread owns hdr and status */
-    unsigned nwaiting;            /* threads queued for them, in order */
+    int busy;          /* a thread owns hdr and status */
+    unsigned nwaiting; /* threads queued for them, in order */
     hc_tid waiting[HC_THREADS_MAX];
 };
 
