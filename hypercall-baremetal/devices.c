@@ -16,10 +16,13 @@ static unsigned nnics;
 
 void nic_register(const struct nic_ops *ops, unsigned unit)
 {
-    if (nnics < NICS_MAX) {
-        nics[nnics].ops = ops;
-        nics[nnics++].unit = unit;
+    if (nnics == NICS_MAX) {
+        kprintf("kiln: more than %d NICs; the extra one is ignored\n",
+                NICS_MAX);
+        return;
     }
+    nics[nnics].ops = ops;
+    nics[nnics++].unit = unit;
 }
 
 int hc_net_info(unsigned idx, struct hc_net_info *out)

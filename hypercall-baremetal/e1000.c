@@ -167,8 +167,11 @@ static int send(unsigned unit, const void *frame, size_t len)
     if (len < 14 || len > FRAME_MAX)
         return -EINVAL;
     struct tx_desc *d = &e->tx[e->tx_next];
-    if (!(d->status & DESC_DD))
-        return -EAGAIN; /* the device still owns the oldest slot */
+    /* One slot always stays free: with tail == head the ring would read
+     * as empty to the device, and the frames in it would never go. */
+    if (!(d->status & DESC_DD) ||
+        !(e->tx[(e->tx_next + 1) % RING].status & DESC_DD))
+        return -EAGAIN;
     memcpy(e->tx_buf[e->tx_next], frame, len);
     *d = (struct tx_desc){.addr = (uintptr_t)e->tx_buf[e->tx_next],
                           .length = (uint16_t)len,
@@ -179,12 +182,11 @@ static int send(unsigned unit, const void *frame, size_t len)
     return 0;
 }
 
-static int recv(unsigned unit, void *buf, size_t len)
+/* Take the frame in the next slot, if the device is done with it; frames
+ * with errors or spread over several buffers are dropped (-EAGAIN). */
+static int take_one(struct e1000 *e, void *buf, size_t len)
 {
-    struct e1000 *e = cards[unit];
     struct rx_desc *d = &e->rx[e->rx_next];
-    if (!(d->status & DESC_DD))
-        return -EAGAIN;
     __asm__ volatile("" ::: "memory");
     unsigned n = d->length;
     int whole = (d->status & RX_EOP) && !d->errors && n >= 14 && n <= BUF_SIZE;
@@ -195,6 +197,20 @@ static int recv(unsigned unit, void *buf, size_t len)
     wr(e, REG_RDT, e->rx_next);
     e->rx_next = (e->rx_next + 1) % RING;
     return r;
+}
+
+/* -EAGAIN only when no frame is waiting: dropped ones are skipped. */
+static int recv(unsigned unit, void *buf, size_t len)
+{
+    struct e1000 *e = cards[unit];
+    for (unsigned tries = 0; tries < RING; tries++) {
+        if (!(e->rx[e->rx_next].status & DESC_DD))
+            return -EAGAIN;
+        int r = take_one(e, buf, len);
+        if (r != -EAGAIN)
+            return r;
+    }
+    return -EAGAIN;
 }
 
 static const struct nic_ops e1000_ops = {info, send, recv};
@@ -230,8 +246,9 @@ static void bring_up(const struct pci_dev *p)
     struct e1000 *e = hc_pages_alloc(1); /* sizeof(struct e1000) < 4 KiB */
     if (!e)
         return;
+    if (mmu_map_mmio(bar, 128 * 1024) < 0)
+        return;
     pci_enable(p);
-    mmu_map_mmio(bar, 128 * 1024);
     e->regs = (volatile uint8_t *)(uintptr_t)bar;
     wr(e, REG_IMC, 0xffffffff);
     wr(e, REG_CTRL, rd(e, REG_CTRL) | CTRL_RST);

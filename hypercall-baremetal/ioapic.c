@@ -34,7 +34,8 @@ static void write_reg(unsigned r, uint32_t v)
 int ioapic_route(unsigned gsi, unsigned vector, int level, int active_low)
 {
     if (!ioapic) {
-        mmu_map_mmio(IOAPIC_BASE, HC_PAGE_SIZE);
+        if (mmu_map_mmio(IOAPIC_BASE, HC_PAGE_SIZE) < 0)
+            return -1;
         ioapic = (volatile uint32_t *)(uintptr_t)IOAPIC_BASE;
     }
     uint32_t version = read_reg(IOAPIC_VERSION);

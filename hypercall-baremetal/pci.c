@@ -136,7 +136,8 @@ int pci_msix_enable(const struct pci_dev *d, unsigned vector)
     if (!bar)
         return -1;
     uint64_t entry = bar + (table & ~7u);
-    mmu_map_mmio(entry, 16);
+    if (mmu_map_mmio(entry, 16) < 0)
+        return -1;
     volatile uint32_t *e = (volatile uint32_t *)(uintptr_t)entry;
     e[0] = 0xfee00000u | lapic_id() << 12; /* message address */
     e[1] = 0;

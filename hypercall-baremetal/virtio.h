@@ -35,7 +35,8 @@ struct virtio_dev {
     volatile uint8_t *notify; /* pci: notification area */
     uint32_t notify_mult;     /* pci: notify_off_multiplier */
     volatile uint8_t *cfg;    /* device-specific configuration */
-    uint16_t notify_off[VIRTIO_MAX_QUEUES]; /* pci: per queue */
+    uint32_t notify_len;      /* pci: bytes in that area */
+    uint32_t notify_at[VIRTIO_MAX_QUEUES]; /* pci: per queue, checked */
     int has_irq; /* completions raise an interrupt (else: poll) */
 };
 

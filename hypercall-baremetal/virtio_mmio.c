@@ -144,10 +144,11 @@ static int usable(struct virtio_dev *d)
 static void add_device(uint64_t base, unsigned irq,
                        void (*probe)(struct virtio_dev *d))
 {
+    if (mmu_map_mmio(base, HC_PAGE_SIZE) < 0)
+        return;
     struct virtio_dev *d = hc_pages_alloc(PAGES_FOR(sizeof *d));
     if (!d)
         return;
-    mmu_map_mmio(base, HC_PAGE_SIZE);
     d->regs = (volatile uint8_t *)(uintptr_t)base;
     snprintf(d->name_buf, sizeof d->name_buf, "virtio-mmio@%#lx",
              (unsigned long)base);

@@ -5,7 +5,7 @@
  * at once. Transmit copies the frame behind a zeroed virtio_net_hdr_v1
  * and reclaims finished buffers on the next send. No offloads are
  * negotiated, so every frame is a whole Ethernet frame without FCS.
- * Both calls are non-blocking.
+ * The MTU is Ethernet's 1500. Both calls are non-blocking.
  */
 #include <errno.h>
 #include <linux/virtio_net.h>
@@ -91,12 +91,6 @@ static void read_config(struct vnet *n, uint64_t got)
         n->mac[i] = cfg[offsetof(struct virtio_net_config, mac) + i];
     n->mtu = 1500;
     n->has_status = (got >> VIRTIO_NET_F_STATUS) & 1;
-    if (got & (1ull << VIRTIO_NET_F_MTU)) {
-        uint16_t mtu = *(
-            volatile uint16_t *)(cfg + offsetof(struct virtio_net_config, mtu));
-        if (mtu >= 68 && mtu <= FRAME_MAX - 14)
-            n->mtu = mtu;
-    }
 }
 
 static int net_info(unsigned idx, struct hc_net_info *out);
@@ -133,9 +127,9 @@ void virtio_net_probe(struct virtio_dev *d)
 static int net_start(struct vnet *n)
 {
     struct virtio_dev *d = n->dev;
-    uint64_t want = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_MTU |
-                    1ull << VIRTIO_NET_F_STATUS,
-             got;
+    /* F_MTU is not asked for: it would oblige us to post buffers for
+     * whatever MTU the device names; ours hold a 1514-byte frame. */
+    uint64_t want = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS, got;
     if (virtio_negotiate(d, want, &got) < 0)
         return -1;
     if (!(got & (1ull << VIRTIO_NET_F_MAC))) {
@@ -223,22 +217,23 @@ static int net_recv(unsigned idx, void *buf, size_t len)
     struct vnet *n = nic(idx);
     if (!n)
         return -ENODEV;
-    uint32_t used;
-    const char *why;
-    int head = virtq_get(&n->rx, &used, &why);
-    if (head == VIRTQ_EMPTY)
-        return -EAGAIN;
-    if (head < 0) {
-        disable(n, why);
-        return -EIO;
+    for (;;) { /* -EAGAIN only when no frame waits: runts are skipped */
+        uint32_t used;
+        const char *why;
+        int head = virtq_get(&n->rx, &used, &why);
+        if (head == VIRTQ_EMPTY)
+            return -EAGAIN;
+        if (head < 0) {
+            disable(n, why);
+            return -EIO;
+        }
+        uint8_t *b = n->rx_buf[head];
+        int r = used - HDR > len ? -EMSGSIZE : (int)(used - HDR);
+        if (used >= HDR + 14 && r > 0)
+            memcpy(buf, b + HDR, (size_t)r);
+        post_rx(n, b); /* a slot just freed, so this cannot fail */
+        n->dev->t->notify(n->dev, RXQ);
+        if (used >= HDR + 14)
+            return r;
     }
-    uint8_t *b = n->rx_buf[head];
-    int r = used < HDR + 14    ? -EAGAIN /* runt: drop it */
-            : used - HDR > len ? -EMSGSIZE
-                               : (int)(used - HDR);
-    if (r > 0)
-        memcpy(buf, b + HDR, (size_t)r);
-    post_rx(n, b); /* a slot just freed, so this cannot fail */
-    n->dev->t->notify(n->dev, RXQ);
-    return r;
 }

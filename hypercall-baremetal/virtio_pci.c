@@ -12,6 +12,8 @@
 
 #define VIRTIO_VENDOR 0x1af4
 #define PCI_CAP_VENDOR 0x09
+#define CAP_REGION_MAX (1u << 20)
+#define DEVICE_CFG_MIN 12 /* blk: capacity, size_max; net: MAC, status */
 #define COMMON(d, field)                                                       \
     (*(volatile __typeof__(((struct virtio_pci_common_cfg *)0)->field)         \
            *)((d)->common + offsetof(struct virtio_pci_common_cfg, field)))
@@ -53,6 +55,8 @@ static int pci_queue_setup(struct virtio_dev *d, uint16_t q, struct virtq *vq)
     COMMON(d, queue_select) = q;
     COMMON(d, queue_size) = vq->size;
     COMMON(d, queue_msix_vector) = d->has_irq ? 0 : VIRTIO_MSI_NO_VECTOR;
+    if (COMMON(d, queue_msix_vector) == VIRTIO_MSI_NO_VECTOR)
+        d->has_irq = 0; /* the device could not take the vector: poll */
     uint64_t desc = (uintptr_t)vq->desc, avail = (uintptr_t)vq->avail,
              used = (uintptr_t)vq->used;
     COMMON(d, queue_desc_lo) = (uint32_t)desc;
@@ -61,14 +65,18 @@ static int pci_queue_setup(struct virtio_dev *d, uint16_t q, struct virtq *vq)
     COMMON(d, queue_avail_hi) = (uint32_t)(avail >> 32);
     COMMON(d, queue_used_lo) = (uint32_t)used;
     COMMON(d, queue_used_hi) = (uint32_t)(used >> 32);
-    d->notify_off[q] = COMMON(d, queue_notify_off);
+    /* the device names where to notify: it must lie inside the area */
+    uint64_t at = (uint64_t)COMMON(d, queue_notify_off) * d->notify_mult;
+    if (at + 2 > d->notify_len)
+        return -1;
+    d->notify_at[q] = (uint32_t)at;
     COMMON(d, queue_enable) = 1;
     return 0;
 }
 
 static void pci_notify(struct virtio_dev *d, uint16_t q)
 {
-    *(volatile uint16_t *)(d->notify + d->notify_off[q] * d->notify_mult) = q;
+    *(volatile uint16_t *)(d->notify + d->notify_at[q]) = q;
 }
 
 static const struct virtio_transport pci_transport = {
@@ -76,16 +84,20 @@ static const struct virtio_transport pci_transport = {
     pci_queue_max, pci_queue_setup,  pci_notify,
 };
 
-/* Map the structure a virtio capability points at; NULL if unusable. */
-static volatile uint8_t *cap_region(const struct pci_dev *p, uint8_t cap)
+/* Map the structure a virtio capability points at, if it is at least
+ * `need` bytes and no bigger than a sane register window (the device
+ * says where and how long; we decide whether to believe it). */
+static volatile uint8_t *cap_region(const struct pci_dev *p, uint8_t cap,
+                                    uint32_t need, uint32_t *length)
 {
     uint8_t bar = pci_read8(p, (uint8_t)(cap + 4));
     uint32_t offset = pci_read32(p, (uint8_t)(cap + 8));
-    uint32_t length = pci_read32(p, (uint8_t)(cap + 12));
+    *length = pci_read32(p, (uint8_t)(cap + 12));
     uint64_t base = pci_bar(p, bar);
-    if (!base || length == 0)
+    if (!base || *length < need || *length > CAP_REGION_MAX)
         return NULL;
-    mmu_map_mmio(base + offset, length);
+    if (mmu_map_mmio(base + offset, *length) < 0)
+        return NULL;
     return (volatile uint8_t *)(uintptr_t)(base + offset);
 }
 
@@ -102,20 +114,24 @@ static unsigned device_type(uint16_t id)
 
 static int find_structures(struct virtio_dev *d, const struct pci_dev *p)
 {
+    uint32_t len;
     for (uint8_t c = pci_find_cap(p, PCI_CAP_VENDOR, 0); c;
          c = pci_find_cap(p, PCI_CAP_VENDOR, c)) {
         switch (pci_read8(p, (uint8_t)(c + 3))) {
         case VIRTIO_PCI_CAP_COMMON_CFG:
-            d->common = d->common ? d->common : cap_region(p, c);
+            if (!d->common)
+                d->common = cap_region(
+                    p, c, sizeof(struct virtio_pci_common_cfg), &len);
             break;
         case VIRTIO_PCI_CAP_NOTIFY_CFG:
             if (!d->notify) {
-                d->notify = cap_region(p, c);
+                d->notify = cap_region(p, c, 2, &d->notify_len);
                 d->notify_mult = pci_read32(p, (uint8_t)(c + 16));
             }
             break;
         case VIRTIO_PCI_CAP_DEVICE_CFG:
-            d->cfg = d->cfg ? d->cfg : cap_region(p, c);
+            if (!d->cfg)
+                d->cfg = cap_region(p, c, DEVICE_CFG_MIN, &len);
             break;
         }
     }

@@ -71,7 +71,8 @@ void lapic_init(void)
     uint64_t base = rdmsr(LAPIC_BASE_MSR);
     wrmsr(LAPIC_BASE_MSR, base | (1u << 11)); /* global enable */
     base &= 0xffffff000ull;
-    mmu_map_mmio(base, HC_PAGE_SIZE);
+    if (mmu_map_mmio(base, HC_PAGE_SIZE) < 0)
+        panic("the local APIC at %#lx overlaps RAM", (unsigned long)base);
     regs = (volatile uint32_t *)(uintptr_t)base;
     reg_write(REG_SVR, SPURIOUS_VECTOR | (1u << 8));
     irq_register(TIMER_VECTOR, timer_interrupt);

@@ -138,9 +138,25 @@ int hc_pages_protect(void *p, size_t n, int access)
     return 0;
 }
 
+/* Device registers get uncached 2 MiB pages. Addresses come from
+ * devices and command lines, so a range that touches RAM (which would
+ * lose its mapping, and the kernel with it) is refused: -1. */
 int mmu_map_mmio(uint64_t phys, uint64_t size)
 {
-    for (uint64_t a = ALIGN_DOWN(phys, SIZE_2M); a < phys + size; a += SIZE_2M)
+    uint64_t first = ALIGN_DOWN(phys, SIZE_2M);
+    uint64_t end = ALIGN_UP(phys + size, SIZE_2M);
+    if (size == 0 || end <= phys || end > 512 * SIZE_1G)
+        return -1;
+    for (unsigned i = 0; i < bootinfo.nram; i++) {
+        const struct mem_region *r = &bootinfo.ram[i];
+        if (first < r->base + r->size && r->base < end) {
+            kprintf("kiln: refusing to map device memory %#lx+%#lx over "
+                    "RAM\n",
+                    (unsigned long)phys, (unsigned long)size);
+            return -1;
+        }
+    }
+    for (uint64_t a = first; a < end; a += SIZE_2M)
         map_2m(a, PTE_W | PTE_PCD | PTE_PWT | nx_bit());
     reload_cr3();
     return 0;
