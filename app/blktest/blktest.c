@@ -109,6 +109,8 @@ static void writable_disk(long sectors)
     check(pread(fd, buf, 100, 0) < 0 && errno == EINVAL,
           "unaligned read gives EINVAL");
     check(lseek(fd, 0, SEEK_END) == (off_t)bytes, "lseek to the end");
+    check(lseek(fd, 1, SEEK_END) < 0 && errno == EINVAL,
+          "lseek past the end gives EINVAL");
     check(read(fd, buf, SECTOR) == 0, "read at the end gives 0");
     check(write(fd, buf, SECTOR) < 0 && errno == ENOSPC,
           "write past the end gives ENOSPC");
@@ -148,6 +150,9 @@ int main(int argc, char **argv)
     printf("disks: %d\n", count_disks());
     check(open("/dev/vdz", O_RDONLY) < 0 && errno == ENOENT,
           "a missing disk gives ENOENT");
+    check(open("/dev/vda", O_RDWR | O_CREAT | O_EXCL, 0600) < 0 &&
+              errno == EEXIST,
+          "O_CREAT|O_EXCL on a disk gives EEXIST");
     concurrent_reads();
     writable_disk(sectors);
     read_only_disk();

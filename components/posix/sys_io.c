@@ -30,16 +30,18 @@ long sys_openat(long dirfd, long path, long flags, long mode)
 {
     (void)dirfd, (void)mode; /* only absolute device paths exist yet */
     const char *p = (const char *)path;
-    if (p[0] != '/')
-        return -ENOENT;
-    if (flags & O_CREAT)
-        return -EACCES; /* no filesystem to create files in yet */
     long fd = 0;
     while (fd < FILES_MAX && files[fd].ops)
         fd++;
     if (fd == FILES_MAX)
         return -EMFILE;
-    int r = block_open(p, (int)flags, &files[fd]);
+    int r = p[0] == '/' ? block_open(p, (int)flags, &files[fd]) : -ENOENT;
+    if (r == -ENOENT && (flags & O_CREAT))
+        return -EROFS; /* no filesystem to create files in yet */
+    if (r == 0 && (flags & O_CREAT) && (flags & O_EXCL)) {
+        files[fd].ops = NULL;
+        return -EEXIST;
+    }
     return r < 0 ? r : fd;
 }
 
@@ -143,9 +145,13 @@ long sys_lseek(long fd, long off, long whence)
                                         : -EINVAL;
     if (base < 0)
         return base;
-    if (base + off < 0)
+    int64_t pos;
+    if (__builtin_add_overflow(base, off, &pos) || pos < 0)
         return -EINVAL;
-    f->pos = (uint64_t)(base + off);
+    /* like Linux, a block device cannot be positioned past its end */
+    if (S_ISBLK(f->ops->mode) && pos > f->ops->size(f))
+        return -EINVAL;
+    f->pos = (uint64_t)pos;
     return (long)f->pos;
 }
 
