@@ -28,7 +28,8 @@ LINK_OBJS := $(KERNEL_OBJS) $(APP_OBJS)
 
 all:
 	$(Q)for a in $(APPS); do for t in $(TARGETS); do \
-		$(MAKE) --no-print-directory APP=$$a TARGET=$$t image iso || exit 1; \
+		$(MAKE) --no-print-directory APP=$$a TARGET=$$t image \
+			$$([ $$t = baremetal ] && echo iso) || exit 1; \
 	done; done
 
 image: $(IMAGE).elf

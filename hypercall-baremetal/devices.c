@@ -75,3 +75,10 @@ void platform_devices_init(void)
     e1000_scan();
     virtio_mmio_scan(hc_cmdline(), probe);
 }
+
+/* A PC has no source of a memory map other than the boot loader's. */
+int platform_memory_map(struct bootinfo *bi)
+{
+    (void)bi;
+    return -1;
+}

@@ -59,15 +59,17 @@ static void parse_pvh(const struct hvm_start_info *si)
     bootinfo.loader = "PVH";
     if (si->magic != XEN_HVM_START_MAGIC_VALUE)
         panic("PVH start info has a bad magic %#x", si->magic);
-    if (si->version < 1 || si->memmap_entries == 0)
-        panic("PVH start info has no memory map (version %u); "
-              "boot with QEMU >= 4.0 or Xen >= 4.12",
+    if (si->version >= 1 && si->memmap_entries) {
+        const struct hvm_memmap_table_entry *m =
+            (const void *)(uintptr_t)si->memmap_paddr;
+        for (uint32_t i = 0; i < si->memmap_entries; i++)
+            if (m[i].type == XEN_HVM_MEMMAP_TYPE_RAM)
+                bootinfo_add_ram(&bootinfo, m[i].addr, m[i].size);
+    } else if (platform_memory_map(&bootinfo) < 0) {
+        panic("PVH start info has no memory map (version %u) and the host "
+              "offers none; boot with QEMU >= 4.0 or Xen >= 4.12",
               si->version);
-    const struct hvm_memmap_table_entry *m =
-        (const void *)(uintptr_t)si->memmap_paddr;
-    for (uint32_t i = 0; i < si->memmap_entries; i++)
-        if (m[i].type == XEN_HVM_MEMMAP_TYPE_RAM)
-            bootinfo_add_ram(&bootinfo, m[i].addr, m[i].size);
+    }
     copy_cmdline((const char *)(uintptr_t)si->cmdline_paddr);
     const struct hvm_modlist_entry *mod =
         (const void *)(uintptr_t)si->modlist_paddr;

@@ -100,12 +100,15 @@ void syscall_init(void);
 
 /* ---- hooks each target supplies (hypercall-<target>/) ------------------ */
 void platform_console_init(void);
+/* The RAM map when the boot loader gave none (Xen's PVH dom0 asks the
+ * hypervisor); -1 where the target has no other source. */
+int platform_memory_map(struct bootinfo *bi);
 void platform_clock_init(void);
 /* Wait, interrupts enabled, until deadline_ns (0: none) or a device
  * interrupt. Returns with interrupts disabled. */
 void platform_idle(uint64_t deadline_ns);
-void platform_entropy_check(void);
-void platform_devices_init(void); /* find and start NICs and disks */
+void platform_entropy_check(void); /* entropy.c: shared, x86 CPU */
+void platform_devices_init(void);  /* find and start NICs and disks */
 _Noreturn void platform_exit(int status);
 
 /* inline CPU helpers */

@@ -3,14 +3,32 @@
  * instruction (boot.S stores that TSC reading in boot_tsc).
  *
  * The frequency is never assumed: CPUID leaf 0x15 (crystal ratio) or
- * 0x16 (base MHz) when the CPU reports it, the hypervisor timing leaf
- * 0x40000010 when present, otherwise a measurement against the PIT.
+ * 0x16 (base MHz) when the CPU reports it, Xen's TSC leaf or the
+ * generic hypervisor timing leaf 0x40000010 when present, otherwise a
+ * measurement against the PIT.
  * Converting uses a 32.32 fixed-point ns-per-tick factor.
  */
 #include "platform.h"
 
 static uint64_t hz;
 static uint64_t ns_per_tick_32; /* ns per tick << 32 */
+
+/* Xen's leaves start at 0x40000000, or 0x40000100 when it also offers
+ * Hyper-V's; leaf 3 subleaf 0 has the guest TSC frequency in ECX (kHz). */
+static uint64_t hz_from_xen(void)
+{
+    for (uint32_t base = 0x40000000; base <= 0x40000100; base += 0x100) {
+        uint32_t r[4];
+        cpuid(base, 0, r);
+        if (r[1] != 0x566e6558 || r[2] != 0x65584d4d || r[3] != 0x4d4d566e)
+            continue; /* not "XenVMMXenVMM" */
+        if (r[0] < base + 3)
+            return 0;
+        cpuid(base + 3, 0, r);
+        return (uint64_t)r[2] * 1000;
+    }
+    return 0;
+}
 
 static uint64_t hz_from_cpuid(void)
 {
@@ -28,13 +46,16 @@ static uint64_t hz_from_cpuid(void)
             return (uint64_t)r[0] * 1000000;
     }
     cpuid(1, 0, r);
-    if (r[2] & (1u << 31)) { /* running under a hypervisor */
-        cpuid(0x40000000, 0, r);
-        if (r[0] >= 0x40000010) {
-            cpuid(0x40000010, 0, r); /* eax = TSC kHz */
-            if (r[0])
-                return (uint64_t)r[0] * 1000;
-        }
+    if (!(r[2] & (1u << 31))) /* not running under a hypervisor */
+        return 0;
+    uint64_t xen = hz_from_xen();
+    if (xen)
+        return xen;
+    cpuid(0x40000000, 0, r);
+    if (r[0] >= 0x40000010) {
+        cpuid(0x40000010, 0, r); /* eax = TSC kHz */
+        if (r[0])
+            return (uint64_t)r[0] * 1000;
     }
     return 0;
 }

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "baremetal.h"
+#include "platform.h"
 
 #define RETRIES 32
 
