@@ -17,14 +17,11 @@ static void debugcon_write(const char *s)
         outb(DEBUGCON_PORT, (uint8_t)*s++);
 }
 
-/* No libc here: exit must work even when a panic came from inside it. */
 _Noreturn void platform_exit(int status)
 {
-    char line[] = "exit=000\n";
+    char line[EXIT_LINE_SIZE];
     status &= 0xff;
-    line[5] = (char)('0' + status / 100);
-    line[6] = (char)('0' + status / 10 % 10);
-    line[7] = (char)('0' + status % 10);
+    exit_line(status, line);
     debugcon_write(line);
     outl(DEBUG_EXIT_PORT, (uint32_t)status);
     acpi_poweroff();

@@ -8,12 +8,10 @@
 
 _Noreturn void platform_exit(int status)
 {
-    char line[] = "exit=000\n";
+    char line[EXIT_LINE_SIZE];
     status &= 0xff;
-    line[5] = (char)('0' + status / 100);
-    line[6] = (char)('0' + status / 10 % 10);
-    line[7] = (char)('0' + status % 10);
-    hc_console_write(line, sizeof line - 1);
+    exit_line(status, line);
+    hc_console_write(line, EXIT_LINE_SIZE - 1);
     struct sched_shutdown s = {status == 255 ? SHUTDOWN_crash
                                              : SHUTDOWN_poweroff};
     hypercall2(__HYPERVISOR_sched_op, SCHEDOP_shutdown, (long)&s);

@@ -46,6 +46,8 @@ uint64_t pages_max_addr(void);
 /* kprintf.c: kernel messages (musl's vsnprintf, state on the stack) */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kputs(const char *s);
+#define EXIT_LINE_SIZE 10 /* "exit=NNN\n" and its NUL */
+void exit_line(int status, char out[EXIT_LINE_SIZE]);
 
 /* cpu.c, mmu.c, panic.c */
 void cpu_init(void);
