@@ -3,8 +3,9 @@
  * scheduler getting Linux's semantics right, each found broken once:
  * argv outliving a main thread that calls pthread_exit, per-thread
  * floating-point rounding modes, vector registers kept across a system
- * call that switches threads, and "forever" timeouts that must not wrap
- * into "now". Usage: libctest WORD (WORD is read back through argv).
+ * call that switches threads, "forever" timeouts that must not wrap
+ * into "now", and a wall clock taken from the host.
+ * Usage: libctest WORD (WORD is read back through argv).
  */
 #include <fenv.h>
 #include <limits.h>
@@ -95,6 +96,15 @@ static void forever_is_not_now(void)
     check(!woke, "nanosleep with a huge timeout still sleeps");
 }
 
+/* The wall clock comes from the host (RTC, Xen's shared info): it must
+ * not read 1970. */
+static void wall_clock_is_set(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    check(now.tv_sec > 1577836800, "the wall clock is after 2020");
+}
+
 static const char *expected_word;
 
 /* Map every free page once (they come zeroed), largest runs first, then
@@ -142,6 +152,7 @@ int main(int argc, char **argv)
     fp_environment_is_per_thread();
     vectors_kept_across_syscall();
     forever_is_not_now();
+    wall_clock_is_set();
     static char copy[64];
     snprintf(copy, sizeof copy, "%s", argv[1]);
     expected_word = copy;
