@@ -30,8 +30,9 @@
 
 /* ---- console ---------------------------------------------------------- */
 
-/* Write len bytes to the console; "\n" is sent as "\r\n". Never fails,
- * never blocks on a reader (bytes may be dropped if no console exists). */
+/* Write len bytes to the console ("\n" becomes "\r\n" on a serial
+ * line). Never fails, never blocks on a reader (bytes may be dropped if
+ * no console exists). */
 void hc_console_write(const char *buf, size_t len);
 
 /* Copy up to len bytes already received from the console into buf.
