@@ -35,11 +35,7 @@ int64_t hc_clock_wall_offset(void)
     return wall_offset_ns;
 }
 
-/* `sti; hlt` is atomic for interrupts (sti's one-instruction shadow), so
- * an interrupt arriving after the timer is armed still ends the hlt. */
 void platform_idle(uint64_t deadline_ns)
 {
-    lapic_timer_arm(deadline_ns);
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
-    lapic_timer_arm(0);
+    lapic_idle(deadline_ns);
 }

@@ -85,7 +85,5 @@ int64_t hc_clock_wall_offset(void)
 
 void platform_idle(uint64_t deadline_ns)
 {
-    lapic_timer_arm(deadline_ns);
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
-    lapic_timer_arm(0);
+    lapic_idle(deadline_ns);
 }

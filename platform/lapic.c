@@ -107,3 +107,13 @@ void lapic_timer_arm(uint64_t deadline_ns)
     uint64_t ticks = delta * ticks_per_ms / 1000000 + 1;
     reg_write(REG_INITIAL, ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks);
 }
+
+/* The idle step of both PC-like targets: `sti; hlt` is atomic for
+ * interrupts (sti's one-instruction shadow), so an interrupt arriving
+ * after the timer is armed still ends the hlt. */
+void lapic_idle(uint64_t deadline_ns)
+{
+    lapic_timer_arm(deadline_ns);
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+    lapic_timer_arm(0);
+}

@@ -90,6 +90,7 @@ uint64_t pit_measure_tsc(void);
 void lapic_init(void);
 void lapic_timer_arm(uint64_t deadline_ns);
 void lapic_eoi(void);
+void lapic_idle(uint64_t deadline_ns);
 unsigned lapic_id(void);
 
 /* sched.c + switch.S: cooperative threads */

@@ -39,6 +39,16 @@ tap_check(int ok, const char *what, const char *fmt, ...)
     return ok;
 }
 
+/* Whether all len bytes at p equal v. */
+static int all_bytes(const void *p, size_t len, unsigned char v)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < len; i++)
+        if (b[i] != v)
+            return 0;
+    return 1;
+}
+
 static int tap_done(void)
 {
     printf("%u passed, %u failed\n", tap_passed, tap_failed);

@@ -84,15 +84,6 @@ static size_t total_pages(void)
     return s.total_pages;
 }
 
-static int all_bytes(const void *p, size_t len, unsigned char v)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < len; i++)
-        if (b[i] != v)
-            return 0;
-    return 1;
-}
-
 /* A fresh arena of `pages` pages as one RAM region, nothing reserved. */
 static int init_one(uint64_t pages)
 {

@@ -79,15 +79,6 @@ static int setup(uint16_t size)
     return virtq_init(&vq, size, rings[0], rings[1], rings[2]);
 }
 
-static int all_bytes(const void *p, size_t len, unsigned char v)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < len; i++)
-        if (b[i] != v)
-            return 0;
-    return 1;
-}
-
 /* ---- driver side, checked by the device ------------------------------ */
 
 /* Walk the chain at head h as the device would and check it against
