@@ -95,8 +95,13 @@ static long block_ioctl(struct file *f, unsigned long req, long arg)
 }
 
 static const struct file_ops block_ops = {
-    block_read,  block_write,    block_size, block_sync,
-    block_ioctl, S_IFBLK | 0660, 1,
+    .read = block_read,
+    .write = block_write,
+    .size = block_size,
+    .sync = block_sync,
+    .ioctl = block_ioctl,
+    .mode = S_IFBLK | 0660,
+    .seekable = 1,
 };
 
 /* /dev/vdX -> disk X - 'a'. Returns 0, -ENOENT or -EROFS. */
@@ -112,6 +117,6 @@ int block_open(const char *path, int flags, struct file *f)
         return -ENOENT;
     if ((flags & O_ACCMODE) != O_RDONLY && bi.read_only)
         return -EROFS;
-    *f = (struct file){&block_ops, dev, 0, flags};
+    *f = (struct file){.ops = &block_ops, .dev = dev, .flags = flags};
     return 0;
 }

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define FILES_MAX 64
+#define FILES_MAX 256
 
 struct file;
 struct file_ops {
@@ -22,14 +22,26 @@ struct file_ops {
     long (*ioctl)(struct file *f, unsigned long req, long arg);
     mode_t mode; /* S_IF* type and permission bits for fstat */
     int seekable;
+    /* Readiness for poll/epoll (POLLIN, POLLOUT, ...); NULL: always
+     * ready to read and write, like a regular file. */
+    unsigned (*poll)(struct file *f);
+    /* The last descriptor for f closed: let go of priv. NULL: nothing. */
+    int (*release)(struct file *f);
 };
 
 struct file {
     const struct file_ops *ops; /* NULL: descriptor not open */
     unsigned dev;               /* which device, for device files */
     uint64_t pos;
-    int flags; /* O_ACCMODE and O_APPEND as opened */
+    int flags;  /* O_ACCMODE, O_APPEND and O_NONBLOCK as opened */
+    void *priv; /* the kind's own state (a socket, an open inode) */
 };
+
+/* sys_io.c: the descriptor table, for the kinds that make descriptors */
+/* A new descriptor (the lowest free) for a file of this kind, or -EMFILE. */
+long fd_install(const struct file_ops *ops, void *priv, int flags);
+/* The open file behind fd, or NULL (EBADF). */
+struct file *fd_file(long fd);
 
 /* dev_console.c */
 extern const struct file_ops console_ops;

@@ -27,13 +27,19 @@ const char *cmdline_value(const struct cmdline *c, const char *key);
 /* log.c */
 void posix_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* fdtable.c */
+long sys_close(long fd);
+long sys_dup(long fd);
+long sys_dup2(long oldfd, long newfd);
+long sys_dup3(long oldfd, long newfd, long flags);
+long sys_fcntl(long fd, long cmd, long arg);
+
 /* sys_io.c */
 long sys_read(long fd, long buf, long len);
 long sys_write(long fd, long buf, long len);
 long sys_readv(long fd, long iov, long cnt);
 long sys_writev(long fd, long iov, long cnt);
 long sys_ioctl(long fd, long req, long arg);
-long sys_close(long fd);
 long sys_open(long path, long flags, long mode);
 long sys_openat(long dirfd, long path, long flags, long mode);
 long sys_pread(long fd, long buf, long len, long off);

@@ -1,7 +1,6 @@
 /*
- * sys_io.c: file descriptors and the calls on them. Descriptors 0, 1 and
- * 2 are the console; open() adds the raw disks (/dev/vd*). The table is
- * fixed (FILES_MAX); the lowest free descriptor is used, as POSIX says.
+ * sys_io.c: the calls that move bytes through descriptors (fdtable.c
+ * keeps the descriptors). open() adds the raw disks (/dev/vd*).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,50 +12,32 @@
 
 #define IOV_MAX_COUNT 1024
 
-static struct file files[FILES_MAX] = {
-    {&console_ops, 0, 0, O_RDWR},
-    {&console_ops, 0, 0, O_RDWR},
-    {&console_ops, 0, 0, O_RDWR},
-};
-
 static struct file *file_of(long fd)
 {
-    if (fd < 0 || fd >= FILES_MAX || !files[fd].ops)
-        return NULL;
-    return &files[fd];
+    return fd_file(fd);
 }
 
 long sys_openat(long dirfd, long path, long flags, long mode)
 {
     (void)dirfd, (void)mode; /* only absolute device paths exist yet */
     const char *p = (const char *)path;
-    long fd = 0;
-    while (fd < FILES_MAX && files[fd].ops)
-        fd++;
-    if (fd == FILES_MAX)
-        return -EMFILE;
-    int r = p[0] == '/' ? block_open(p, (int)flags, &files[fd]) : -ENOENT;
+    struct file f;
+    int r = p[0] == '/' ? block_open(p, (int)flags, &f) : -ENOENT;
     if (r == -ENOENT && (flags & O_CREAT))
         return -EROFS; /* no filesystem to create files in yet */
-    if (r == 0 && (flags & O_CREAT) && (flags & O_EXCL)) {
-        files[fd].ops = NULL;
+    if (r == 0 && (flags & O_CREAT) && (flags & O_EXCL))
         return -EEXIST;
-    }
-    return r < 0 ? r : fd;
+    if (r < 0)
+        return r;
+    long fd = fd_install(f.ops, f.priv, (int)flags);
+    if (fd >= 0)
+        fd_file(fd)->dev = f.dev;
+    return fd;
 }
 
 long sys_open(long path, long flags, long mode)
 {
     return sys_openat(AT_FDCWD, path, flags, mode);
-}
-
-long sys_close(long fd)
-{
-    struct file *f = file_of(fd);
-    if (!f)
-        return -EBADF;
-    f->ops = NULL;
-    return 0;
 }
 
 static long transfer(long fd, int write, void *buf, size_t len, int64_t at)

@@ -38,6 +38,10 @@ static long io_call(long nr, const long a[6])
     case SYS_fsync:
     case SYS_fdatasync: return sys_fsync(a[0]);
     case SYS_fstat: return sys_fstat(a[0], a[1]);
+    case SYS_dup: return sys_dup(a[0]);
+    case SYS_dup2: return sys_dup2(a[0], a[1]);
+    case SYS_dup3: return sys_dup3(a[0], a[1], a[2]);
+    case SYS_fcntl: return sys_fcntl(a[0], a[1], a[2]);
     case SYS_brk: return sys_brk(a[0]);
     case SYS_mmap: return sys_mmap(a[0], a[1], a[2], a[3], a[4], a[5]);
     case SYS_munmap: return sys_munmap(a[0], a[1]);

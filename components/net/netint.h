@@ -1,0 +1,157 @@
+/*
+ * netint.h: the map of components/net, its cross-file functions under a
+ * heading per file. Only components/net includes this; everyone else
+ * uses net.h.
+ *
+ * Conventions. IPv4 addresses are uint32_t in network byte order; ports
+ * are uint16_t in network byte order. Outgoing packets are built in a
+ * caller's buffer with NET_HEADROOM bytes free in front of the transport
+ * header, so the lower layers prepend their headers without copying.
+ * Timers: each module that has some exports X_timer(now), which does what
+ * is due and returns its next deadline (UINT64_MAX: none); the stack's
+ * thread sleeps until the earliest one or a frame arrives.
+ */
+#ifndef KILN_NETINT_H
+#define KILN_NETINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hypercall.h"
+#include "net.h"
+
+#define NETIF_MAX 4
+#define ETH_HLEN 14
+#define IP_HLEN 20 /* we never send IP options */
+#define NET_HEADROOM (ETH_HLEN + IP_HLEN)
+#define NET_MTU_MAX 1500
+#define NET_FRAME_MAX (ETH_HLEN + NET_MTU_MAX)
+#define NET_NEVER UINT64_MAX
+
+/* One NIC and its IPv4 configuration. */
+struct netif {
+    unsigned idx; /* hc_net_* index */
+    uint8_t mac[6];
+    uint16_t mtu;
+    uint8_t present;
+    uint8_t use_dhcp;
+    uint32_t addr, mask, gw; /* 0 until configured */
+};
+
+/* What IPv4 input tells the transport about a packet it delivers. */
+struct ip_info {
+    struct netif *nif; /* the interface it arrived on */
+    uint32_t src, dst;
+    uint8_t ttl, tos;
+    uint8_t broadcast; /* to a broadcast or multicast address */
+};
+
+/* netif.c: interfaces, the stack's thread, wake-ups */
+struct netif *netif_get(unsigned i); /* NULL past the last present one */
+int netif_is_local(uint32_t addr);   /* one of our configured addresses */
+void net_notify(void); /* socket readiness may have changed: wake waiters */
+uint32_t net_random32(void); /* from hc_entropy, buffered */
+
+/* checksum.c */
+uint32_t inet_sum(const void *p, size_t len, uint32_t sum);
+uint16_t inet_fold(uint32_t sum); /* one's complement of the folded sum */
+/* The pseudo-header sum for TCP/UDP over IPv4 (len in host order). */
+uint32_t inet_pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len);
+
+/* eth.c */
+void eth_input(struct netif *nif, uint8_t *frame, size_t len);
+/* Send an IPv4 packet (at pkt, len bytes, ETH_HLEN free before it) to
+ * next hop nh on nif: ARP resolves, queueing it meanwhile. */
+int eth_output_ip(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len);
+
+/* arp.c: bounded cache, timeouts, packets queued while resolving */
+void arp_input(struct netif *nif, const uint8_t *arp, size_t len);
+/* 0 with mac filled, or -EAGAIN after queueing a copy of pkt and asking;
+ * -EHOSTUNREACH if the address did not answer lately. */
+int arp_resolve(struct netif *nif, uint32_t nh, uint8_t mac[6],
+                const uint8_t *pkt, size_t len);
+uint64_t arp_timer(uint64_t now);
+
+/* route.c: the routing table (a connected route per interface plus
+ * default routes) */
+/* The interface and next hop for dst, or NULL (-ENETUNREACH). */
+struct netif *route_lookup(uint32_t dst, uint32_t *next_hop);
+uint32_t route_source(uint32_t dst); /* our address toward dst, or 0 */
+
+/* ipv4.c */
+void ip_input(struct netif *nif, uint8_t *pkt, size_t len);
+/* Send the transport bytes at buf + NET_HEADROOM (len of them) from src
+ * (0: route_source) to dst. Fragments when longer than the MTU unless
+ * df. Returns 0, -ENETUNREACH, -EHOSTUNREACH, -EMSGSIZE, or -ENOBUFS
+ * when the NIC's ring is full (TCP retries later; UDP drops). buf must
+ * be NET_HEADROOM + len bytes. */
+int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
+            int df);
+/* The same on one interface regardless of routes (DHCP's broadcasts). */
+int ip_send_if(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
+               uint32_t dst, uint8_t proto);
+
+/* reasm.c: fragment reassembly, bounded memory, 30 s timeout */
+/* Returns the whole datagram (in a reassembly buffer valid until the
+ * next call) once complete, else NULL. */
+uint8_t *reasm_add(const uint8_t *pkt, size_t len, size_t *whole_len);
+uint64_t reasm_timer(uint64_t now);
+
+/* icmp.c */
+void icmp_input(const struct ip_info *ip, uint8_t *msg, size_t len);
+/* Destination unreachable (code: 3 port, 2 protocol, 4 frag needed)
+ * quoting the offending packet (its IP header at pkt). */
+void icmp_send_unreach(const uint8_t *pkt, size_t len, uint8_t code);
+
+/* udp.c: datagram sockets */
+void udp_input(const struct ip_info *ip, uint8_t *dgram, size_t len);
+int udp_sock_create(struct net_sock **out);
+
+/* tcp*.c: see tcp.h */
+void tcp_input(const struct ip_info *ip, uint8_t *seg, size_t len);
+/* An ICMP error about a segment we sent: quoted is its IP header and at
+ * least 8 bytes of TCP; err is -EHOSTUNREACH, -ECONNREFUSED, -EMSGSIZE
+ * (with the next-hop MTU) ... */
+void tcp_icmp_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu);
+int tcp_sock_create(struct net_sock **out);
+uint64_t tcp_timer(uint64_t now);
+
+/* dhcp.c */
+void dhcp_start(struct netif *nif);
+void dhcp_input(struct netif *nif, const uint8_t *msg, size_t len);
+int dhcp_bound(const struct netif *nif);
+uint64_t dhcp_timer(uint64_t now);
+
+/* ipconfig.c: parsing ip= (pure, host unit tested) */
+struct ip_config {
+    int dev;  /* NIC index, -1 if the option named none */
+    int dhcp; /* 1: ip=dhcp (or autoconf) */
+    int off;  /* 1: ip=off / none: leave the NIC unconfigured */
+    uint32_t addr, gw, mask;
+};
+int ipconfig_parse(const char *opt, struct ip_config *out);
+
+/* socket.c: the generic socket object; protocols embed it first */
+struct net_sock_ops {
+    int (*bind)(struct net_sock *s, const struct sockaddr_in *a);
+    int (*listen)(struct net_sock *s, int backlog);
+    int (*accept)(struct net_sock *s, struct net_sock **child,
+                  struct sockaddr_in *peer);
+    int (*connect)(struct net_sock *s, const struct sockaddr_in *a);
+    long (*send)(struct net_sock *s, const void *buf, size_t len, int flags,
+                 const struct sockaddr_in *to);
+    long (*recv)(struct net_sock *s, void *buf, size_t len, int flags,
+                 struct sockaddr_in *from);
+    int (*shutdown)(struct net_sock *s, int how);
+    int (*close)(struct net_sock *s);
+    unsigned (*poll)(struct net_sock *s);
+    int (*getname)(struct net_sock *s, int peer, struct sockaddr_in *out);
+    int (*setsockopt)(struct net_sock *s, int level, int name, const void *val,
+                      socklen_t len);
+    int (*getsockopt)(struct net_sock *s, int level, int name, void *val,
+                      socklen_t *len);
+};
+struct net_sock {
+    const struct net_sock_ops *ops;
+};
+
+#endif

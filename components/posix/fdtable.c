@@ -1,0 +1,143 @@
+/*
+ * fdtable.c: descriptors and the open files behind them. As in POSIX, a
+ * descriptor names an open file description (kind, position, flags), and
+ * dup() makes a second name for the same one: they share the position
+ * and O_NONBLOCK. Both tables are fixed (FILES_MAX); the lowest free
+ * descriptor is used. Descriptors 0, 1 and 2 start as the console.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include "file.h"
+#include "posix.h"
+
+struct open_file {
+    struct file file;
+    unsigned refs; /* descriptors naming it; 0: slot free */
+};
+
+static struct open_file open_files[FILES_MAX] = {
+    {{.ops = &console_ops, .flags = O_RDWR}, 3},
+};
+static struct open_file *fds[FILES_MAX] = {
+    &open_files[0],
+    &open_files[0],
+    &open_files[0],
+};
+static uint8_t cloexec[FILES_MAX];
+
+struct file *fd_file(long fd)
+{
+    if (fd < 0 || fd >= FILES_MAX || !fds[fd])
+        return NULL;
+    return &fds[fd]->file;
+}
+
+static long lowest_free_fd(long from)
+{
+    for (long fd = from; fd < FILES_MAX; fd++)
+        if (!fds[fd])
+            return fd;
+    return -EMFILE;
+}
+
+long fd_install(const struct file_ops *ops, void *priv, int flags)
+{
+    long fd = lowest_free_fd(0);
+    if (fd < 0)
+        return fd;
+    for (unsigned i = 0; i < FILES_MAX; i++) {
+        if (open_files[i].refs)
+            continue;
+        open_files[i] = (struct open_file){
+            {.ops = ops, .flags = flags & ~O_CLOEXEC, .priv = priv}, 1};
+        fds[fd] = &open_files[i];
+        cloexec[fd] = !!(flags & O_CLOEXEC);
+        return fd;
+    }
+    return -ENFILE;
+}
+
+/* Drop one reference; the last one releases the kind's state. */
+static int unref(struct open_file *o)
+{
+    if (--o->refs)
+        return 0;
+    int r = o->file.ops->release ? o->file.ops->release(&o->file) : 0;
+    o->file.ops = NULL;
+    return r;
+}
+
+long sys_close(long fd)
+{
+    if (!fd_file(fd))
+        return -EBADF;
+    struct open_file *o = fds[fd];
+    fds[fd] = NULL;
+    return unref(o);
+}
+
+/* Make newfd name the same open file as oldfd (closing what it named). */
+static long dup_onto(long oldfd, long newfd, int flags)
+{
+    if (newfd != oldfd && fds[newfd])
+        unref(fds[newfd]);
+    fds[oldfd]->refs++;
+    fds[newfd] = fds[oldfd];
+    cloexec[newfd] = !!(flags & O_CLOEXEC);
+    return newfd;
+}
+
+long sys_dup(long fd)
+{
+    if (!fd_file(fd))
+        return -EBADF;
+    long n = lowest_free_fd(0);
+    return n < 0 ? n : dup_onto(fd, n, 0);
+}
+
+long sys_dup3(long oldfd, long newfd, long flags)
+{
+    if (flags & ~O_CLOEXEC || oldfd == newfd)
+        return -EINVAL;
+    if (!fd_file(oldfd))
+        return -EBADF;
+    if (newfd < 0 || newfd >= FILES_MAX)
+        return -EBADF;
+    return dup_onto(oldfd, newfd, (int)flags);
+}
+
+long sys_dup2(long oldfd, long newfd)
+{
+    if (!fd_file(oldfd))
+        return -EBADF;
+    return oldfd == newfd ? newfd : sys_dup3(oldfd, newfd, 0);
+}
+
+/* The status flags F_SETFL may change, as in Linux. */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
+
+long sys_fcntl(long fd, long cmd, long arg)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    switch (cmd) {
+    case F_GETFD: return cloexec[fd] ? FD_CLOEXEC : 0;
+    case F_SETFD: cloexec[fd] = !!(arg & FD_CLOEXEC); return 0;
+    case F_GETFL: return f->flags;
+    case F_SETFL:
+        f->flags = (f->flags & ~SETFL_MASK) | ((int)arg & SETFL_MASK);
+        return 0;
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: {
+        if (arg < 0 || arg >= FILES_MAX)
+            return -EINVAL;
+        long n = lowest_free_fd(arg);
+        return n < 0 ? n : dup_onto(fd, n, cmd == F_DUPFD ? 0 : O_CLOEXEC);
+    }
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW: return 0; /* one process: no one to lock against */
+    default: return -EINVAL;
+    }
+}
