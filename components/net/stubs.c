@@ -27,9 +27,3 @@ int udp_sock_create(struct net_sock **out)
     (void)out;
     return -ESOCKTNOSUPPORT;
 }
-
-int tcp_sock_create(struct net_sock **out)
-{
-    (void)out;
-    return -ESOCKTNOSUPPORT;
-}
