@@ -40,3 +40,16 @@ long hypercall2(unsigned op, long a1, long a2)
                      : "memory", "rcx", "r11");
     return ret;
 }
+
+long hypercall3(unsigned op, long a1, long a2, long a3)
+{
+    long ret;
+    register long rdi __asm__("rdi") = a1;
+    register long rsi __asm__("rsi") = a2;
+    register long rdx __asm__("rdx") = a3;
+    __asm__ volatile("call *%[entry]"
+                     : "=a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx)
+                     : [entry] "r"(hypercall_page + op * 32)
+                     : "memory", "rcx", "r11");
+    return ret;
+}
