@@ -4,14 +4,17 @@
 #   make                           every app for every target
 #   make APP=hello TARGET=baremetal  images/hello-baremetal.{elf,iso}
 #   make run | test | test-quick | deps | clean      (V=1: full commands)
+#   make host-NAME | fuzz-NAME | host    programs on hypercall-posix (mk/host.mk)
 
 APP ?= hello
 TARGET ?= baremetal
 APPS := $(notdir $(patsubst %/,%,$(wildcard app/*/)))
-TARGETS := $(patsubst hypercall-%,%,$(notdir $(patsubst %/,%,$(wildcard hypercall-*/))))
+# hypercall-posix is no image target: it runs components in a process.
+TARGETS := $(filter-out posix,$(patsubst hypercall-%,%,$(notdir $(patsubst %/,%,$(wildcard hypercall-*/)))))
 
 OBJ_ROOT := images/obj
 include mk/flags.mk
+include mk/host.mk
 
 OBJ := $(OBJ_ROOT)/$(TARGET)
 IMAGE := images/$(APP)-$(TARGET)
