@@ -227,12 +227,24 @@ static void e1000_interrupt(void)
  * tables declare for PCI lines. Without it the NIC is simply polled. */
 static void irq_setup(struct e1000 *e, const struct pci_dev *p)
 {
-    static unsigned vector;
+    static unsigned vector, routed;
     uint8_t line = pci_read8(p, PCI_INTERRUPT_LINE);
     if (!vector)
         vector = irq_alloc(e1000_interrupt);
-    if (vector && line && line != 0xff && ioapic_route(line, vector, 1, 0) == 0)
+    if (vector && line && line != 0xff &&
+        ioapic_route(line, vector, 1, 0) == 0) {
         wr(e, REG_IMS, INT_RXT0);
+        routed++;
+        return;
+    }
+    /* An unrouted handler would tell the scheduler that an interrupt
+     * may still wake a waiting thread, hiding a deadlock. */
+    kprintf("kiln: e1000 %02x:%02x.%x: no interrupt line, polled only\n",
+            p->bus, p->slot, p->func);
+    if (vector && !routed) {
+        irq_free(vector);
+        vector = 0;
+    }
 }
 
 static void bring_up(const struct pci_dev *p)

@@ -1,17 +1,26 @@
 /*
- * clock.c: time on Xen PVH. The shared platform's TSC clock works as on
- * bare metal (Xen's CPUID leaf gives the frequency), and Xen emulates a
- * local APIC whose timer wakes the idle loop. The wall clock comes from
- * shared info: Xen's wall-clock base (wc_*) plus its system time, read
- * from vCPU 0's pvclock, both under their version counters.
+ * clock.c: time on Xen PVH. Until shared info is mapped (early boot) the
+ * shared platform's TSC clock serves (Xen's CPUID leaf gives the
+ * frequency); after that the monotonic clock is Xen's system time from
+ * vCPU 0's pvclock, which Xen keeps right across TSC changes, and idle
+ * sleeps until an event or a single-shot timer (VIRQ_TIMER), so the
+ * emulated local APIC timer is not needed. The wall clock is Xen's
+ * wall-clock base (wc_*) plus system time, both read under their
+ * version counters. If Xen refuses the event upcall, the LAPIC timer
+ * stays in charge of idle.
  */
 #include "xen.h"
 #include <xen/memory.h>
+#include <xen/vcpu.h>
 
 #define NS 1000000000ll
 
+volatile struct shared_info *xen_shared;
 static volatile struct shared_info *shared;
 static int64_t wall_offset_ns;
+static uint64_t pvclock_base; /* system time at which monotonic was 0 */
+static uint64_t last_reading; /* keeps the switch from TSC monotonic */
+static int timer_port = -1;
 
 static int map_shared_info(void)
 {
@@ -26,7 +35,7 @@ static int map_shared_info(void)
     };
     if (hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (long)&a) < 0)
         return -1;
-    shared = page;
+    shared = xen_shared = page;
     return 0;
 }
 
@@ -64,18 +73,38 @@ static int64_t unix_time_ns(void)
     return sec * NS + nsec + (int64_t)xen_system_time();
 }
 
+static void timer_event(unsigned port, void *arg)
+{
+    (void)port, (void)arg; /* waking the idle loop is all it is for */
+}
+
 void platform_clock_init(void)
 {
     tsc_init();
-    if (map_shared_info() == 0)
-        wall_offset_ns = unix_time_ns() - (int64_t)tsc_now_ns();
-    else
+    if (map_shared_info() < 0) {
         kprintf("kiln: no Xen shared info: the wall clock starts at 1970\n");
+        return;
+    }
+    uint64_t tsc_ns = tsc_now_ns();
+    pvclock_base = xen_system_time() - tsc_ns;
+    wall_offset_ns =
+        unix_time_ns() - (int64_t)(xen_system_time() - pvclock_base);
+    if (evtchn_init() == 0)
+        timer_port = evtchn_bind_virq(VIRQ_TIMER, timer_event, NULL);
+    if (timer_port < 0)
+        kprintf("kiln: no Xen event upcall (%d): idling on the LAPIC timer\n",
+                timer_port);
 }
 
 uint64_t hc_clock_monotonic(void)
 {
-    return tsc_now_ns();
+    if (!shared)
+        return tsc_now_ns();
+    uint64_t now = xen_system_time() - pvclock_base;
+    if (now < last_reading)
+        now = last_reading;
+    last_reading = now;
+    return now;
 }
 
 int64_t hc_clock_wall_offset(void)
@@ -83,7 +112,22 @@ int64_t hc_clock_wall_offset(void)
     return wall_offset_ns;
 }
 
+/* A past deadline fires at once (no VCPU_SSHOTTMR_future flag). */
+static void singleshot_arm(uint64_t deadline_ns)
+{
+    struct vcpu_set_singleshot_timer t = {
+        .timeout_abs_ns = deadline_ns + pvclock_base,
+    };
+    hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, (long)&t);
+}
+
 void platform_idle(uint64_t deadline_ns)
 {
-    lapic_idle(deadline_ns);
+    if (timer_port < 0) {
+        lapic_idle(deadline_ns);
+        return;
+    }
+    if (deadline_ns)
+        singleshot_arm(deadline_ns);
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
 }

@@ -1,10 +1,9 @@
 /*
- * xen.h: the Xen PVH target. Xen's ABI comes from Debian's libxen-dev
- * (<xen/...>). This first version boots as a PVH guest (dom0 or domU)
- * on the shared platform: the TSC clock (frequency from Xen's CPUID
- * leaf), the emulated local APIC timer, RDRAND. It adds the hypercall
- * page, the debug console and shutdown. Event channels, xenstore,
- * netfront and blkfront are still to come.
+ * xen.h: the map of the Xen PVH target. Xen's ABI comes from Debian's
+ * libxen-dev (<xen/...>). It runs on the shared platform (boot, page
+ * tables, scheduler, RDRAND) and adds the hypercall page, shared info,
+ * pvclock and the single-shot timer, event channels, the debug console
+ * and shutdown. Xenstore, netfront and blkfront are still to come.
  */
 #ifndef KILN_XEN_H
 #define KILN_XEN_H
@@ -13,9 +12,36 @@
 #define __XEN_INTERFACE_VERSION__ 0x00040d00
 
 #include "../platform/platform.h"
+#include <xen/xen.h>
 
 /* hypercall.c */
 void hypercall_init(void);
 long hypercall2(unsigned op, long a1, long a2);
+long hypercall3(unsigned op, long a1, long a2, long a3);
+
+int hvm_get_param(unsigned index, uint64_t *value);
+
+/* clock.c: shared info, mapped at clock init (NULL before) */
+extern volatile struct shared_info *xen_shared;
+
+/* evtchn.c: event channels on vCPU 0 through the upcall vector */
+int evtchn_init(void); /* 0 or -errno: then no events at all */
+/* Call fn(port, arg) from the upcall when port fires; unmasks it. */
+int evtchn_handle(unsigned port, void (*fn)(unsigned, void *), void *arg);
+/* Bind a virtual IRQ (VIRQ_*) to a new port with a handler; the port. */
+int evtchn_bind_virq(unsigned virq, void (*fn)(unsigned, void *), void *arg);
+void evtchn_mask(unsigned port);
+void evtchn_unmask(unsigned port);
+int evtchn_notify(unsigned port);
+
+/* xenstore.c: requests block (idling) until the reply; -errno values */
+int xs_init(void); /* -ENODEV without a xenstore (dom0, no toolstack) */
+long xs_read(uint32_t tx, const char *path, char *buf, size_t cap);
+int xs_write(uint32_t tx, const char *path, const char *value);
+int xs_watch(const char *path, const char *token);
+int xs_unwatch(const char *path, const char *token);
+int xs_transaction_start(uint32_t *tx);
+int xs_transaction_end(uint32_t tx, int commit); /* -EAGAIN: retry */
+int xs_wait_watch(const char *token, uint64_t deadline);
 
 #endif

@@ -72,6 +72,8 @@ void irq_register(unsigned vector, void (*handler)(void));
 void irq_dispatch(unsigned vector);
 unsigned irq_device_count(void);
 unsigned irq_alloc(void (*handler)(void));
+/* Give back a vector from irq_alloc that no device will raise. */
+void irq_free(unsigned vector);
 unsigned irq_device_events(void);
 void traps_init(void);
 #define TIMER_VECTOR 32

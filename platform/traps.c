@@ -104,6 +104,13 @@ unsigned irq_alloc(void (*handler)(void))
     return 0;
 }
 
+void irq_free(unsigned vector)
+{
+    if (vector <= TIMER_VECTOR || vector >= SPURIOUS_VECTOR)
+        panic("irq_free: vector %u is not a device's", vector);
+    irq_handlers[vector - IRQ_VECTOR_BASE] = NULL;
+}
+
 unsigned irq_device_events(void)
 {
     return device_events;

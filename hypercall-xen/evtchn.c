@@ -1,0 +1,115 @@
+/*
+ * evtchn.c: Xen event channels, delivered through a per-vCPU upcall
+ * vector (HVMOP_set_evtchn_upcall_vector, Xen 4.6+). The upcall scans
+ * the two-level pending bitmap in shared info, skips masked ports,
+ * clears each pending bit before calling the port's handler (so an
+ * event raised during the handler is not lost) and counts as a device
+ * interrupt, which wakes threads in hc_thread_wait_io.
+ *
+ * Limits: one vCPU; handlers only for ports below EVTCHN_HANDLERS; the
+ * FIFO ABI is not used (two-level gives 4096 ports, plenty here).
+ */
+#include "xen.h"
+
+#include <errno.h>
+#include <xen/event_channel.h>
+#include <xen/hvm/hvm_op.h>
+
+#define EVTCHN_HANDLERS 256
+#define BITS_PER_WORD 64
+
+struct port_handler {
+    void (*fn)(unsigned port, void *arg);
+    void *arg;
+};
+
+static struct port_handler handlers[EVTCHN_HANDLERS];
+
+static void port_clear(unsigned port)
+{
+    __atomic_and_fetch(&xen_shared->evtchn_pending[port / BITS_PER_WORD],
+                       ~(1ul << (port % BITS_PER_WORD)), __ATOMIC_SEQ_CST);
+}
+
+static void word_dispatch(unsigned word)
+{
+    unsigned long ready;
+    while ((ready = xen_shared->evtchn_pending[word] &
+                    ~xen_shared->evtchn_mask[word])) {
+        unsigned port = word * BITS_PER_WORD + (unsigned)__builtin_ctzl(ready);
+        port_clear(port);
+        if (port < EVTCHN_HANDLERS && handlers[port].fn)
+            handlers[port].fn(port, handlers[port].arg);
+    }
+}
+
+static void evtchn_upcall(void)
+{
+    volatile struct vcpu_info *v = &xen_shared->vcpu_info[0];
+    v->evtchn_upcall_pending = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    unsigned long sel =
+        __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+    while (sel) {
+        unsigned word = (unsigned)__builtin_ctzl(sel);
+        sel &= sel - 1;
+        word_dispatch(word);
+    }
+}
+
+int evtchn_init(void)
+{
+    unsigned vector = irq_alloc(evtchn_upcall);
+    if (!vector)
+        return -EBUSY;
+    struct xen_hvm_evtchn_upcall_vector up = {.vcpu = 0,
+                                              .vector = (uint8_t)vector};
+    long r = hypercall2(__HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector,
+                        (long)&up);
+    if (r < 0) {
+        irq_free(vector);
+        return (int)r;
+    }
+    return 0;
+}
+
+void evtchn_mask(unsigned port)
+{
+    __atomic_or_fetch(&xen_shared->evtchn_mask[port / BITS_PER_WORD],
+                      1ul << (port % BITS_PER_WORD), __ATOMIC_SEQ_CST);
+}
+
+/* Through Xen, which re-raises the upcall if the port went pending while
+ * it was masked. */
+void evtchn_unmask(unsigned port)
+{
+    struct evtchn_unmask u = {.port = port};
+    hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, (long)&u);
+}
+
+int evtchn_handle(unsigned port, void (*fn)(unsigned, void *), void *arg)
+{
+    if (port >= EVTCHN_HANDLERS)
+        return -ENOSPC;
+    handlers[port] = (struct port_handler){fn, arg};
+    evtchn_unmask(port);
+    return 0;
+}
+
+int evtchn_bind_virq(unsigned virq, void (*fn)(unsigned, void *), void *arg)
+{
+    struct evtchn_bind_virq b = {.virq = virq, .vcpu = 0};
+    long r =
+        hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (long)&b);
+    if (r < 0)
+        return (int)r;
+    r = evtchn_handle(b.port, fn, arg);
+    return r < 0 ? (int)r : (int)b.port;
+}
+
+int evtchn_notify(unsigned port)
+{
+    struct evtchn_send s = {.port = port};
+    return (int)hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send,
+                           (long)&s);
+}
