@@ -5,6 +5,8 @@
  */
 #include "xen.h"
 
+#include <xen/hvm/hvm_op.h>
+
 extern char hypercall_page[];
 
 static uint32_t xen_base(void)
@@ -52,4 +54,14 @@ long hypercall3(unsigned op, long a1, long a2, long a3)
                      : [entry] "r"(hypercall_page + op * 32)
                      : "memory", "rcx", "r11");
     return ret;
+}
+
+int hvm_get_param(unsigned index, uint64_t *value)
+{
+    struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index};
+    long r = hypercall2(__HYPERVISOR_hvm_op, HVMOP_get_param, (long)&p);
+    if (r < 0)
+        return (int)r;
+    *value = p.value;
+    return 0;
 }

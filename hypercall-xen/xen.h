@@ -19,6 +19,8 @@ void hypercall_init(void);
 long hypercall2(unsigned op, long a1, long a2);
 long hypercall3(unsigned op, long a1, long a2, long a3);
 
+int hvm_get_param(unsigned index, uint64_t *value);
+
 /* clock.c: shared info, mapped at clock init (NULL before) */
 extern volatile struct shared_info *xen_shared;
 
@@ -31,5 +33,15 @@ int evtchn_bind_virq(unsigned virq, void (*fn)(unsigned, void *), void *arg);
 void evtchn_mask(unsigned port);
 void evtchn_unmask(unsigned port);
 int evtchn_notify(unsigned port);
+
+/* xenstore.c: requests block (idling) until the reply; -errno values */
+int xs_init(void); /* -ENODEV without a xenstore (dom0, no toolstack) */
+long xs_read(uint32_t tx, const char *path, char *buf, size_t cap);
+int xs_write(uint32_t tx, const char *path, const char *value);
+int xs_watch(const char *path, const char *token);
+int xs_unwatch(const char *path, const char *token);
+int xs_transaction_start(uint32_t *tx);
+int xs_transaction_end(uint32_t tx, int commit); /* -EAGAIN: retry */
+int xs_wait_watch(const char *token, uint64_t deadline);
 
 #endif

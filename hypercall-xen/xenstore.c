@@ -1,0 +1,255 @@
+/*
+ * xenstore.c: a xenstore client over the shared ring whose page and
+ * event channel Xen's HVM parameters name. One request is in flight at a
+ * time (threads are cooperative; a second caller waits its turn).
+ * Replies are matched by request id; watch events that arrive meanwhile
+ * are queued (a few, oldest dropped with a log line). Errors come back
+ * as negative errno values, never as strings to free.
+ *
+ * Waiting: drivers set up during boot, before the scheduler runs, so
+ * waits idle the CPU (platform_idle) until an event or a deadline; a
+ * daemon that answers nothing for XS_TIMEOUT_NS is reported as -ETIMEDOUT.
+ */
+#include "xen.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/hvm/params.h>
+#include "xs_codec.h"
+
+#define XS_TIMEOUT_NS 5000000000ull
+#define WATCH_QUEUE 8
+#define MSG_MAX (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
+
+struct watch_event {
+    char path[128];
+    char token[32];
+};
+
+static volatile struct xenstore_domain_interface *xs;
+static unsigned xs_port;
+static uint32_t next_req_id = 1;
+static char msg[MSG_MAX];
+static struct watch_event events[WATCH_QUEUE];
+static unsigned events_head, events_count;
+
+static void xs_event(unsigned port, void *arg)
+{
+    (void)port, (void)arg; /* waking the waiter is all it is for */
+}
+
+int xs_init(void)
+{
+    uint64_t pfn, port;
+    if (hvm_get_param(HVM_PARAM_STORE_PFN, &pfn) < 0 || !pfn ||
+        hvm_get_param(HVM_PARAM_STORE_EVTCHN, &port) < 0)
+        return -ENODEV; /* dom0 before xenstored, or no toolstack */
+    if (mmu_map_mmio(pfn * HC_PAGE_SIZE, HC_PAGE_SIZE) < 0 &&
+        pfn * HC_PAGE_SIZE >= mmu_mapped_top())
+        return -ENOMEM;
+    xs = (volatile struct xenstore_domain_interface *)(uintptr_t)(pfn *
+                                                                  HC_PAGE_SIZE);
+    xs_port = (unsigned)port;
+    return evtchn_handle(xs_port, xs_event, NULL);
+}
+
+static int wait_until(uint64_t deadline)
+{
+    if (hc_clock_monotonic() >= deadline)
+        return -ETIMEDOUT;
+    platform_idle(deadline);
+    return 0;
+}
+
+static int send_bytes(const char *p, size_t n, uint64_t deadline)
+{
+    while (n) {
+        long used = ring_used(xs->req_cons, xs->req_prod, XENSTORE_RING_SIZE);
+        if (used < 0)
+            return -EPROTO;
+        size_t room = XENSTORE_RING_SIZE - (size_t)used;
+        size_t k = room < n ? room : n;
+        ring_write(xs->req, XENSTORE_RING_SIZE, xs->req_prod, p, k);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        xs->req_prod += (uint32_t)k;
+        evtchn_notify(xs_port);
+        p += k, n -= k;
+        if (n && wait_until(deadline) < 0)
+            return -ETIMEDOUT;
+    }
+    return 0;
+}
+
+/* Wait for n bytes of reply and take them. */
+static int recv_bytes(char *p, size_t n, uint64_t deadline)
+{
+    for (;;) {
+        long used = ring_used(xs->rsp_cons, xs->rsp_prod, XENSTORE_RING_SIZE);
+        if (used < 0)
+            return -EPROTO;
+        if ((size_t)used >= n)
+            break;
+        if (wait_until(deadline) < 0)
+            return -ETIMEDOUT;
+    }
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    ring_read(xs->rsp, XENSTORE_RING_SIZE, xs->rsp_cons, p, n);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    xs->rsp_cons += (uint32_t)n;
+    evtchn_notify(xs_port);
+    return 0;
+}
+
+static void queue_watch_event(const char *payload, size_t len)
+{
+    const char *path, *token;
+    if (xs_watch_event(payload, len, &path, &token) < 0)
+        return;
+    if (events_count == WATCH_QUEUE) {
+        kprintf("kiln: xenstore: watch event queue full, oldest dropped\n");
+        events_head = (events_head + 1) % WATCH_QUEUE;
+        events_count--;
+    }
+    struct watch_event *e =
+        &events[(events_head + events_count++) % WATCH_QUEUE];
+    snprintf(e->path, sizeof e->path, "%s", path);
+    snprintf(e->token, sizeof e->token, "%s", token);
+}
+
+/* Take the next message off the ring into msg. A daemon that stops
+ * answering or breaks the protocol ends our use of xenstore. */
+static long take_message(struct xsd_sockmsg *h, uint64_t deadline)
+{
+    int r = recv_bytes((char *)h, sizeof *h, deadline);
+    if (r == 0)
+        r = xs_check_header(h);
+    if (r == 0)
+        r = recv_bytes(msg, h->len, deadline);
+    if (r < 0) {
+        kprintf("kiln: xenstore: %s reply; giving up on xenstore\n",
+                r == -ETIMEDOUT ? "no" : "malformed");
+        xs = NULL;
+        return r;
+    }
+    if (h->type == XS_WATCH_EVENT)
+        queue_watch_event(msg, h->len);
+    return h->len;
+}
+
+/* Read messages until the reply to req_id; its payload is in msg. */
+static long await_reply(uint32_t req_id, uint32_t *type, uint64_t deadline)
+{
+    for (;;) {
+        struct xsd_sockmsg h;
+        long n = take_message(&h, deadline);
+        if (n < 0)
+            return n;
+        if (h.type == XS_WATCH_EVENT || h.req_id != req_id)
+            continue; /* an event, or a reply to a request that timed out */
+        *type = h.type;
+        return n;
+    }
+}
+
+/* One request and its reply: the reply's payload length (in msg), or
+ * -errno (XS_ERROR's name turned into its value). */
+static long xs_call(uint32_t type, uint32_t tx, const char *path,
+                    const void *value, size_t len)
+{
+    static char out[MSG_MAX];
+    if (!xs)
+        return -ENODEV;
+    uint32_t id = next_req_id++;
+    long n = xs_build(out, sizeof out, type, id, tx, path, value, len);
+    if (n < 0)
+        return n;
+    uint64_t deadline = hc_clock_monotonic() + XS_TIMEOUT_NS;
+    int r = send_bytes(out, (size_t)n, deadline);
+    if (r < 0)
+        return r;
+    uint32_t got = 0;
+    long rlen = await_reply(id, &got, deadline);
+    if (rlen >= 0 && got == XS_ERROR)
+        return xs_error_value(msg, (size_t)rlen);
+    return rlen;
+}
+
+long xs_read(uint32_t tx, const char *path, char *buf, size_t cap)
+{
+    long n = xs_call(XS_READ, tx, path, NULL, 0);
+    if (n < 0)
+        return n;
+    if ((size_t)n >= cap)
+        return -ERANGE;
+    memcpy(buf, msg, (size_t)n);
+    buf[n] = 0;
+    return n;
+}
+
+int xs_write(uint32_t tx, const char *path, const char *value)
+{
+    long n = xs_call(XS_WRITE, tx, path, value, strlen(value));
+    return n < 0 ? (int)n : 0;
+}
+
+int xs_watch(const char *path, const char *token)
+{
+    long n = xs_call(XS_WATCH, 0, path, token, strlen(token) + 1);
+    return n < 0 ? (int)n : 0;
+}
+
+int xs_unwatch(const char *path, const char *token)
+{
+    long n = xs_call(XS_UNWATCH, 0, path, token, strlen(token) + 1);
+    return n < 0 ? (int)n : 0;
+}
+
+int xs_transaction_start(uint32_t *tx)
+{
+    long n = xs_call(XS_TRANSACTION_START, 0, "", NULL, 0);
+    if (n < 0)
+        return (int)n;
+    msg[n < XENSTORE_PAYLOAD_MAX ? n : XENSTORE_PAYLOAD_MAX - 1] = 0;
+    unsigned long id = strtoul(msg, NULL, 10);
+    if (!id || id > UINT32_MAX)
+        return -EPROTO;
+    *tx = (uint32_t)id;
+    return 0;
+}
+
+/* -EAGAIN: another writer got in first; start the transaction again. */
+int xs_transaction_end(uint32_t tx, int commit)
+{
+    long n = xs_call(XS_TRANSACTION_END, tx, commit ? "T" : "F", NULL, 0);
+    return n < 0 ? (int)n : 0;
+}
+
+/* Wait for a watch event with this token (any path) until deadline. */
+int xs_wait_watch(const char *token, uint64_t deadline)
+{
+    for (;;) {
+        for (unsigned i = 0; i < events_count; i++) {
+            struct watch_event *e = &events[(events_head + i) % WATCH_QUEUE];
+            if (strcmp(e->token, token))
+                continue;
+            *e = events[events_head];
+            events_head = (events_head + 1) % WATCH_QUEUE;
+            events_count--;
+            return 0;
+        }
+        if (!xs)
+            return -ENODEV;
+        long used = ring_used(xs->rsp_cons, xs->rsp_prod, XENSTORE_RING_SIZE);
+        if (used > 0) {
+            struct xsd_sockmsg h;
+            long r = take_message(&h, deadline); /* queues events */
+            if (r < 0)
+                return (int)r;
+            continue;
+        }
+        if (wait_until(deadline) < 0)
+            return -ETIMEDOUT;
+    }
+}
