@@ -12,17 +12,12 @@
 
 static uint64_t tcp_next = NET_NEVER;
 
-/* netif.c wakes the stack's thread for an earlier deadline; weak until
- * that file lands in the tree, so the stack links without it. */
-void net_timer_kick(uint64_t deadline) __attribute__((weak));
-
 void tcp_timer_set(uint64_t *t, uint64_t deadline)
 {
     *t = deadline;
     if (deadline < tcp_next) {
         tcp_next = deadline;
-        if (net_timer_kick)
-            net_timer_kick(deadline);
+        net_timer_kick(deadline);
     }
 }
 
