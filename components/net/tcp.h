@@ -26,7 +26,7 @@
 #define TCP_RING_DEFAULT (64 * 1024)
 #define TCP_RING_MIN (4 * 1024)
 #define TCP_RING_MAX (1024 * 1024)
-#define TCP_MSS_DEFAULT 536 /* when the peer sends no MSS option */
+#define TCP_MSS_NOOPT 536 /* when the peer sends no MSS option */
 #define TCP_MSS_MIN 88
 #define TCP_WSCALE 7 /* what we offer: Linux's usual value */
 #define TCP_SYN_QUEUE_MAX 128

@@ -15,7 +15,7 @@ struct tcp_stats tcp_stats;
 /* The peer's SYN options decide what the connection uses. */
 void tcp_apply_synopts(struct tcp_pcb *p, const struct tcp_opts *o)
 {
-    p->peer_mss = o->has_mss ? o->mss : TCP_MSS_DEFAULT;
+    p->peer_mss = o->has_mss ? o->mss : TCP_MSS_NOOPT;
     if (p->peer_mss < TCP_MSS_MIN)
         p->peer_mss = TCP_MSS_MIN;
     p->mss = p->peer_mss < p->adv_mss ? p->peer_mss : p->adv_mss;

@@ -43,7 +43,7 @@ static void cookie_synack(const struct ip_info *ip, const struct tcp_hdr *th,
     uint16_t mine = our_mss(ip->src);
     uint16_t mss = o->has_mss && o->mss < mine ? o->mss : mine;
     if (!o->has_mss)
-        mss = TCP_MSS_DEFAULT;
+        mss = TCP_MSS_NOOPT;
     uint32_t seq = ntohl(th->seq);
     uint32_t cookie =
         tcp_cookie_make(ip->dst, ip->src, th->dport, th->sport, seq, mss, now);

@@ -30,7 +30,7 @@ struct tcp_pcb *tcp_pcb_alloc(void)
         p->keepidle = 7200;
         p->keepintvl = 75;
         p->keepcnt = 9;
-        p->mss = TCP_MSS_DEFAULT;
+        p->mss = TCP_MSS_NOOPT;
         return p;
     }
     return NULL;

@@ -150,7 +150,7 @@ static int get_tcp(struct tcp_pcb *p, int name, int *v)
     case TCP_MAXSEG:
         *v = p->state >= TCPS_ESTABLISHED ? p->mss - (p->ts_ok ? 12 : 0)
              : p->user_mss                ? p->user_mss
-                                          : TCP_MSS_DEFAULT;
+                                          : TCP_MSS_NOOPT;
         return 0;
     case TCP_KEEPIDLE: *v = (int)p->keepidle; return 0;
     case TCP_KEEPINTVL: *v = (int)p->keepintvl; return 0;

@@ -53,6 +53,10 @@ int hc_entropy(void *buf, size_t len)
 void net_notify(void)
 {
 }
+void net_timer_kick(uint64_t deadline)
+{
+    (void)deadline;
+}
 uint32_t net_random32(void)
 {
     return (uint32_t)rand();
