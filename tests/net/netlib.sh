@@ -53,6 +53,7 @@ need_ns() {
     [ "$(id -u)" = 0 ] || skip_all "needs root for a network namespace and TAP"
     NS="kiln-$1-$$"
     ip netns add "$NS" 2>/dev/null || { NS=""; skip_all "cannot create a network namespace"; }
+    NSX=(ip netns exec "$NS")
     ip netns exec "$NS" ip link set lo up
 }
 
@@ -65,8 +66,12 @@ add_tap() {
 }
 
 # in_ns CMD...: run CMD in the test's namespace (or here without one).
+# To start CMD in the background use "${NSX[@]}" CMD & instead: a
+# function run with & is a subshell, and $! must be CMD's own pid (ip
+# netns exec execs CMD) for a test to stop it.
+NSX=(env)
 in_ns() {
-    if [ -n "$NS" ]; then ip netns exec "$NS" "$@"; else "$@"; fi
+    "${NSX[@]}" "$@"
 }
 
 # guest_start OUT IMAGE KILN-OPTIONS... [-- ARGS]: boot in the background
@@ -75,8 +80,8 @@ in_ns() {
 guest_start() {
     local out=$1 image=$2
     shift 2
-    in_ns "$KILN" run "$IMAGES/$image" --timeout 600 "$@" \
-        < /dev/null > "$out" 2>&1 &
+    "${NSX[@]}" "$KILN" run "$IMAGES/$image" \
+        --timeout 600 "$@" < /dev/null > "$out" 2>&1 &
     GUEST_PID=$!
     GUEST_PIDS+=("$GUEST_PID")
 }
