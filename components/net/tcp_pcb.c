@@ -151,6 +151,7 @@ void tcp_tw_enter(struct tcp_pcb *p, uint64_t now)
     tcp_timer_set(&t->expire, now + TCP_TW_TIME);
     tcp_set_state(p, TCPS_TIME_WAIT);
     p->t_rexmit = p->t_delack = p->t_persist = p->t_keep = p->t_close = 0;
+    p->t_retry = 0;
     tcp_ring_free(&p->snd);
     if (p->orphan)
         tcp_pcb_free(p);
@@ -256,6 +257,7 @@ void tcp_set_state(struct tcp_pcb *p, int state)
 static void pcb_stop(struct tcp_pcb *p)
 {
     p->t_rexmit = p->t_delack = p->t_persist = p->t_keep = p->t_close = 0;
+    p->t_retry = 0;
     p->conn_done = 1;
     tcp_ring_free(&p->snd);
     p->snd_len = 0;

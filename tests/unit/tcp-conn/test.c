@@ -27,7 +27,7 @@
 
 static uint64_t clock_ns = 1000000000ull;
 static int fail_alloc;
-static unsigned drop_every, drop_count, reorder;
+static unsigned drop_every, drop_count, reorder, nobufs_every, sends;
 
 uint64_t hc_clock_monotonic(void)
 {
@@ -124,7 +124,7 @@ int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
 {
     (void)proto;
     (void)df;
-    if (qtail - qhead >= QMAX)
+    if (qtail - qhead >= QMAX || (nobufs_every && ++sends % nobufs_every == 0))
         return -ENOBUFS;
     struct pkt *k = &q[qtail++ % QMAX];
     k->src = src;
@@ -294,6 +294,10 @@ static void test_bulk(void)
               NULL);
     tap_check(tcp_stats.retrans > re, "losses were retransmitted", NULL);
     drop_every = 0;
+    nobufs_every = 7;
+    tap_check(transfer(c, s, 300000) && transfer(s, c, 300000),
+              "300 kB each way with the NIC ring full now and then", NULL);
+    nobufs_every = 0;
     reorder = 1;
     tap_check(transfer(s, c, 500000), "500 kB with reordering", NULL);
     reorder = 0;
