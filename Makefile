@@ -3,6 +3,8 @@
 #
 #   make                           every app for every target
 #   make APP=hello TARGET=baremetal  images/hello-baremetal.{elf,iso}
+#   make APP=x ROOTFS=dir          also images/x-TARGET.cpio, the boot archive
+#                                  mounted at / (run and the ISO take it)
 #   make run | test | test-quick | deps | clean      (V=1: full commands)
 #   make host-NAME | fuzz-NAME | host    programs on hypercall-posix (mk/host.mk)
 
@@ -37,6 +39,16 @@ all:
 
 image: $(IMAGE).elf
 iso: $(IMAGE).iso
+
+# ROOTFS=dir: pack it (scripts/mkcpio) whenever a file in it changed.
+ifneq ($(ROOTFS),)
+ROOTFS_CPIO := $(IMAGE).cpio
+image: $(ROOTFS_CPIO)
+$(ROOTFS_CPIO): $(shell find $(ROOTFS)) scripts/mkcpio
+	$(quiet) CPIO $@
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/mkcpio $(ROOTFS) $@
+endif
 
 $(SYSINC):
 	$(Q)mkdir -p $@
@@ -78,12 +90,13 @@ $(IMAGE).elf: $(LINK_OBJS) linker/kernel.ld linker/ksyms.sh
 	$(Q)nm -n $@ | grep ' [tT] ' | cmp -s - $(OBJ)/$(APP)/text1 || \
 		{ echo "kiln: code moved between link passes" >&2; rm -f $@; exit 1; }
 
-$(IMAGE).iso: $(IMAGE).elf scripts/mkiso
+$(IMAGE).iso: $(IMAGE).elf scripts/mkiso $(ROOTFS_CPIO)
 	$(quiet) ISO $@
-	$(Q)scripts/mkiso $< $@
+	$(Q)scripts/mkiso $< $@ $(if $(ROOTFS_CPIO),"" $(ROOTFS_CPIO))
 
 run: image
-	scripts/kiln run $(IMAGE).elf $(if $(ARGS),-- $(ARGS))
+	scripts/kiln run $(IMAGE).elf $(if $(ROOTFS),--rootfs $(ROOTFS_CPIO)) \
+		$(if $(ARGS),-- $(ARGS))
 
 deps:
 	$(Q)scripts/deps
