@@ -132,7 +132,10 @@ long sys_openat(long dirfd, long path, long flags, long mode)
     if (r < 0)
         return r;
     struct file dev;
-    if (!strncmp(p, "/dev/vd", 7) && block_open(p, (int)flags, &dev) == 0) {
+    r = strncmp(p, "/dev/vd", 7) ? -ENOENT : block_open(p, (int)flags, &dev);
+    if (r < 0 && r != -ENOENT)
+        return r;
+    if (r == 0) {
         if ((flags & O_CREAT) && (flags & O_EXCL))
             return -EEXIST;
         long fd = fd_install(dev.ops, dev.priv, (int)flags);
