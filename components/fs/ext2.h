@@ -93,8 +93,8 @@ struct ext2_inode {
     uint32_t osd2_rest;
 };
 
-#define EXT2_INDEX_FL 0x1000        /* hashed directory */
-#define EXT2_UNSUPPORTED_FL 0x80000 /* extents: refuse to touch */
+#define EXT2_INDEX_FL 0x1000           /* hashed directory */
+#define EXT2_UNSUPPORTED_FL 0x10080000 /* extents, inline data (ext4) */
 #define EXT2_GOOD_OLD_INODE_SIZE 128
 
 struct ext2_dirent {

@@ -177,6 +177,8 @@ int ext2_bmap(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblk,
               int alloc, uint32_t *out)
 {
     uint32_t idx[4];
+    if (in->flags & EXT2_UNSUPPORTED_FL)
+        return ext2_corrupt(fs, "inode flags (ext4 extents?)", in->flags);
     int depth = bmap_path(fs, lblk, idx);
     if (!depth)
         return -EFBIG;
