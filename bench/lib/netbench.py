@@ -186,7 +186,13 @@ class Guests:
         """Build (or find cached) the guest; call before entering the
         namespace, where apt-get cannot reach the network."""
         if binary not in self.linux_built:
-            self.linux_built[binary] = self.lg.build(binary)
+            vmlinuz, initrd = self.lg.build(binary)
+            # a copy: the cache keeps one initrd per kernel, and another
+            # benchmark's build may replace it while this one runs
+            own = os.path.join(self.scratch, os.path.basename(initrd))
+            if not os.path.exists(own):
+                shutil.copyfile(initrd, own)
+            self.linux_built[binary] = vmlinuz, own
         return self.linux_built[binary]
 
     def linux_argv(self, binary, args):
