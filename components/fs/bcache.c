@@ -78,17 +78,21 @@ static struct bbuf *buf_find(struct bdev *d, uint64_t blkno)
     return NULL;
 }
 
-static int buf_write(struct bbuf *b)
+static unsigned sync_collect(struct bdev *d, unsigned cls, struct bbuf **out);
+static int sync_write_runs(struct bdev *d, struct bbuf **list, unsigned n);
+
+/* Write back every dirty buffer of b's disk and class, in runs: when
+ * one must go, its neighbours (a file being written) likely follow, so
+ * one request of many blocks beats many of one. */
+static void evict_write(struct bbuf *b)
 {
+    static struct bbuf *list[BCACHE_BUFS];
     struct bdev *d = b->dev;
-    int r = hc_blk_write(d->disk, b->blkno * d->spb, b->data, d->spb);
-    if (r < 0) {
-        bcache_log("write of block %llu failed (%d)",
-                   (unsigned long long)b->blkno, r);
+    b->refs = 1; /* nobody takes it while the writes block */
+    int r = sync_write_runs(d, list, sync_collect(d, b->cls, list));
+    if (r < 0)
         d->io_error = r;
-    }
-    b->dirty = 0;
-    return r;
+    b->refs = 0;
 }
 
 /* A buffer to reuse: a free one, else the least recently used that
@@ -103,11 +107,8 @@ static struct bbuf *buf_evict(void)
         if (!b->refs && (!best || b->used < best->used))
             best = b;
     }
-    if (best && best->dirty) {
-        best->refs = 1; /* nobody takes it while the write blocks */
-        buf_write(best);
-        best->refs = 0;
-    }
+    if (best && best->dirty)
+        evict_write(best);
     if (best)
         best->dev = NULL;
     return best;
@@ -139,34 +140,35 @@ static unsigned ra_count(struct bdev *d, uint64_t blkno)
     return n;
 }
 
-/* Read n blocks at blkno into the cache; the first one is returned. */
+/* Read n blocks at blkno into the cache; the first one is returned,
+ * held. Buffers are claimed before the read: claiming may write back
+ * through the staging area the read then uses. */
 static struct bbuf *buf_fill(struct bdev *d, uint64_t blkno, unsigned n,
                              int *err)
 {
-    int r = hc_blk_read(d->disk, blkno * d->spb, staging, (size_t)n * d->spb);
+    struct bbuf *got[BCACHE_RA_MAX];
+    unsigned k = 0;
+    while (k < n && (got[k] = buf_claim(d, blkno + k)) != NULL)
+        got[k++]->refs = 1;
+    if (!k) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    int r = hc_blk_read(d->disk, blkno * d->spb, staging, (size_t)k * d->spb);
+    for (unsigned i = 0; i < k; i++) {
+        memcpy(got[i]->data, staging + (size_t)i * d->bsize, d->bsize);
+        got[i]->refs = i ? 0 : 1;
+        if (r < 0)
+            got[i]->dev = NULL;
+    }
     if (r < 0) {
         bcache_log("read of block %llu failed (%d)", (unsigned long long)blkno,
                    r);
         *err = -EIO;
         return NULL;
     }
-    d->last_miss = blkno + n - 1;
-    struct bbuf *first = NULL;
-    for (unsigned i = 0; i < n; i++) {
-        if (i && buf_find(d, blkno + i))
-            continue; /* cached while the read blocked */
-        struct bbuf *b = buf_claim(d, blkno + i);
-        if (!b)
-            break;
-        memcpy(b->data, staging + (size_t)i * d->bsize, d->bsize);
-        if (!i) {
-            b->refs = 1;
-            first = b;
-        }
-    }
-    if (!first)
-        *err = -ENOMEM;
-    return first;
+    d->last_miss = blkno + k - 1;
+    return got[0];
 }
 
 struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
