@@ -1,9 +1,10 @@
 /*
  * bcache.c: the block cache (see bcache.h for the contract). The pool is
  * BCACHE_BUFS pages taken from hc_pages_alloc on first use and never
- * given back; lookups scan it linearly, which at 128 entries costs less
- * than one device request. Limits: one staging area serves read-ahead
- * and coalesced writes, so requests are at most BCACHE_RA_MAX blocks.
+ * given back; a hash on (disk, block) finds cached blocks, eviction
+ * scans the pool for the least recently used. Limits: one staging area serves
+ * read-ahead and coalesced writes, so requests are at most BCACHE_RA_MAX
+ * blocks.
  */
 #include "bcache.h"
 #include <errno.h>
@@ -12,7 +13,10 @@
 #include <string.h>
 #include "hypercall.h"
 
+#define HASH_SIZE 256 /* chains of (disk, block) -> buffer */
+
 static struct bbuf bufs[BCACHE_BUFS];
+static int hash_head[HASH_SIZE];
 static uint8_t *staging; /* BCACHE_RA_MAX pages, contiguous */
 static uint64_t clock_stamp;
 
@@ -42,8 +46,12 @@ static int pool_init(void)
             hc_pages_free(st, BCACHE_RA_MAX);
         return -ENOMEM;
     }
-    for (unsigned i = 0; i < BCACHE_BUFS; i++)
+    for (unsigned i = 0; i < BCACHE_BUFS; i++) {
         bufs[i].data = pool + (size_t)i * HC_PAGE_SIZE;
+        bufs[i].hnext = -1;
+    }
+    for (unsigned i = 0; i < HASH_SIZE; i++)
+        hash_head[i] = -1;
     staging = st;
     return 0;
 }
@@ -70,12 +78,38 @@ int bcache_dev_open(struct bdev *d, unsigned disk, unsigned bsize)
     return 0;
 }
 
+static unsigned hash_of(const struct bdev *d, uint64_t blkno)
+{
+    return (unsigned)((blkno * 0x9e3779b1u) ^ d->disk) % HASH_SIZE;
+}
+
 static struct bbuf *buf_find(struct bdev *d, uint64_t blkno)
 {
-    for (unsigned i = 0; i < BCACHE_BUFS; i++)
+    for (int i = hash_head[hash_of(d, blkno)]; i >= 0; i = bufs[i].hnext)
         if (bufs[i].dev == d && bufs[i].blkno == blkno)
             return &bufs[i];
     return NULL;
+}
+
+/* Give b an identity (d, blkno), or none (d NULL), keeping the hash. */
+static void buf_rename(struct bbuf *b, struct bdev *d, uint64_t blkno)
+{
+    int self = (int)(b - bufs);
+    if (b->dev) {
+        int *p = &hash_head[hash_of(b->dev, b->blkno)];
+        while (*p != self)
+            p = &bufs[*p].hnext;
+        *p = b->hnext;
+    }
+    b->dev = d;
+    b->blkno = blkno;
+    b->valid = 0;
+    b->hnext = -1;
+    if (d) {
+        unsigned h = hash_of(d, blkno);
+        b->hnext = hash_head[h];
+        hash_head[h] = self;
+    }
 }
 
 static unsigned sync_collect(struct bdev *d, unsigned cls, struct bbuf **out);
@@ -110,7 +144,7 @@ static struct bbuf *buf_evict(void)
     if (best && best->dirty)
         evict_write(best);
     if (best)
-        best->dev = NULL;
+        buf_rename(best, NULL, 0);
     return best;
 }
 
@@ -119,8 +153,7 @@ static struct bbuf *buf_claim(struct bdev *d, uint64_t blkno)
     struct bbuf *b = buf_evict();
     if (!b)
         return NULL;
-    b->dev = d;
-    b->blkno = blkno;
+    buf_rename(b, d, blkno);
     b->refs = 0;
     b->dirty = 0;
     b->used = ++clock_stamp;
@@ -159,7 +192,7 @@ static struct bbuf *buf_fill(struct bdev *d, uint64_t blkno, unsigned n,
         memcpy(got[i]->data, staging + (size_t)i * d->bsize, d->bsize);
         got[i]->refs = i ? 0 : 1;
         if (r < 0)
-            got[i]->dev = NULL;
+            buf_rename(got[i], NULL, 0);
     }
     if (r < 0) {
         bcache_log("read of block %llu failed (%d)", (unsigned long long)blkno,
@@ -204,6 +237,7 @@ struct bbuf *bcache_get_zero(struct bdev *d, uint64_t blkno, int *err)
     b->refs++;
     b->used = ++clock_stamp;
     memset(b->data, 0, d->bsize);
+    b->valid = 0;
     return b;
 }
 
@@ -211,6 +245,8 @@ void bcache_dirty(struct bbuf *b, unsigned cls)
 {
     b->dirty = 1;
     b->cls = cls < BCACHE_CLASSES ? cls : BCACHE_CLASSES - 1;
+    if (cls != BC_DIR) /* a corrupt disk may share a block among kinds */
+        b->valid = 0;
 }
 
 void bcache_put(struct bbuf *b)
@@ -226,7 +262,7 @@ void bcache_forget(struct bdev *d, uint64_t blkno)
         return;
     b->dirty = 0;
     if (!b->refs)
-        b->dev = NULL;
+        buf_rename(b, NULL, 0);
 }
 
 /* Dirty buffers of d in class cls, sorted by block number. */
@@ -294,7 +330,7 @@ void bcache_drop(struct bdev *d)
 {
     for (unsigned i = 0; i < BCACHE_BUFS; i++)
         if (bufs[i].dev == d) {
-            bufs[i].dev = NULL;
+            buf_rename(&bufs[i], NULL, 0);
             bufs[i].refs = 0;
             bufs[i].dirty = 0;
         }
