@@ -2,7 +2,8 @@
  * socktest: the socket system calls' errno values and semantics, on the
  * loopback interface (127.0.0.1). Every check prints "ok: ..." or
  * "FAIL: ..."; the last line is "socktest: all N checks passed" or
- * "socktest: N of M checks failed" (exit status 1). Plain POSIX with
+ * "socktest: N of M checks failed" (exit status 1). With arguments
+ * IP PORT it also checks against an echo server at IP:PORT. Plain POSIX with
  * Linux's epoll, so it also runs on Linux, which is how its
  * expectations are checked: `gcc -O2 -o /tmp/socktest app/socktest/[a-z]*.c
  * -lpthread && /tmp/socktest`.
@@ -71,7 +72,7 @@ uint64_t now_ms(void)
     return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
@@ -83,6 +84,8 @@ int main(void)
     test_poll_select();
     test_udp();
     test_bulk();
+    if (argc == 3)
+        test_remote(argv[1], atoi(argv[2]));
     if (failed) {
         printf("socktest: %d of %d checks failed\n", failed, checks);
         return 1;

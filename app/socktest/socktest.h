@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -48,5 +49,8 @@ void test_bulk(void);
 void test_epoll(void);
 void test_poll_select(void);
 void test_udp(void);
+
+/* remote.c: against ip:port, an echo server with port+1 closed */
+void test_remote(const char *ip, int port);
 
 #endif
