@@ -3,6 +3,8 @@
 #
 #   make                           every app for every target
 #   make APP=hello TARGET=baremetal  images/hello-baremetal.{elf,iso}
+#   make APP=x ROOTFS=dir          also images/x-TARGET.cpio, the boot archive
+#                                  mounted at / (run and the ISO take it)
 #   make run | test | test-quick | deps | clean      (V=1: full commands)
 #   make host-NAME | fuzz-NAME | host    programs on hypercall-posix (mk/host.mk)
 
@@ -37,6 +39,16 @@ all:
 
 image: $(IMAGE).elf
 iso: $(IMAGE).iso
+
+# ROOTFS=dir: pack it (scripts/mkcpio) whenever a file in it changed.
+ifneq ($(ROOTFS),)
+ROOTFS_CPIO := $(IMAGE).cpio
+image: $(ROOTFS_CPIO)
+$(ROOTFS_CPIO): $(shell find $(ROOTFS)) scripts/mkcpio
+	$(quiet) CPIO $@
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/mkcpio $(ROOTFS) $@
+endif
 
 $(SYSINC):
 	$(Q)mkdir -p $@
@@ -78,9 +90,9 @@ $(IMAGE).elf: $(LINK_OBJS) linker/kernel.ld linker/ksyms.sh
 	$(Q)nm -n $@ | grep ' [tT] ' | cmp -s - $(OBJ)/$(APP)/text1 || \
 		{ echo "kiln: code moved between link passes" >&2; rm -f $@; exit 1; }
 
-$(IMAGE).iso: $(IMAGE).elf scripts/mkiso
+$(IMAGE).iso: $(IMAGE).elf scripts/mkiso $(ROOTFS_CPIO)
 	$(quiet) ISO $@
-	$(Q)scripts/mkiso $< $@
+	$(Q)scripts/mkiso $< $@ $(if $(ROOTFS_CPIO),"" $(ROOTFS_CPIO))
 
 # make run: the demo (RUN_DEMO) unless APP=... is given. httpd gets QEMU
 # user networking with host port PORT (default 8080; the next free one
@@ -91,6 +103,8 @@ RUN_APP := $(if $(filter file,$(origin APP)),$(RUN_DEMO),$(APP))
 RUN_PORT_FREE := python3 -c 'import socket, sys; s = socket.socket(); \
 	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
 	s.bind(("127.0.0.1", int(sys.argv[1])))'
+
+RUN_ROOTFS := $(if $(ROOTFS),--rootfs images/$(RUN_APP)-$(TARGET).cpio)
 
 run:
 	$(Q)$(MAKE) --no-print-directory APP=$(RUN_APP) image
@@ -104,9 +118,11 @@ ifeq ($(RUN_APP),httpd)
 	done; \
 	echo "kiln: httpd at http://127.0.0.1:$$p/ - Ctrl-C quits"; \
 	exec scripts/kiln run images/httpd-$(TARGET).elf --mem 32 \
-		--net user,hostfwd=tcp:127.0.0.1:$$p-:80 $(if $(ARGS),-- $(ARGS))
+		--net user,hostfwd=tcp:127.0.0.1:$$p-:80 $(RUN_ROOTFS) \
+		$(if $(ARGS),-- $(ARGS))
 else
-	scripts/kiln run images/$(RUN_APP)-$(TARGET).elf $(if $(ARGS),-- $(ARGS))
+	scripts/kiln run images/$(RUN_APP)-$(TARGET).elf $(RUN_ROOTFS) \
+		$(if $(ARGS),-- $(ARGS))
 endif
 
 deps:

@@ -45,6 +45,10 @@ int host_nic_add_null(void (*sink)(unsigned idx, const void *frame,
  * caller keeps it alive). Returns its index, or -ENOSPC / -EINVAL. */
 int host_disk_add_memory(void *data, size_t len, int read_only);
 
+/* Hand over a boot module (module.c), as a boot loader would: len bytes
+ * at data, kept alive by the caller. Returns its index or -ENOSPC. */
+int host_module_add(const void *data, size_t len);
+
 /* Virtual time for deterministic runs (fuzzing): from now on the
  * monotonic clock moves only when every thread is blocked (it jumps to
  * the earliest deadline) or when host_clock_advance() moves it. The

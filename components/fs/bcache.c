@@ -297,28 +297,3 @@ void bcache_drop(struct bdev *d)
             bufs[i].dirty = 0;
         }
 }
-
-static int lock_held;
-static hc_tid lock_waiters[HC_THREADS_MAX];
-static unsigned lock_nwait;
-
-void bcache_lock(void)
-{
-    while (lock_held) {
-        if (lock_nwait < HC_THREADS_MAX)
-            lock_waiters[lock_nwait++] = hc_thread_self();
-        hc_thread_block(0);
-    }
-    lock_held = 1;
-}
-
-void bcache_unlock(void)
-{
-    lock_held = 0;
-    if (!lock_nwait)
-        return;
-    hc_tid next = lock_waiters[0];
-    lock_nwait--;
-    memmove(lock_waiters, lock_waiters + 1, lock_nwait * sizeof next);
-    hc_thread_wake(next);
-}

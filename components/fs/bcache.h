@@ -7,15 +7,18 @@
  * blocks in one device request, and sync writes neighbouring dirty
  * blocks in one request.
  *
- * Write order. Each buffer carries a class; bcache_sync writes class 0
- * (file data) first, then 1 (bitmaps, descriptors, superblock), then 2
- * (inodes, indirect blocks), then 3 (directories), with a device flush
- * between classes. A power cut during sync then leaves at worst space
- * marked used that nothing references, or inodes no directory names:
- * the damage an unjournaled ext2 allows and e2fsck repairs.
+ * Write order. Each buffer carries a class; bcache_sync writes file data
+ * first, then bitmaps, descriptors and superblock (BC_ALLOC), indirect
+ * blocks (BC_MAP), inodes (BC_INODE) and last directories (BC_DIR),
+ * with a device flush between classes. A power cut during sync then
+ * leaves at worst space marked used that nothing references, or inodes
+ * no directory names: the damage an unjournaled ext2 allows and e2fsck
+ * repairs. (A block freed and reused between two syncs can still be
+ * seen through a stale pointer, as on Linux's ext2.)
  *
- * Threads. Filesystem calls may block in device I/O, letting other
- * threads run; bcache_lock serializes whole filesystem operations.
+ * Threads. Calls may block in device I/O, letting other threads run;
+ * the VFS runs one filesystem operation at a time (fs.h), so the cache
+ * is never entered twice.
  */
 #ifndef KILN_FS_BCACHE_H
 #define KILN_FS_BCACHE_H
@@ -25,9 +28,9 @@
 
 #define BCACHE_BUFS 128  /* buffers in the pool (one page each) */
 #define BCACHE_RA_MAX 16 /* most blocks read or written in one request */
-#define BCACHE_CLASSES 4 /* write-order classes, see above */
+#define BCACHE_CLASSES 5 /* write-order classes, see above */
 
-enum { BC_DATA = 0, BC_ALLOC = 1, BC_INODE = 2, BC_DIR = 3 };
+enum { BC_DATA, BC_ALLOC, BC_MAP, BC_INODE, BC_DIR };
 
 /* One disk seen as blocks of bsize bytes. */
 struct bdev {
@@ -79,10 +82,6 @@ int bcache_sync(struct bdev *d);
 
 /* Drop every buffer of d (after a sync at unmount). */
 void bcache_drop(struct bdev *d);
-
-/* Serialize filesystem operations across threads. */
-void bcache_lock(void);
-void bcache_unlock(void);
 
 /* A one-line message to the console, prefixed "fs: ", for every disk
  * filesystem (malformed metadata, refused features, I/O errors). */

@@ -15,7 +15,7 @@
  * Everything read from disk is checked; bad metadata gives -EUCLEAN
  * (or -EIO for device errors) and a log line.
  *
- * Locking: callers hold bcache_lock() around each operation.
+ * Locking: none; the VFS makes one call at a time (fs.h).
  */
 #ifndef KILN_FS_EXT2_H
 #define KILN_FS_EXT2_H

@@ -145,7 +145,7 @@ static int bmap_new(struct ext2_fs *fs, struct ext2_inode *in, uint32_t goal,
         struct bbuf *b = bcache_get_zero(&fs->dev, *out, &err);
         if (!b)
             return err;
-        bcache_dirty(b, BC_INODE);
+        bcache_dirty(b, BC_MAP);
         bcache_put(b);
     }
     return 0;
@@ -166,7 +166,7 @@ static int bmap_step(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk,
         uint32_t goal = idx ? slot[-1] + 1 : blk + 1;
         err = bmap_new(fs, in, goal, indirect, slot);
         if (!err)
-            bcache_dirty(b, BC_INODE);
+            bcache_dirty(b, BC_MAP);
     }
     *out = *slot;
     bcache_put(b);

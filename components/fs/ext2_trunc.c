@@ -47,7 +47,7 @@ static int trunc_tree(struct ext2_fs *fs, struct ext2_inode *in, uint32_t *slot,
                 continue;
             err = trunc_tree(fs, in, &ent[i], level - 1,
                              first > lo ? first - lo : 0);
-            bcache_dirty(b, BC_INODE);
+            bcache_dirty(b, BC_MAP);
         }
         bcache_put(b);
         if (err)
@@ -137,7 +137,7 @@ static int release_xattr(struct ext2_fs *fs, struct ext2_inode *in)
     int last = hdr[0] != EA_MAGIC || hdr[1] <= 1;
     if (!last) {
         hdr[1]--;
-        bcache_dirty(b, BC_INODE);
+        bcache_dirty(b, BC_MAP);
     }
     bcache_put(b);
     if (last)

@@ -27,6 +27,10 @@ const char *cmdline_value(const struct cmdline *c, const char *key);
 /* log.c */
 void posix_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* sys_file.c: open goes to /dev/vdX or the VFS */
+long sys_open(long path, long flags, long mode);
+long sys_openat(long dirfd, long path, long flags, long mode);
+
 /* fdtable.c */
 long sys_close(long fd);
 long sys_dup(long fd);
@@ -40,13 +44,58 @@ long sys_write(long fd, long buf, long len);
 long sys_readv(long fd, long iov, long cnt);
 long sys_writev(long fd, long iov, long cnt);
 long sys_ioctl(long fd, long req, long arg);
-long sys_open(long path, long flags, long mode);
-long sys_openat(long dirfd, long path, long flags, long mode);
 long sys_pread(long fd, long buf, long len, long off);
 long sys_pwrite(long fd, long buf, long len, long off);
 long sys_lseek(long fd, long off, long whence);
 long sys_fsync(long fd);
 long sys_fstat(long fd, long buf);
+
+/* sys_file.c: files of components/fs (vfs.h) as open files */
+struct vnode;
+struct file;
+struct statfs;
+struct vnode *file_vnode(struct file *f); /* NULL: not a VFS file */
+/* The base directory for path relative to dirfd (NULL: cwd or absolute). */
+int file_base(long dirfd, const char *path, struct vnode **base);
+long file_statfs(struct vnode *v, struct statfs *st);
+void file_mount_all(const struct cmdline *c);
+void file_unmount_all(void);
+long sys_creat(long path, long mode);
+long sys_sync(void);
+long sys_syncfs(long fd);
+long sys_getdents64(long fd, long buf, long len);
+long sys_ftruncate(long fd, long len);
+long sys_fchdir(long fd);
+long sys_fchmod(long fd, long mode);
+long sys_fstatfs(long fd, long buf);
+
+/* sys_path.c */
+long sys_newfstatat(long dirfd, long path, long buf, long flags);
+long sys_stat(long path, long buf);
+long sys_lstat(long path, long buf);
+long sys_statx(long dirfd, long path, long flags, long mask, long buf);
+long sys_mkdirat(long dirfd, long path, long mode);
+long sys_mkdir(long path, long mode);
+long sys_unlinkat(long dirfd, long path, long flags);
+long sys_unlink(long path);
+long sys_rmdir(long path);
+long sys_renameat2(long odirfd, long opath, long ndirfd, long npath,
+                   long flags);
+long sys_rename(long opath, long npath);
+long sys_symlinkat(long target, long dirfd, long path);
+long sys_linkat(long odirfd, long opath, long ndirfd, long npath, long flags);
+long sys_readlinkat(long dirfd, long path, long buf, long len);
+long sys_truncate(long path, long len);
+long sys_faccessat2(long dirfd, long path, long mode, long flags);
+long sys_utimensat(long dirfd, long path, long times, long flags);
+long sys_fchmodat(long dirfd, long path, long mode);
+long sys_chdir(long path);
+long sys_getcwd(long buf, long len);
+long sys_statfs(long path, long buf);
+
+/* syscall.c, syscall_fs.c: routing by number */
+long syscall_unknown(long nr); /* -ENOSYS, logged once per number */
+long fs_syscall(long nr, const long a[6]);
 
 /* sys_mem.c */
 long sys_brk(long addr);

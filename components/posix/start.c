@@ -125,6 +125,7 @@ _Noreturn void posix_main(void *unused)
     if (hc_entropy(at_random, sizeof at_random) < 0)
         hc_abort("the hardware random generator failed");
     describe_tls();
+    file_mount_all(&ps->cmd);
     build_vector(ps->vector, &ps->cmd);
     start_network(&ps->cmd);
     __libc_start_main(main, (int)ps->cmd.narg + 1, (char **)ps->vector, 0, 0,

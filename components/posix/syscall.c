@@ -12,7 +12,7 @@
 
 static uint8_t logged[LOGGED_MAX / 8];
 
-static long unknown(long nr)
+long syscall_unknown(long nr)
 {
     if (nr >= 0 && nr < LOGGED_MAX && !(logged[nr / 8] & (1 << (nr % 8)))) {
         logged[nr / 8] |= (uint8_t)(1 << (nr % 8));
@@ -48,7 +48,7 @@ static long io_call(long nr, const long a[6])
     case SYS_mprotect: return sys_mprotect(a[0], a[1], a[2]);
     case SYS_mremap: return sys_mremap(a[0], a[1], a[2], a[3]);
     case SYS_madvise: return sys_madvise(a[0], a[1], a[2]);
-    default: return unknown(nr);
+    default: return fs_syscall(nr, a);
     }
 }
 

@@ -8,6 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 NET_DIR="$KILN_ROOT/tests/net"
 NS=""
 GUEST_PIDS=()
+CAPTURE_PIDS=()
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kiln-net.XXXXXX")
 
 net_cleanup() {
@@ -16,6 +17,9 @@ net_cleanup() {
         kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     done
     [ -n "${NET_EXTRA_PIDS:-}" ] && kill $NET_EXTRA_PIDS 2>/dev/null
+    for pid in "${CAPTURE_PIDS[@]+"${CAPTURE_PIDS[@]}"}"; do
+        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
     [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
     rm -rf "$WORK"
 }
@@ -53,20 +57,33 @@ need_ns() {
     [ "$(id -u)" = 0 ] || skip_all "needs root for a network namespace and TAP"
     NS="kiln-$1-$$"
     ip netns add "$NS" 2>/dev/null || { NS=""; skip_all "cannot create a network namespace"; }
+    NSX=(ip netns exec "$NS")
     ip netns exec "$NS" ip link set lo up
 }
 
 # add_tap IF ADDR/LEN: a TAP device in NS, up, with the host's address.
+# With KILN_NET_PCAP_DIR=DIR in the environment, every frame on it goes
+# to DIR/TEST-IF.pcap (tests/net/capture.py) for diagnosing a failure.
 add_tap() {
     ip netns exec "$NS" ip tuntap add dev "$1" mode tap 2>/dev/null ||
         skip_all "cannot create a TAP device (no /dev/net/tun?)"
     ip netns exec "$NS" ip link set "$1" up
     ip netns exec "$NS" ip addr add "$2" dev "$1"
+    [ -n "${KILN_NET_PCAP_DIR:-}" ] || return 0
+    local pcap
+    pcap="$KILN_NET_PCAP_DIR/$(basename "$(dirname "$0")")-$1.pcap"
+    ip netns exec "$NS" python3 "$NET_DIR/capture.py" "$1" "$pcap" &
+    CAPTURE_PIDS+=($!)
+    echo "# capturing $1 to $pcap"
 }
 
 # in_ns CMD...: run CMD in the test's namespace (or here without one).
+# To start CMD in the background use "${NSX[@]}" CMD & instead: a
+# function run with & is a subshell, and $! must be CMD's own pid (ip
+# netns exec execs CMD) for a test to stop it.
+NSX=(env)
 in_ns() {
-    if [ -n "$NS" ]; then ip netns exec "$NS" "$@"; else "$@"; fi
+    "${NSX[@]}" "$@"
 }
 
 # guest_start OUT IMAGE KILN-OPTIONS... [-- ARGS]: boot in the background
@@ -75,8 +92,8 @@ in_ns() {
 guest_start() {
     local out=$1 image=$2
     shift 2
-    in_ns "$KILN" run "$IMAGES/$image" --timeout 600 "$@" \
-        < /dev/null > "$out" 2>&1 &
+    "${NSX[@]}" "$KILN" run "$IMAGES/$image" \
+        --timeout 600 "$@" < /dev/null > "$out" 2>&1 &
     GUEST_PID=$!
     GUEST_PIDS+=("$GUEST_PID")
 }
