@@ -126,6 +126,15 @@ static void read_dir(void)
               ENOTDIR);
     char c;
     check_err("read a directory", read(fd, &c, 1), EISDIR);
+    char big[4096];
+    const long odd[] = {3, 13, 12345, 1L << 40, 0x7fffffffffffffffL};
+    for (unsigned i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        lseek(fd, odd[i], SEEK_SET);
+        syscall(SYS_getdents64, fd, big, sizeof big);
+    }
+    lseek(fd, 0, SEEK_SET);
+    check("getdents64 survives made-up positions",
+          syscall(SYS_getdents64, fd, big, sizeof big) > 0);
     close(fd);
 }
 

@@ -176,6 +176,8 @@ long sys_getdents64(long fd, long buf, long len)
         return -EBADF;
     if (!v || f->ops != &vdir_ops)
         return -ENOTDIR;
+    if (len < 0)
+        return -EINVAL;
     struct fs_dirent d;
     size_t used = 0;
     for (;;) {
