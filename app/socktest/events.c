@@ -33,7 +33,9 @@ static void test_epoll_errors(int lt, int s)
     close(other);
     check(ep_watch(lt, EPOLL_CTL_ADD, 300, EPOLLIN) < 0 && errno == EBADF,
           "adding a closed fd gives EBADF");
-    check(epoll_create(0) < 0 && errno == EINVAL, "epoll_create(0): EINVAL");
+    /* the system call itself: musl's epoll_create() ignores its size */
+    check(syscall(SYS_epoll_create, 0) < 0 && errno == EINVAL,
+          "epoll_create(0): EINVAL");
     check(ep_ready(lt, 0) == 0, "nothing is ready yet");
 }
 
