@@ -1,9 +1,10 @@
 /*
  * bcache.c: the block cache (see bcache.h for the contract). The pool is
  * BCACHE_BUFS pages taken from hc_pages_alloc on first use and never
- * given back; lookups scan it linearly, which at 128 entries costs less
- * than one device request. Limits: one staging area serves read-ahead
- * and coalesced writes, so requests are at most BCACHE_RA_MAX blocks.
+ * given back; a hash on (disk, block) finds cached blocks, eviction
+ * scans the pool for the least recently used. Limits: one staging area serves
+ * read-ahead and coalesced writes, so requests are at most BCACHE_RA_MAX
+ * blocks.
  */
 #include "bcache.h"
 #include <errno.h>
@@ -12,7 +13,10 @@
 #include <string.h>
 #include "hypercall.h"
 
+#define HASH_SIZE 256 /* chains of (disk, block) -> buffer */
+
 static struct bbuf bufs[BCACHE_BUFS];
+static int hash_head[HASH_SIZE];
 static uint8_t *staging; /* BCACHE_RA_MAX pages, contiguous */
 static uint64_t clock_stamp;
 
@@ -42,8 +46,12 @@ static int pool_init(void)
             hc_pages_free(st, BCACHE_RA_MAX);
         return -ENOMEM;
     }
-    for (unsigned i = 0; i < BCACHE_BUFS; i++)
+    for (unsigned i = 0; i < BCACHE_BUFS; i++) {
         bufs[i].data = pool + (size_t)i * HC_PAGE_SIZE;
+        bufs[i].hnext = -1;
+    }
+    for (unsigned i = 0; i < HASH_SIZE; i++)
+        hash_head[i] = -1;
     staging = st;
     return 0;
 }
@@ -70,25 +78,55 @@ int bcache_dev_open(struct bdev *d, unsigned disk, unsigned bsize)
     return 0;
 }
 
+static unsigned hash_of(const struct bdev *d, uint64_t blkno)
+{
+    return (unsigned)((blkno * 0x9e3779b1u) ^ d->disk) % HASH_SIZE;
+}
+
 static struct bbuf *buf_find(struct bdev *d, uint64_t blkno)
 {
-    for (unsigned i = 0; i < BCACHE_BUFS; i++)
+    for (int i = hash_head[hash_of(d, blkno)]; i >= 0; i = bufs[i].hnext)
         if (bufs[i].dev == d && bufs[i].blkno == blkno)
             return &bufs[i];
     return NULL;
 }
 
-static int buf_write(struct bbuf *b)
+/* Give b an identity (d, blkno), or none (d NULL), keeping the hash. */
+static void buf_rename(struct bbuf *b, struct bdev *d, uint64_t blkno)
 {
-    struct bdev *d = b->dev;
-    int r = hc_blk_write(d->disk, b->blkno * d->spb, b->data, d->spb);
-    if (r < 0) {
-        bcache_log("write of block %llu failed (%d)",
-                   (unsigned long long)b->blkno, r);
-        d->io_error = r;
+    int self = (int)(b - bufs);
+    if (b->dev) {
+        int *p = &hash_head[hash_of(b->dev, b->blkno)];
+        while (*p != self)
+            p = &bufs[*p].hnext;
+        *p = b->hnext;
     }
-    b->dirty = 0;
-    return r;
+    b->dev = d;
+    b->blkno = blkno;
+    b->valid = 0;
+    b->hnext = -1;
+    if (d) {
+        unsigned h = hash_of(d, blkno);
+        b->hnext = hash_head[h];
+        hash_head[h] = self;
+    }
+}
+
+static unsigned sync_collect(struct bdev *d, unsigned cls, struct bbuf **out);
+static int sync_write_runs(struct bdev *d, struct bbuf **list, unsigned n);
+
+/* Write back every dirty buffer of b's disk and class, in runs: when
+ * one must go, its neighbours (a file being written) likely follow, so
+ * one request of many blocks beats many of one. */
+static void evict_write(struct bbuf *b)
+{
+    static struct bbuf *list[BCACHE_BUFS];
+    struct bdev *d = b->dev;
+    b->refs = 1; /* nobody takes it while the writes block */
+    int r = sync_write_runs(d, list, sync_collect(d, b->cls, list));
+    if (r < 0)
+        d->io_error = r;
+    b->refs = 0;
 }
 
 /* A buffer to reuse: a free one, else the least recently used that
@@ -103,13 +141,10 @@ static struct bbuf *buf_evict(void)
         if (!b->refs && (!best || b->used < best->used))
             best = b;
     }
-    if (best && best->dirty) {
-        best->refs = 1; /* nobody takes it while the write blocks */
-        buf_write(best);
-        best->refs = 0;
-    }
+    if (best && best->dirty)
+        evict_write(best);
     if (best)
-        best->dev = NULL;
+        buf_rename(best, NULL, 0);
     return best;
 }
 
@@ -118,8 +153,7 @@ static struct bbuf *buf_claim(struct bdev *d, uint64_t blkno)
     struct bbuf *b = buf_evict();
     if (!b)
         return NULL;
-    b->dev = d;
-    b->blkno = blkno;
+    buf_rename(b, d, blkno);
     b->refs = 0;
     b->dirty = 0;
     b->used = ++clock_stamp;
@@ -139,34 +173,35 @@ static unsigned ra_count(struct bdev *d, uint64_t blkno)
     return n;
 }
 
-/* Read n blocks at blkno into the cache; the first one is returned. */
+/* Read n blocks at blkno into the cache; the first one is returned,
+ * held. Buffers are claimed before the read: claiming may write back
+ * through the staging area the read then uses. */
 static struct bbuf *buf_fill(struct bdev *d, uint64_t blkno, unsigned n,
                              int *err)
 {
-    int r = hc_blk_read(d->disk, blkno * d->spb, staging, (size_t)n * d->spb);
+    struct bbuf *got[BCACHE_RA_MAX];
+    unsigned k = 0;
+    while (k < n && (got[k] = buf_claim(d, blkno + k)) != NULL)
+        got[k++]->refs = 1;
+    if (!k) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    int r = hc_blk_read(d->disk, blkno * d->spb, staging, (size_t)k * d->spb);
+    for (unsigned i = 0; i < k; i++) {
+        memcpy(got[i]->data, staging + (size_t)i * d->bsize, d->bsize);
+        got[i]->refs = i ? 0 : 1;
+        if (r < 0)
+            buf_rename(got[i], NULL, 0);
+    }
     if (r < 0) {
         bcache_log("read of block %llu failed (%d)", (unsigned long long)blkno,
                    r);
         *err = -EIO;
         return NULL;
     }
-    d->last_miss = blkno + n - 1;
-    struct bbuf *first = NULL;
-    for (unsigned i = 0; i < n; i++) {
-        if (i && buf_find(d, blkno + i))
-            continue; /* cached while the read blocked */
-        struct bbuf *b = buf_claim(d, blkno + i);
-        if (!b)
-            break;
-        memcpy(b->data, staging + (size_t)i * d->bsize, d->bsize);
-        if (!i) {
-            b->refs = 1;
-            first = b;
-        }
-    }
-    if (!first)
-        *err = -ENOMEM;
-    return first;
+    d->last_miss = blkno + k - 1;
+    return got[0];
 }
 
 struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
@@ -202,6 +237,7 @@ struct bbuf *bcache_get_zero(struct bdev *d, uint64_t blkno, int *err)
     b->refs++;
     b->used = ++clock_stamp;
     memset(b->data, 0, d->bsize);
+    b->valid = 0;
     return b;
 }
 
@@ -209,6 +245,8 @@ void bcache_dirty(struct bbuf *b, unsigned cls)
 {
     b->dirty = 1;
     b->cls = cls < BCACHE_CLASSES ? cls : BCACHE_CLASSES - 1;
+    if (cls != BC_DIR) /* a corrupt disk may share a block among kinds */
+        b->valid = 0;
 }
 
 void bcache_put(struct bbuf *b)
@@ -224,7 +262,7 @@ void bcache_forget(struct bdev *d, uint64_t blkno)
         return;
     b->dirty = 0;
     if (!b->refs)
-        b->dev = NULL;
+        buf_rename(b, NULL, 0);
 }
 
 /* Dirty buffers of d in class cls, sorted by block number. */
@@ -292,7 +330,7 @@ void bcache_drop(struct bdev *d)
 {
     for (unsigned i = 0; i < BCACHE_BUFS; i++)
         if (bufs[i].dev == d) {
-            bufs[i].dev = NULL;
+            buf_rename(&bufs[i], NULL, 0);
             bufs[i].refs = 0;
             bufs[i].dirty = 0;
         }

@@ -50,7 +50,10 @@ struct bbuf {
     unsigned refs; /* holders; a held buffer is never evicted */
     uint8_t dirty;
     uint8_t cls;   /* write-order class when dirty */
+    uint8_t valid; /* a directory block already checked; cleared when
+                      the block is reused or changed as anything else */
     uint64_t used; /* LRU stamp */
+    int hnext;     /* next buffer in the same hash chain, -1: end */
 };
 
 /* Describe disk as blocks of bsize bytes (a power of two, 512..4096, at

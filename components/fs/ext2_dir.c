@@ -53,10 +53,12 @@ static struct bbuf *dir_block(struct ext2_fs *fs, struct ext2_inode *in,
         return NULL;
     }
     struct bbuf *b = bcache_get(&fs->dev, blk, err);
-    if (b && (*err = dir_block_check(fs, b)) != 0) {
+    if (b && !b->valid && (*err = dir_block_check(fs, b)) != 0) {
         bcache_put(b);
         return NULL;
     }
+    if (b)
+        b->valid = 1; /* our own changes keep it well formed */
     return b;
 }
 

@@ -310,11 +310,17 @@ static void test_blocksize(unsigned bs)
         return;
     check_read(fs);
     do_writes(fs);
+    hostblk_writes = 0;
     tap_check(ext2_unmount(fs) == 0, "unmount", NULL);
+    printf("# %lu write requests in all\n", hostblk_writes);
     check_after();
     fs = mount_img(0);
+    hostblk_reads = 0;
     tap_check(fs && same_content(fs, "/new/a/file", other, sizeof other),
               "remount ro and read back", NULL);
+    unsigned long blocks = sizeof other / bs;
+    tap_check(hostblk_reads < blocks / 4 + 8, "read-ahead: few requests",
+              "%lu requests for %lu blocks", hostblk_reads, blocks);
     if (fs)
         ext2_unmount(fs);
 }
