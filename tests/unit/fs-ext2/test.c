@@ -469,6 +469,8 @@ static void test_refusals(void)
     hostblk_attach(img, 0);
     ext2_mount(0, 1, &fs);
     tap_check(sb_state() == 0, "state says in use while mounted rw", NULL);
+    tap_check(mount_err(0) == -EBUSY, "a mounted disk cannot be mounted twice",
+              NULL);
     bcache_drop(&fs->dev); /* a crash: never unmounted */
     fs->in_use = 0;
     tap_check(mount_err(1) == 0, "not cleanly unmounted: mounts (warns)", NULL);
