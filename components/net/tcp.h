@@ -127,7 +127,7 @@ struct tcp_pcb {
     uint8_t fin_queued, shut_rd, shut_wr;
     uint8_t ts_ok, sack_ok, ws_ok, snd_wscale, rcv_wscale;
     uint8_t nodelay, cork, keepalive, reuseaddr, reuseport;
-    uint8_t linger_on, in_recovery, dupacks, nobufs;
+    uint8_t linger_on, in_recovery, dupacks;
     uint8_t ack_now, segs_unacked, timing, keep_probes, syn_cookie;
     uint8_t backoff, conn_done, queued, more, connecting;
     uint32_t gen;      /* bumped per allocation: a waiter's pcb is still its */
@@ -163,6 +163,7 @@ struct tcp_pcb {
 
     /* timers: deadlines in ns, 0 when off */
     uint64_t t_rexmit, t_delack, t_persist, t_keep, t_close;
+    uint64_t t_retry;  /* the NIC's ring was full: try again then */
     uint64_t last_rcv; /* for keepalive */
 
     /* listener: accept queue and half-open children (pcb indices + 1) */

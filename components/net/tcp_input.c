@@ -104,8 +104,10 @@ static int tw_input(struct tcp_tw *t, const struct tcp_hdr *th,
         return 1; /* RFC 1337: ignore, do not cut TIME_WAIT short */
     uint32_t seq = ntohl(th->seq);
     if ((th->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
-        int newer = t->ts_ok && o->has_ts ? seq_gt(o->tsval, t->ts_recent)
-                                          : seq_gt(seq, t->rcv_nxt);
+        /* Our ISNs grow with a clock per 4-tuple, so a higher sequence
+         * number is the usual sign; a newer timestamp is the other. */
+        int newer = seq_gt(seq, t->rcv_nxt) ||
+                    (t->ts_ok && o->has_ts && seq_gt(o->tsval, t->ts_recent));
         if (newer) {
             t->used = 0;
             return 0;

@@ -131,10 +131,12 @@ int tcp_send_seg(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
         tcp_ring_get(&p->snd, seq, seg + TCP_HLEN + optlen, len);
     int rc = seg_finish(buf, TCP_HLEN + optlen + len, p->laddr, p->raddr);
     if (rc == -ENOBUFS) {
-        p->nobufs = 1;
-        tcp_timer_set(&p->t_delack, hc_clock_monotonic() + MS);
+        if (!p->t_retry)
+            tcp_timer_set(&p->t_retry, hc_clock_monotonic() + MS);
         return rc;
     }
+    if (rc < 0) /* no route or no ARP answer: the retransmission timer */
+        return rc;
     if (flags & TH_ACK)
         ack_sent(p);
     return 0;
@@ -234,8 +236,6 @@ static void persist_check(struct tcp_pcb *p)
 
 void tcp_output(struct tcp_pcb *p)
 {
-    if (p->nobufs)
-        return; /* the 1 ms retry timer resumes */
     int sent = 0;
     while (can_send_data(p)) {
         int fin;
@@ -246,8 +246,12 @@ void tcp_output(struct tcp_pcb *p)
         uint8_t flags = TH_ACK | (fin ? TH_FIN : 0);
         if (len && seq_ge(seq + len, p->snd_buf_seq + p->snd_len))
             flags |= TH_PSH;
-        if (tcp_send_seg(p, seq, len, flags) < 0)
+        int rc = tcp_send_seg(p, seq, len, flags);
+        if (rc < 0) {
+            if (rc != -ENOBUFS && !p->t_rexmit)
+                tcp_rexmit_arm(p); /* try again, backing off */
             break;
+        }
         sent = 1;
         if (seq_lt(seq, p->snd_max))
             tcp_stats.retrans++;

@@ -3,9 +3,9 @@
  * 4-tuple, port allocation (bind rules as Linux's, random ephemeral
  * ports), and the ends of a connection's life (drop, close, TIME_WAIT).
  *
- * Limits: lookups scan the table, with the last hit cached for bulk
- * flows; TCP_PCB_MAX (256) is small enough for that. When TIME_WAIT is
- * full the entry closest to expiry is recycled.
+ * Limits: lookups go through a small cache keyed by the 4-tuple and
+ * scan the table on a miss; TCP_PCB_MAX (256) is small enough for that. When
+ * TIME_WAIT is full the entry closest to expiry is recycled.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,7 +13,6 @@
 
 struct tcp_pcb tcp_pcbs[TCP_PCB_MAX];
 struct tcp_tw tcp_tws[TCP_TW_MAX];
-static struct tcp_pcb *last_hit;
 
 struct tcp_pcb *tcp_pcb_alloc(void)
 {
@@ -40,8 +39,6 @@ void tcp_pcb_free(struct tcp_pcb *p)
 {
     tcp_ring_free(&p->snd);
     tcp_ring_free(&p->rcv);
-    if (last_hit == p)
-        last_hit = NULL;
     p->used = 0;
     p->state = TCPS_CLOSED;
 }
@@ -61,18 +58,39 @@ static int pcb_live(const struct tcp_pcb *p)
            p->state != TCPS_TIME_WAIT;
 }
 
+static int pcb_match(const struct tcp_pcb *p, uint32_t laddr, uint16_t lport,
+                     uint32_t raddr, uint16_t rport)
+{
+    return pcb_live(p) && p->lport == lport && p->rport == rport &&
+           p->raddr == raddr && p->laddr == laddr;
+}
+
+/* A direct-mapped cache from a 4-tuple's hash to the pcb last found for
+ * it: entries are checked on use, so nothing needs invalidating. */
+#define LOOKUP_CACHE 256
+_Static_assert(TCP_PCB_MAX <= 256, "lookup_cache holds 8-bit indices");
+static uint8_t lookup_cache[LOOKUP_CACHE];
+
+static unsigned tuple_slot(uint32_t raddr, uint16_t lport, uint16_t rport)
+{
+    uint32_t h = raddr ^ ((uint32_t)lport << 16 | rport);
+    h *= 0x9e3779b1u;
+    return h >> 24;
+}
+
 struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
                                uint16_t rport)
 {
-    struct tcp_pcb *p = last_hit;
-    if (p && pcb_live(p) && p->lport == lport && p->rport == rport &&
-        p->raddr == raddr && p->laddr == laddr)
+    unsigned slot = tuple_slot(raddr, lport, rport);
+    struct tcp_pcb *p = &tcp_pcbs[lookup_cache[slot]];
+    if (pcb_match(p, laddr, lport, raddr, rport))
         return p;
     for (unsigned i = 0; i < TCP_PCB_MAX; i++) {
         p = &tcp_pcbs[i];
-        if (pcb_live(p) && p->lport == lport && p->rport == rport &&
-            p->raddr == raddr && p->laddr == laddr)
-            return last_hit = p;
+        if (pcb_match(p, laddr, lport, raddr, rport)) {
+            lookup_cache[slot] = (uint8_t)i;
+            return p;
+        }
     }
     return NULL;
 }
@@ -130,9 +148,10 @@ void tcp_tw_enter(struct tcp_pcb *p, uint64_t now)
     t->ts_offset = p->ts_offset;
     t->ts_ok = p->ts_ok;
     t->rcv_wscale = p->rcv_wscale;
-    t->expire = now + TCP_TW_TIME;
+    tcp_timer_set(&t->expire, now + TCP_TW_TIME);
     tcp_set_state(p, TCPS_TIME_WAIT);
     p->t_rexmit = p->t_delack = p->t_persist = p->t_keep = p->t_close = 0;
+    p->t_retry = 0;
     tcp_ring_free(&p->snd);
     if (p->orphan)
         tcp_pcb_free(p);
@@ -238,6 +257,7 @@ void tcp_set_state(struct tcp_pcb *p, int state)
 static void pcb_stop(struct tcp_pcb *p)
 {
     p->t_rexmit = p->t_delack = p->t_persist = p->t_keep = p->t_close = 0;
+    p->t_retry = 0;
     p->conn_done = 1;
     tcp_ring_free(&p->snd);
     p->snd_len = 0;

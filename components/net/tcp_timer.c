@@ -127,13 +127,6 @@ static void keep_fire(struct tcp_pcb *p, uint64_t now)
 static void delack_fire(struct tcp_pcb *p)
 {
     p->t_delack = 0;
-    if (p->nobufs) {
-        p->nobufs = 0;
-        if (p->state == TCPS_SYN_SENT || p->state == TCPS_SYN_RECEIVED)
-            return; /* the SYN timer resends */
-        tcp_output(p);
-        return;
-    }
     if (p->state != TCPS_CLOSED && p->state != TCPS_LISTEN &&
         p->state != TCPS_SYN_SENT)
         tcp_send_ack(p);
@@ -142,7 +135,12 @@ static void delack_fire(struct tcp_pcb *p)
 /* Run p's due timers (each may free p, so check used between). */
 static void pcb_timers(struct tcp_pcb *p, uint64_t now)
 {
-    if (p->t_delack && p->t_delack <= now)
+    if (p->t_retry && p->t_retry <= now) {
+        p->t_retry = 0; /* SYNs have their own timer */
+        if (p->state != TCPS_SYN_SENT && p->state != TCPS_SYN_RECEIVED)
+            tcp_output(p);
+    }
+    if (p->used && p->t_delack && p->t_delack <= now)
         delack_fire(p);
     if (p->used && p->t_rexmit && p->t_rexmit <= now)
         rexmit_timeout(p, now);
@@ -159,9 +157,9 @@ static void pcb_timers(struct tcp_pcb *p, uint64_t now)
 
 static uint64_t pcb_next(const struct tcp_pcb *p, uint64_t next)
 {
-    const uint64_t t[5] = {p->t_rexmit, p->t_delack, p->t_persist, p->t_keep,
-                           p->t_close};
-    for (int i = 0; i < 5; i++)
+    const uint64_t t[6] = {p->t_rexmit, p->t_delack, p->t_persist,
+                           p->t_keep,   p->t_close,  p->t_retry};
+    for (int i = 0; i < 6; i++)
         if (t[i] && t[i] < next)
             next = t[i];
     return next;

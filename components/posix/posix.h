@@ -132,4 +132,70 @@ long sys_sysinfo(long buf);
 long sys_rt_sigprocmask(long how, long set, long old, long size);
 long sys_rt_sigaction(long sig, long act, long old, long size);
 
+/* sys_socket.c: sockets as a file kind over components/net */
+struct file;
+struct net_sock;
+struct sockaddr_in;
+struct psock {
+    struct net_sock *ns; /* NULL: slot free */
+    int type;            /* SOCK_STREAM or SOCK_DGRAM */
+    int listening;
+    uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO; 0: forever */
+};
+extern const struct file_ops socket_ops;
+long sock_get(long fd, struct file **fp); /* -EBADF, -ENOTSOCK or 0 */
+int sock_nonblock(const struct file *f, int flags);
+uint64_t sock_deadline(uint64_t timeo);
+int sock_wait(uint64_t deadline); /* net_wait, or -ETIMEDOUT if past */
+/* Blocking (unless O_NONBLOCK or MSG_DONTWAIT) send and receive. */
+long sock_send(struct file *f, const void *buf, size_t len, int flags,
+               const struct sockaddr_in *to);
+long sock_recv(struct file *f, void *buf, size_t len, int flags,
+               struct sockaddr_in *from);
+long addr_from_user(long uaddr, long len, struct sockaddr_in *out,
+                    int unspec_ok);
+long addr_to_user(const struct sockaddr_in *a, long uaddr, long ulen);
+long sys_socket(long domain, long type, long proto);
+long sys_socketpair(long domain, long type, long proto, long sv);
+long sys_bind(long fd, long addr, long len);
+long sys_listen(long fd, long backlog);
+long sys_accept(long fd, long addr, long len);
+long sys_accept4(long fd, long addr, long len, long flags);
+long sys_connect(long fd, long addr, long len);
+long sys_shutdown(long fd, long how);
+long sys_getsockname(long fd, long addr, long len);
+long sys_getpeername(long fd, long addr, long len);
+long sys_setsockopt(long fd, long level, long name, long val, long len);
+long sys_getsockopt(long fd, long level, long name, long val, long lenp);
+
+/* sys_sockmsg.c */
+long sys_sendto(long fd, long buf, long len, long flags, long addr, long alen);
+long sys_recvfrom(long fd, long buf, long len, long flags, long addr,
+                  long alen);
+long sys_sendmsg(long fd, long msg, long flags);
+long sys_recvmsg(long fd, long msg, long flags);
+/* readv/writev on a socket: one datagram, or a stream without a wait
+ * between parts; -EBADF or -ENOTSOCK when fd is not one. */
+long sock_rw_iov(long fd, long iov, long cnt, int write);
+
+/* sys_poll.c */
+unsigned file_readiness(struct file *f); /* POLLIN... of any kind */
+/* Sleep until a socket may have changed or deadline (0: none) passes,
+ * waking every so often when console input is awaited; -ETIMEDOUT if
+ * the deadline has already passed. */
+int poll_sleep(uint64_t deadline, int console);
+long sys_poll(long fds, long n, long timeout_ms);
+long sys_ppoll(long fds, long n, long ts, long sigmask, long sigsetsize);
+long sys_select(long n, long in, long out, long ex, long tv);
+long sys_pselect6(long n, long in, long out, long ex, long ts, long sig);
+
+/* sys_epoll.c */
+void epoll_forget(struct file *f); /* f's last descriptor closed */
+long sys_epoll_create(long size);
+long sys_epoll_create1(long flags);
+long sys_epoll_ctl(long epfd, long op, long fd, long ev);
+long sys_epoll_wait(long epfd, long events, long max, long timeout_ms);
+long sys_epoll_pwait(long epfd, long events, long max, long timeout_ms,
+                     long sigmask, long sigsetsize);
+
 #endif

@@ -12,6 +12,7 @@
  * links: components/net/tcp_*.c
  */
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@
 
 static uint64_t clock_ns = 1000000000ull;
 static int fail_alloc;
-static unsigned drop_every, drop_count, reorder;
+static unsigned drop_every, drop_count, reorder, nobufs_every, sends;
 
 uint64_t hc_clock_monotonic(void)
 {
@@ -123,7 +124,7 @@ int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
 {
     (void)proto;
     (void)df;
-    if (qtail - qhead >= QMAX)
+    if (qtail - qhead >= QMAX || (nobufs_every && ++sends % nobufs_every == 0))
         return -ENOBUFS;
     struct pkt *k = &q[qtail++ % QMAX];
     k->src = src;
@@ -156,7 +157,7 @@ static int pump_n(unsigned max)
             continue;
         if (drop_every && is_data(k) && ++drop_count % drop_every == 0)
             continue;
-        struct ip_info ip = {&nif, k->src, k->dst, 64, 0, 0};
+        struct ip_info ip = {.nif = &nif, .src = k->src, .dst = k->dst};
         tcp_input(&ip, k->b, k->len);
     }
     return any;
@@ -293,6 +294,10 @@ static void test_bulk(void)
               NULL);
     tap_check(tcp_stats.retrans > re, "losses were retransmitted", NULL);
     drop_every = 0;
+    nobufs_every = 7;
+    tap_check(transfer(c, s, 300000) && transfer(s, c, 300000),
+              "300 kB each way with the NIC ring full now and then", NULL);
+    nobufs_every = 0;
     reorder = 1;
     tap_check(transfer(s, c, 500000), "500 kB with reordering", NULL);
     reorder = 0;
@@ -403,8 +408,111 @@ static void test_nomem(void)
     tcp_ops.close(l);
 }
 
+static void test_bind_rules(void)
+{
+    struct net_sock *x, *y;
+    struct sockaddr_in a = sin_of(B, 90);
+    tcp_sock_create(&x);
+    tcp_sock_create(&y);
+    int r1 = tcp_ops.bind(x, &a), r2 = tcp_ops.bind(y, &a);
+    tap_check(r1 == 0 && r2 == -EADDRINUSE, "second bind: EADDRINUSE", "%d %d",
+              r1, r2);
+    tap_check(tcp_ops.bind(x, &a) == -EINVAL, "binding twice: EINVAL", NULL);
+    int one = 1;
+    tcp_ops.setsockopt(y, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    tcp_ops.listen(x, 4);
+    tap_check(tcp_ops.bind(y, &a) == -EADDRINUSE,
+              "SO_REUSEADDR does not share a listening port", NULL);
+    struct sockaddr_in other = sin_of(0x0900000a, 91);
+    tap_check(tcp_ops.bind(y, &other) == -EADDRNOTAVAIL,
+              "bind to a foreign address: EADDRNOTAVAIL", NULL);
+    tcp_ops.close(x);
+    tcp_ops.close(y);
+}
+
+static void test_peek_linger_keepalive(void)
+{
+    struct net_sock *l = listener(85, 4), *c, *s;
+    connect_pair(l, 85, &c, &s);
+    tcp_ops.send(c, "abcdef", 6, 0, NULL);
+    run(10);
+    char b[8] = {0};
+    long k1 = tcp_ops.recv(s, b, 3, MSG_PEEK, NULL);
+    long k2 = tcp_ops.recv(s, b, 8, 0, NULL);
+    tap_check(k1 == 3 && k2 == 6 && memcmp(b, "abcdef", 6) == 0,
+              "MSG_PEEK leaves the data for the next recv", "%ld %ld", k1, k2);
+    /* keepalive: the peer vanishes, probes go unanswered */
+    int one = 1, idle = 10, cnt = 3;
+    tcp_ops.setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    tcp_ops.setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    tcp_ops.setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof idle);
+    tcp_ops.setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+    int bad = 0;
+    tap_check(tcp_ops.setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &bad,
+                                 sizeof bad) == -EINVAL,
+              "TCP_KEEPCNT 0: EINVAL", NULL);
+    drop_every = 1; /* every segment is lost from now on */
+    for (int i = 0; i < 10 && ((struct tcp_pcb *)c)->state != TCPS_CLOSED;
+         i++) {
+        clock_ns += 11000 * MS;
+        tcp_timer(clock_ns);
+        qhead = qtail; /* the network eats everything */
+    }
+    drop_every = 0;
+    int err = 0;
+    socklen_t len = sizeof err;
+    tcp_ops.getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
+    tap_check(err == ETIMEDOUT, "unanswered keepalives: ETIMEDOUT", "%d", err);
+    /* SO_LINGER 0: close resets */
+    struct linger lg = {1, 0};
+    tcp_ops.setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    uint64_t rst = tcp_stats.rst_sent;
+    tcp_ops.close(s);
+    tap_check(tcp_stats.rst_sent == rst + 1, "SO_LINGER 0: close sends RST",
+              NULL);
+    tcp_ops.close(c);
+    tcp_ops.close(l);
+    run(100);
+}
+
+static void test_time_wait_reuse(void)
+{
+    struct net_sock *l = listener(86, 4), *c, *s, *c2, *s2;
+    struct sockaddr_in me = sin_of(A, 40000);
+    tcp_sock_create(&c);
+    tcp_ops.bind(c, &me);
+    struct sockaddr_in a = sin_of(B, 86);
+    tcp_ops.connect(c, &a);
+    run(100);
+    tcp_ops.connect(c, &a);
+    tcp_ops.accept(l, &s, NULL);
+    tcp_ops.close(s); /* the server closes first: it holds TIME_WAIT */
+    run(100);
+    tcp_ops.close(c);
+    run(100);
+    struct tcp_tw *t = tcp_tw_lookup(B, htons(86), A, htons(40000));
+    tap_check(t != NULL, "server side in TIME_WAIT", NULL);
+    int one = 1;
+    tcp_sock_create(&c2);
+    tcp_ops.setsockopt(c2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rb = tcp_ops.bind(c2, &me);
+    tcp_ops.connect(c2, &a);
+    run(100);
+    int rc = tcp_ops.connect(c2, &a);
+    tap_check(rb == 0 && rc == 0 && tcp_ops.accept(l, &s2, NULL) == 0,
+              "a new SYN reuses the 4-tuple in TIME_WAIT (RFC 6191)",
+              "bind %d connect %d", rb, rc);
+    tcp_ops.close(c2);
+    tcp_ops.close(s2);
+    tcp_ops.close(l);
+    run(100);
+}
+
 int main(void)
 {
+    test_bind_rules();
+    test_peek_linger_keepalive();
+    test_time_wait_reuse();
     test_handshake();
     test_bulk();
     test_refused_and_reset();
