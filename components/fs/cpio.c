@@ -37,6 +37,7 @@ struct cpio {
     uint32_t n, cap;
     uint32_t *hash; /* index + 1, 0: empty; open addressing */
     uint32_t hcap;  /* a power of two, > 2 * cap */
+    size_t pages;   /* this struct, the entries and the hash */
 };
 
 /* One parsed header: its fields, name and data, inside the archive. */
@@ -234,9 +235,11 @@ static struct cpio *cpio_alloc(uint32_t cap)
         hcap *= 2;
     size_t bytes = sizeof(struct cpio) + cap * sizeof(struct centry) +
                    hcap * sizeof(uint32_t);
-    struct cpio *c = hc_pages_alloc((bytes + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE);
+    size_t pages = (bytes + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+    struct cpio *c = hc_pages_alloc(pages);
     if (!c)
         return NULL;
+    c->pages = pages;
     c->e = (struct centry *)(c + 1);
     c->hash = (uint32_t *)(c->e + cap);
     c->cap = cap;
@@ -391,6 +394,14 @@ static int cpio_statfs(struct fs_mount *m, struct fs_statfs *out)
     return 0;
 }
 
+static int cpio_unmount(struct fs_mount *m)
+{
+    struct cpio *c = m->priv;
+    hc_pages_free(c, c->pages);
+    m->priv = NULL;
+    return 0;
+}
+
 static const struct fs_ops cpio_ops = {
     .lookup = cpio_lookup,
     .getattr = cpio_getattr,
@@ -398,6 +409,7 @@ static const struct fs_ops cpio_ops = {
     .readlink = cpio_readlink,
     .readdir = cpio_readdir,
     .statfs = cpio_statfs,
+    .unmount = cpio_unmount,
 };
 
 const struct fs_type cpio_type = {.name = "cpio", .mount = cpio_mount};
