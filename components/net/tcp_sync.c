@@ -195,6 +195,8 @@ static int ack_input(struct tcp_pcb *p, const struct tcp_hdr *th,
         return -1;
     }
     uint32_t old_wnd = p->snd_wnd;
+    if (p->sack_ok && (o->nsack || p->sacked.n))
+        tcp_sack_update(p, o, ack);
     if (seq_gt(ack, p->snd_una))
         new_ack(p, ack, o, now);
     else if (ack == p->snd_una && !s->len && !s->fin &&
