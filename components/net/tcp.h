@@ -187,6 +187,7 @@ struct tcp_tw {
 struct tcp_stats {
     uint64_t in_segs, out_segs, bad_sum, bad_hdr, rst_sent, retrans;
     uint64_t cookies_sent, cookies_ok, syn_dropped, ooo_dropped;
+    uint64_t sack_rexmits; /* holes resent from the SACK scoreboard */
 };
 extern struct tcp_stats tcp_stats;
 

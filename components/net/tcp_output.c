@@ -202,7 +202,10 @@ static uint32_t next_len(struct tcp_pcb *p, int *fin)
 {
     uint32_t end = p->snd_buf_seq + p->snd_len;
     uint32_t avail = seq_lt(p->snd_nxt, end) ? end - p->snd_nxt : 0;
-    uint32_t wnd = p->snd_wnd < p->cwnd ? p->snd_wnd : p->cwnd;
+    uint32_t cwnd = p->cwnd;
+    if (!p->in_recovery && p->dupacks < 3) /* limited transmit, RFC 3042 */
+        cwnd += p->dupacks * p->mss;
+    uint32_t wnd = p->snd_wnd < cwnd ? p->snd_wnd : cwnd;
     uint32_t flight = p->snd_nxt - p->snd_una;
     uint32_t usable = wnd > flight ? wnd - flight : 0;
     uint32_t max = tcp_seg_max(p), len = avail;

@@ -49,6 +49,7 @@ int tcp_sack_rexmit(struct tcp_pcb *p)
             if (!len)
                 return 0;
             tcp_stats.retrans++;
+            tcp_stats.sack_rexmits++;
             tcp_send_seg(p, h, len, TH_ACK);
             p->rtx_next = h + len;
             return 1;

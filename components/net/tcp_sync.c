@@ -201,8 +201,10 @@ static int ack_input(struct tcp_pcb *p, const struct tcp_hdr *th,
         new_ack(p, ack, o, now);
     else if (ack == p->snd_una && !s->len && !s->fin &&
              p->snd_una != p->snd_max &&
-             ((uint32_t)ntohs(th->win) << p->snd_wscale) == old_wnd)
-        tcp_cc_dupack(p);
+             (((uint32_t)ntohs(th->win) << p->snd_wscale) == old_wnd ||
+              (p->sack_ok && o->nsack)))
+        tcp_cc_dupack(p); /* SACK blocks mark it a duplicate even when the
+                             reader's progress moved the window */
     window_update(p, th, ntohl(th->seq), ack);
     return fin_ack_states(p, now) ? -2 : 0;
 }
