@@ -70,49 +70,67 @@ static int is_dots(const char *name, size_t len)
            (len == 2 && name[0] == '.' && name[1] == '.');
 }
 
-int ext2_rename(struct ext2_fs *fs, uint32_t odir, const char *oname,
-                size_t olen, uint32_t ndir, const char *nname, size_t nlen)
-{
-    uint32_t sino, dino = 0;
+struct rename_plan {
+    uint32_t sino, dino; /* source; replaced target (0: none) */
     struct ext2_inode s, d;
+    int moved_dir; /* a directory changes parent */
+};
+
+/* Everything that can refuse the rename, before any change. Returns 0
+ * with the plan, 1 if there is nothing to do, or -errno. */
+static int rename_check(struct ext2_fs *fs, uint32_t odir, const char *oname,
+                        size_t olen, uint32_t ndir, const char *nname,
+                        size_t nlen, struct rename_plan *p)
+{
     if (!fs->rw)
         return -EROFS;
     if (is_dots(oname, olen) || is_dots(nname, nlen))
         return -EINVAL;
     if (nlen > EXT2_NAME_MAX)
         return -ENAMETOOLONG;
-    int err = ext2_dir_lookup(fs, odir, oname, olen, &sino);
+    int err = ext2_dir_lookup(fs, odir, oname, olen, &p->sino);
     if (!err)
-        err = ext2_iread(fs, sino, &s);
+        err = ext2_iread(fs, p->sino, &p->s);
     if (err)
         return err;
-    err = ext2_dir_lookup(fs, ndir, nname, nlen, &dino);
-    if (err && err != -ENOENT)
+    err = ext2_dir_lookup(fs, ndir, nname, nlen, &p->dino);
+    if (err == -ENOENT)
+        p->dino = 0;
+    else if (err)
         return err;
-    if (!err && dino == sino)
-        return 0; /* same file: POSIX says do nothing */
-    int replace = !err;
-    if (replace && ((err = ext2_iread(fs, dino, &d)) ||
-                    (err = replace_allowed(fs, s.mode, dino, d.mode))))
+    else if (p->dino == p->sino)
+        return 1; /* same file: POSIX says do nothing */
+    if (p->dino && ((err = ext2_iread(fs, p->dino, &p->d)) ||
+                    (err = replace_allowed(fs, p->s.mode, p->dino, p->d.mode))))
         return err;
-    int moved_dir = S_ISDIR(s.mode) && odir != ndir;
-    if (moved_dir && (err = dir_below(fs, ndir, sino)) != 0)
+    p->moved_dir = S_ISDIR(p->s.mode) && odir != ndir;
+    if (p->moved_dir && (err = dir_below(fs, ndir, p->sino)) != 0)
         return err < 0 ? err : -EINVAL;
-    unsigned ft = ext2_ftype(s.mode);
-    err = replace ? ext2_dir_retarget(fs, ndir, nname, nlen, sino, ft)
-                  : ext2_dir_add(fs, ndir, nname, nlen, sino, ft);
+    return 0;
+}
+
+int ext2_rename(struct ext2_fs *fs, uint32_t odir, const char *oname,
+                size_t olen, uint32_t ndir, const char *nname, size_t nlen)
+{
+    struct rename_plan p;
+    int err = rename_check(fs, odir, oname, olen, ndir, nname, nlen, &p);
+    if (err)
+        return err < 0 ? err : 0;
+    unsigned ft = ext2_ftype(p.s.mode);
+    err = p.dino ? ext2_dir_retarget(fs, ndir, nname, nlen, p.sino, ft)
+                 : ext2_dir_add(fs, ndir, nname, nlen, p.sino, ft);
     if (!err)
         err = ext2_dir_remove(fs, odir, oname, olen);
-    if (!err && moved_dir) {
-        err = ext2_dir_retarget(fs, sino, "..", 2, ndir, EXT2_FT_DIR);
+    if (!err && p.moved_dir) {
+        err = ext2_dir_retarget(fs, p.sino, "..", 2, ndir, EXT2_FT_DIR);
         if (!err)
             err = links_add(fs, odir, -1);
         if (!err)
             err = links_add(fs, ndir, 1);
     }
     if (!err)
-        err = links_add(fs, sino, 0); /* ctime */
-    if (!err && replace)
-        err = drop_target(fs, ndir, dino, d.mode);
+        err = links_add(fs, p.sino, 0); /* ctime */
+    if (!err && p.dino)
+        err = drop_target(fs, ndir, p.dino, p.d.mode);
     return err;
 }

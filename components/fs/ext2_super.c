@@ -204,9 +204,14 @@ static int mount_mark(struct ext2_fs *fs)
 int ext2_mount(unsigned disk, int rw, struct ext2_fs **out)
 {
     struct ext2_fs *fs = NULL;
-    for (unsigned i = 0; i < EXT2_MOUNTS_MAX && !fs; i++)
-        if (!mounts[i].in_use)
+    for (unsigned i = 0; i < EXT2_MOUNTS_MAX; i++) {
+        if (mounts[i].in_use && mounts[i].dev.disk == disk) {
+            bcache_log("disk %u: already mounted", disk);
+            return -EBUSY; /* two caches of one disk would corrupt it */
+        }
+        if (!mounts[i].in_use && !fs)
             fs = &mounts[i];
+    }
     if (!fs)
         return -EBUSY;
     memset(fs, 0, sizeof *fs);

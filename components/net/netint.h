@@ -66,7 +66,9 @@ void netif_describe(const struct netif *nif, const char *how);
 /* One line on the console, printf-style, "net: " prefix included. */
 void net_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* checksum.c */
+/* checksum.c: sums are numbers in host order (the folded sum of the
+ * big-endian 16-bit words); store inet_fold's result with htons(). A
+ * header verifies when inet_fold of its sum is 0. */
 uint32_t inet_sum(const void *p, size_t len, uint32_t sum);
 uint16_t inet_fold(uint32_t sum); /* one's complement of the folded sum */
 /* The pseudo-header sum for TCP/UDP over IPv4 (len in host order). */

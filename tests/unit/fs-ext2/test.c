@@ -208,6 +208,8 @@ static void do_writes(struct ext2_fs *fs)
               "write 300 KiB file", NULL);
     tap_check(mkfile(fs, "/new/holey", "end", 3, 5 << 20) == 0,
               "sparse write at 5 MiB", NULL);
+    tap_check(mkfile(fs, "/new/huge", "x", 1, 3ull << 30) == 0,
+              "sparse write at 3 GiB (large_file)", NULL);
     tap_check(mkdir_p(fs, "/new") == -EEXIST, "mkdir existing: EEXIST", NULL);
     uint32_t dir, ino;
     walk(fs, "/new", &dir);
@@ -418,6 +420,16 @@ static void sb_or(unsigned off, uint32_t bits)
     close(fd);
 }
 
+/* The state field of the superblock on disk. */
+static unsigned sb_state(void)
+{
+    uint16_t v = 0;
+    int fd = open(img, O_RDONLY);
+    pread(fd, &v, 2, 1024 + 58);
+    close(fd);
+    return v;
+}
+
 static int mount_err(int rw)
 {
     struct ext2_fs *fs;
@@ -453,6 +465,19 @@ static void test_refusals(void)
     tap_check(mount_err(0) == -EINVAL, "no magic: not ext2", NULL);
     sh("cp %s.orig %s", img, img);
     tap_check(mount_err(1) == 0 && fsck_clean(), "clean after rw mount", NULL);
+    struct ext2_fs *fs;
+    hostblk_attach(img, 0);
+    ext2_mount(0, 1, &fs);
+    tap_check(sb_state() == 0, "state says in use while mounted rw", NULL);
+    tap_check(mount_err(0) == -EBUSY, "a mounted disk cannot be mounted twice",
+              NULL);
+    bcache_drop(&fs->dev); /* a crash: never unmounted */
+    fs->in_use = 0;
+    tap_check(mount_err(1) == 0, "not cleanly unmounted: mounts (warns)", NULL);
+    tap_check(sb_state() == 0, "and stays marked not clean", NULL);
+    sh("e2fsck -fy %s >/dev/null 2>&1", img);
+    tap_check(mount_err(1) == 0 && sb_state() == 1 && fsck_clean(),
+              "clean again after e2fsck", NULL);
     hostblk_quiet = 0;
 }
 
