@@ -109,13 +109,10 @@ static size_t seg_opts(struct tcp_pcb *p, uint8_t *o, uint8_t flags,
     return tcp_opts_write(o, p->ts_ok, ts_val(p), p->ts_recent, &p->ooo, nsack);
 }
 
-/* After any segment carrying our ACK: nothing is owed any more. The
- * delayed-ACK timer is also the ENOBUFS retry: while one is pending it
- * stays, or a pure ACK sent meanwhile would stall the data for good. */
+/* After any segment carrying our ACK: nothing is owed any more. */
 static void ack_sent(struct tcp_pcb *p)
 {
-    if (!p->nobufs)
-        p->t_delack = 0;
+    p->t_delack = 0;
     p->segs_unacked = 0;
     p->ack_now = 0;
     p->last_ack_sent = p->rcv_nxt;
