@@ -8,6 +8,7 @@
 
 void platform_devices_init(void)
 {
+    xen_console_ring_init();
 }
 
 int hc_net_info(unsigned idx, struct hc_net_info *out)

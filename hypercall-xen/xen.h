@@ -34,6 +34,10 @@ void evtchn_mask(unsigned port);
 void evtchn_unmask(unsigned port);
 int evtchn_notify(unsigned port);
 
+/* console.c: the PV console ring, once the MMU and events are up */
+void xen_console_ring_init(void);
+void xen_console_flush(void);
+
 /* xenstore.c: requests block (idling) until the reply; -errno values */
 int xs_init(void); /* -ENODEV without a xenstore (dom0, no toolstack) */
 long xs_read(uint32_t tx, const char *path, char *buf, size_t cap);
