@@ -3,15 +3,20 @@
 #
 #   make                           every app for every target
 #   make APP=hello TARGET=baremetal  images/hello-baremetal.{elf,iso}
+#   make APP=x ROOTFS=dir          also images/x-TARGET.cpio, the boot archive
+#                                  mounted at / (run and the ISO take it)
 #   make run | test | test-quick | deps | clean      (V=1: full commands)
+#   make host-NAME | fuzz-NAME | host    programs on hypercall-posix (mk/host.mk)
 
 APP ?= hello
 TARGET ?= baremetal
 APPS := $(notdir $(patsubst %/,%,$(wildcard app/*/)))
-TARGETS := $(patsubst hypercall-%,%,$(notdir $(patsubst %/,%,$(wildcard hypercall-*/))))
+# hypercall-posix is no image target: it runs components in a process.
+TARGETS := $(filter-out posix,$(patsubst hypercall-%,%,$(notdir $(patsubst %/,%,$(wildcard hypercall-*/)))))
 
 OBJ_ROOT := images/obj
 include mk/flags.mk
+include mk/host.mk
 
 OBJ := $(OBJ_ROOT)/$(TARGET)
 IMAGE := images/$(APP)-$(TARGET)
@@ -34,6 +39,16 @@ all:
 
 image: $(IMAGE).elf
 iso: $(IMAGE).iso
+
+# ROOTFS=dir: pack it (scripts/mkcpio) whenever a file in it changed.
+ifneq ($(ROOTFS),)
+ROOTFS_CPIO := $(IMAGE).cpio
+image: $(ROOTFS_CPIO)
+$(ROOTFS_CPIO): $(shell find $(ROOTFS)) scripts/mkcpio
+	$(quiet) CPIO $@
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/mkcpio $(ROOTFS) $@
+endif
 
 $(SYSINC):
 	$(Q)mkdir -p $@
@@ -75,12 +90,40 @@ $(IMAGE).elf: $(LINK_OBJS) linker/kernel.ld linker/ksyms.sh
 	$(Q)nm -n $@ | grep ' [tT] ' | cmp -s - $(OBJ)/$(APP)/text1 || \
 		{ echo "kiln: code moved between link passes" >&2; rm -f $@; exit 1; }
 
-$(IMAGE).iso: $(IMAGE).elf scripts/mkiso
+$(IMAGE).iso: $(IMAGE).elf scripts/mkiso $(ROOTFS_CPIO)
 	$(quiet) ISO $@
-	$(Q)scripts/mkiso $< $@
+	$(Q)scripts/mkiso $< $@ $(if $(ROOTFS_CPIO),"" $(ROOTFS_CPIO))
 
-run: image
-	scripts/kiln run $(IMAGE).elf $(if $(ARGS),-- $(ARGS))
+# make run: the demo (RUN_DEMO) unless APP=... is given. httpd gets QEMU
+# user networking with host port PORT (default 8080; the next free one
+# if busy) forwarded to its port 80, and the URL is printed first.
+RUN_DEMO := hello
+PORT ?= 8080
+RUN_APP := $(if $(filter file,$(origin APP)),$(RUN_DEMO),$(APP))
+RUN_PORT_FREE := python3 -c 'import socket, sys; s = socket.socket(); \
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+	s.bind(("127.0.0.1", int(sys.argv[1])))'
+
+RUN_ROOTFS := $(if $(ROOTFS),--rootfs images/$(RUN_APP)-$(TARGET).cpio)
+
+run:
+	$(Q)$(MAKE) --no-print-directory APP=$(RUN_APP) image
+ifeq ($(RUN_APP),httpd)
+	$(Q)p='$(PORT)'; case "$$p" in ''|*[!0-9]*) \
+		echo "kiln: PORT=$$p is not a TCP port number" >&2; exit 2;; esac; \
+	for try in 1 2 3 4 5 6 7 8 9 10; do \
+		[ "$$p" -lt 65536 ] && $(RUN_PORT_FREE) "$$p" 2>/dev/null && break; \
+		echo "kiln: port $$p is busy, trying $$((p + 1))" >&2; p=$$((p + 1)); \
+		[ $$try = 10 ] && { echo "kiln: no free port near $(PORT)" >&2; exit 2; }; \
+	done; \
+	echo "kiln: httpd at http://127.0.0.1:$$p/ - Ctrl-C quits"; \
+	exec scripts/kiln run images/httpd-$(TARGET).elf --mem 32 \
+		--net user,hostfwd=tcp:127.0.0.1:$$p-:80 $(RUN_ROOTFS) \
+		$(if $(ARGS),-- $(ARGS))
+else
+	scripts/kiln run images/$(RUN_APP)-$(TARGET).elf $(RUN_ROOTFS) \
+		$(if $(ARGS),-- $(ARGS))
+endif
 
 deps:
 	$(Q)scripts/deps

@@ -180,6 +180,13 @@ int hc_blk_flush(unsigned idx);
 /* The kernel command line as the boot loader gave it ("" if none). */
 const char *hc_cmdline(void);
 
+/* Module idx (0, 1, ...) the boot loader handed over (PVH modlist: QEMU
+ * -initrd, Xen ramdisk=; multiboot2 module tags: GRUB module2), in boot
+ * order. *data and *len get its bytes, identity-mapped, read-write and
+ * kept out of the page allocator for the image's life (the caller may
+ * keep pointers into them). Returns 0, or -ENODEV past the last one. */
+int hc_boot_module(unsigned idx, const void **data, size_t *len);
+
 /* End the image with status (0..255), which reaches the host (QEMU's exit
  * code through kiln, Xen's shutdown reason). Output already written to
  * the console is delivered first. */

@@ -7,6 +7,7 @@
  * bare metal. Multiboot2: the tags of the boot information structure
  * (Multiboot2 specification, section 3.6).
  */
+#include <errno.h>
 #include <string.h>
 #include "platform.h" /* before Xen's header, which needs stdint */
 #include <xen/arch-x86/hvm/start_info.h>
@@ -131,4 +132,13 @@ void bootinfo_parse(uint32_t proto, uint32_t info)
 const char *hc_cmdline(void)
 {
     return bootinfo.cmdline;
+}
+
+int hc_boot_module(unsigned idx, const void **data, size_t *len)
+{
+    if (idx >= bootinfo.nmod)
+        return -ENODEV;
+    *data = (const void *)(uintptr_t)bootinfo.mod[idx].base;
+    *len = bootinfo.mod[idx].size;
+    return 0;
 }

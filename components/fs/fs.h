@@ -180,7 +180,9 @@ struct fs_ops {
      * to resume after it. Returns 1 with an entry, 0 at the end. Asking
      * again with a cookie the filesystem gave earlier, with the directory
      * unchanged, gives the same entry (the VFS re-asks when an entry does
-     * not fit the application's buffer). Cookies fit in 63 bits. */
+     * not fit the application's buffer). Cookies fit in 63 bits. Any
+     * other cookie (an application may lseek a directory anywhere) must
+     * give an entry, the end or an error, never a crash. */
     int (*readdir)(struct fs_mount *m, uint64_t dir, uint64_t *cookie,
                    struct fs_dirent *out);
 

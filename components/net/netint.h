@@ -35,6 +35,7 @@ struct netif {
     uint8_t present;
     uint8_t use_dhcp;
     uint32_t addr, mask, gw; /* 0 until configured */
+    uint8_t loopback; /* the one 127.0.0.0/8 interface (netif_loopback) */
 };
 
 /* What IPv4 input tells the transport about a packet it delivers. */
@@ -42,7 +43,8 @@ struct ip_info {
     struct netif *nif; /* the interface it arrived on */
     uint32_t src, dst;
     uint8_t ttl, tos;
-    uint8_t broadcast; /* to a broadcast or multicast address */
+    uint8_t broadcast;  /* to a broadcast or multicast address */
+    const uint8_t *hdr; /* its IP header (what ICMP errors quote) */
 };
 
 /* netif.c: interfaces, the stack's thread, wake-ups */
@@ -50,8 +52,23 @@ struct netif *netif_get(unsigned i); /* NULL past the last present one */
 int netif_is_local(uint32_t addr);   /* one of our configured addresses */
 void net_notify(void); /* socket readiness may have changed: wake waiters */
 uint32_t net_random32(void); /* from hc_entropy, buffered */
+/* The loopback interface (127.0.0.1/8, no NIC): route_lookup gives it
+ * for 127/8 and for our own addresses; it is never among netif_get's. */
+struct netif *netif_loopback(void);
+/* A timer was armed for deadline from a thread other than the stack's:
+ * wake the stack's thread if it sleeps past it, so it re-reads X_timer.
+ * Cheap when not needed; call it whenever a deadline may move earlier. */
+void net_timer_kick(uint64_t deadline);
+/* Wake (starting it if no NIC did) the stack's thread: loopback.c. */
+void netif_kick(void);
+/* The line "net: eth0 MAC ADDR/LEN gw GW (how)" for a configured nif. */
+void netif_describe(const struct netif *nif, const char *how);
+/* One line on the console, printf-style, "net: " prefix included. */
+void net_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* checksum.c */
+/* checksum.c: sums are numbers in host order (the folded sum of the
+ * big-endian 16-bit words); store inet_fold's result with htons(). A
+ * header verifies when inet_fold of its sum is 0. */
 uint32_t inet_sum(const void *p, size_t len, uint32_t sum);
 uint16_t inet_fold(uint32_t sum); /* one's complement of the folded sum */
 /* The pseudo-header sum for TCP/UDP over IPv4 (len in host order). */
@@ -62,6 +79,10 @@ void eth_input(struct netif *nif, uint8_t *frame, size_t len);
 /* Send an IPv4 packet (at pkt, len bytes, ETH_HLEN free before it) to
  * next hop nh on nif: ARP resolves, queueing it meanwhile. */
 int eth_output_ip(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len);
+/* Send payload (ETH_HLEN free before it) to MAC dst with EtherType type
+ * (host order). 0, or -ENOBUFS when the NIC's ring is full. */
+int eth_send(struct netif *nif, const uint8_t dst[6], uint16_t type,
+             uint8_t *payload, size_t len);
 
 /* arp.c: bounded cache, timeouts, packets queued while resolving */
 void arp_input(struct netif *nif, const uint8_t *arp, size_t len);
@@ -70,6 +91,8 @@ void arp_input(struct netif *nif, const uint8_t *arp, size_t len);
 int arp_resolve(struct netif *nif, uint32_t nh, uint8_t mac[6],
                 const uint8_t *pkt, size_t len);
 uint64_t arp_timer(uint64_t now);
+/* Gratuitous ARP for nif's (new) address. */
+void arp_announce(struct netif *nif);
 
 /* route.c: the routing table (a connected route per interface plus
  * default routes) */
@@ -90,6 +113,12 @@ int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
 int ip_send_if(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
                uint32_t dst, uint8_t proto);
 
+/* loopback.c: packets to 127/8 and to ourselves, queued (copied) by
+ * the sender's call and delivered by the stack's thread, which the first
+ * one starts if no NIC did. */
+int loop_send(const uint8_t *pkt, size_t len); /* 0 or -ENOBUFS */
+int loop_drain(void); /* deliver queued packets; 1 if some remain */
+
 /* reasm.c: fragment reassembly, bounded memory, 30 s timeout */
 /* Returns the whole datagram (in a reassembly buffer valid until the
  * next call) once complete, else NULL. */
@@ -105,6 +134,12 @@ void icmp_send_unreach(const uint8_t *pkt, size_t len, uint8_t code);
 /* udp.c: datagram sockets */
 void udp_input(const struct ip_info *ip, uint8_t *dgram, size_t len);
 int udp_sock_create(struct net_sock **out);
+/* Send len payload bytes at buf + NET_HEADROOM + 8 as one datagram;
+ * through nif regardless of routes (DHCP) when nif is not NULL. */
+int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
+               uint32_t dst, uint16_t sport, uint16_t dport);
+/* An ICMP error about a datagram we sent (quoted: its IP header + 8). */
+void udp_icmp_error(const uint8_t *quoted, size_t len, int err);
 
 /* tcp*.c: see tcp.h */
 void tcp_input(const struct ip_info *ip, uint8_t *seg, size_t len);
@@ -127,6 +162,7 @@ struct ip_config {
     int dhcp; /* 1: ip=dhcp (or autoconf) */
     int off;  /* 1: ip=off / none: leave the NIC unconfigured */
     uint32_t addr, gw, mask;
+    char why[96]; /* after -EINVAL: what was wrong, for the log line */
 };
 int ipconfig_parse(const char *opt, struct ip_config *out);
 

@@ -62,6 +62,7 @@ static int unref(struct open_file *o)
 {
     if (--o->refs)
         return 0;
+    epoll_forget(&o->file);
     int r = o->file.ops->release ? o->file.ops->release(&o->file) : 0;
     o->file.ops = NULL;
     return r;

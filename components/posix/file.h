@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct stat;
+
 #define FILES_MAX 256
 
 struct file;
@@ -27,6 +29,8 @@ struct file_ops {
     unsigned (*poll)(struct file *f);
     /* The last descriptor for f closed: let go of priv. NULL: nothing. */
     int (*release)(struct file *f);
+    /* fstat for kinds whose mode varies per file; NULL: from mode. */
+    int (*stat)(struct file *f, struct stat *st);
 };
 
 struct file {

@@ -27,6 +27,10 @@ const char *cmdline_value(const struct cmdline *c, const char *key);
 /* log.c */
 void posix_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* sys_file.c: open goes to /dev/vdX or the VFS */
+long sys_open(long path, long flags, long mode);
+long sys_openat(long dirfd, long path, long flags, long mode);
+
 /* fdtable.c */
 long sys_close(long fd);
 long sys_dup(long fd);
@@ -40,13 +44,58 @@ long sys_write(long fd, long buf, long len);
 long sys_readv(long fd, long iov, long cnt);
 long sys_writev(long fd, long iov, long cnt);
 long sys_ioctl(long fd, long req, long arg);
-long sys_open(long path, long flags, long mode);
-long sys_openat(long dirfd, long path, long flags, long mode);
 long sys_pread(long fd, long buf, long len, long off);
 long sys_pwrite(long fd, long buf, long len, long off);
 long sys_lseek(long fd, long off, long whence);
 long sys_fsync(long fd);
 long sys_fstat(long fd, long buf);
+
+/* sys_file.c: files of components/fs (vfs.h) as open files */
+struct vnode;
+struct file;
+struct statfs;
+struct vnode *file_vnode(struct file *f); /* NULL: not a VFS file */
+/* The base directory for path relative to dirfd (NULL: cwd or absolute). */
+int file_base(long dirfd, const char *path, struct vnode **base);
+long file_statfs(struct vnode *v, struct statfs *st);
+void file_mount_all(const struct cmdline *c);
+void file_unmount_all(void);
+long sys_creat(long path, long mode);
+long sys_sync(void);
+long sys_syncfs(long fd);
+long sys_getdents64(long fd, long buf, long len);
+long sys_ftruncate(long fd, long len);
+long sys_fchdir(long fd);
+long sys_fchmod(long fd, long mode);
+long sys_fstatfs(long fd, long buf);
+
+/* sys_path.c */
+long sys_newfstatat(long dirfd, long path, long buf, long flags);
+long sys_stat(long path, long buf);
+long sys_lstat(long path, long buf);
+long sys_statx(long dirfd, long path, long flags, long mask, long buf);
+long sys_mkdirat(long dirfd, long path, long mode);
+long sys_mkdir(long path, long mode);
+long sys_unlinkat(long dirfd, long path, long flags);
+long sys_unlink(long path);
+long sys_rmdir(long path);
+long sys_renameat2(long odirfd, long opath, long ndirfd, long npath,
+                   long flags);
+long sys_rename(long opath, long npath);
+long sys_symlinkat(long target, long dirfd, long path);
+long sys_linkat(long odirfd, long opath, long ndirfd, long npath, long flags);
+long sys_readlinkat(long dirfd, long path, long buf, long len);
+long sys_truncate(long path, long len);
+long sys_faccessat2(long dirfd, long path, long mode, long flags);
+long sys_utimensat(long dirfd, long path, long times, long flags);
+long sys_fchmodat(long dirfd, long path, long mode);
+long sys_chdir(long path);
+long sys_getcwd(long buf, long len);
+long sys_statfs(long path, long buf);
+
+/* syscall.c, syscall_fs.c: routing by number */
+long syscall_unknown(long nr); /* -ENOSYS, logged once per number */
+long fs_syscall(long nr, const long a[6]);
 
 /* sys_mem.c */
 long sys_brk(long addr);
@@ -82,5 +131,71 @@ long sys_getrandom(long buf, long len, long flags);
 long sys_sysinfo(long buf);
 long sys_rt_sigprocmask(long how, long set, long old, long size);
 long sys_rt_sigaction(long sig, long act, long old, long size);
+
+/* sys_socket.c: sockets as a file kind over components/net */
+struct file;
+struct net_sock;
+struct sockaddr_in;
+struct psock {
+    struct net_sock *ns; /* NULL: slot free */
+    int type;            /* SOCK_STREAM or SOCK_DGRAM */
+    int listening;
+    uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO; 0: forever */
+};
+extern const struct file_ops socket_ops;
+long sock_get(long fd, struct file **fp); /* -EBADF, -ENOTSOCK or 0 */
+int sock_nonblock(const struct file *f, int flags);
+uint64_t sock_deadline(uint64_t timeo);
+int sock_wait(uint64_t deadline); /* net_wait, or -ETIMEDOUT if past */
+/* Blocking (unless O_NONBLOCK or MSG_DONTWAIT) send and receive. */
+long sock_send(struct file *f, const void *buf, size_t len, int flags,
+               const struct sockaddr_in *to);
+long sock_recv(struct file *f, void *buf, size_t len, int flags,
+               struct sockaddr_in *from);
+long addr_from_user(long uaddr, long len, struct sockaddr_in *out,
+                    int unspec_ok);
+long addr_to_user(const struct sockaddr_in *a, long uaddr, long ulen);
+long sys_socket(long domain, long type, long proto);
+long sys_socketpair(long domain, long type, long proto, long sv);
+long sys_bind(long fd, long addr, long len);
+long sys_listen(long fd, long backlog);
+long sys_accept(long fd, long addr, long len);
+long sys_accept4(long fd, long addr, long len, long flags);
+long sys_connect(long fd, long addr, long len);
+long sys_shutdown(long fd, long how);
+long sys_getsockname(long fd, long addr, long len);
+long sys_getpeername(long fd, long addr, long len);
+long sys_setsockopt(long fd, long level, long name, long val, long len);
+long sys_getsockopt(long fd, long level, long name, long val, long lenp);
+
+/* sys_sockmsg.c */
+long sys_sendto(long fd, long buf, long len, long flags, long addr, long alen);
+long sys_recvfrom(long fd, long buf, long len, long flags, long addr,
+                  long alen);
+long sys_sendmsg(long fd, long msg, long flags);
+long sys_recvmsg(long fd, long msg, long flags);
+/* readv/writev on a socket: one datagram, or a stream without a wait
+ * between parts; -EBADF or -ENOTSOCK when fd is not one. */
+long sock_rw_iov(long fd, long iov, long cnt, int write);
+
+/* sys_poll.c */
+unsigned file_readiness(struct file *f); /* POLLIN... of any kind */
+/* Sleep until a socket may have changed or deadline (0: none) passes,
+ * waking every so often when console input is awaited; -ETIMEDOUT if
+ * the deadline has already passed. */
+int poll_sleep(uint64_t deadline, int console);
+long sys_poll(long fds, long n, long timeout_ms);
+long sys_ppoll(long fds, long n, long ts, long sigmask, long sigsetsize);
+long sys_select(long n, long in, long out, long ex, long tv);
+long sys_pselect6(long n, long in, long out, long ex, long ts, long sig);
+
+/* sys_epoll.c */
+void epoll_forget(struct file *f); /* f's last descriptor closed */
+long sys_epoll_create(long size);
+long sys_epoll_create1(long flags);
+long sys_epoll_ctl(long epfd, long op, long fd, long ev);
+long sys_epoll_wait(long epfd, long events, long max, long timeout_ms);
+long sys_epoll_pwait(long epfd, long events, long max, long timeout_ms,
+                     long sigmask, long sigsetsize);
 
 #endif

@@ -5,9 +5,13 @@
  * of the form key=value (as Linux passes unknown ones to init), and the
  * auxiliary vector musl reads: page size, 16 random bytes for the stack
  * protector, and program headers describing the TLS template.
+ * Every ip= option configures the network (Linux's syntax, one per
+ * NIC) and, as on Linux, is not passed on in the environment; the
+ * network is up before main runs.
  */
 #include <elf.h>
 #include <string.h>
+#include "../net/net.h"
 #include "posix.h"
 
 #define VECTOR_MAX (2 * CMDLINE_MAX_ARGS + 32)
@@ -61,6 +65,22 @@ static int is_driver_option(const char *o)
     return eq && dot && dot < eq;
 }
 
+/* An application that drives the NICs itself through hypercall.h
+ * (app/nettest) defines this, and the stack then leaves them alone. */
+extern const int kiln_raw_nics __attribute__((weak));
+
+/* Hand every ip= option to the stack, then bring it up. A bad option
+ * is reported by net_configure and leaves that NIC to DHCP. */
+static void start_network(const struct cmdline *cmd)
+{
+    if (&kiln_raw_nics)
+        return;
+    for (unsigned i = 0; i < cmd->nopt; i++)
+        if (!strncmp(cmd->opt[i], "ip=", 3))
+            net_configure(cmd->opt[i] + 3);
+    net_start();
+}
+
 /* argv, NULL, envp, NULL, auxv: the layout of a Linux process stack. */
 static size_t build_vector(size_t *v, const struct cmdline *cmd)
 {
@@ -70,7 +90,7 @@ static size_t build_vector(size_t *v, const struct cmdline *cmd)
         v[n++] = (uintptr_t)cmd->arg[i];
     v[n++] = 0;
     for (unsigned i = 0; i < cmd->nopt; i++)
-        if (is_driver_option(cmd->opt[i]))
+        if (is_driver_option(cmd->opt[i]) || !strncmp(cmd->opt[i], "ip=", 3))
             continue;
         else if (strchr(cmd->opt[i], '='))
             v[n++] = (uintptr_t)cmd->opt[i];
@@ -105,7 +125,9 @@ _Noreturn void posix_main(void *unused)
     if (hc_entropy(at_random, sizeof at_random) < 0)
         hc_abort("the hardware random generator failed");
     describe_tls();
+    file_mount_all(&ps->cmd);
     build_vector(ps->vector, &ps->cmd);
+    start_network(&ps->cmd);
     __libc_start_main(main, (int)ps->cmd.narg + 1, (char **)ps->vector, 0, 0,
                       0);
     hc_abort("__libc_start_main returned");

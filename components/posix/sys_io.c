@@ -1,6 +1,6 @@
 /*
  * sys_io.c: the calls that move bytes through descriptors (fdtable.c
- * keeps the descriptors). open() adds the raw disks (/dev/vd*).
+ * keeps the descriptors); sys_file.c opens files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,29 +17,6 @@ static struct file *file_of(long fd)
     return fd_file(fd);
 }
 
-long sys_openat(long dirfd, long path, long flags, long mode)
-{
-    (void)dirfd, (void)mode; /* only absolute device paths exist yet */
-    const char *p = (const char *)path;
-    struct file f;
-    int r = p[0] == '/' ? block_open(p, (int)flags, &f) : -ENOENT;
-    if (r == -ENOENT && (flags & O_CREAT))
-        return -EROFS; /* no filesystem to create files in yet */
-    if (r == 0 && (flags & O_CREAT) && (flags & O_EXCL))
-        return -EEXIST;
-    if (r < 0)
-        return r;
-    long fd = fd_install(f.ops, f.priv, (int)flags);
-    if (fd >= 0)
-        fd_file(fd)->dev = f.dev;
-    return fd;
-}
-
-long sys_open(long path, long flags, long mode)
-{
-    return sys_openat(AT_FDCWD, path, flags, mode);
-}
-
 static long transfer(long fd, int write, void *buf, size_t len, int64_t at)
 {
     struct file *f = file_of(fd);
@@ -51,6 +28,11 @@ static long transfer(long fd, int write, void *buf, size_t len, int64_t at)
     if (at >= 0 && !f->ops->seekable)
         return -ESPIPE;
     uint64_t off = at >= 0 ? (uint64_t)at : f->pos;
+    if (write && at < 0 && (f->flags & O_APPEND) && f->ops->size) {
+        int64_t end = f->ops->size(f); /* O_APPEND: every write at the end */
+        if (end >= 0)
+            off = f->pos = (uint64_t)end;
+    }
     long n = write ? f->ops->write(f, buf, len, off)
                    : f->ops->read(f, buf, len, off);
     if (n > 0 && at < 0)
@@ -156,6 +138,8 @@ long sys_fstat(long fd, long buf)
     if (!f)
         return -EBADF;
     struct stat *st = (struct stat *)buf;
+    if (f->ops->stat)
+        return f->ops->stat(f, st);
     *st = (struct stat){.st_mode = f->ops->mode,
                         .st_nlink = 1,
                         .st_blksize = HC_PAGE_SIZE,

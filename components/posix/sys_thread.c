@@ -158,6 +158,7 @@ long sys_exit(long status)
 
 long sys_exit_group(long status)
 {
+    file_unmount_all();
     hc_exit((int)(status & 0xff));
 }
 

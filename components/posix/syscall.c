@@ -12,7 +12,7 @@
 
 static uint8_t logged[LOGGED_MAX / 8];
 
-static long unknown(long nr)
+long syscall_unknown(long nr)
 {
     if (nr >= 0 && nr < LOGGED_MAX && !(logged[nr / 8] & (1 << (nr % 8)))) {
         logged[nr / 8] |= (uint8_t)(1 << (nr % 8));
@@ -48,7 +48,58 @@ static long io_call(long nr, const long a[6])
     case SYS_mprotect: return sys_mprotect(a[0], a[1], a[2]);
     case SYS_mremap: return sys_mremap(a[0], a[1], a[2], a[3]);
     case SYS_madvise: return sys_madvise(a[0], a[1], a[2]);
-    default: return unknown(nr);
+    default: return fs_syscall(nr, a);
+    }
+}
+
+static long socket_call(long nr, const long a[6])
+{
+    switch (nr) {
+    case SYS_socket: return sys_socket(a[0], a[1], a[2]);
+    case SYS_socketpair: return sys_socketpair(a[0], a[1], a[2], a[3]);
+    case SYS_bind: return sys_bind(a[0], a[1], a[2]);
+    case SYS_listen: return sys_listen(a[0], a[1]);
+    case SYS_accept: return sys_accept(a[0], a[1], a[2]);
+    case SYS_accept4: return sys_accept4(a[0], a[1], a[2], a[3]);
+    case SYS_connect: return sys_connect(a[0], a[1], a[2]);
+    case SYS_shutdown: return sys_shutdown(a[0], a[1]);
+    case SYS_getsockname: return sys_getsockname(a[0], a[1], a[2]);
+    case SYS_getpeername: return sys_getpeername(a[0], a[1], a[2]);
+    case SYS_setsockopt: return sys_setsockopt(a[0], a[1], a[2], a[3], a[4]);
+    case SYS_getsockopt: return sys_getsockopt(a[0], a[1], a[2], a[3], a[4]);
+    case SYS_sendto: return sys_sendto(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case SYS_recvfrom: return sys_recvfrom(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case SYS_sendmsg: return sys_sendmsg(a[0], a[1], a[2]);
+    case SYS_recvmsg: return sys_recvmsg(a[0], a[1], a[2]);
+    default: return io_call(nr, a);
+    }
+}
+
+/* readv/writev on a socket are one transfer, not one per iovec. */
+static long vector_call(long nr, const long a[6])
+{
+    struct file *f;
+    if (sock_get(a[0], &f) < 0)
+        return io_call(nr, a);
+    return sock_rw_iov(a[0], a[1], a[2], nr == SYS_writev);
+}
+
+static long poll_call(long nr, const long a[6])
+{
+    switch (nr) {
+    case SYS_poll: return sys_poll(a[0], a[1], a[2]);
+    case SYS_ppoll: return sys_ppoll(a[0], a[1], a[2], a[3], a[4]);
+    case SYS_select: return sys_select(a[0], a[1], a[2], a[3], a[4]);
+    case SYS_pselect6: return sys_pselect6(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case SYS_epoll_create: return sys_epoll_create(a[0]);
+    case SYS_epoll_create1: return sys_epoll_create1(a[0]);
+    case SYS_epoll_ctl: return sys_epoll_ctl(a[0], a[1], a[2], a[3]);
+    case SYS_epoll_wait: return sys_epoll_wait(a[0], a[1], a[2], a[3]);
+    case SYS_epoll_pwait:
+        return sys_epoll_pwait(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case SYS_readv:
+    case SYS_writev: return vector_call(nr, a);
+    default: return socket_call(nr, a);
     }
 }
 
@@ -60,7 +111,7 @@ static long time_call(long nr, const long a[6])
     case SYS_clock_nanosleep:
         return sys_clock_nanosleep(a[0], a[1], a[2], a[3]);
     case SYS_nanosleep: return sys_nanosleep(a[0], a[1]);
-    default: return io_call(nr, a);
+    default: return poll_call(nr, a);
     }
 }
 

@@ -1,0 +1,231 @@
+/*
+ * httpd: a small, fast HTTP/1.1 server. Usage: httpd [-p PORT] [ROOT]
+ * It serves a built-in page at /, counters at /stats and, given ROOT,
+ * the files under it. One thread, non-blocking sockets, level-triggered
+ * epoll; per request it costs one read and one send when the socket
+ * keeps up (pipelined requests share them).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem, accept4: Linux has them too */
+#endif
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "httpd.h"
+
+#define EVENTS_MAX 256
+#define LINGER_MAX (256 * 1024) /* bytes dropped after an error */
+
+struct stats stats;
+const char *doc_root;
+char date_header[64];
+
+static int epfd;
+
+/* The Date header changes once a second; format it only then. */
+static void date_update(void)
+{
+    static time_t last;
+    time_t now = time(NULL);
+    if (now == last)
+        return;
+    last = now;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date_header, sizeof date_header,
+             "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+}
+
+static void conn_close(struct conn *c)
+{
+    close(c->fd); /* also leaves the epoll set */
+    if (c->file_fd >= 0)
+        close(c->file_fd);
+    free(c->out);
+    free(c);
+    stats.open--;
+}
+
+static int conn_watch(struct conn *c, uint32_t want)
+{
+    if (c->want == want)
+        return 0;
+    struct epoll_event ev = {.events = want, .data.ptr = c};
+    c->want = want;
+    return epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Closing with unread input would send a reset, which can destroy the
+ * response before the client reads it (an error after a pipelined or
+ * oversized request). So stop sending, and read and drop what the
+ * client still sends, up to a bound, until it closes too. */
+static void conn_linger(struct conn *c)
+{
+    c->closing = 2;
+    c->in_len = 0;
+    if (shutdown(c->fd, SHUT_WR) < 0 || conn_watch(c, EPOLLIN | EPOLLRDHUP) < 0)
+        conn_close(c);
+}
+
+static void conn_drain(struct conn *c)
+{
+    ssize_t n = read(c->fd, c->in, IN_MAX);
+    c->in_len += n > 0 ? (size_t)n : 0; /* counts the bytes dropped */
+    if (n == 0 || (n < 0 && errno != EAGAIN) || c->in_len > LINGER_MAX)
+        conn_close(c);
+}
+
+/* Parse, respond and send until the input is used up or the socket is
+ * full; then wait for whichever of the two is the holdup. */
+static void conn_run(struct conn *c)
+{
+    for (;;) {
+        size_t before = c->in_len;
+        http_handle(c);
+        int r = out_flush(c);
+        if (r < 0) {
+            conn_close(c);
+            return;
+        }
+        if (r == 0 && c->closing) {
+            conn_linger(c);
+            return;
+        }
+        if (r == 1) {
+            if (conn_watch(c, EPOLLOUT) < 0)
+                conn_close(c);
+            return;
+        }
+        if (c->in_len == before || c->in_len == 0)
+            break; /* nothing more can be parsed without reading */
+    }
+    if (conn_watch(c, EPOLLIN | EPOLLRDHUP) < 0)
+        conn_close(c);
+}
+
+static void conn_event(struct conn *c, uint32_t ev)
+{
+    if (c->closing == 2) {
+        conn_drain(c);
+        return;
+    }
+    if (ev & EPOLLIN) {
+        ssize_t n = read(c->fd, c->in + c->in_len, IN_MAX - c->in_len);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            conn_close(c);
+            return;
+        }
+        if (n > 0)
+            c->in_len += (size_t)n;
+    } else if (ev & (EPOLLERR | EPOLLHUP)) {
+        conn_close(c);
+        return;
+    }
+    conn_run(c);
+}
+
+static void conn_new(int fd)
+{
+    struct conn *c = malloc(sizeof *c);
+    if (!c) {
+        close(fd);
+        return;
+    }
+    *c = (struct conn){.fd = fd, .file_fd = -1, .want = EPOLLIN | EPOLLRDHUP};
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct epoll_event ev = {.events = c->want, .data.ptr = c};
+    stats.connections++;
+    stats.open++;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        conn_close(c);
+}
+
+static void accept_all(int lfd)
+{
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            conn_new(fd);
+            continue;
+        }
+        if (errno != EINTR && errno != ECONNABORTED)
+            return; /* EAGAIN, or out of descriptors: try on next event */
+    }
+}
+
+static int listen_on(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (fd < 0) {
+        perror("httpd: socket");
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1024) < 0) {
+        fprintf(stderr, "httpd: port %d: %s\n", port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int parse_args(int argc, char **argv, int *port)
+{
+    int opt;
+    while ((opt = getopt(argc, argv, "p:")) != -1) {
+        char *end;
+        long p = opt == 'p' ? strtol(optarg, &end, 10) : -1;
+        if (p < 1 || p > 65535 || *end) {
+            fprintf(stderr, "usage: httpd [-p PORT] [ROOT]\n");
+            return -1;
+        }
+        *port = (int)p;
+    }
+    if (optind < argc)
+        doc_root = argv[optind];
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int port = 80;
+    if (parse_args(argc, argv, &port) < 0)
+        return 2;
+    signal(SIGPIPE, SIG_IGN);
+    int lfd = listen_on(port);
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (lfd < 0 || epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev) < 0) {
+        perror("httpd: epoll");
+        return 1;
+    }
+    printf("httpd: listening on port %d\n", port);
+    fflush(stdout);
+    struct epoll_event evs[EVENTS_MAX];
+    for (;;) {
+        int n = epoll_wait(epfd, evs, EVENTS_MAX, -1);
+        if (n < 0 && errno != EINTR) {
+            perror("httpd: epoll_wait");
+            return 1;
+        }
+        date_update();
+        for (int i = 0; i < n; i++)
+            if (evs[i].data.ptr)
+                conn_event(evs[i].data.ptr, evs[i].events);
+            else
+                accept_all(lfd);
+    }
+}

@@ -1,0 +1,380 @@
+/*
+ * vfs.c: the mount table, the table of vnodes (inodes held by open
+ * files and the cwd), the lock that makes filesystems see one call at a
+ * time, and the services fs.h promises filesystems (fs_log, fs_now).
+ *
+ * Mounts come from the boot archive (the root) and mount= boot options.
+ * A mount may cover an existing directory, or a name that does not exist
+ * in its parent (a read-only archive cannot grow a /data directory): the
+ * name then resolves to the mount, though readdir of the parent does not
+ * list it. Limits: FS_MOUNTS_MAX mounts, no unmount before exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "hypercall.h"
+#include "vfs_int.h"
+
+/* Filesystems linked in; weak so an image without one still links. */
+extern const struct fs_type ext2_type __attribute__((weak));
+
+static struct fs_mount mounts[FS_MOUNTS_MAX];
+static unsigned nmounts;
+/* Where mount i sits: the directory holding its name, and the name. */
+static struct loc mount_parent[FS_MOUNTS_MAX];
+static struct vnode vnodes[VNODES_MAX];
+static struct vnode *cwd;
+
+static int locked;
+static hc_tid waiting[HC_THREADS_MAX];
+static unsigned nwaiting;
+
+void fs_log(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    hc_console_write(line, len);
+    if (!len || line[len - 1] != '\n')
+        hc_console_write("\n", 1);
+}
+
+/* Why a mount failed, in words. Not strerror: mounts happen before
+ * musl is set up (its strerror needs the thread pointer). */
+static const char *err_text(int e)
+{
+    switch (e) {
+    case EINVAL: return "not this format or bad option";
+    case ENOENT: return "no such directory";
+    case ENOTDIR: return "not a directory";
+    case ENODEV: return "no such device";
+    case ENOMEM: return "out of memory or mount table full";
+    case EUCLEAN: return "the filesystem is corrupt";
+    case EOPNOTSUPP: return "uses a feature not supported";
+    case EROFS: return "can only be mounted read-only";
+    case EIO: return "I/O error";
+    case EFBIG: return "too big";
+    default: return "error";
+    }
+}
+
+void fs_now(struct timespec *t)
+{
+    int64_t ns = (int64_t)hc_clock_monotonic() + hc_clock_wall_offset();
+    t->tv_sec = ns / 1000000000;
+    t->tv_nsec = ns % 1000000000;
+}
+
+/* A thread that finds the lock taken queues and sleeps; unlock hands
+ * the turn to the oldest waiter, which re-checks (no preemption between
+ * the check and the block, so no wake-up is lost). */
+void vfs_lock(void)
+{
+    while (locked) {
+        if (nwaiting == HC_THREADS_MAX)
+            hc_abort("vfs: more waiters than threads");
+        waiting[nwaiting++] = hc_thread_self();
+        hc_thread_block(0);
+    }
+    locked = 1;
+}
+
+void vfs_unlock(void)
+{
+    locked = 0;
+    if (!nwaiting)
+        return;
+    hc_tid t = waiting[0];
+    memmove(waiting, waiting + 1, --nwaiting * sizeof waiting[0]);
+    hc_thread_wake(t);
+}
+
+static int loc_eq(struct loc a, struct loc b)
+{
+    return a.m == b.m && a.ino == b.ino;
+}
+
+struct vnode *vnode_new(struct loc at)
+{
+    for (unsigned i = 0; i < VNODES_MAX; i++)
+        if (vnodes[i].refs && loc_eq(vnodes[i].at, at)) {
+            vnodes[i].refs++;
+            return &vnodes[i];
+        }
+    for (unsigned i = 0; i < VNODES_MAX; i++)
+        if (!vnodes[i].refs) {
+            vnodes[i] = (struct vnode){at, 1};
+            return &vnodes[i];
+        }
+    return NULL;
+}
+
+int vnode_in_use(struct loc at)
+{
+    for (unsigned i = 0; i < VNODES_MAX; i++)
+        if (vnodes[i].refs && loc_eq(vnodes[i].at, at))
+            return 1;
+    return 0;
+}
+
+void vfs_forget(struct loc at)
+{
+    if (!vnode_in_use(at) && at.m->ops->release)
+        at.m->ops->release(at.m, at.ino);
+}
+
+struct vnode *vfs_get(struct vnode *v)
+{
+    v->refs++;
+    return v;
+}
+
+void vfs_put(struct vnode *v)
+{
+    if (!v)
+        return;
+    vfs_lock();
+    if (--v->refs == 0)
+        vfs_forget(v->at);
+    vfs_unlock();
+}
+
+static unsigned mount_index(const struct fs_mount *m)
+{
+    return (unsigned)(m - mounts);
+}
+
+struct loc vfs_cross_down(struct loc at)
+{
+    for (unsigned i = nmounts; i-- > 1;) {
+        struct fs_mount *m = &mounts[i];
+        if (m->covered_ino && m->covered == (int)mount_index(at.m) &&
+            m->covered_ino == at.ino)
+            return vfs_cross_down((struct loc){m, m->root});
+    }
+    return at;
+}
+
+struct fs_mount *vfs_stub_mount(struct loc dir, const char *name)
+{
+    for (unsigned i = nmounts; i-- > 1;) {
+        const char *slash = strrchr(mounts[i].path, '/');
+        if (!mounts[i].covered_ino && loc_eq(mount_parent[i], dir) && slash &&
+            !strcmp(slash + 1, name))
+            return &mounts[i];
+    }
+    return NULL;
+}
+
+struct loc vfs_covered(struct fs_mount *m)
+{
+    unsigned i = mount_index(m);
+    return i ? mount_parent[i] : vfs_root();
+}
+
+struct loc vfs_root(void)
+{
+    return vfs_cross_down((struct loc){&mounts[0], mounts[0].root});
+}
+
+struct loc vfs_cwd_loc(void)
+{
+    return cwd ? cwd->at : vfs_root();
+}
+
+int vfs_chdir(struct vnode *dir)
+{
+    struct fs_attr a;
+    vfs_lock();
+    int r = loc_attr(dir->at, &a);
+    if (r == 0 && !S_ISDIR(a.mode))
+        r = -ENOTDIR;
+    if (r == 0) {
+        struct vnode *old = cwd;
+        cwd = vfs_get(dir);
+        if (old && --old->refs == 0)
+            vfs_forget(old->at);
+    }
+    vfs_unlock();
+    return r;
+}
+
+/* ---- mounting ------------------------------------------------------ */
+
+static const struct fs_type *type_named(const char *name)
+{
+    const struct fs_type *types[] = {&cpio_type, &ext2_type};
+    for (unsigned i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (types[i] && !strcmp(types[i]->name, name))
+            return types[i];
+    return NULL;
+}
+
+static int mount_at(const struct fs_type *t, const struct fs_source *src,
+                    unsigned flags, const char *path)
+{
+    if (nmounts == FS_MOUNTS_MAX)
+        return -ENOMEM;
+    struct fs_mount *m = &mounts[nmounts];
+    *m = (struct fs_mount){.type = t, .flags = flags, .id = nmounts + 1};
+    snprintf(m->path, sizeof m->path, "%s", path);
+    int r = t->mount(m, src);
+    if (r < 0)
+        return r;
+    if (!m->ops || !m->root)
+        hc_abort("vfs: a filesystem mounted without ops or root");
+    nmounts++;
+    return 0;
+}
+
+/* Where a new mount goes: the directory named by path, or a name that
+ * does not exist yet in an existing directory. */
+static int place_mount(const char *path, unsigned idx)
+{
+    struct fs_mount *m = &mounts[idx];
+    if (!strcmp(path, "/")) {
+        struct loc r = vfs_root();
+        m->covered = (int)mount_index(r.m);
+        m->covered_ino = r.ino;
+        mount_parent[idx] = r;
+        return 0;
+    }
+    char name[FS_NAME_MAX + 1];
+    int slash;
+    struct loc dir, at;
+    int r = walk_parent(NULL, path, &dir, name, &slash);
+    if (r < 0)
+        return r;
+    mount_parent[idx] = dir;
+    m->covered = (int)mount_index(dir.m);
+    r = dir.m->ops->lookup(dir.m, dir.ino, name, &at.ino);
+    if (r == -ENOENT) {
+        m->covered_ino = 0;
+        return 0;
+    }
+    struct fs_attr a;
+    at.m = dir.m;
+    if (r == 0)
+        r = loc_attr(at, &a);
+    if (r == 0 && !S_ISDIR(a.mode))
+        r = -ENOTDIR;
+    m->covered_ino = at.ino;
+    return r;
+}
+
+static int disk_of(const char *src)
+{
+    struct hc_blk_info bi;
+    if (strncmp(src, "/dev/vd", 7) || src[7] < 'a' || src[7] > 'z' || src[8] ||
+        hc_blk_info((unsigned)(src[7] - 'a'), &bi) < 0)
+        return -1;
+    return src[7] - 'a';
+}
+
+/* Split SOURCE:TARGET:TYPE[:rw|:ro] (e.g. /dev/vda:/data:ext2:rw) into
+ * f[0..3]; f[3] defaults to "rw". Returns 0 or -1. */
+static int split_option(char *buf, char *f[4])
+{
+    f[0] = buf;
+    f[3] = "rw";
+    for (unsigned i = 1; i < 4; i++) {
+        char *c = strchr(f[i - 1], ':');
+        if (!c && i < 3)
+            return -1;
+        if (!c)
+            break;
+        *c = '\0';
+        f[i] = c + 1;
+    }
+    if (f[1][0] != '/' || (strcmp(f[3], "rw") && strcmp(f[3], "ro")))
+        return -1;
+    return 0;
+}
+
+static int mount_option(const char *opt)
+{
+    char buf[FS_PATH_MAX], *f[4];
+    snprintf(buf, sizeof buf, "%s", opt);
+    if (split_option(buf, f) < 0) {
+        fs_log("vfs: mount=%s: want /dev/vdX:/DIR:TYPE[:rw|:ro]", opt);
+        return -EINVAL;
+    }
+    const struct fs_type *t = type_named(f[2]);
+    int disk = disk_of(f[0]);
+    if (!t || disk < 0) {
+        fs_log("vfs: mount=%s: %s '%s'", opt,
+               t ? "no such disk" : "no filesystem type", t ? f[0] : f[2]);
+        return -ENODEV;
+    }
+    struct fs_source src = {.disk = disk};
+    unsigned flags = !strcmp(f[3], "ro") ? FS_MOUNT_RDONLY : 0;
+    vfs_lock();
+    int r = place_mount(f[1], nmounts);
+    if (r == 0)
+        r = mount_at(t, &src, flags, f[1]);
+    vfs_unlock();
+    if (r < 0)
+        fs_log("vfs: mount=%s failed: %s", opt, err_text(-r));
+    else
+        fs_log("vfs: mounted %s on %s (%s, %s)", f[0], f[1], f[2],
+               mounts[nmounts - 1].flags & FS_MOUNT_RDONLY ? "ro" : "rw");
+    return r;
+}
+
+static void mount_root(void)
+{
+    struct fs_source src = {.disk = -1};
+    if (hc_boot_module(0, &src.data, &src.len) == 0) {
+        int r = mount_at(&cpio_type, &src, FS_MOUNT_RDONLY, "/");
+        if (r == 0)
+            return;
+        fs_log("vfs: the boot module is not a usable newc cpio archive "
+               "(%s); / is empty",
+               err_text(-r));
+    }
+    src = (struct fs_source){.disk = -1};
+    if (mount_at(&cpio_type, &src, FS_MOUNT_RDONLY, "/") < 0)
+        hc_abort("vfs: cannot make an empty root");
+}
+
+int vfs_init(const char *const *mount_opts, unsigned n)
+{
+    int failed = 0;
+    mount_root();
+    for (unsigned i = 0; i < n; i++)
+        failed += mount_option(mount_opts[i]) < 0;
+    return failed;
+}
+
+void vfs_sync_all(void)
+{
+    vfs_lock();
+    for (unsigned i = 0; i < nmounts; i++) {
+        struct fs_mount *m = &mounts[i];
+        if (m->ops->sync && !(m->flags & FS_MOUNT_RDONLY))
+            m->ops->sync(m, 0);
+    }
+    vfs_unlock();
+}
+
+void vfs_unmount_all(void)
+{
+    vfs_lock();
+    for (unsigned i = nmounts; i-- > 0;) {
+        struct fs_mount *m = &mounts[i];
+        int r = m->ops->unmount ? m->ops->unmount(m)
+                : m->ops->sync  ? m->ops->sync(m, 0)
+                                : 0;
+        if (r < 0)
+            fs_log("vfs: unmounting %s: %s", m->path, err_text(-r));
+    }
+    nmounts = 0;
+    vfs_unlock();
+}

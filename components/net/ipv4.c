@@ -1,0 +1,189 @@
+/*
+ * ipv4.c: IPv4 input and output (RFC 791, RFC 1122 section 3.2).
+ *
+ * Input validates version, header length, total length against the
+ * frame (Ethernet padding is trimmed), the header checksum and the
+ * source address; skips options (never acted on); passes fragments
+ * through reasm.c; and delivers to ICMP, UDP or TCP what is addressed
+ * to us, to a broadcast address, or (for DHCP's offers) anything UDP on
+ * an interface that has no address yet. A host, not a router: nothing
+ * is forwarded. Unknown protocols get ICMP protocol unreachable.
+ *
+ * Output builds the 20-byte header in the caller's headroom and
+ * fragments datagrams longer than the interface MTU (unless DF, then
+ * -EMSGSIZE). Fragments are copied into one frame buffer each in turn.
+ */
+#include <errno.h>
+#include <string.h>
+#include "netint.h"
+
+#define IP_MF 0x2000
+#define IP_DF 0x4000
+#define IP_OFFMASK 0x1fff
+#define IP_TTL_DEFAULT 64
+#define IP_MAX 65535
+
+static uint16_t ip_id;
+static uint8_t frag_buf[NET_FRAME_MAX] __attribute__((aligned(8)));
+
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static int is_martian_src(uint32_t a)
+{
+    uint8_t first = ((const uint8_t *)&a)[0];
+    return a == 0xffffffffu || (first & 0xf0) == 0xe0 || first == 127;
+}
+
+static int ip_is_bcast(const struct netif *nif, uint32_t dst)
+{
+    return dst == 0xffffffffu || (nif->addr && nif->mask != 0xffffffffu &&
+                                  dst == (nif->addr | ~nif->mask));
+}
+
+/* 1 if a packet to dst arriving on nif is ours to deliver. */
+static int ip_accepts(const struct netif *nif, uint32_t dst, uint8_t proto)
+{
+    if (nif->loopback || netif_is_local(dst))
+        return !(((const uint8_t *)&dst)[0] == 127 && !nif->loopback);
+    if (ip_is_bcast(nif, dst))
+        return 1;
+    return !nif->addr && proto == IPPROTO_UDP; /* DHCP before its lease */
+}
+
+static void ip_deliver(const struct ip_info *info, uint8_t *pkt, size_t ihl,
+                       size_t total)
+{
+    uint8_t *data = pkt + ihl;
+    size_t len = total - ihl;
+    switch (pkt[9]) {
+    case IPPROTO_ICMP: icmp_input(info, data, len); break;
+    case IPPROTO_UDP: udp_input(info, data, len); break;
+    case IPPROTO_TCP: tcp_input(info, data, len); break;
+    default:
+        if (!info->broadcast)
+            icmp_send_unreach(pkt, total, 2);
+    }
+}
+
+void ip_input(struct netif *nif, uint8_t *pkt, size_t len)
+{
+    if (len < IP_HLEN || pkt[0] >> 4 != 4)
+        return;
+    size_t ihl = (size_t)(pkt[0] & 15) * 4, total = get16(pkt + 2);
+    if (ihl < IP_HLEN || total < ihl || total > len)
+        return;
+    if (!nif->loopback && inet_fold(inet_sum(pkt, ihl, 0)))
+        return; /* loopback packets were made here and never corrupted */
+    uint32_t src, dst;
+    memcpy(&src, pkt + 12, 4);
+    memcpy(&dst, pkt + 16, 4);
+    if (!nif->loopback && is_martian_src(src))
+        return;
+    if (!ip_accepts(nif, dst, pkt[9]))
+        return;
+    if (get16(pkt + 6) & (IP_MF | IP_OFFMASK)) {
+        if (!(pkt = reasm_add(pkt, total, &total)))
+            return;
+        ihl = (size_t)(pkt[0] & 15) * 4;
+    }
+    struct ip_info info = {
+        .nif = nif,
+        .src = src,
+        .dst = dst,
+        .ttl = pkt[8],
+        .tos = pkt[1],
+        .broadcast = (uint8_t)ip_is_bcast(nif, dst),
+        .hdr = pkt,
+    };
+    ip_deliver(&info, pkt, ihl, total);
+}
+
+static void ip_header(uint8_t *h, size_t total, uint16_t id, uint16_t frag,
+                      uint8_t proto, uint32_t src, uint32_t dst)
+{
+    h[0] = 0x45;
+    h[1] = 0;
+    put16(h + 2, (uint16_t)total);
+    put16(h + 4, id);
+    put16(h + 6, frag);
+    h[8] = IP_TTL_DEFAULT;
+    h[9] = proto;
+    put16(h + 10, 0);
+    memcpy(h + 12, &src, 4);
+    memcpy(h + 16, &dst, 4);
+    put16(h + 10, inet_fold(inet_sum(h, IP_HLEN, 0)));
+}
+
+static int ip_transmit(struct netif *nif, uint32_t nh, uint8_t *ip, size_t len)
+{
+    if (nif->loopback)
+        return loop_send(ip, len);
+    return eth_output_ip(nif, nh, ip, len);
+}
+
+/* Fragments of at most the MTU, payload in multiples of 8 bytes. */
+static int ip_fragment(struct netif *nif, uint32_t nh, const uint8_t *data,
+                       size_t len, uint32_t src, uint32_t dst, uint8_t proto)
+{
+    size_t chunk = (size_t)(nif->mtu - IP_HLEN) & ~(size_t)7;
+    uint16_t id = ip_id++;
+    uint8_t *h = frag_buf + ETH_HLEN;
+    for (size_t off = 0; off < len; off += chunk) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        uint16_t frag = (uint16_t)(off / 8) | (off + n < len ? IP_MF : 0);
+        memcpy(h + IP_HLEN, data + off, n);
+        ip_header(h, IP_HLEN + n, id, frag, proto, src, dst);
+        int r = ip_transmit(nif, nh, h, IP_HLEN + n);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int ip_output(struct netif *nif, uint32_t nh, uint8_t *buf, size_t len,
+                     uint32_t src, uint32_t dst, uint8_t proto, int df)
+{
+    if (len > IP_MAX - IP_HLEN)
+        return -EMSGSIZE;
+    if (!ip_id)
+        ip_id = (uint16_t)net_random32();
+    if (IP_HLEN + len > nif->mtu) {
+        if (df)
+            return -EMSGSIZE;
+        return ip_fragment(nif, nh, buf + NET_HEADROOM, len, src, dst, proto);
+    }
+    uint8_t *h = buf + ETH_HLEN;
+    ip_header(h, IP_HLEN + len, ip_id++, df ? IP_DF : 0, proto, src, dst);
+    return ip_transmit(nif, nh, h, IP_HLEN + len);
+}
+
+int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
+            int df)
+{
+    uint32_t nh;
+    struct netif *nif = route_lookup(dst, &nh);
+    if (!nif)
+        return -ENETUNREACH;
+    if (!src && !(src = route_source(dst)))
+        return -ENETUNREACH;
+    return ip_output(nif, nh, buf, len, src, dst, proto, df);
+}
+
+int ip_send_if(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
+               uint32_t dst, uint8_t proto)
+{
+    uint32_t nh = dst;
+    if (nif->addr && nif->gw && !ip_is_bcast(nif, dst) &&
+        ((dst ^ nif->addr) & nif->mask))
+        nh = nif->gw;
+    return ip_output(nif, nh, buf, len, src, dst, proto, 0);
+}

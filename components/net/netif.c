@@ -1,0 +1,327 @@
+/*
+ * netif.c: the interfaces and the stack's thread. net_configure stores
+ * ip= options; net_start finds the NICs, waits for their links,
+ * applies static addresses or starts DHCP, and waits (bounded) for the
+ * leases so the application starts configured. The stack's thread takes
+ * every received frame into one buffer per NIC, processes it in place,
+ * runs the timers and sleeps until the next deadline or interrupt.
+ *
+ * Wake-ups: net_wait puts the caller on one list that net_notify wakes
+ * whole; readiness is re-checked by the caller (net.h).
+ *
+ * Limits: NETIF_MAX NICs; an interface's address comes from ip= or DHCP
+ * only (no runtime reconfiguration call).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "netint.h"
+
+#define LINK_WAIT_NS 10000000000ull /* links: e1000 needs about 0.5 s */
+#define DHCP_WAIT_NS 30000000000ull
+#define POLL_NS 20000000ull        /* link state has no interrupt: poll it */
+#define SLEEP_MAX_NS 1000000000ull /* re-read timers at least this often */
+#define RX_BUDGET 64 /* frames per NIC per round, then the others' turn */
+#define RX_SLACK 64  /* room past the largest frame (VLAN tag, FCS) */
+#define LOOP_ADDR 0x0100007fu /* 127.0.0.1, network order */
+#define LOOP_MASK 0x000000ffu /* 255.0.0.0 */
+#define LOOP_MTU 16384
+
+static struct netif nifs[NETIF_MAX];
+static unsigned nif_count;
+static struct netif loop_if = {
+    .present = 1,
+    .loopback = 1,
+    .mtu = LOOP_MTU,
+    .addr = LOOP_ADDR,
+    .mask = LOOP_MASK,
+};
+static struct ip_config configs[NETIF_MAX];
+static uint8_t has_config[NETIF_MAX];
+static unsigned undevised; /* ip= options without a device so far */
+
+static hc_tid stack_tid;        /* 0 until the thread runs */
+static uint64_t stack_sleep;    /* its current deadline, 0 when awake */
+static uintptr_t stack_tls[16]; /* musl's %fs:0 self pointer; see below */
+static uint8_t rx_buf[NETIF_MAX][NET_FRAME_MAX + RX_SLACK]
+    __attribute__((aligned(64)));
+
+static hc_tid waiters[HC_THREADS_MAX];
+static unsigned nwaiters;
+
+static uint32_t random_pool[32];
+static unsigned random_left;
+
+void net_log(const char *fmt, ...)
+{
+    char buf[200];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof buf - 1)
+        n = sizeof buf - 1;
+    hc_console_write(buf, n > 0 ? (size_t)n : 0);
+}
+
+struct netif *netif_get(unsigned i)
+{
+    return i < nif_count ? &nifs[i] : NULL;
+}
+
+struct netif *netif_loopback(void)
+{
+    return &loop_if;
+}
+
+int netif_is_local(uint32_t addr)
+{
+    if ((addr & LOOP_MASK) == (LOOP_ADDR & LOOP_MASK))
+        return 1;
+    for (unsigned i = 0; i < nif_count; i++)
+        if (nifs[i].addr && nifs[i].addr == addr)
+            return 1;
+    return 0;
+}
+
+uint32_t net_random32(void)
+{
+    if (!random_left) {
+        if (hc_entropy(random_pool, sizeof random_pool) < 0)
+            hc_abort("net: the hardware random generator failed");
+        random_left = sizeof random_pool / sizeof random_pool[0];
+    }
+    return random_pool[--random_left];
+}
+
+int net_configure(const char *opt)
+{
+    struct ip_config c;
+    if (ipconfig_parse(opt, &c) < 0) {
+        net_log("net: ip=%s is not valid: %s\n", opt, c.why);
+        return -EINVAL;
+    }
+    int dev = c.dev >= 0 ? c.dev : (int)undevised++;
+    if (dev >= NETIF_MAX) {
+        net_log("net: ip=%s is not valid: more ip= options than the %d "
+                "interfaces supported\n",
+                opt, NETIF_MAX);
+        return -EINVAL;
+    }
+    configs[dev] = c;
+    has_config[dev] = 1;
+    return 0;
+}
+
+/* ---- waiting ------------------------------------------------------------ */
+
+int net_wait(uint64_t deadline)
+{
+    hc_tid me = hc_thread_self();
+    unsigned i;
+    for (i = 0; i < nwaiters && waiters[i] != me; i++)
+        ;
+    if (i == nwaiters && nwaiters < HC_THREADS_MAX)
+        waiters[nwaiters++] = me;
+    int r = hc_thread_block(deadline);
+    for (i = 0; i < nwaiters; i++) /* a timeout leaves us on the list */
+        if (waiters[i] == me) {
+            waiters[i] = waiters[--nwaiters];
+            break;
+        }
+    return r == -ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+void net_notify(void)
+{
+    unsigned n = nwaiters;
+    nwaiters = 0;
+    for (unsigned i = 0; i < n; i++)
+        hc_thread_wake(waiters[i]);
+}
+
+/* ---- the stack's thread ------------------------------------------------- */
+
+/* Up to RX_BUDGET frames from one NIC; 1 if it may have more. */
+static int netif_drain(struct netif *nif)
+{
+    uint8_t *buf = rx_buf[nif->idx];
+    for (int n = 0; n < RX_BUDGET; n++) {
+        int len = hc_net_recv(nif->idx, buf, sizeof rx_buf[0]);
+        if (len == -EAGAIN)
+            return 0;
+        if (len > 0)
+            eth_input(nif, buf, (size_t)len);
+    }
+    return 1;
+}
+
+static uint64_t netif_timers(void)
+{
+    uint64_t now = hc_clock_monotonic(), next = now + SLEEP_MAX_NS, t;
+    if ((t = arp_timer(now)) < next)
+        next = t;
+    if ((t = reasm_timer(now)) < next)
+        next = t;
+    if ((t = dhcp_timer(now)) < next)
+        next = t;
+    if ((t = tcp_timer(now)) < next)
+        next = t;
+    return next;
+}
+
+static void netif_thread(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        int more = 0;
+        for (unsigned i = 0; i < nif_count; i++)
+            more |= netif_drain(&nifs[i]);
+        more |= loop_drain();
+        uint64_t next = netif_timers();
+        if (more) {
+            hc_thread_yield(); /* let the application take what came */
+            continue;
+        }
+        stack_sleep = next;
+        hc_thread_wait_io(next);
+        stack_sleep = 0;
+    }
+}
+
+/* musl's functions (vsnprintf in net_log) read %fs:0, which must point
+ * to itself: the thread gets a small zeroed block of its own, as the
+ * boot thread does in platform/cpu.c. */
+static int netif_thread_start(void)
+{
+    if (stack_tid > 0)
+        return 0;
+    stack_tls[0] = (uintptr_t)stack_tls;
+    hc_tid t = hc_thread_create(netif_thread, NULL, 0, (uintptr_t)stack_tls);
+    if (t < 0) {
+        net_log("net: cannot start the stack's thread (%d)\n", t);
+        return t;
+    }
+    stack_tid = t;
+    return 0;
+}
+
+void netif_kick(void)
+{
+    if (!stack_tid)
+        netif_thread_start();
+    else if (stack_sleep)
+        hc_thread_wake(stack_tid);
+}
+
+void net_timer_kick(uint64_t deadline)
+{
+    if (stack_tid && stack_sleep && deadline < stack_sleep)
+        hc_thread_wake(stack_tid);
+}
+
+/* ---- start -------------------------------------------------------------- */
+
+void netif_describe(const struct netif *nif, const char *how)
+{
+    const uint8_t *m = nif->mac, *a = (const uint8_t *)&nif->addr;
+    const uint8_t *g = (const uint8_t *)&nif->gw;
+    char gw[24] = "";
+    if (nif->gw)
+        snprintf(gw, sizeof gw, " gw %u.%u.%u.%u", g[0], g[1], g[2], g[3]);
+    net_log("net: eth%u %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u/%d%s "
+            "(%s)\n",
+            nif->idx, m[0], m[1], m[2], m[3], m[4], m[5], a[0], a[1], a[2],
+            a[3], __builtin_popcount(nif->mask), gw, how);
+}
+
+static unsigned netif_probe(void)
+{
+    unsigned n = 0;
+    struct hc_net_info info;
+    while (n < NETIF_MAX && hc_net_info(n, &info) == 0) {
+        struct netif *nif = &nifs[n];
+        nif->idx = n;
+        memcpy(nif->mac, info.mac, 6);
+        nif->mtu =
+            info.mtu > NET_MTU_MAX || info.mtu < 576 ? NET_MTU_MAX : info.mtu;
+        nif->present = 1;
+        n++;
+    }
+    return n;
+}
+
+/* Wait up to LINK_WAIT_NS for every link; 1 if all came up. */
+static int netif_wait_links(void)
+{
+    uint64_t end = hc_clock_monotonic() + LINK_WAIT_NS;
+    for (;;) {
+        unsigned down = 0;
+        struct hc_net_info info;
+        for (unsigned i = 0; i < nif_count; i++)
+            if (hc_net_info(i, &info) == 0 && !info.link_up)
+                down++;
+        uint64_t now = hc_clock_monotonic();
+        if (!down || now >= end)
+            return !down;
+        hc_thread_block(now + POLL_NS);
+    }
+}
+
+static void netif_apply(struct netif *nif)
+{
+    struct ip_config *c = &configs[nif->idx];
+    if (has_config[nif->idx] && c->off) {
+        net_log("net: eth%u left unconfigured (ip=off)\n", nif->idx);
+        return;
+    }
+    if (has_config[nif->idx] && !c->dhcp) {
+        nif->addr = c->addr;
+        nif->mask = c->mask;
+        nif->gw = c->gw;
+        arp_announce(nif);
+        netif_describe(nif, "static");
+        return;
+    }
+    nif->use_dhcp = 1;
+    dhcp_start(nif);
+}
+
+static int netif_dhcp_pending(void)
+{
+    for (unsigned i = 0; i < nif_count; i++)
+        if (nifs[i].use_dhcp && !dhcp_bound(&nifs[i]))
+            return 1;
+    return 0;
+}
+
+/* DHCP logs each lease itself when it binds (dhcp.c). */
+static void netif_wait_dhcp(void)
+{
+    uint64_t end = hc_clock_monotonic() + DHCP_WAIT_NS;
+    while (netif_dhcp_pending() && hc_clock_monotonic() < end)
+        net_wait(end);
+    for (unsigned i = 0; i < nif_count; i++)
+        if (nifs[i].use_dhcp && !dhcp_bound(&nifs[i]))
+            net_log("net: eth%u has no DHCP lease after %llu s; going on "
+                    "without an address (DHCP keeps trying)\n",
+                    i, DHCP_WAIT_NS / 1000000000ull);
+}
+
+int net_start(void)
+{
+    nif_count = netif_probe();
+    if (!nif_count)
+        return 0;
+    if (netif_thread_start() < 0)
+        return 0;
+    if (!netif_wait_links())
+        net_log("net: some links are still down after %llu s; going on\n",
+                LINK_WAIT_NS / 1000000000ull);
+    for (unsigned i = 0; i < nif_count; i++)
+        netif_apply(&nifs[i]);
+    netif_kick();
+    netif_wait_dhcp();
+    return (int)nif_count;
+}

@@ -1,0 +1,58 @@
+/*
+ * tcp_icmp.c: ICMP errors about segments we sent (RFC 5927 checks, RFC
+ * 1191 path MTU). The quoted sequence number must lie in what we have in
+ * flight, or the message is ignored (a blind attacker cannot guess it).
+ * "Fragmentation needed" lowers the MSS and resends; other errors abort
+ * a connection still in SYN_SENT (as Linux) and are otherwise soft:
+ * kept for SO_ERROR and for the error a timeout reports.
+ */
+#include <errno.h>
+#include <string.h>
+#include "tcp.h"
+
+static uint32_t get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static void pmtu_lower(struct tcp_pcb *p, uint16_t mtu)
+{
+    if (mtu < 68 || mtu > NET_MTU_MAX)
+        return;
+    uint32_t mss = (uint32_t)mtu - IP_HLEN - TCP_HLEN;
+    if (mss < TCP_MSS_MIN)
+        mss = TCP_MSS_MIN;
+    if (mss >= p->mss)
+        return;
+    p->mss = (uint16_t)mss;
+    p->snd_nxt = p->snd_una; /* resend what was too big */
+    tcp_output(p);
+}
+
+void tcp_icmp_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu)
+{
+    if (len < IP_HLEN)
+        return;
+    size_t ihl = (size_t)(quoted[0] & 0xf) * 4;
+    if (ihl < IP_HLEN || len < ihl + 8)
+        return;
+    const struct tcp_hdr *th = (const struct tcp_hdr *)(quoted + ihl);
+    uint32_t src = get32(quoted + 12), dst = get32(quoted + 16);
+    struct tcp_pcb *p = tcp_pcb_lookup(src, th->sport, dst, th->dport);
+    if (!p)
+        return;
+    uint32_t seq = ntohl(th->seq);
+    if (seq_lt(seq, p->snd_una) || seq_gt(seq, p->snd_max))
+        return;
+    if (err == -EMSGSIZE) {
+        pmtu_lower(p, mtu);
+        return;
+    }
+    if (p->state == TCPS_SYN_SENT) {
+        tcp_drop(p, err);
+        return;
+    }
+    p->soft_err = err;
+}

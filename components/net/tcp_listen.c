@@ -1,0 +1,245 @@
+/*
+ * tcp_listen.c: passive opens. A SYN to a listener makes a half-open
+ * child pcb (no rings until the handshake completes) while the SYN
+ * queue has room; past that, or when few pcbs are left, the SYN-ACK
+ * carries a SYN cookie (tcp_isn.c) and no state is kept, so a SYN flood
+ * cannot keep real clients out. Completed connections wait in the
+ * listener's accept queue, bounded by listen()'s backlog as in Linux
+ * (a full queue drops the SYN or final ACK; the peer retries).
+ *
+ * Cookie timestamps: when the peer offers timestamps, our TSval's low
+ * 5 bits carry its window scale (4 bits, 15: none) and SACK-permitted,
+ * and come back in the final ACK's TSecr. Without timestamps a cookie
+ * connection has neither window scaling nor SACK.
+ */
+#include <errno.h>
+#include "tcp.h"
+
+#define COOKIE_TS_OFFSET 64 /* later TSvals stay above the cookie's */
+
+static unsigned syn_queue_max(const struct tcp_pcb *l)
+{
+    unsigned m = l->backlog < 16 ? 16 : l->backlog;
+    return m > TCP_SYN_QUEUE_MAX ? TCP_SYN_QUEUE_MAX : m;
+}
+
+static int accept_full(const struct tcp_pcb *l)
+{
+    return l->acc_count > l->backlog; /* Linux lets backlog + 1 wait */
+}
+
+static uint16_t our_mss(uint32_t raddr)
+{
+    uint32_t nh;
+    struct netif *nif = route_lookup(raddr, &nh);
+    uint16_t mtu =
+        nif && nif->mtu && nif->mtu <= NET_MTU_MAX ? nif->mtu : NET_MTU_MAX;
+    return (uint16_t)(mtu - IP_HLEN - TCP_HLEN);
+}
+
+static void cookie_synack(const struct ip_info *ip, const struct tcp_hdr *th,
+                          const struct tcp_opts *o, uint64_t now)
+{
+    uint16_t mine = our_mss(ip->src);
+    uint16_t mss = o->has_mss && o->mss < mine ? o->mss : mine;
+    if (!o->has_mss)
+        mss = TCP_MSS_NOOPT;
+    uint32_t seq = ntohl(th->seq);
+    uint32_t cookie =
+        tcp_cookie_make(ip->dst, ip->src, th->dport, th->sport, seq, mss, now);
+    uint32_t bits = (o->has_ws ? o->ws : 15u) | (o->sack_ok ? 16u : 0u);
+    struct tcp_synopts so = {
+        .mss = mine,
+        .ws = o->has_ws ? TCP_WSCALE : -1,
+        .sack_ok = o->sack_ok && o->has_ts,
+        .ts = o->has_ts,
+        .tsval = ((tcp_now_ms(now) + 32) & ~31u) | bits,
+        .tsecr = o->tsval,
+    };
+    uint8_t opt[TCP_OPT_MAX];
+    size_t n = tcp_opts_write_syn(opt, &so);
+    tcp_send_raw(ip->dst, ip->src, th->dport, th->sport, cookie, seq + 1,
+                 TH_SYN | TH_ACK, 65535, opt, n);
+    tcp_stats.cookies_sent++;
+}
+
+static void child_inherit(struct tcp_pcb *c, const struct tcp_pcb *l,
+                          const struct ip_info *ip, const struct tcp_hdr *th)
+{
+    c->laddr = ip->dst;
+    c->raddr = ip->src;
+    c->lport = th->dport;
+    c->rport = th->sport;
+    c->passive = 1;
+    c->parent = tcp_pcb_index(l);
+    c->nodelay = l->nodelay;
+    c->keepalive = l->keepalive;
+    c->keepidle = l->keepidle;
+    c->keepintvl = l->keepintvl;
+    c->keepcnt = l->keepcnt;
+    c->sndbuf = l->sndbuf;
+    c->rcvbuf = l->rcvbuf;
+    c->user_mss = l->user_mss;
+    c->linger_on = l->linger_on;
+    c->linger_s = l->linger_s;
+}
+
+static void syn_input(struct tcp_pcb *l, const struct ip_info *ip,
+                      const struct tcp_hdr *th, const struct tcp_opts *o,
+                      uint64_t now)
+{
+    if (accept_full(l)) {
+        tcp_stats.syn_dropped++;
+        return;
+    }
+    struct tcp_pcb *c = NULL;
+    if (l->syn_count < syn_queue_max(l) && tcp_pcb_free_count() > 16)
+        c = tcp_pcb_alloc();
+    if (!c) {
+        cookie_synack(ip, th, o, now);
+        return;
+    }
+    child_inherit(c, l, ip, th);
+    tcp_pcb_init_conn(c, now);
+    tcp_apply_synopts(c, o);
+    c->irs = ntohl(th->seq);
+    c->rcv_nxt = c->rcv_read = c->irs + 1;
+    c->iss = tcp_isn(c->laddr, c->raddr, c->lport, c->rport, now);
+    c->snd_una = c->iss;
+    c->snd_nxt = c->snd_max = c->iss + 1;
+    c->snd_buf_seq = c->iss + 1;
+    c->snd_wnd = ntohs(th->win);
+    tcp_set_state(c, TCPS_SYN_RECEIVED);
+    l->syn_count++;
+    c->rtt_start = now;
+    tcp_send_syn(c);
+    tcp_rexmit_arm(c);
+}
+
+static void cookie_opts(struct tcp_pcb *c, const struct tcp_opts *o,
+                        uint16_t mss)
+{
+    struct tcp_opts so = {.has_mss = 1, .mss = mss};
+    if (o->has_ts) {
+        uint32_t bits = o->tsecr & 31;
+        so.has_ts = 1;
+        so.tsval = o->tsval;
+        so.sack_ok = (bits & 16) != 0;
+        so.has_ws = (bits & 15) != 15;
+        so.ws = (uint8_t)(bits & 15);
+    }
+    tcp_apply_synopts(c, &so);
+    if (o->has_ts)
+        c->ts_offset = COOKIE_TS_OFFSET;
+}
+
+/* A bare ACK to a listener: the end of a cookie handshake, or junk. */
+static void cookie_ack(struct tcp_pcb *l, const struct ip_info *ip,
+                       const struct tcp_hdr *th, const struct tcp_opts *o,
+                       const uint8_t *data, uint32_t dlen, uint64_t now)
+{
+    uint32_t seq = ntohl(th->seq), ack = ntohl(th->ack);
+    uint16_t mss = tcp_cookie_check(ip->dst, ip->src, th->dport, th->sport,
+                                    seq - 1, ack - 1, now);
+    if (!mss) {
+        tcp_reply_rst(ip, th, dlen);
+        return;
+    }
+    if (accept_full(l))
+        return; /* the peer's data or retransmission tries again */
+    struct tcp_pcb *c = tcp_pcb_alloc();
+    if (!c) {
+        tcp_reply_rst(ip, th, dlen);
+        return;
+    }
+    tcp_stats.cookies_ok++;
+    child_inherit(c, l, ip, th);
+    tcp_pcb_init_conn(c, now);
+    cookie_opts(c, o, mss);
+    c->iss = ack - 1;
+    c->snd_una = c->snd_nxt = c->snd_max = c->snd_buf_seq = ack;
+    c->irs = seq - 1;
+    c->rcv_nxt = c->rcv_read = seq;
+    c->rtt_start = now;
+    c->backoff = 1; /* no RTT sample from a handshake we did not time */
+    tcp_set_state(c, TCPS_SYN_RECEIVED);
+    l->syn_count++;
+    c->snd_una = ack - 1; /* so the ACK below completes the handshake */
+    tcp_input_established(c, th, o, data, dlen, now);
+}
+
+void tcp_listen_input(struct tcp_pcb *l, const struct ip_info *ip,
+                      const struct tcp_hdr *th, const struct tcp_opts *o,
+                      const uint8_t *data, uint32_t dlen, uint64_t now)
+{
+    if (th->flags & TH_RST)
+        return;
+    if (th->flags & TH_ACK) {
+        if (th->flags & TH_SYN)
+            tcp_reply_rst(ip, th, dlen);
+        else
+            cookie_ack(l, ip, th, o, data, dlen, now);
+        return;
+    }
+    if (th->flags & TH_SYN)
+        syn_input(l, ip, th, o, now);
+}
+
+void tcp_accept_ready(struct tcp_pcb *c)
+{
+    struct tcp_pcb *l = tcp_pcb_at(c->parent);
+    if (l->syn_count)
+        l->syn_count--;
+    c->acc_next = 0;
+    if (l->acc_tail)
+        tcp_pcb_at(l->acc_tail)->acc_next = tcp_pcb_index(c);
+    else
+        l->acc_head = tcp_pcb_index(c);
+    l->acc_tail = tcp_pcb_index(c);
+    l->acc_count++;
+    c->queued = 1;
+    net_notify();
+}
+
+/* Take c out of its listener's queues (it was reset, or is accepted). */
+void tcp_child_unlink(struct tcp_pcb *c)
+{
+    struct tcp_pcb *l = tcp_pcb_at(c->parent);
+    if (!l)
+        return;
+    c->parent = 0;
+    if (!c->queued) {
+        if (l->syn_count)
+            l->syn_count--;
+        return;
+    }
+    c->queued = 0;
+    uint16_t me = tcp_pcb_index(c), prev = 0;
+    for (uint16_t i = l->acc_head; i; prev = i, i = tcp_pcb_at(i)->acc_next) {
+        if (i != me)
+            continue;
+        if (prev)
+            tcp_pcb_at(prev)->acc_next = c->acc_next;
+        else
+            l->acc_head = c->acc_next;
+        if (l->acc_tail == me)
+            l->acc_tail = prev;
+        l->acc_count--;
+        return;
+    }
+}
+
+void tcp_listen_close(struct tcp_pcb *l)
+{
+    uint16_t me = tcp_pcb_index(l);
+    for (unsigned i = 0; i < TCP_PCB_MAX; i++) {
+        struct tcp_pcb *c = &tcp_pcbs[i];
+        if (!c->used || c->parent != me)
+            continue;
+        tcp_send_rst(c);
+        c->parent = 0;
+        tcp_pcb_free(c);
+    }
+    l->acc_head = l->acc_tail = 0;
+    l->acc_count = l->syn_count = 0;
+}

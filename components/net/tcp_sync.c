@@ -1,0 +1,338 @@
+/*
+ * tcp_sync.c: segment processing in the synchronized states, in RFC
+ * 9293 3.10.7.4 order: PAWS (RFC 7323), sequence acceptability, RST and
+ * SYN under RFC 5961 (exact RST resets, in-window RST or any SYN gets a
+ * challenge ACK), ACK acceptability (RFC 5961 5.2), the ACK's effects
+ * (send ring, RTT, congestion control, window, our FIN), then data into
+ * the receive ring (in order, or out of order within the window), then
+ * the peer's FIN.
+ */
+#include <errno.h>
+#include "tcp.h"
+
+/* A segment as trimmed to the window. */
+struct seg {
+    uint32_t seq, len; /* data */
+    const uint8_t *data;
+    uint8_t flags;
+    int fin;
+};
+
+/* The window we accept into: the receive ring's free space (or, half
+ * open, the one the SYN-ACK announced). */
+static uint32_t rcv_space(const struct tcp_pcb *p)
+{
+    return tcp_rcv_window(p);
+}
+
+/* RFC 9293 3.10.7.4 first check; trims s to the window. */
+static int seq_acceptable(const struct tcp_pcb *p, struct seg *s)
+{
+    uint32_t wnd = rcv_space(p), nxt = p->rcv_nxt;
+    uint32_t seglen = s->len + (uint32_t)s->fin;
+    if (seglen == 0) {
+        if (wnd == 0)
+            return s->seq == nxt;
+        return seq_ge(s->seq, nxt) && seq_lt(s->seq, nxt + wnd);
+    }
+    if (wnd == 0)
+        return 0;
+    if (!seq_lt(s->seq, nxt + wnd) || !seq_gt(s->seq + seglen, nxt))
+        return 0;
+    if (seq_lt(s->seq, nxt)) { /* drop the part we already have */
+        uint32_t cut = nxt - s->seq;
+        if (cut > s->len)
+            cut = s->len;
+        s->data += cut;
+        s->len -= cut;
+        s->seq += cut;
+    }
+    if (seq_gt(s->seq + s->len, nxt + wnd)) { /* past the window */
+        s->len = nxt + wnd - s->seq;
+        s->fin = 0;
+    }
+    return 1;
+}
+
+static void challenge_ack(struct tcp_pcb *p)
+{
+    tcp_send_ack(p);
+}
+
+static int rst_input(struct tcp_pcb *p, const struct seg *s)
+{
+    if (s->seq != p->rcv_nxt) {
+        challenge_ack(p); /* RFC 5961 3.2 */
+        return 1;
+    }
+    switch (p->state) {
+    case TCPS_SYN_RECEIVED: tcp_drop(p, p->passive ? 0 : -ECONNREFUSED); break;
+    case TCPS_CLOSING:
+    case TCPS_LAST_ACK: tcp_closed(p); break;
+    case TCPS_CLOSE_WAIT: tcp_drop(p, -EPIPE); break;
+    default: tcp_drop(p, -ECONNRESET); break;
+    }
+    return 1;
+}
+
+/* SYN_RECEIVED and our SYN-ACK acknowledged. */
+static int syn_received_ack(struct tcp_pcb *p, const struct tcp_hdr *th,
+                            uint64_t now)
+{
+    uint32_t ack = ntohl(th->ack);
+    if (!seq_gt(ack, p->snd_una) || seq_gt(ack, p->snd_max)) {
+        tcp_send_raw(p->laddr, p->raddr, p->lport, p->rport, ack, 0, TH_RST, 0,
+                     NULL, 0);
+        return -1;
+    }
+    if (tcp_alloc_rings(p) < 0) { /* out of memory: refuse cleanly */
+        tcp_send_rst(p);
+        tcp_drop(p, -ENOBUFS);
+        return -1;
+    }
+    p->snd_una = ack;
+    p->snd_buf_seq = ack;
+    p->snd_wnd = (uint32_t)ntohs(th->win) << p->snd_wscale;
+    p->max_snd_wnd = p->snd_wnd;
+    p->snd_wl1 = ntohl(th->seq);
+    p->snd_wl2 = ack;
+    p->t_rexmit = 0;
+    if (!p->backoff)
+        tcp_rtt_sample(p, now - p->rtt_start);
+    p->backoff = 0;
+    tcp_cc_init(p);
+    tcp_set_state(p, TCPS_ESTABLISHED);
+    if (p->keepalive)
+        tcp_timer_set(&p->t_keep, now + (uint64_t)p->keepidle * 1000 * MS);
+    if (p->passive && p->parent)
+        tcp_accept_ready(p);
+    net_notify();
+    return 0;
+}
+
+/* Our FIN is acknowledged when snd_una passed the byte after the data. */
+static int fin_acked(const struct tcp_pcb *p)
+{
+    return p->fin_queued && p->snd_una == p->snd_buf_seq + p->snd_len + 1;
+}
+
+static void new_ack(struct tcp_pcb *p, uint32_t ack, const struct tcp_opts *o,
+                    uint64_t now)
+{
+    uint32_t acked = ack - p->snd_una;
+    uint32_t end = p->snd_buf_seq + p->snd_len;
+    uint32_t upto = seq_gt(ack, end) ? end : ack;
+    if (seq_gt(upto, p->snd_buf_seq)) {
+        p->snd_len -= upto - p->snd_buf_seq;
+        p->snd_buf_seq = upto;
+    }
+    p->snd_una = ack;
+    if (seq_lt(p->snd_nxt, ack))
+        p->snd_nxt = ack;
+    if (p->ts_ok && o->has_ts && o->tsecr) {
+        uint32_t ms = tcp_now_ms(now) + p->ts_offset - o->tsecr;
+        tcp_rtt_sample(p, (uint64_t)ms * MS);
+    } else if (p->timing && seq_ge(ack, p->rtt_seq)) {
+        p->timing = 0;
+        tcp_rtt_sample(p, now - p->rtt_start);
+    }
+    tcp_cc_ack(p, acked);
+    if (p->snd_una == p->snd_max)
+        p->t_rexmit = 0;
+    else
+        tcp_rexmit_arm(p);
+    net_notify();
+}
+
+static void window_update(struct tcp_pcb *p, const struct tcp_hdr *th,
+                          uint32_t seq, uint32_t ack)
+{
+    if (!(seq_lt(p->snd_wl1, seq) ||
+          (p->snd_wl1 == seq && seq_le(p->snd_wl2, ack))))
+        return;
+    p->snd_wnd = (uint32_t)ntohs(th->win) << p->snd_wscale;
+    p->snd_wl1 = seq;
+    p->snd_wl2 = ack;
+    if (p->snd_wnd > p->max_snd_wnd)
+        p->max_snd_wnd = p->snd_wnd;
+    if (p->snd_wnd && p->t_persist) {
+        p->t_persist = 0;
+        p->backoff = 0;
+    }
+}
+
+/* Our FIN's acknowledgement moves the closing states on. Returns 1 when
+ * p is gone. */
+static int fin_ack_states(struct tcp_pcb *p, uint64_t now)
+{
+    if (!fin_acked(p))
+        return 0;
+    switch (p->state) {
+    case TCPS_FIN_WAIT_1:
+        tcp_set_state(p, TCPS_FIN_WAIT_2);
+        if (p->orphan)
+            tcp_timer_set(&p->t_close, now + TCP_FIN_TIMEOUT);
+        net_notify();
+        return 0;
+    case TCPS_CLOSING: tcp_tw_enter(p, now); return 1;
+    case TCPS_LAST_ACK: tcp_closed(p); return 1;
+    default: return 0;
+    }
+}
+
+/* Returns -1 when the segment must go no further. */
+static int ack_input(struct tcp_pcb *p, const struct tcp_hdr *th,
+                     const struct tcp_opts *o, const struct seg *s,
+                     uint64_t now)
+{
+    uint32_t ack = ntohl(th->ack);
+    if (seq_gt(ack, p->snd_max)) { /* acks what we never sent */
+        p->ack_now = 1;
+        return -1;
+    }
+    if (seq_lt(ack, p->snd_una - p->max_snd_wnd)) { /* RFC 5961 5.2 */
+        p->ack_now = 1;
+        return -1;
+    }
+    uint32_t old_wnd = p->snd_wnd;
+    if (seq_gt(ack, p->snd_una))
+        new_ack(p, ack, o, now);
+    else if (ack == p->snd_una && !s->len && !s->fin &&
+             p->snd_una != p->snd_max &&
+             ((uint32_t)ntohs(th->win) << p->snd_wscale) == old_wnd)
+        tcp_cc_dupack(p);
+    window_update(p, th, ntohl(th->seq), ack);
+    return fin_ack_states(p, now) ? -2 : 0;
+}
+
+static void ack_policy(struct tcp_pcb *p, uint64_t now)
+{
+    /* every second segment at once, else within 40 ms (RFC 5681 4.2) */
+    if (++p->segs_unacked >= 2)
+        p->ack_now = 1;
+    else if (!p->t_delack)
+        tcp_timer_set(&p->t_delack, now + TCP_DELACK);
+}
+
+static void data_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
+{
+    if (s->seq == p->rcv_nxt) {
+        tcp_ring_put(&p->rcv, s->seq, s->data, s->len);
+        uint32_t nxt = p->rcv_nxt + s->len;
+        if (p->ooo.n) {
+            nxt = tcp_ooo_advance(&p->ooo, nxt);
+            p->ack_now = 1; /* a hole filled: tell the sender at once */
+        }
+        p->rcv_unread += nxt - p->rcv_nxt;
+        p->rcv_nxt = nxt;
+        ack_policy(p, now);
+        net_notify();
+        return;
+    }
+    if (tcp_ooo_add(&p->ooo, s->seq, s->seq + s->len) == 0)
+        tcp_ring_put(&p->rcv, s->seq, s->data, s->len);
+    else
+        tcp_stats.ooo_dropped++;
+    p->ack_now = 1; /* duplicate ACK, with SACK blocks */
+}
+
+/* The peer's FIN, in order. Returns 1 when p is gone. */
+static int fin_input(struct tcp_pcb *p, uint64_t now)
+{
+    p->rcv_nxt++;
+    p->fin_rcvd = 1;
+    p->ack_now = 1;
+    net_notify();
+    switch (p->state) {
+    case TCPS_SYN_RECEIVED:
+    case TCPS_ESTABLISHED: tcp_set_state(p, TCPS_CLOSE_WAIT); return 0;
+    case TCPS_FIN_WAIT_1: tcp_set_state(p, TCPS_CLOSING); return 0;
+    case TCPS_FIN_WAIT_2:
+        tcp_send_ack(p);
+        tcp_tw_enter(p, now);
+        return 1;
+    default: return 0;
+    }
+}
+
+static int can_take_data(const struct tcp_pcb *p)
+{
+    return p->state == TCPS_ESTABLISHED || p->state == TCPS_FIN_WAIT_1 ||
+           p->state == TCPS_FIN_WAIT_2;
+}
+
+/* PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate. */
+static int paws_reject(const struct tcp_pcb *p, const struct tcp_hdr *th,
+                       const struct tcp_opts *o)
+{
+    return p->ts_ok && o->has_ts && !(th->flags & TH_RST) &&
+           seq_lt(o->tsval, p->ts_recent);
+}
+
+static void ts_update(struct tcp_pcb *p, const struct tcp_opts *o,
+                      const struct seg *s)
+{
+    if (p->ts_ok && o->has_ts && seq_le(s->seq, p->last_ack_sent) &&
+        seq_ge(o->tsval, p->ts_recent))
+        p->ts_recent = o->tsval;
+}
+
+/* Everything after the acceptability checks; returns 1 when p is gone. */
+static int sync_body(struct tcp_pcb *p, const struct tcp_hdr *th,
+                     const struct tcp_opts *o, struct seg *s, uint64_t now)
+{
+    if (p->state == TCPS_SYN_RECEIVED && syn_received_ack(p, th, now) < 0)
+        return !p->used || p->state == TCPS_CLOSED;
+    int r = ack_input(p, th, o, s, now);
+    if (r == -2)
+        return 1;
+    if (r < 0)
+        return 0;
+    if (s->len && can_take_data(p)) {
+        if (p->orphan) { /* nobody will read it: Linux resets */
+            tcp_send_rst(p);
+            tcp_drop(p, -ECONNRESET);
+            return 1;
+        }
+        data_input(p, s, now);
+    }
+    if (s->fin && s->seq + s->len == p->rcv_nxt && !p->fin_rcvd)
+        return fin_input(p, now);
+    return 0;
+}
+
+void tcp_input_established(struct tcp_pcb *p, const struct tcp_hdr *th,
+                           const struct tcp_opts *o, const uint8_t *data,
+                           uint32_t dlen, uint64_t now)
+{
+    struct seg s = {ntohl(th->seq), dlen, data, th->flags,
+                    (th->flags & TH_FIN) != 0};
+    if (paws_reject(p, th, o)) {
+        tcp_send_ack(p);
+        return;
+    }
+    if (!seq_acceptable(p, &s)) {
+        if (!(th->flags & TH_RST))
+            tcp_send_ack(p);
+        return;
+    }
+    p->last_rcv = now;
+    if (p->keepalive && p->t_keep) {
+        p->t_keep = now + (uint64_t)p->keepidle * 1000 * MS;
+        p->keep_probes = 0;
+    }
+    if (th->flags & TH_RST) {
+        rst_input(p, &s);
+        return;
+    }
+    if (th->flags & TH_SYN) { /* RFC 5961 4.2, in any synchronized state */
+        challenge_ack(p);
+        return;
+    }
+    if (!(th->flags & TH_ACK))
+        return;
+    ts_update(p, o, &s);
+    if (sync_body(p, th, o, &s, now))
+        return;
+    tcp_output(p);
+}

@@ -1,0 +1,185 @@
+/*
+ * tcp_timer.c: every TCP deadline. Each pcb has a few timers (deadlines
+ * in ns, 0 when off): retransmission (RFC 6298, exponential backoff,
+ * SYN and SYN-ACK retries as Linux counts them), delayed ACK (40 ms, and
+ * the 1 ms retry after a full NIC ring), persist (zero-window probes),
+ * keepalive, and the orphan FIN_WAIT_2 timeout. tcp_timer() runs what
+ * is due; a cached earliest deadline keeps it from scanning the tables
+ * on every wake-up.
+ */
+#include <errno.h>
+#include "tcp.h"
+
+static uint64_t tcp_next = NET_NEVER;
+
+void tcp_timer_set(uint64_t *t, uint64_t deadline)
+{
+    *t = deadline;
+    if (deadline < tcp_next) {
+        tcp_next = deadline;
+        net_timer_kick(deadline);
+    }
+}
+
+void tcp_rexmit_arm(struct tcp_pcb *p)
+{
+    tcp_timer_set(&p->t_rexmit, hc_clock_monotonic() + p->rto);
+}
+
+static uint64_t rto_clamp(uint64_t rto)
+{
+    if (rto < TCP_RTO_MIN)
+        return TCP_RTO_MIN;
+    return rto > TCP_RTO_MAX ? TCP_RTO_MAX : rto;
+}
+
+/* RFC 6298 2.2-2.3, in microseconds; clock granularity G = 1 ms. */
+void tcp_rtt_sample(struct tcp_pcb *p, uint64_t rtt_ns)
+{
+    uint32_t r = (uint32_t)(rtt_ns / 1000);
+    if (rtt_ns > 60000 * MS)
+        return; /* nonsense (an old echoed timestamp) */
+    if (!p->srtt_us) {
+        p->srtt_us = r ? r : 1;
+        p->rttvar_us = r / 2;
+    } else {
+        uint32_t d = r > p->srtt_us ? r - p->srtt_us : p->srtt_us - r;
+        p->rttvar_us = p->rttvar_us - p->rttvar_us / 4 + d / 4;
+        p->srtt_us = p->srtt_us - p->srtt_us / 8 + r / 8;
+    }
+    uint32_t k = 4 * p->rttvar_us;
+    p->rto = rto_clamp(((uint64_t)p->srtt_us + (k > 1000 ? k : 1000)) * 1000);
+    p->backoff = 0;
+}
+
+static void rexmit_syn(struct tcp_pcb *p, uint64_t now)
+{
+    int limit =
+        p->state == TCPS_SYN_SENT ? TCP_SYN_RETRIES : TCP_SYNACK_RETRIES;
+    if (p->backoff >= limit) {
+        tcp_drop(p, p->soft_err ? p->soft_err : -ETIMEDOUT);
+        return;
+    }
+    p->backoff++;
+    p->rto = rto_clamp(p->rto * 2);
+    tcp_send_syn(p);
+    tcp_timer_set(&p->t_rexmit, now + p->rto);
+}
+
+/* RFC 6298 5.4-5.7: back off and go back to the first unacknowledged
+ * byte (the ring still has it), with a congestion window of one. */
+static void rexmit_timeout(struct tcp_pcb *p, uint64_t now)
+{
+    p->t_rexmit = 0;
+    if (p->state == TCPS_SYN_SENT || p->state == TCPS_SYN_RECEIVED) {
+        rexmit_syn(p, now);
+        return;
+    }
+    if (p->snd_una == p->snd_max)
+        return;
+    if (p->backoff >= (p->orphan ? 8 : TCP_RETRIES)) {
+        tcp_send_rst(p);
+        tcp_drop(p, p->soft_err ? p->soft_err : -ETIMEDOUT);
+        return;
+    }
+    p->backoff++;
+    p->rto = rto_clamp(p->rto * 2);
+    tcp_cc_timeout(p);
+    p->snd_nxt = p->snd_una;
+    p->timing = 0;
+    tcp_output(p);
+    if (!p->t_rexmit && p->used)
+        tcp_timer_set(&p->t_rexmit, now + p->rto);
+}
+
+static void persist_fire(struct tcp_pcb *p, uint64_t now)
+{
+    p->t_persist = 0;
+    if (p->snd_wnd) {
+        tcp_output(p);
+        return;
+    }
+    /* Linux's form of probe: an old sequence number the peer answers
+     * with an ACK carrying its current window. */
+    tcp_send_seg(p, p->snd_una - 1, 0, TH_ACK);
+    if (p->backoff < 12)
+        p->backoff++;
+    uint64_t d = rto_clamp(p->rto << p->backoff);
+    tcp_timer_set(&p->t_persist, now + d);
+}
+
+static void keep_fire(struct tcp_pcb *p, uint64_t now)
+{
+    p->t_keep = 0;
+    if (!p->keepalive ||
+        (p->state != TCPS_ESTABLISHED && p->state != TCPS_CLOSE_WAIT))
+        return;
+    if (p->keep_probes >= p->keepcnt) {
+        tcp_send_rst(p);
+        tcp_drop(p, -ETIMEDOUT);
+        return;
+    }
+    p->keep_probes++;
+    tcp_send_seg(p, p->snd_una - 1, 0, TH_ACK);
+    tcp_timer_set(&p->t_keep, now + (uint64_t)p->keepintvl * 1000 * MS);
+}
+
+static void delack_fire(struct tcp_pcb *p)
+{
+    p->t_delack = 0;
+    if (p->state != TCPS_CLOSED && p->state != TCPS_LISTEN &&
+        p->state != TCPS_SYN_SENT)
+        tcp_send_ack(p);
+}
+
+/* Run p's due timers (each may free p, so check used between). */
+static void pcb_timers(struct tcp_pcb *p, uint64_t now)
+{
+    if (p->t_retry && p->t_retry <= now) {
+        p->t_retry = 0; /* SYNs have their own timer */
+        if (p->state != TCPS_SYN_SENT && p->state != TCPS_SYN_RECEIVED)
+            tcp_output(p);
+    }
+    if (p->used && p->t_delack && p->t_delack <= now)
+        delack_fire(p);
+    if (p->used && p->t_rexmit && p->t_rexmit <= now)
+        rexmit_timeout(p, now);
+    if (p->used && p->t_persist && p->t_persist <= now)
+        persist_fire(p, now);
+    if (p->used && p->t_keep && p->t_keep <= now)
+        keep_fire(p, now);
+    if (p->used && p->t_close && p->t_close <= now) {
+        p->t_close = 0;
+        tcp_send_rst(p);
+        tcp_closed(p);
+    }
+}
+
+static uint64_t pcb_next(const struct tcp_pcb *p, uint64_t next)
+{
+    const uint64_t t[6] = {p->t_rexmit, p->t_delack, p->t_persist,
+                           p->t_keep,   p->t_close,  p->t_retry};
+    for (int i = 0; i < 6; i++)
+        if (t[i] && t[i] < next)
+            next = t[i];
+    return next;
+}
+
+uint64_t tcp_timer(uint64_t now)
+{
+    if (now < tcp_next)
+        return tcp_next;
+    tcp_next = NET_NEVER; /* timers set while running lower it again */
+    uint64_t next = tcp_tw_timer(now);
+    for (unsigned i = 0; i < TCP_PCB_MAX; i++) {
+        struct tcp_pcb *p = &tcp_pcbs[i];
+        if (!p->used)
+            continue;
+        pcb_timers(p, now);
+        if (p->used)
+            next = pcb_next(p, next);
+    }
+    if (next < tcp_next)
+        tcp_next = next;
+    return tcp_next;
+}

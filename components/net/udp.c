@@ -1,0 +1,575 @@
+/*
+ * udp.c: UDP (RFC 768, RFC 1122 section 4.1) and its sockets.
+ *
+ * Input verifies length and checksum (a zero checksum means none was
+ * sent), gives DHCP's port 68 to dhcp.c while an interface has no lease
+ * yet, and queues the datagram on the best matching socket (connected
+ * peer > bound address > INADDR_ANY; every match for broadcasts); a
+ * closed port gets ICMP port unreachable unless it was a broadcast.
+ *
+ * Each socket's receive queue is a byte ring of records (sender, length,
+ * data) taken with hc_pages_alloc when the socket first needs it and
+ * sized by SO_RCVBUF; a datagram that does not fit is dropped, as on
+ * Linux. Sending builds the datagram in one transmit buffer (no
+ * allocation) and hands it to ip_send, which fragments long ones.
+ *
+ * Limits: UDP_SOCKS sockets; no multicast membership, no IP options,
+ * no cmsg; SO_SNDBUF is stored and reported but sends never queue.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include "netint.h"
+
+#define UDP_SOCKS 64
+#define UDP_HLEN 8
+#define UDP_DATA_MAX (65535 - IP_HLEN - UDP_HLEN)
+#define UDP_RCVBUF_DEFAULT (64 * 1024)
+#define UDP_RCVBUF_MIN (8 * 1024)
+#define UDP_RCVBUF_MAX (1024 * 1024)
+#define UDP_SNDBUF_DEFAULT 212992
+#define UDP_EPHEMERAL_LO 32768
+#define UDP_EPHEMERAL_N 28232 /* Linux's 32768..60999 */
+#define UDP_TX_PAGES 17       /* NET_HEADROOM + 8 + UDP_DATA_MAX */
+#define REC_HDR 16            /* length, source address and port */
+#define REC_WRAP UINT32_MAX
+#define DHCP_CLIENT_PORT 68
+
+struct udp_sock {
+    struct net_sock sock; /* first: net_sock pointers are ours */
+    uint8_t used, bound, connected, reuse, broadcast, shut_rd;
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    int err; /* pending error from ICMP, for SO_ERROR */
+    uint32_t rcvbuf, sndbuf;
+    uint8_t *ring; /* receive records; ring_pages of them */
+    size_t ring_pages, head, tail, used_bytes, count;
+};
+
+static struct udp_sock socks[UDP_SOCKS];
+static uint8_t *tx_buf;
+
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static size_t round8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+/* ---- receive ring -------------------------------------------------------- */
+
+static size_t ring_bytes(const struct udp_sock *u)
+{
+    return u->ring_pages * HC_PAGE_SIZE;
+}
+
+static int ring_ensure(struct udp_sock *u)
+{
+    size_t pages = (u->rcvbuf + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+    if (u->ring && (u->ring_pages == pages || u->count))
+        return 0; /* resized only while empty */
+    if (u->ring)
+        hc_pages_free(u->ring, u->ring_pages);
+    u->ring_pages = 0;
+    if (!(u->ring = hc_pages_alloc(pages)))
+        return -ENOMEM;
+    u->ring_pages = pages;
+    u->head = u->tail = u->used_bytes = 0;
+    return 0;
+}
+
+/* Where a record of need bytes goes (see loopback.c: same layout). */
+static long ring_place(struct udp_sock *u, size_t need)
+{
+    size_t size = ring_bytes(u), to_end = size - u->tail;
+    if (u->used_bytes + need > size)
+        return -1;
+    if (u->tail >= u->head || !u->used_bytes) {
+        if (need <= to_end)
+            return (long)u->tail;
+        if (need > u->head || u->used_bytes + to_end + need > size)
+            return -1;
+        memcpy(u->ring + u->tail, &(uint32_t){REC_WRAP}, 4);
+        u->used_bytes += to_end;
+        return 0;
+    }
+    return need <= u->head - u->tail ? (long)u->tail : -1;
+}
+
+static int ring_put(struct udp_sock *u, uint32_t src, uint16_t sport,
+                    const uint8_t *data, size_t len)
+{
+    if (ring_ensure(u) < 0)
+        return -1;
+    if (!u->count)
+        u->head = u->tail = u->used_bytes = 0;
+    size_t need = REC_HDR + round8(len);
+    long at = ring_place(u, need);
+    if (at < 0)
+        return -1;
+    uint8_t *r = u->ring + at;
+    uint32_t n = (uint32_t)len;
+    memcpy(r, &n, 4);
+    memcpy(r + 4, &src, 4);
+    memcpy(r + 8, &sport, 2);
+    memcpy(r + REC_HDR, data, len);
+    u->tail = ((size_t)at + need) % ring_bytes(u);
+    u->used_bytes += need;
+    u->count++;
+    return 0;
+}
+
+/* The oldest record, skipping a wrap marker; NULL when empty. */
+static uint8_t *ring_first(struct udp_sock *u)
+{
+    if (!u->count)
+        return NULL;
+    uint32_t n;
+    memcpy(&n, u->ring + u->head, 4);
+    if (n == REC_WRAP) {
+        u->used_bytes -= ring_bytes(u) - u->head;
+        u->head = 0;
+    }
+    return u->ring + u->head;
+}
+
+static void ring_pop(struct udp_sock *u, size_t len)
+{
+    size_t need = REC_HDR + round8(len);
+    u->head = (u->head + need) % ring_bytes(u);
+    u->used_bytes -= need;
+    u->count--;
+}
+
+/* ---- input ----------------------------------------------------------------
+ */
+
+/* How well u takes a datagram to dst:dport from src:sport; 0 not at all. */
+static int udp_match(const struct udp_sock *u, uint32_t dst, uint16_t dport,
+                     uint32_t src, uint16_t sport)
+{
+    if (!u->used || !u->bound || u->lport != dport || u->shut_rd)
+        return 0;
+    if (u->laddr && u->laddr != dst)
+        return 0;
+    if (u->connected && (u->raddr != src || u->rport != sport))
+        return 0;
+    return 1 + (u->laddr != 0) + 2 * u->connected;
+}
+
+static int udp_deliver(struct udp_sock *u, const struct ip_info *ip,
+                       uint16_t sport, const uint8_t *data, size_t len)
+{
+    if (ring_put(u, ip->src, sport, data, len) < 0)
+        return 0; /* receive buffer full: dropped */
+    net_notify();
+    return 1;
+}
+
+static int udp_demux(const struct ip_info *ip, uint16_t sport, uint16_t dport,
+                     const uint8_t *data, size_t len)
+{
+    struct udp_sock *best = NULL;
+    int best_score = 0, found = 0;
+    for (struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++) {
+        int m = udp_match(u, ip->dst, dport, ip->src, sport);
+        if (m && ip->broadcast) {
+            found = 1;
+            udp_deliver(u, ip, sport, data, len);
+        } else if (m > best_score) {
+            best = u;
+            best_score = m;
+        }
+    }
+    if (best)
+        udp_deliver(best, ip, sport, data, len);
+    return found || best;
+}
+
+static int udp_checksum_ok(const struct ip_info *ip, const uint8_t *d,
+                           size_t len)
+{
+    if (!get16(d + 6) || ip->nif->loopback)
+        return 1; /* none sent; or made here, never corrupted */
+    uint32_t s = inet_pseudo(ip->src, ip->dst, IPPROTO_UDP, len);
+    return inet_fold(inet_sum(d, len, s)) == 0;
+}
+
+void udp_input(const struct ip_info *ip, uint8_t *d, size_t len)
+{
+    if (len < UDP_HLEN)
+        return;
+    size_t ulen = get16(d + 4);
+    if (ulen < UDP_HLEN || ulen > len || !udp_checksum_ok(ip, d, ulen))
+        return;
+    uint16_t sport, dport;
+    memcpy(&sport, d, 2);
+    memcpy(&dport, d + 2, 2);
+    if (dport == htons(DHCP_CLIENT_PORT) && ip->nif->use_dhcp) {
+        dhcp_input(ip->nif, d + UDP_HLEN, ulen - UDP_HLEN);
+        return;
+    }
+    if (!ip->nif->addr && !ip->nif->loopback)
+        return; /* accepted before a lease only for DHCP */
+    if (!udp_demux(ip, sport, dport, d + UDP_HLEN, ulen - UDP_HLEN) &&
+        !ip->broadcast) {
+        icmp_send_unreach(ip->hdr, (size_t)(d - ip->hdr) + len, 3);
+    }
+}
+
+/* ---- output ---------------------------------------------------------------
+ */
+
+int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
+               uint32_t dst, uint16_t sport, uint16_t dport)
+{
+    uint8_t *d = buf + NET_HEADROOM;
+    size_t ulen = UDP_HLEN + len;
+    memcpy(d, &sport, 2);
+    memcpy(d + 2, &dport, 2);
+    put16(d + 4, (uint16_t)ulen);
+    put16(d + 6, 0);
+    uint32_t s = nif || src ? src : route_source(dst); /* DHCP: 0.0.0.0 */
+    uint16_t c = inet_fold(inet_sum(d, ulen, inet_pseudo(s, dst, 17, ulen)));
+    put16(d + 6, c ? c : 0xffff); /* 0 would mean "no checksum" */
+    if (nif)
+        return ip_send_if(nif, buf, ulen, src, dst, IPPROTO_UDP);
+    return ip_send(buf, ulen, s, dst, IPPROTO_UDP, 0);
+}
+
+/* ---- socket operations ------------------------------------------------------
+ */
+
+static int port_taken(const struct udp_sock *me, uint32_t addr, uint16_t port)
+{
+    for (const struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++)
+        if (u != me && u->used && u->bound && u->lport == port &&
+            (!u->laddr || !addr || u->laddr == addr) &&
+            !(u->reuse && me->reuse))
+            return 1;
+    return 0;
+}
+
+static int udp_autobind(struct udp_sock *u, uint32_t addr)
+{
+    uint16_t start = (uint16_t)(net_random32() % UDP_EPHEMERAL_N);
+    for (unsigned i = 0; i < UDP_EPHEMERAL_N; i++) {
+        uint16_t port =
+            htons((uint16_t)(UDP_EPHEMERAL_LO + (start + i) % UDP_EPHEMERAL_N));
+        if (!port_taken(u, addr, port)) {
+            u->laddr = addr;
+            u->lport = port;
+            u->bound = 1;
+            return 0;
+        }
+    }
+    return -EADDRINUSE;
+}
+
+static int udp_bind(struct net_sock *s, const struct sockaddr_in *a)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    if (u->bound)
+        return -EINVAL;
+    if (a->sin_family != AF_INET)
+        return -EAFNOSUPPORT;
+    uint32_t addr = a->sin_addr.s_addr;
+    if (addr && addr != 0xffffffffu && !netif_is_local(addr))
+        return -EADDRNOTAVAIL;
+    if (!a->sin_port)
+        return udp_autobind(u, addr);
+    if (port_taken(u, addr, a->sin_port))
+        return -EADDRINUSE;
+    u->laddr = addr;
+    u->lport = a->sin_port;
+    u->bound = 1;
+    return 0;
+}
+
+static int udp_connect(struct net_sock *s, const struct sockaddr_in *a)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    if (a->sin_family == AF_UNSPEC) {
+        u->connected = 0;
+        u->raddr = 0;
+        u->rport = 0;
+        return 0;
+    }
+    if (a->sin_family != AF_INET)
+        return -EAFNOSUPPORT;
+    if (!a->sin_port)
+        return -EINVAL;
+    uint32_t dst = a->sin_addr.s_addr;
+    if (!dst)
+        dst = htonl(INADDR_LOOPBACK); /* Linux: "any" means this host */
+    uint32_t src = route_source(dst);
+    if (!src)
+        return -ENETUNREACH;
+    if (dst == 0xffffffffu && !u->broadcast)
+        return -EACCES;
+    if (!u->bound && udp_autobind(u, 0) < 0)
+        return -EAGAIN;
+    u->raddr = dst;
+    u->rport = a->sin_port;
+    u->connected = 1;
+    return 0;
+}
+
+static int udp_is_bcast_dst(uint32_t dst)
+{
+    if (dst == 0xffffffffu)
+        return 1;
+    struct netif *nif;
+    for (unsigned i = 0; (nif = netif_get(i)); i++)
+        if (nif->addr && nif->mask != 0xffffffffu &&
+            dst == (nif->addr | ~nif->mask))
+            return 1;
+    return 0;
+}
+
+static long udp_send(struct net_sock *s, const void *buf, size_t len, int flags,
+                     const struct sockaddr_in *to)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    (void)flags;
+    uint32_t dst = u->raddr;
+    uint16_t dport = u->rport;
+    if (to) {
+        if (to->sin_family != AF_INET)
+            return -EAFNOSUPPORT;
+        if (!to->sin_port)
+            return -EINVAL;
+        dst =
+            to->sin_addr.s_addr ? to->sin_addr.s_addr : htonl(INADDR_LOOPBACK);
+        dport = to->sin_port;
+    } else if (!u->connected) {
+        return -EDESTADDRREQ;
+    }
+    if (len > UDP_DATA_MAX)
+        return -EMSGSIZE;
+    if (udp_is_bcast_dst(dst) && !u->broadcast)
+        return -EACCES;
+    if (!u->bound && udp_autobind(u, 0) < 0)
+        return -EAGAIN;
+    if (!tx_buf && !(tx_buf = hc_pages_alloc(UDP_TX_PAGES)))
+        return -ENOBUFS;
+    memcpy(tx_buf + NET_HEADROOM + UDP_HLEN, buf, len);
+    uint32_t src = u->laddr == 0xffffffffu ? 0 : u->laddr;
+    int r = udp_output(NULL, tx_buf, len, src, dst, u->lport, dport);
+    if (r == -ENOBUFS)
+        return (long)len; /* lost in a full device queue, as UDP may be */
+    return r < 0 ? r : (long)len;
+}
+
+static long udp_recv(struct net_sock *s, void *buf, size_t len, int flags,
+                     struct sockaddr_in *from)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    if (u->err && !u->count) {
+        int e = u->err;
+        u->err = 0;
+        return e;
+    }
+    uint8_t *r = ring_first(u);
+    if (!r)
+        return u->shut_rd ? 0 : -EAGAIN;
+    uint32_t n;
+    memcpy(&n, r, 4);
+    if (from) {
+        memset(from, 0, sizeof *from);
+        from->sin_family = AF_INET;
+        memcpy(&from->sin_addr.s_addr, r + 4, 4);
+        memcpy(&from->sin_port, r + 8, 2);
+    }
+    memcpy(buf, r + REC_HDR, n < len ? n : len);
+    if (!(flags & MSG_PEEK))
+        ring_pop(u, n);
+    return (flags & MSG_TRUNC) || n < len ? (long)n : (long)len;
+}
+
+static unsigned udp_poll(struct net_sock *s)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    unsigned m = POLLOUT;
+    if (u->count || u->shut_rd)
+        m |= POLLIN;
+    if (u->err)
+        m |= POLLERR;
+    if (u->shut_rd)
+        m |= POLLRDHUP;
+    return m;
+}
+
+static int udp_shutdown(struct net_sock *s, int how)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    if (!u->connected)
+        return -ENOTCONN;
+    if (how != SHUT_WR)
+        u->shut_rd = 1;
+    net_notify();
+    return 0;
+}
+
+static int udp_close(struct net_sock *s)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    if (u->ring)
+        hc_pages_free(u->ring, u->ring_pages);
+    memset(u, 0, sizeof *u);
+    return 0;
+}
+
+static int udp_getname(struct net_sock *s, int peer, struct sockaddr_in *out)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    if (peer && !u->connected)
+        return -ENOTCONN;
+    memset(out, 0, sizeof *out);
+    out->sin_family = AF_INET;
+    out->sin_addr.s_addr = peer ? u->raddr : u->laddr;
+    out->sin_port = peer ? u->rport : u->lport;
+    if (!peer && u->connected && !u->laddr)
+        out->sin_addr.s_addr = route_source(u->raddr);
+    return 0;
+}
+
+static int opt_int(const void *val, socklen_t len, int *out)
+{
+    if (len < sizeof(int))
+        return -EINVAL;
+    memcpy(out, val, sizeof(int));
+    return 0;
+}
+
+static int udp_setsockopt(struct net_sock *s, int level, int name,
+                          const void *val, socklen_t len)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    int v;
+    if (level != SOL_SOCKET)
+        return -ENOPROTOOPT;
+    if (opt_int(val, len, &v) < 0)
+        return -EINVAL;
+    switch (name) {
+    case SO_REUSEADDR:
+    case SO_REUSEPORT: u->reuse = v != 0; return 0;
+    case SO_BROADCAST: u->broadcast = v != 0; return 0;
+    case SO_RCVBUF: /* Linux doubles the value for its bookkeeping */
+    case SO_RCVBUFFORCE:
+        v = v < UDP_RCVBUF_MIN / 2   ? UDP_RCVBUF_MIN / 2
+            : v > UDP_RCVBUF_MAX / 2 ? UDP_RCVBUF_MAX / 2
+                                     : v;
+        u->rcvbuf = (uint32_t)v * 2;
+        return 0;
+    case SO_SNDBUF:
+    case SO_SNDBUFFORCE:
+        u->sndbuf = v < 2304         ? 4608
+                    : v > 0x3fffffff ? 0x7fffffff
+                                     : (uint32_t)v * 2;
+        return 0;
+    default: return -ENOPROTOOPT;
+    }
+}
+
+static int udp_getsockopt(struct net_sock *s, int level, int name, void *val,
+                          socklen_t *len)
+{
+    struct udp_sock *u = (struct udp_sock *)s;
+    int v;
+    if (level != SOL_SOCKET)
+        return -ENOPROTOOPT;
+    switch (name) {
+    case SO_REUSEADDR:
+    case SO_REUSEPORT: v = u->reuse; break;
+    case SO_BROADCAST: v = u->broadcast; break;
+    case SO_RCVBUF: v = (int)u->rcvbuf; break;
+    case SO_SNDBUF: v = (int)u->sndbuf; break;
+    case SO_TYPE: v = SOCK_DGRAM; break;
+    case SO_PROTOCOL: v = IPPROTO_UDP; break;
+    case SO_DOMAIN: v = AF_INET; break;
+    case SO_ACCEPTCONN: v = 0; break;
+    case SO_ERROR:
+        v = -u->err;
+        u->err = 0;
+        break;
+    default: return -ENOPROTOOPT;
+    }
+    if (*len < sizeof(int))
+        return -EINVAL;
+    memcpy(val, &v, sizeof(int));
+    *len = sizeof(int);
+    return 0;
+}
+
+static int udp_listen(struct net_sock *s, int backlog)
+{
+    (void)s, (void)backlog;
+    return -EOPNOTSUPP;
+}
+
+static int udp_accept(struct net_sock *s, struct net_sock **child,
+                      struct sockaddr_in *peer)
+{
+    (void)s, (void)child, (void)peer;
+    return -EOPNOTSUPP;
+}
+
+static const struct net_sock_ops udp_ops = {
+    .bind = udp_bind,
+    .listen = udp_listen,
+    .accept = udp_accept,
+    .connect = udp_connect,
+    .send = udp_send,
+    .recv = udp_recv,
+    .shutdown = udp_shutdown,
+    .close = udp_close,
+    .poll = udp_poll,
+    .getname = udp_getname,
+    .setsockopt = udp_setsockopt,
+    .getsockopt = udp_getsockopt,
+};
+
+int udp_sock_create(struct net_sock **out)
+{
+    for (struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++)
+        if (!u->used) {
+            memset(u, 0, sizeof *u);
+            u->sock.ops = &udp_ops;
+            u->used = 1;
+            u->rcvbuf = UDP_RCVBUF_DEFAULT;
+            u->sndbuf = UDP_SNDBUF_DEFAULT;
+            *out = &u->sock;
+            return 0;
+        }
+    return -ENFILE;
+}
+
+/* Linux reports ICMP errors on connected sockets only (RFC 1122 4.1.3.3
+ * leaves it to the application); the next call returns the error. */
+void udp_icmp_error(const uint8_t *q, size_t len, int err)
+{
+    size_t ihl = (size_t)(q[0] & 15) * 4;
+    uint32_t src, dst;
+    uint16_t sport, dport;
+    memcpy(&src, q + 12, 4);
+    memcpy(&dst, q + 16, 4);
+    memcpy(&sport, q + ihl, 2);
+    memcpy(&dport, q + ihl + 2, 2);
+    (void)len; /* icmp.c checked that ihl + 8 bytes are there */
+    for (struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++)
+        if (u->used && u->connected && u->lport == sport && u->raddr == dst &&
+            u->rport == dport && (!u->laddr || u->laddr == src)) {
+            u->err = err;
+            net_notify();
+        }
+}

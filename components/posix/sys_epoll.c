@@ -1,0 +1,262 @@
+/*
+ * sys_epoll.c: epoll as Linux offers it, over the file kinds' poll
+ * hooks. An epoll instance is a file kind of its own; its interest list
+ * is a fixed table. epoll_wait scans the list, sleeps like poll when
+ * nothing is ready (sys_poll.c), and scans again.
+ *
+ * Edge triggering (EPOLLET) is emulated from levels: an item reports
+ * when a watched condition appears that was absent at its last scan.
+ * Programs that read until EAGAIN, as EPOLLET requires, see Linux's
+ * behaviour; more data arriving on an already readable socket is not
+ * a new edge here (on Linux it is). EPOLLEXCLUSIVE is accepted: with
+ * one process there is no one to wake instead. A registration goes when
+ * the last descriptor of its file closes (epoll_forget), as on Linux.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include "file.h"
+#include "posix.h"
+
+#define EPOLL_MAX 16
+#define EPOLL_ITEMS FILES_MAX
+#define EPOLL_NEST_MAX 4 /* epoll inside epoll, as Linux's limit */
+#define EPOLL_ALWAYS (EPOLLERR | EPOLLHUP)
+#define EPOLL_FLAGS (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP)
+
+struct epitem {
+    struct file *file;
+    int fd;
+    uint32_t events; /* 0 once EPOLLONESHOT fired */
+    uint32_t last;   /* conditions seen at the last scan (EPOLLET) */
+    epoll_data_t data;
+};
+
+struct epoll {
+    int used;
+    unsigned n, next; /* items in use; where the next scan starts */
+    struct epitem items[EPOLL_ITEMS];
+};
+
+static struct epoll epolls[EPOLL_MAX];
+static int nesting;
+
+static unsigned ep_poll(struct file *f);
+
+static long ep_fail(struct file *f, void *b, size_t n, uint64_t o)
+{
+    (void)f, (void)b, (void)n, (void)o;
+    return -EINVAL;
+}
+
+static long ep_write(struct file *f, const void *b, size_t n, uint64_t o)
+{
+    (void)f, (void)b, (void)n, (void)o;
+    return -EINVAL;
+}
+
+static int64_t ep_size(struct file *f)
+{
+    (void)f;
+    return -ESPIPE;
+}
+
+static int ep_sync(struct file *f)
+{
+    (void)f;
+    return -EINVAL;
+}
+
+static long ep_ioctl(struct file *f, unsigned long req, long arg)
+{
+    (void)f, (void)req, (void)arg;
+    return -ENOTTY;
+}
+
+static int ep_release(struct file *f)
+{
+    ((struct epoll *)f->priv)->used = 0;
+    return 0;
+}
+
+static const struct file_ops epoll_ops = {
+    .read = ep_fail,
+    .write = ep_write,
+    .size = ep_size,
+    .sync = ep_sync,
+    .ioctl = ep_ioctl,
+    .mode = 0600, /* an anonymous inode, as on Linux */
+    .poll = ep_poll,
+    .release = ep_release,
+};
+
+long sys_epoll_create1(long flags)
+{
+    if (flags & ~EPOLL_CLOEXEC)
+        return -EINVAL;
+    for (unsigned i = 0; i < EPOLL_MAX; i++) {
+        if (epolls[i].used)
+            continue;
+        long fd = fd_install(&epoll_ops, &epolls[i],
+                             O_RDWR | (flags & EPOLL_CLOEXEC ? O_CLOEXEC : 0));
+        if (fd >= 0)
+            epolls[i] = (struct epoll){.used = 1};
+        return fd;
+    }
+    return -ENFILE;
+}
+
+long sys_epoll_create(long size)
+{
+    return size <= 0 ? -EINVAL : sys_epoll_create1(0);
+}
+
+static struct epitem *ep_find(struct epoll *ep, struct file *f, long fd)
+{
+    for (unsigned i = 0; i < ep->n; i++)
+        if (ep->items[i].file == f && ep->items[i].fd == fd)
+            return &ep->items[i];
+    return NULL;
+}
+
+static void ep_remove(struct epoll *ep, struct epitem *it)
+{
+    *it = ep->items[--ep->n];
+}
+
+void epoll_forget(struct file *f)
+{
+    for (unsigned e = 0; e < EPOLL_MAX; e++)
+        for (unsigned i = 0; epolls[e].used && i < epolls[e].n;)
+            if (epolls[e].items[i].file == f)
+                ep_remove(&epolls[e], &epolls[e].items[i]);
+            else
+                i++;
+}
+
+static long ep_add(struct epoll *ep, struct file *f, long fd,
+                   const struct epoll_event *ev)
+{
+    if (ep_find(ep, f, fd))
+        return -EEXIST;
+    if (ep->n == EPOLL_ITEMS)
+        return -ENOSPC;
+    ep->items[ep->n++] = (struct epitem){
+        .file = f, .fd = (int)fd, .events = ev->events, .data = ev->data};
+    return 0;
+}
+
+long sys_epoll_ctl(long epfd, long op, long fd, long evp)
+{
+    struct file *ef = fd_file(epfd), *f = fd_file(fd);
+    const struct epoll_event *ev = (const struct epoll_event *)evp;
+    if (!ef || !f)
+        return -EBADF;
+    if (!f->ops->poll)
+        return -EPERM; /* regular files are always ready: Linux refuses */
+    if (ef->ops != &epoll_ops || ef == f)
+        return -EINVAL;
+    struct epoll *ep = ef->priv;
+    struct epitem *it = ep_find(ep, f, fd);
+    if (op != EPOLL_CTL_DEL && !ev)
+        return -EFAULT;
+    switch (op) {
+    case EPOLL_CTL_ADD: return ep_add(ep, f, fd, ev);
+    case EPOLL_CTL_MOD:
+        if (!it)
+            return -ENOENT;
+        if ((ev->events | it->events) & EPOLLEXCLUSIVE)
+            return -EINVAL;
+        *it = (struct epitem){
+            .file = f, .fd = (int)fd, .events = ev->events, .data = ev->data};
+        return 0;
+    case EPOLL_CTL_DEL:
+        if (!it)
+            return -ENOENT;
+        ep_remove(ep, it);
+        return 0;
+    default: return -EINVAL;
+    }
+}
+
+/* Whether item it reports now, and with which events. */
+static uint32_t ep_check(struct epitem *it, int *console)
+{
+    if (!(it->events & ~EPOLL_FLAGS))
+        return 0; /* disarmed by EPOLLONESHOT, or nothing asked */
+    if (it->file->ops == &console_ops && (it->events & EPOLLIN))
+        *console = 1;
+    uint32_t now =
+        file_readiness(it->file) & ((it->events & ~EPOLL_FLAGS) | EPOLL_ALWAYS);
+    uint32_t fresh = it->events & EPOLLET ? now & ~it->last : now;
+    it->last = now;
+    if (fresh && (it->events & EPOLLONESHOT))
+        it->events &= EPOLL_FLAGS;
+    return fresh ? now : 0;
+}
+
+/* One pass, round robin so that a short events array starves no one. */
+static int ep_scan(struct epoll *ep, struct epoll_event *out, int max,
+                   int *console)
+{
+    int got = 0;
+    unsigned n = ep->n, start = ep->next < n ? ep->next : 0;
+    for (unsigned k = 0; k < n && got < max; k++) {
+        struct epitem *it = &ep->items[(start + k) % n];
+        uint32_t ev = ep_check(it, console);
+        if (ev) {
+            out[got++] = (struct epoll_event){.events = ev, .data = it->data};
+            ep->next = (start + k + 1) % n;
+        }
+    }
+    return got;
+}
+
+/* An epoll inside another one is readable when an item of it is ready
+ * (levels only: looking must not consume edges or one-shots). */
+static unsigned ep_poll(struct file *f)
+{
+    struct epoll *ep = f->priv;
+    unsigned r = 0;
+    if (nesting >= EPOLL_NEST_MAX)
+        return 0;
+    nesting++;
+    for (unsigned i = 0; i < ep->n && !r; i++) {
+        struct epitem *it = &ep->items[i];
+        if (file_readiness(it->file) &
+            ((it->events & ~EPOLL_FLAGS) | EPOLL_ALWAYS))
+            r = POLLIN;
+    }
+    nesting--;
+    return r;
+}
+
+long sys_epoll_pwait(long epfd, long events, long max, long timeout_ms,
+                     long sigmask, long sigsetsize)
+{
+    (void)sigmask, (void)sigsetsize;
+    struct file *ef = fd_file(epfd);
+    if (!ef)
+        return -EBADF;
+    if (ef->ops != &epoll_ops || max <= 0 || max > INT32_MAX / 12)
+        return -EINVAL;
+    uint64_t deadline = 0;
+    if (timeout_ms > 0)
+        deadline = add_ns(hc_clock_monotonic(), (uint64_t)timeout_ms * 1000000);
+    for (;;) {
+        int console = 0;
+        int got =
+            ep_scan(ef->priv, (struct epoll_event *)events, (int)max, &console);
+        if (got || timeout_ms == 0 || poll_sleep(deadline, console) < 0)
+            return got;
+        if (!ef->ops) /* closed by another thread while we slept */
+            return -EBADF;
+    }
+}
+
+long sys_epoll_wait(long epfd, long events, long max, long timeout_ms)
+{
+    return sys_epoll_pwait(epfd, events, max, timeout_ms, 0, 0);
+}

@@ -1,0 +1,450 @@
+/*
+ * sys_socket.c: Linux's socket system calls over components/net. A
+ * socket is one more file kind (socket_ops), so read, write, close,
+ * fcntl and poll work on it as on any descriptor. net.h sockets never
+ * block; blocking is done here: try, and if the call would wait, sleep
+ * in net_wait until something changed or SO_RCVTIMEO / SO_SNDTIMEO
+ * passes, then try again. Only AF_INET exists (IPv6 and AF_UNIX give
+ * EAFNOSUPPORT). send/recv with iovecs are in sys_sockmsg.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include "../net/net.h"
+#include "file.h"
+#include "posix.h"
+
+#define NS_PER_US 1000ull
+#define NS_PER_S 1000000000ull
+
+static struct psock psocks[FILES_MAX];
+static char peek_buf[65536]; /* FIONREAD counts by peeking into this */
+
+/* ---- blocking ---------------------------------------------------------- */
+
+int sock_nonblock(const struct file *f, int flags)
+{
+    return (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+}
+
+uint64_t sock_deadline(uint64_t timeo)
+{
+    return timeo ? add_ns(hc_clock_monotonic(), timeo) : 0;
+}
+
+/* Sleep until some socket changed; -ETIMEDOUT once deadline passed. */
+int sock_wait(uint64_t deadline)
+{
+    if (deadline && hc_clock_monotonic() >= deadline)
+        return -ETIMEDOUT;
+    return net_wait(deadline);
+}
+
+long sock_recv(struct file *f, void *buf, size_t len, int flags,
+               struct sockaddr_in *from)
+{
+    struct psock *p = f->priv;
+    int nb = sock_nonblock(f, flags);
+    int all =
+        (flags & MSG_WAITALL) && p->type == SOCK_STREAM && !(flags & MSG_PEEK);
+    uint64_t deadline = sock_deadline(p->rcvtimeo);
+    size_t done = 0;
+    for (;;) {
+        long n = net_recv(p->ns, (char *)buf + done, len - done,
+                          flags & (MSG_PEEK | MSG_TRUNC), from);
+        if (n >= 0 && !all)
+            return n;
+        if (n > 0) {
+            done += (size_t)n;
+            if (done < len)
+                continue;
+        }
+        if (n >= 0)
+            return (long)done; /* filled, or the end of the stream */
+        if (n != -EAGAIN)
+            return done ? (long)done : n;
+        if (nb || sock_wait(deadline) < 0)
+            return done ? (long)done : -EAGAIN;
+    }
+}
+
+long sock_send(struct file *f, const void *buf, size_t len, int flags,
+               const struct sockaddr_in *to)
+{
+    struct psock *p = f->priv;
+    int nb = sock_nonblock(f, flags);
+    uint64_t deadline = sock_deadline(p->sndtimeo);
+    size_t done = 0;
+    for (;;) {
+        long n = net_send(p->ns, (const char *)buf + done, len - done,
+                          flags & (MSG_NOSIGNAL | MSG_MORE), to);
+        if (n >= 0 && p->type != SOCK_STREAM)
+            return n; /* a datagram goes whole or not at all */
+        if (n > 0)
+            done += (size_t)n;
+        if (done == len || (n > 0 && nb))
+            return (long)done;
+        if (n < 0 && n != -EAGAIN)
+            return done ? (long)done : n;
+        if (n > 0)
+            continue;
+        if (nb || sock_wait(deadline) < 0)
+            return done ? (long)done : -EAGAIN;
+    }
+}
+
+/* ---- the file kind ------------------------------------------------------ */
+
+static long sock_read(struct file *f, void *buf, size_t len, uint64_t off)
+{
+    (void)off;
+    return sock_recv(f, buf, len, 0, NULL);
+}
+
+static long sock_write(struct file *f, const void *buf, size_t len,
+                       uint64_t off)
+{
+    (void)off; /* no SIGPIPE in a unikernel: EPIPE is the answer */
+    return sock_send(f, buf, len, MSG_NOSIGNAL, NULL);
+}
+
+static int64_t sock_size(struct file *f)
+{
+    (void)f;
+    return -ESPIPE;
+}
+
+static int sock_sync(struct file *f)
+{
+    (void)f;
+    return -EINVAL;
+}
+
+/* Bytes waiting to be read: the next datagram's size for UDP, what a
+ * peek finds for TCP (at most sizeof peek_buf). */
+static long sock_inq(struct psock *p)
+{
+    if (p->listening)
+        return -EINVAL;
+    char one;
+    long n = p->type == SOCK_DGRAM
+                 ? net_recv(p->ns, &one, 0, MSG_PEEK | MSG_TRUNC, NULL)
+                 : net_recv(p->ns, peek_buf, sizeof peek_buf, MSG_PEEK, NULL);
+    return n < 0 ? 0 : n;
+}
+
+static long sock_ioctl(struct file *f, unsigned long req, long arg)
+{
+    int *v = (int *)arg;
+    switch (req) {
+    case FIONBIO:
+        f->flags = *v ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+        return 0;
+    case FIONREAD: {
+        long n = sock_inq(f->priv);
+        if (n < 0)
+            return n;
+        *v = (int)n;
+        return 0;
+    }
+    default: return -ENOTTY;
+    }
+}
+
+static unsigned sock_poll(struct file *f)
+{
+    return net_poll(((struct psock *)f->priv)->ns);
+}
+
+static int sock_release(struct file *f)
+{
+    struct psock *p = f->priv;
+    int r = net_close(p->ns);
+    *p = (struct psock){0};
+    return r;
+}
+
+const struct file_ops socket_ops = {
+    .read = sock_read,
+    .write = sock_write,
+    .size = sock_size,
+    .sync = sock_sync,
+    .ioctl = sock_ioctl,
+    .mode = S_IFSOCK | 0777,
+    .poll = sock_poll,
+    .release = sock_release,
+};
+
+/* A descriptor for ns; on failure ns is closed. flags: SOCK_NONBLOCK,
+ * SOCK_CLOEXEC. */
+static long sock_install(struct net_sock *ns, int type, int flags)
+{
+    struct psock *p = NULL;
+    for (unsigned i = 0; i < FILES_MAX && !p; i++)
+        if (!psocks[i].ns)
+            p = &psocks[i];
+    long fd = p ? fd_install(&socket_ops, p,
+                             O_RDWR | (flags & SOCK_NONBLOCK ? O_NONBLOCK : 0) |
+                                 (flags & SOCK_CLOEXEC ? O_CLOEXEC : 0))
+                : -ENFILE;
+    if (fd < 0) {
+        net_close(ns);
+        return fd;
+    }
+    *p = (struct psock){.ns = ns, .type = type};
+    return fd;
+}
+
+/* The socket behind fd: -EBADF, -ENOTSOCK, or 0 with *fp set. */
+long sock_get(long fd, struct file **fp)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    if (f->ops != &socket_ops)
+        return -ENOTSOCK;
+    *fp = f;
+    return 0;
+}
+
+#define SOCK_GET(fd, f, p)                                                     \
+    struct file *f;                                                            \
+    long err_ = sock_get(fd, &f);                                              \
+    if (err_)                                                                  \
+        return err_;                                                           \
+    struct psock *p = f->priv
+
+/* ---- addresses ------------------------------------------------------------
+ */
+
+/* A user's sockaddr as AF_INET's; AF_UNSPEC passes when allowed (a
+ * datagram socket's connect dissolves its peer with it). */
+long addr_from_user(long uaddr, long len, struct sockaddr_in *out,
+                    int unspec_ok)
+{
+    if (len < 0)
+        return -EINVAL;
+    if (!uaddr)
+        return -EFAULT;
+    *out = (struct sockaddr_in){0};
+    memcpy(out, (void *)uaddr,
+           (size_t)len < sizeof *out ? (size_t)len : sizeof *out);
+    if (unspec_ok && len >= (long)sizeof(sa_family_t) &&
+        out->sin_family == AF_UNSPEC)
+        return 0;
+    if ((size_t)len < sizeof *out)
+        return -EINVAL;
+    return out->sin_family == AF_INET ? 0 : -EAFNOSUPPORT;
+}
+
+/* Copy a to the user as Linux does: truncated to the room given, with
+ * the full length reported. NULL uaddr: the caller wants none. */
+long addr_to_user(const struct sockaddr_in *a, long uaddr, long ulen)
+{
+    if (!uaddr)
+        return 0;
+    socklen_t *lp = (socklen_t *)ulen;
+    if (!lp)
+        return -EFAULT;
+    if ((int)*lp < 0)
+        return -EINVAL;
+    if (!a) { /* a stream socket's recvfrom names no sender */
+        *lp = 0;
+        return 0;
+    }
+    memcpy((void *)uaddr, a, *lp < sizeof *a ? *lp : sizeof *a);
+    *lp = sizeof *a;
+    return 0;
+}
+
+/* ---- the calls -------------------------------------------------------------
+ */
+
+long sys_socket(long domain, long type, long proto)
+{
+    int kind = (int)type & 0xf, flags = (int)type & ~0xf;
+    if (domain != AF_INET)
+        return -EAFNOSUPPORT;
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return -EINVAL;
+    struct net_sock *ns;
+    int r = net_socket(kind, (int)proto, &ns);
+    return r < 0 ? r : sock_install(ns, kind, flags);
+}
+
+long sys_socketpair(long domain, long type, long proto, long sv)
+{
+    (void)type, (void)proto, (void)sv;
+    return domain == AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
+}
+
+long sys_bind(long fd, long addr, long len)
+{
+    SOCK_GET(fd, f, p);
+    struct sockaddr_in a;
+    long r = addr_from_user(addr, len, &a, 0);
+    return r < 0 ? r : net_bind(p->ns, &a);
+}
+
+long sys_listen(long fd, long backlog)
+{
+    SOCK_GET(fd, f, p);
+    int r = net_listen(p->ns, (int)backlog);
+    if (r == 0)
+        p->listening = 1;
+    return r;
+}
+
+long sys_accept4(long fd, long addr, long len, long flags)
+{
+    SOCK_GET(fd, f, p);
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return -EINVAL;
+    uint64_t deadline = sock_deadline(p->rcvtimeo);
+    struct net_sock *child;
+    struct sockaddr_in peer;
+    int r;
+    while ((r = net_accept(p->ns, &child, &peer)) == -EAGAIN)
+        if (sock_nonblock(f, 0) || sock_wait(deadline) < 0)
+            return -EAGAIN;
+    if (r < 0)
+        return r;
+    long nfd = sock_install(child, SOCK_STREAM, (int)flags);
+    if (nfd >= 0)
+        addr_to_user(&peer, addr, len);
+    return nfd;
+}
+
+long sys_accept(long fd, long addr, long len)
+{
+    return sys_accept4(fd, addr, len, 0);
+}
+
+/* Blocking: wait for the handshake, then report as SO_ERROR would. */
+long sys_connect(long fd, long addr, long len)
+{
+    SOCK_GET(fd, f, p);
+    struct sockaddr_in a;
+    long r = addr_from_user(addr, len, &a, 1);
+    if (r < 0)
+        return r;
+    r = net_connect(p->ns, &a);
+    if (r != -EINPROGRESS || sock_nonblock(f, 0))
+        return r;
+    uint64_t deadline = sock_deadline(p->sndtimeo);
+    for (;;) {
+        r = net_connect(p->ns, &a);
+        if (r != -EALREADY && r != -EINPROGRESS)
+            return r == -EISCONN ? 0 : r;
+        if (sock_wait(deadline) < 0)
+            return -EINPROGRESS; /* as Linux when SO_SNDTIMEO passes */
+    }
+}
+
+long sys_shutdown(long fd, long how)
+{
+    SOCK_GET(fd, f, p);
+    return net_shutdown(p->ns, (int)how);
+}
+
+static long get_name(long fd, int peer, long addr, long len)
+{
+    SOCK_GET(fd, f, p);
+    struct sockaddr_in a;
+    int r = net_getname(p->ns, peer, &a);
+    if (r < 0)
+        return r;
+    return addr ? addr_to_user(&a, addr, len) : -EFAULT;
+}
+
+long sys_getsockname(long fd, long addr, long len)
+{
+    return get_name(fd, 0, addr, len);
+}
+
+long sys_getpeername(long fd, long addr, long len)
+{
+    return get_name(fd, 1, addr, len);
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+static long timeo_set(uint64_t *timeo, const void *val, long len)
+{
+    struct timeval tv;
+    if (len < (long)sizeof tv)
+        return -EINVAL;
+    memcpy(&tv, val, sizeof tv);
+    if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+        return -EDOM;
+    if (tv.tv_sec < 0) /* Linux takes a negative time as "no wait" */
+        tv = (struct timeval){0, 0};
+    *timeo = add_ns((uint64_t)tv.tv_sec * NS_PER_S,
+                    (uint64_t)tv.tv_usec * NS_PER_US);
+    if (tv.tv_sec >= (long)(UINT64_MAX / NS_PER_S))
+        *timeo = 0; /* too long to tell from forever */
+    return 0;
+}
+
+long sys_setsockopt(long fd, long level, long name, long val, long len)
+{
+    SOCK_GET(fd, f, p);
+    if (len < 0)
+        return -EINVAL;
+    if (level == SOL_SOCKET && name == SO_RCVTIMEO)
+        return timeo_set(&p->rcvtimeo, (void *)val, len);
+    if (level == SOL_SOCKET && name == SO_SNDTIMEO)
+        return timeo_set(&p->sndtimeo, (void *)val, len);
+    return net_setsockopt(p->ns, (int)level, (int)name, (void *)val,
+                          (socklen_t)len);
+}
+
+/* The SOL_SOCKET options answered here; -ENOPROTOOPT for the rest. */
+static int opt_local(struct psock *p, int name, void *out, socklen_t *len)
+{
+    union {
+        struct timeval tv;
+        int i;
+    } v;
+    socklen_t n = sizeof v.i;
+    uint64_t t = name == SO_RCVTIMEO ? p->rcvtimeo : p->sndtimeo;
+    switch (name) {
+    case SO_RCVTIMEO:
+    case SO_SNDTIMEO:
+        v.tv = (struct timeval){(time_t)(t / NS_PER_S),
+                                (suseconds_t)(t % NS_PER_S / NS_PER_US)};
+        n = sizeof v.tv;
+        break;
+    case SO_TYPE: v.i = p->type; break;
+    case SO_DOMAIN: v.i = AF_INET; break;
+    case SO_PROTOCOL:
+        v.i = p->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+        break;
+    case SO_ACCEPTCONN: v.i = p->listening; break;
+    default: return -ENOPROTOOPT;
+    }
+    if (*len > n)
+        *len = n;
+    memcpy(out, &v, *len);
+    return 0;
+}
+
+long sys_getsockopt(long fd, long level, long name, long val, long lenp)
+{
+    SOCK_GET(fd, f, p);
+    socklen_t *lp = (socklen_t *)lenp;
+    if (!lp || !val)
+        return -EFAULT;
+    if ((int)*lp < 0)
+        return -EINVAL;
+    if (level == SOL_SOCKET) {
+        int r = opt_local(p, (int)name, (void *)val, lp);
+        if (r != -ENOPROTOOPT)
+            return r;
+    }
+    return net_getsockopt(p->ns, (int)level, (int)name, (void *)val, lp);
+}

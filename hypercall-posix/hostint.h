@@ -1,0 +1,42 @@
+/*
+ * hostint.h: the map of hypercall-posix, its cross-file functions under
+ * a heading per file. Only hypercall-posix includes this.
+ */
+#ifndef KILN_HOSTINT_H
+#define KILN_HOSTINT_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "host.h"
+#include "hypercall.h"
+
+#define HOST_NICS_MAX 8
+#define HOST_DISKS_MAX 8
+
+/* console.c: console, command line, exit and abort */
+void console_set_cmdline(const char *line); /* copied; too long: -1 */
+/* printf-style message then hc_abort: for host misuse and failures */
+_Noreturn void host_panic(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* clock.c */
+void clock_init(void);
+int clock_is_virtual(void);
+void clock_jump(uint64_t t); /* virtual time only: move forward to t */
+
+/* pages.c */
+int pages_init(size_t mib); /* 0, or -1 after a message */
+
+/* nic.c */
+int nic_add_tap(const char *ifname); /* 0, or -1 after a message */
+/* The descriptors to poll for received frames; returns how many. */
+int nic_fill_pollfds(struct pollfd *fds, int max);
+
+/* disk.c */
+int disk_add_file(const char *spec); /* FILE[,ro]: 0, or -1 + message */
+
+/* thread.c: the scheduler runs on the process's own stack */
+void sched_run(int *done); /* until *done, or every thread ended */
+
+#endif

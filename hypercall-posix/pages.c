@@ -1,0 +1,132 @@
+/*
+ * pages.c: hc_pages_* over one arena of reserved address space (--mem
+ * MiB, default 128), tracked by a bitmap so the contract's checks hold
+ * exactly: freeing a page that is not allocated panics, and protect
+ * refuses pages that are not allocated.
+ *
+ * Free pages are PROT_NONE and given back to Linux (MADV_DONTNEED), so
+ * a component touching a page after freeing it faults at once, and a
+ * new allocation reads as zeros without a memset. First fit, linear
+ * scan: fine for a debugging host, not fast.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include "hostint.h"
+
+#define MEM_MAX_MIB 4096
+#define PAGES_MAX (MEM_MAX_MIB * (1024 * 1024 / HC_PAGE_SIZE))
+
+static uint8_t *arena;
+static size_t npages, nfree;
+static uint64_t used[PAGES_MAX / 64];
+
+static int is_used(size_t i)
+{
+    return (used[i / 64] >> (i % 64)) & 1;
+}
+
+static void mark(size_t first, size_t n, int on)
+{
+    for (size_t i = first; i < first + n; i++) {
+        if (on)
+            used[i / 64] |= 1ull << (i % 64);
+        else
+            used[i / 64] &= ~(1ull << (i % 64));
+    }
+}
+
+int pages_init(size_t mib)
+{
+    if (mib == 0 || mib > MEM_MAX_MIB) {
+        fprintf(stderr, "host: --mem %zu: want 1..%d MiB\n", mib, MEM_MAX_MIB);
+        return -1;
+    }
+    npages = mib * (1024 * 1024 / HC_PAGE_SIZE);
+    void *p = mmap(NULL, npages * HC_PAGE_SIZE, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        perror("host: cannot reserve the page arena");
+        return -1;
+    }
+    arena = p;
+    nfree = npages;
+    return 0;
+}
+
+/* First index of a run of n free pages, or npages if none. */
+static size_t find_run(size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < npages; i++) {
+        if (used[i / 64] == ~0ull && i % 64 == 0) {
+            run = 0;
+            i += 63;
+            continue;
+        }
+        run = is_used(i) ? 0 : run + 1;
+        if (run == n)
+            return i + 1 - n;
+    }
+    return npages;
+}
+
+void *hc_pages_alloc(size_t n)
+{
+    if (!arena)
+        host_panic("hc_pages_alloc before host_setup");
+    if (n == 0 || n > nfree)
+        return NULL;
+    size_t first = find_run(n);
+    if (first == npages)
+        return NULL;
+    uint8_t *p = arena + first * HC_PAGE_SIZE;
+    if (mprotect(p, n * HC_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0)
+        return NULL; /* Linux out of mappings: as if no run were free */
+    mark(first, n, 1);
+    nfree -= n;
+    return p;
+}
+
+/* The arena index of p if [p, p + n pages) is all allocated, else -1. */
+static long allocated_range(const void *p, size_t n)
+{
+    uintptr_t a = (uintptr_t)p, base = (uintptr_t)arena;
+    if (!arena || a < base || a % HC_PAGE_SIZE || n > npages ||
+        (a - base) / HC_PAGE_SIZE > npages - n)
+        return -1;
+    size_t first = (a - base) / HC_PAGE_SIZE;
+    for (size_t i = first; i < first + n; i++)
+        if (!is_used(i))
+            return -1;
+    return (long)first;
+}
+
+void hc_pages_free(void *p, size_t n)
+{
+    long first = allocated_range(p, n);
+    if (first < 0)
+        host_panic("hc_pages_free(%p, %zu): not allocated pages", p, n);
+    madvise(p, n * HC_PAGE_SIZE, MADV_DONTNEED);
+    mprotect(p, n * HC_PAGE_SIZE, PROT_NONE);
+    mark((size_t)first, n, 0);
+    nfree += n;
+}
+
+int hc_pages_protect(void *p, size_t n, int access)
+{
+    if (allocated_range(p, n) < 0)
+        return -EINVAL;
+    int prot = access ? PROT_READ | PROT_WRITE : PROT_NONE;
+    if (mprotect(p, n * HC_PAGE_SIZE, prot) == 0)
+        return 0;
+    if (access) /* the contract says restoring never fails */
+        host_panic("mprotect failed restoring access to %p", p);
+    return -ENOMEM;
+}
+
+void hc_pages_stats(struct hc_mem_stats *out)
+{
+    out->total_pages = npages;
+    out->free_pages = nfree;
+}

@@ -1,0 +1,89 @@
+/*
+ * setup.c: the host options that stand in for a machine's devices and
+ * boot loader (see host.h for the list). Devices are added in the order
+ * given, so the first --tap or --null-nic is NIC 0.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hostint.h"
+
+#define DEFAULT_MEM_MIB 128
+#define CMDLINE_MAX 4096
+
+static const char usage[] =
+    "options: [--tap IF]... [--null-nic]... [--disk FILE[,ro]]... "
+    "[--boot OPT]... [--mem MiB] [--] ARGS...";
+
+/* Append one --boot option to the command line, space-separated. */
+static int cmdline_add(char *line, const char *opt)
+{
+    size_t used = strlen(line), add = strlen(opt);
+    if (used + add + 2 > CMDLINE_MAX) {
+        fprintf(stderr, "host: --boot options longer than %d bytes\n",
+                CMDLINE_MAX - 1);
+        return -1;
+    }
+    if (used)
+        line[used++] = ' ';
+    memcpy(line + used, opt, add + 1);
+    return 0;
+}
+
+static int parse_mem(const char *s, size_t *mib)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end) {
+        fprintf(stderr, "host: --mem %s: not a number of MiB\n", s);
+        return -1;
+    }
+    *mib = v;
+    return 0;
+}
+
+/* One option with its value; 0, or -1 after a message. */
+static int take_option(const char *opt, const char *val, char *line,
+                       size_t *mib)
+{
+    if (strcmp(opt, "--tap") == 0)
+        return nic_add_tap(val);
+    if (strcmp(opt, "--disk") == 0)
+        return disk_add_file(val);
+    if (strcmp(opt, "--boot") == 0)
+        return cmdline_add(line, val);
+    if (strcmp(opt, "--mem") == 0)
+        return parse_mem(val, mib);
+    fprintf(stderr, "host: unknown option %s\n%s\n", opt, usage);
+    return -1;
+}
+
+int host_setup(int argc, char **argv)
+{
+    static int done;
+    static char line[CMDLINE_MAX];
+    size_t mib = DEFAULT_MEM_MIB;
+    int i = 1;
+    if (done++)
+        host_panic("host_setup called twice");
+    clock_init();
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(argv[i], "--null-nic") == 0) {
+            host_nic_add_null(NULL);
+            continue;
+        }
+        if (i + 1 == argc) {
+            fprintf(stderr, "host: %s needs a value\n%s\n", argv[i], usage);
+            return -1;
+        }
+        if (take_option(argv[i], argv[i + 1], line, &mib) < 0)
+            return -1;
+        i++;
+    }
+    console_set_cmdline(line);
+    return pages_init(mib) < 0 ? -1 : i;
+}

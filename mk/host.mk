@@ -1,0 +1,70 @@
+# host.mk: programs built on hypercall-posix, include/hypercall.h inside
+# a plain Linux process, so components run under gdb and sanitizers.
+#
+#   make host-NAME   images/host/NAME from tests/posix/NAME/*.c, gcc with
+#                    AddressSanitizer and UBSan, hypercall-posix's main()
+#   make fuzz-NAME   images/host/fuzz-NAME from tests/fuzz/NAME/*.c, clang
+#                    with libFuzzer (its main()), ASan and UBSan
+#   make host        every one of both
+#
+# A program names the components it links on a " * components: net fs"
+# line of its sources (none by default); -Icomponents/<each> lets it use
+# their internal headers. Objects go to images/host/obj/<host|fuzz>/.
+
+HOST_OBJ := images/host/obj
+HOST_PROGS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/posix/*/*.c))))
+FUZZ_PROGS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/fuzz/*/*.c))))
+
+.PHONY: host host-build
+host:
+	$(Q)for p in $(sort $(HOST_PROGS)); do \
+		$(MAKE) --no-print-directory host-$$p || exit 1; done
+	$(Q)for p in $(sort $(FUZZ_PROGS)); do \
+		$(MAKE) --no-print-directory fuzz-$$p || exit 1; done
+
+host-%:
+	$(Q)$(MAKE) --no-print-directory HOST_PROG=$* HOST_KIND=host host-build
+fuzz-%:
+	$(Q)$(MAKE) --no-print-directory HOST_PROG=$* HOST_KIND=fuzz host-build
+
+ifneq ($(HOST_PROG),)
+HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+HOST_LIB := $(wildcard hypercall-posix/*.c)
+ifeq ($(HOST_KIND),fuzz)
+PROG_DIR := tests/fuzz/$(HOST_PROG)
+PROG_OUT := images/host/fuzz-$(HOST_PROG)
+HOST_CC := clang
+KIND_CFLAGS := $(HOST_SAN) -fsanitize=fuzzer-no-link
+KIND_LDFLAGS := $(HOST_SAN) -fsanitize=fuzzer
+HOST_LIB := $(filter-out hypercall-posix/main.c,$(HOST_LIB))
+else
+PROG_DIR := tests/posix/$(HOST_PROG)
+PROG_OUT := images/host/$(HOST_PROG)
+HOST_CC := gcc
+KIND_CFLAGS := $(HOST_SAN)
+KIND_LDFLAGS := $(HOST_SAN)
+endif
+PROG_SRCS := $(wildcard $(PROG_DIR)/*.c)
+PROG_COMPONENTS := $(shell sed -n 's/^ \* components: *//p' $(PROG_SRCS) \
+	/dev/null | head -n 1)
+HOST_SRCS := $(HOST_LIB) $(PROG_SRCS) \
+	$(wildcard $(patsubst %,components/%/*.c,$(PROG_COMPONENTS)))
+HOST_OBJS := $(patsubst %,$(HOST_OBJ)/$(HOST_KIND)/%.o,$(HOST_SRCS))
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
+	$(WARN) -Iinclude -Ihypercall-posix \
+	$(patsubst %,-Icomponents/%,$(PROG_COMPONENTS)) \
+	-ffile-prefix-map=$(CURDIR)=. -MMD -MP $(KIND_CFLAGS)
+
+host-build: $(PROG_OUT)
+
+$(PROG_OUT): $(HOST_OBJS)
+	$(quiet) HOSTLD $@
+	$(Q)$(HOST_CC) $(KIND_LDFLAGS) -o $@ $(HOST_OBJS)
+
+$(HOST_OBJ)/$(HOST_KIND)/%.c.o: %.c
+	$(quiet) HOSTCC $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+-include $(shell find $(HOST_OBJ)/$(HOST_KIND) -name '*.d' 2>/dev/null)
+endif

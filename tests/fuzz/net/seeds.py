@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""seeds.py OUTDIR: write the net fuzzer's seed inputs, one file each.
+
+Each input is records of (len u16 BE, flags, clock) + an Ethernet frame,
+as fuzz.h describes. The harness fixes checksums (FIX_CSUM), our MAC
+(FIX_MAC) and TCP acknowledgement numbers (FIX_ACK) on request, so the
+frames here leave them zero. The stack is 10.0.0.2 behind a null NIC;
+the peer is 10.0.0.1 at 02:00:00:00:00:01.
+"""
+import os
+import struct
+import sys
+
+FIX_CSUM, FIX_ACK, FIX_MAC = 1, 2, 4
+FIX = FIX_CSUM | FIX_MAC
+PEER_MAC = bytes([2, 0, 0, 0, 0, 1])
+BCAST = b"\xff" * 6
+US, PEER = bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1])
+
+
+def rec(frame, flags=FIX, clock=0):
+    return struct.pack(">HBB", len(frame), flags, clock) + frame
+
+
+def eth(payload, etype=0x0800, dst=bytes(6)):
+    return dst + PEER_MAC + struct.pack(">H", etype) + payload
+
+
+def ipv4(proto, payload, src=PEER, dst=US, ident=1, frag=0, tot=None):
+    tot = 20 + len(payload) if tot is None else tot
+    return struct.pack(">BBHHHBBH4s4s", 0x45, 0, tot, ident, frag, 64, proto,
+                       0, src, dst) + payload
+
+
+def tcp(flags, seq, data=b"", sport=40000, dport=80, opts=b""):
+    off = (20 + len(opts)) // 4
+    return struct.pack(">HHIIBBHHH", sport, dport, seq, 0, off << 4, flags,
+                       65535, 0, 0) + opts + data
+
+
+def udp(data, sport=40000, dport=7):
+    return struct.pack(">HHHH", sport, dport, 8 + len(data), 0) + data
+
+
+def arp(op, sender_ip, target_ip, target_mac=bytes(6)):
+    body = struct.pack(">HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, PEER_MAC,
+                       sender_ip, target_mac, target_ip)
+    return eth(body, 0x0806, BCAST)
+
+
+SYN, FIN, RST, PSH, ACK = 0x02, 0x01, 0x04, 0x08, 0x10
+SYN_OPTS = (b"\x02\x04\x05\xb4" + b"\x04\x02" + b"\x08\x0a" + bytes(8) +
+            b"\x01\x03\x03\x07")  # MSS, SACK-ok, timestamps, NOP, wscale
+
+
+def handshake(isn=1000):
+    return [rec(eth(ipv4(6, tcp(SYN, isn, opts=SYN_OPTS)))),
+            rec(eth(ipv4(6, tcp(ACK, isn + 1))), FIX | FIX_ACK)]
+
+
+def seeds():
+    req = b"GET / HTTP/1.0\r\nHost: kiln\r\n\r\n"
+    out = {}
+    out["arp-request"] = [rec(arp(1, PEER, US), 0)]
+    out["arp-reply"] = [rec(arp(2, PEER, US, bytes(6)), 0)]
+    out["ping"] = [rec(eth(ipv4(1, struct.pack(">BBHHH", 8, 0, 0, 7, 1) +
+                                   b"kiln" * 8)))]
+    out["tcp-syn"] = [rec(eth(ipv4(6, tcp(SYN, 1000, opts=SYN_OPTS))))]
+    out["tcp-data"] = handshake() + [
+        rec(eth(ipv4(6, tcp(PSH | ACK, 1001, req))), FIX | FIX_ACK, 5),
+        rec(eth(ipv4(6, tcp(ACK, 1001 + len(req)))), FIX | FIX_ACK, 50),
+        rec(eth(ipv4(6, tcp(FIN | ACK, 1001 + len(req)))), FIX | FIX_ACK),
+        rec(eth(ipv4(6, tcp(ACK, 1002 + len(req)))), FIX | FIX_ACK, 10)]
+    out["tcp-out-of-order"] = handshake() + [
+        rec(eth(ipv4(6, tcp(ACK, 1011, b"b" * 10))), FIX | FIX_ACK),
+        rec(eth(ipv4(6, tcp(ACK, 1001, b"a" * 10))), FIX | FIX_ACK),
+        rec(eth(ipv4(6, tcp(RST, 1021))), FIX, 220)]
+    dgram = udp(b"x" * 40)
+    out["udp-echo"] = [rec(eth(ipv4(17, dgram)))]
+    out["udp-closed-port"] = [rec(eth(ipv4(17, udp(b"?", dport=9))))]
+    # 48 bytes of UDP in fragments of 24, one duplicated over the other.
+    full = udp(b"f" * 40)
+    out["fragments"] = [
+        rec(eth(ipv4(17, full[:24], ident=7, frag=0x2000))),
+        rec(eth(ipv4(17, full[16:], ident=7, frag=2))),
+        rec(eth(ipv4(17, full[24:], ident=7, frag=3)))]
+    offer = struct.pack(">BBBBIHH4s4s4s4s16s64s128s", 2, 1, 6, 0, 0x1234, 0,
+                        0, bytes(4), US, PEER, bytes(4), bytes(16), bytes(64),
+                        bytes(128))
+    offer += b"\x63\x82\x53\x63" + bytes([53, 1, 2, 54, 4]) + PEER + \
+        bytes([1, 4, 255, 255, 255, 0, 3, 4]) + PEER + \
+        bytes([51, 4, 0, 0, 14, 16, 255])
+    out["dhcp-offer"] = [rec(eth(ipv4(17, udp(offer, 67, 68),
+                                      dst=b"\xff" * 4), dst=BCAST), FIX_CSUM)]
+    quoted = ipv4(6, tcp(SYN | ACK, 1, sport=80, dport=40000)[:8], src=US,
+                  dst=PEER)
+    out["icmp-frag-needed"] = handshake() + [
+        rec(eth(ipv4(1, struct.pack(">BBHHH", 3, 4, 0, 0, 576) + quoted)))]
+    return out
+
+
+def main():
+    os.makedirs(sys.argv[1], exist_ok=True)
+    for name, records in seeds().items():
+        with open(os.path.join(sys.argv[1], name), "wb") as f:
+            f.write(b"".join(records))
+
+
+main()

@@ -1,0 +1,522 @@
+/*
+ * tcp-conn/test.c: host unit test of the whole of components/net/tcp*.c
+ * talking to itself. The lower layers are faked here: ip_send queues
+ * segments, the test delivers them to tcp_input (optionally dropping
+ * or reordering), a fake clock jumps to the next TCP deadline when the
+ * network is idle. Covers handshake and connect() reporting, bulk
+ * transfer with loss and reordering (retransmission, fast recovery,
+ * out-of-order queue), half-close, close with unread data (RST),
+ * refused connections, SYN cookies once the SYN queue is full, and
+ * running out of memory.
+ *
+ * links: components/net/tcp_*.c
+ */
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../../components/net/tcp.h"
+#include "tap.h"
+
+#define A 0x0100000a /* 10.0.0.1, network order */
+#define B 0x0200000a
+#define C 0x0300000a /* a flooder nobody answers for */
+
+/* ---- the fake world ---------------------------------------------------- */
+
+static uint64_t clock_ns = 1000000000ull;
+static int fail_alloc;
+static unsigned drop_every, drop_count, reorder, nobufs_every, sends;
+
+uint64_t hc_clock_monotonic(void)
+{
+    return clock_ns;
+}
+void *hc_pages_alloc(size_t n)
+{
+    if (fail_alloc)
+        return NULL;
+    void *p = aligned_alloc(HC_PAGE_SIZE, n * HC_PAGE_SIZE);
+    memset(p, 0, n * HC_PAGE_SIZE);
+    return p;
+}
+void hc_pages_free(void *p, size_t n)
+{
+    (void)n;
+    free(p);
+}
+int hc_entropy(void *buf, size_t len)
+{
+    memset(buf, 0x33, len);
+    return 0;
+}
+void net_notify(void)
+{
+}
+void net_timer_kick(uint64_t deadline)
+{
+    (void)deadline;
+}
+uint32_t net_random32(void)
+{
+    return (uint32_t)rand();
+}
+static struct netif nif = {.mtu = 1500, .present = 1};
+struct netif *route_lookup(uint32_t dst, uint32_t *nh)
+{
+    *nh = dst;
+    return &nif;
+}
+uint32_t route_source(uint32_t dst)
+{
+    return dst == A ? B : A;
+}
+int netif_is_local(uint32_t a)
+{
+    return a == A || a == B;
+}
+int net_wait(uint64_t deadline)
+{
+    (void)deadline;
+    return -ETIMEDOUT;
+}
+uint32_t inet_sum(const void *p, size_t len, uint32_t sum)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+    if (len & 1)
+        sum += (uint32_t)b[len - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return sum;
+}
+uint16_t inet_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+uint32_t inet_pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
+{
+    uint8_t ph[12];
+    memcpy(ph, &src, 4);
+    memcpy(ph + 4, &dst, 4);
+    ph[8] = 0;
+    ph[9] = proto;
+    ph[10] = (uint8_t)(len >> 8);
+    ph[11] = (uint8_t)len;
+    return inet_sum(ph, 12, 0);
+}
+
+#define QMAX 4096
+struct pkt {
+    uint32_t src, dst;
+    size_t len;
+    uint8_t b[1600];
+};
+static struct pkt q[QMAX];
+static unsigned qhead, qtail;
+
+int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
+            int df)
+{
+    (void)proto;
+    (void)df;
+    if (qtail - qhead >= QMAX || (nobufs_every && ++sends % nobufs_every == 0))
+        return -ENOBUFS;
+    struct pkt *k = &q[qtail++ % QMAX];
+    k->src = src;
+    k->dst = dst;
+    k->len = len;
+    memcpy(k->b, buf + NET_HEADROOM, len);
+    return 0;
+}
+
+static int is_data(const struct pkt *k)
+{
+    return k->len > (size_t)((k->b[12] >> 4) * 4);
+}
+
+/* Deliver everything queued (and what that sends); 0 if nothing was.
+ * max: at most that many packets. */
+static int pump_n(unsigned max)
+{
+    int any = 0;
+    while (qhead != qtail && max--) {
+        unsigned i = qhead;
+        if (reorder && qtail - qhead >= 2 && (i % 5) == 0) {
+            struct pkt t = q[i % QMAX]; /* swap the next two */
+            q[i % QMAX] = q[(i + 1) % QMAX];
+            q[(i + 1) % QMAX] = t;
+        }
+        struct pkt *k = &q[qhead++ % QMAX];
+        any = 1;
+        if (k->dst == C)
+            continue;
+        if (drop_every && is_data(k) && ++drop_count % drop_every == 0)
+            continue;
+        struct ip_info ip = {.nif = &nif, .src = k->src, .dst = k->dst};
+        tcp_input(&ip, k->b, k->len);
+    }
+    return any;
+}
+
+static int pump(void)
+{
+    return pump_n(UINT32_MAX);
+}
+
+/* Deliver, and when idle move the clock to the next TCP deadline. */
+static void run(unsigned rounds)
+{
+    for (unsigned r = 0; r < rounds; r++) {
+        if (pump())
+            continue;
+        uint64_t next = tcp_timer(clock_ns);
+        if (next == NET_NEVER || next - clock_ns > 10000 * MS)
+            return; /* only retransmissions, not TIME_WAIT's end */
+        if (next > clock_ns)
+            clock_ns = next;
+        tcp_timer(clock_ns);
+    }
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static struct sockaddr_in sin_of(uint32_t a, uint16_t port)
+{
+    struct sockaddr_in s = {0};
+    s.sin_family = AF_INET;
+    s.sin_addr.s_addr = a;
+    s.sin_port = htons(port);
+    return s;
+}
+
+static struct net_sock *listener(uint16_t port, int backlog)
+{
+    struct net_sock *l;
+    struct sockaddr_in a = sin_of(B, port);
+    if (tcp_sock_create(&l) < 0)
+        return NULL;
+    tcp_ops.bind(l, &a);
+    tcp_ops.listen(l, backlog);
+    return l;
+}
+
+/* A connected pair: client c (on A) and the accepted server side s. */
+static int connect_pair(struct net_sock *l, uint16_t port, struct net_sock **c,
+                        struct net_sock **s)
+{
+    struct sockaddr_in a = sin_of(B, port);
+    if (tcp_sock_create(c) < 0)
+        return -1;
+    int rc = tcp_ops.connect(*c, &a);
+    if (rc != -EINPROGRESS)
+        return rc;
+    run(100);
+    rc = tcp_ops.connect(*c, &a);
+    if (rc != 0)
+        return rc;
+    return tcp_ops.accept(l, s, NULL);
+}
+
+static void test_handshake(void)
+{
+    struct net_sock *l = listener(80, 8), *c, *s;
+    struct sockaddr_in a = sin_of(B, 80);
+    tcp_sock_create(&c);
+    int rc1 = tcp_ops.connect(c, &a);
+    int rc2 = tcp_ops.connect(c, &a);
+    tap_check(rc1 == -EINPROGRESS && rc2 == -EALREADY,
+              "connect: EINPROGRESS, then EALREADY", "%d %d", rc1, rc2);
+    tap_check(!(tcp_ops.poll(c) & POLLOUT), "no POLLOUT while connecting",
+              NULL);
+    run(100);
+    tap_check(tcp_ops.poll(c) & POLLOUT, "POLLOUT once connected", NULL);
+    rc1 = tcp_ops.connect(c, &a);
+    rc2 = tcp_ops.connect(c, &a);
+    tap_check(rc1 == 0 && rc2 == -EISCONN, "then 0, then EISCONN", "%d %d", rc1,
+              rc2);
+    tap_check(tcp_ops.poll(l) & POLLIN, "listener readable", NULL);
+    struct sockaddr_in peer;
+    rc1 = tcp_ops.accept(l, &s, &peer);
+    tap_check(rc1 == 0 && peer.sin_addr.s_addr == A, "accept gives the client",
+              "%d", rc1);
+    struct tcp_pcb *pc = (struct tcp_pcb *)c;
+    tap_check(pc->ts_ok && pc->sack_ok && pc->ws_ok && pc->mss == 1460,
+              "timestamps, SACK, window scale and MSS negotiated",
+              "ts %d sack %d ws %d mss %u", pc->ts_ok, pc->sack_ok, pc->ws_ok,
+              pc->mss);
+    tap_check(tcp_ops.accept(l, &s, NULL) == -EAGAIN, "second accept: EAGAIN",
+              NULL);
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(1000);
+}
+
+/* Move n bytes from x to y through the fake network; 1 if intact. */
+static int transfer(struct net_sock *x, struct net_sock *y, size_t n)
+{
+    uint8_t *src = malloc(n), *dst = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        src[i] = (uint8_t)(i * 31 + i / 251);
+    size_t sent = 0, got = 0;
+    for (unsigned guard = 0; got < n && guard < 200000; guard++) {
+        if (sent < n) {
+            long k = tcp_ops.send(x, src + sent, n - sent, 0, NULL);
+            if (k > 0)
+                sent += (size_t)k;
+        }
+        run(1);
+        long k = tcp_ops.recv(y, dst + got, n - got, 0, NULL);
+        if (k > 0)
+            got += (size_t)k;
+    }
+    int ok = got == n && memcmp(src, dst, n) == 0;
+    free(src);
+    free(dst);
+    return ok;
+}
+
+static void test_bulk(void)
+{
+    struct net_sock *l = listener(81, 8), *c, *s;
+    int rc = connect_pair(l, 81, &c, &s);
+    tap_check(rc == 0, "pair for bulk", "%d", rc);
+    tap_check(transfer(c, s, 1 << 20), "1 MiB client to server", NULL);
+    tap_check(transfer(s, c, 300000), "300 kB server to client", NULL);
+    drop_every = 13;
+    uint64_t re = tcp_stats.retrans;
+    tap_check(transfer(c, s, 500000), "500 kB with every 13th segment lost",
+              NULL);
+    tap_check(tcp_stats.retrans > re, "losses were retransmitted", NULL);
+    drop_every = 0;
+    nobufs_every = 7;
+    tap_check(transfer(c, s, 300000) && transfer(s, c, 300000),
+              "300 kB each way with the NIC ring full now and then", NULL);
+    nobufs_every = 0;
+    reorder = 1;
+    tap_check(transfer(s, c, 500000), "500 kB with reordering", NULL);
+    reorder = 0;
+    /* half-close: c says FIN, s still sends */
+    tcp_ops.shutdown(c, SHUT_WR);
+    run(100);
+    char b[16];
+    tap_check(tcp_ops.recv(s, b, sizeof b, 0, NULL) == 0 &&
+                  (tcp_ops.poll(s) & POLLRDHUP),
+              "shutdown(SHUT_WR): the peer reads end of stream", NULL);
+    tap_check(transfer(s, c, 100000), "the other half still carries data",
+              NULL);
+    tap_check(tcp_ops.send(c, "x", 1, 0, NULL) == -EPIPE,
+              "send after shutdown(SHUT_WR): EPIPE", NULL);
+    tcp_ops.close(s);
+    run(100);
+    tap_check(tcp_ops.recv(c, b, sizeof b, 0, NULL) == 0 &&
+                  (tcp_ops.poll(c) & POLLHUP),
+              "both closed: end of stream and POLLHUP", NULL);
+    struct tcp_pcb *pc = (struct tcp_pcb *)c;
+    tap_check(tcp_tw_lookup(A, pc->lport, B, htons(81)) != NULL,
+              "the active closer is in TIME_WAIT", "state %d", pc->state);
+    tcp_ops.close(c);
+    tcp_ops.close(l);
+    run(1000);
+}
+
+static void test_refused_and_reset(void)
+{
+    struct net_sock *c, *s, *l = listener(82, 8);
+    struct sockaddr_in a = sin_of(B, 9);
+    tcp_sock_create(&c);
+    tcp_ops.connect(c, &a);
+    run(100);
+    int rc = tcp_ops.connect(c, &a);
+    tap_check(rc == -ECONNREFUSED, "closed port: ECONNREFUSED", "%d", rc);
+    tcp_ops.close(c);
+    rc = connect_pair(l, 82, &c, &s);
+    tcp_ops.send(c, "hello", 5, 0, NULL);
+    run(100);
+    tcp_ops.close(s); /* unread data: RST */
+    run(100);
+    char b[8];
+    long k = tcp_ops.recv(c, b, sizeof b, 0, NULL);
+    tap_check(rc == 0 && k == -ECONNRESET,
+              "close with unread data resets the peer", "%d %ld", rc, k);
+    tap_check(tcp_ops.recv(c, b, sizeof b, 0, NULL) == 0,
+              "after the reset: end of stream", NULL);
+    tcp_ops.close(c);
+    tcp_ops.close(l);
+}
+
+/* A raw SYN from C (whose answers vanish). */
+static void flood_syn(uint16_t sport, uint16_t dport)
+{
+    uint8_t opt[4] = {2, 4, 0x05, 0xb4};
+    tcp_send_raw(C, B, htons(sport), htons(dport), 1000u * sport, 0, TH_SYN,
+                 65535, opt, sizeof opt);
+}
+
+static void test_cookies(void)
+{
+    struct net_sock *l = listener(83, 4), *c, *s;
+    for (uint16_t i = 0; i < 100; i++)
+        flood_syn((uint16_t)(2000 + i), 83);
+    pump();
+    tap_check(tcp_stats.cookies_sent > 0, "SYN queue full: cookies sent",
+              "%llu", (unsigned long long)tcp_stats.cookies_sent);
+    int rc = connect_pair(l, 83, &c, &s);
+    tap_check(rc == 0 && tcp_stats.cookies_ok == 1,
+              "a real client still gets through, by cookie", "%d %llu", rc,
+              (unsigned long long)tcp_stats.cookies_ok);
+    struct tcp_pcb *ps = (struct tcp_pcb *)s;
+    tap_check(ps->ws_ok && ps->sack_ok && ps->ts_ok,
+              "window scale and SACK came back in the timestamp", NULL);
+    tap_check(transfer(c, s, 200000) && transfer(s, c, 200000),
+              "the cookie connection carries data both ways", NULL);
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(2000);
+}
+
+static void test_nomem(void)
+{
+    struct net_sock *c, *l = listener(84, 4);
+    struct sockaddr_in a = sin_of(B, 84);
+    tcp_sock_create(&c);
+    fail_alloc = 1;
+    int rc = tcp_ops.connect(c, &a);
+    tap_check(rc == -ENOBUFS, "no memory: connect gives ENOBUFS", "%d", rc);
+    fail_alloc = 0;
+    rc = tcp_ops.connect(c, &a);
+    pump_n(2);      /* SYN and SYN-ACK */
+    fail_alloc = 1; /* the server cannot get rings for the final ACK */
+    pump_n(1);
+    fail_alloc = 0;
+    run(100);
+    rc = tcp_ops.connect(c, &a);
+    struct net_sock *s;
+    tap_check(tcp_ops.accept(l, &s, NULL) == -EAGAIN,
+              "the server refused the connection it had no memory for", NULL);
+    char b[4];
+    long k = tcp_ops.recv(c, b, sizeof b, 0, NULL);
+    tap_check(k == -ECONNRESET || rc == -ECONNRESET, "the client saw a reset",
+              "%d %ld", rc, k);
+    tcp_ops.close(c);
+    tcp_ops.close(l);
+}
+
+static void test_bind_rules(void)
+{
+    struct net_sock *x, *y;
+    struct sockaddr_in a = sin_of(B, 90);
+    tcp_sock_create(&x);
+    tcp_sock_create(&y);
+    int r1 = tcp_ops.bind(x, &a), r2 = tcp_ops.bind(y, &a);
+    tap_check(r1 == 0 && r2 == -EADDRINUSE, "second bind: EADDRINUSE", "%d %d",
+              r1, r2);
+    tap_check(tcp_ops.bind(x, &a) == -EINVAL, "binding twice: EINVAL", NULL);
+    int one = 1;
+    tcp_ops.setsockopt(y, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    tcp_ops.listen(x, 4);
+    tap_check(tcp_ops.bind(y, &a) == -EADDRINUSE,
+              "SO_REUSEADDR does not share a listening port", NULL);
+    struct sockaddr_in other = sin_of(0x0900000a, 91);
+    tap_check(tcp_ops.bind(y, &other) == -EADDRNOTAVAIL,
+              "bind to a foreign address: EADDRNOTAVAIL", NULL);
+    tcp_ops.close(x);
+    tcp_ops.close(y);
+}
+
+static void test_peek_linger_keepalive(void)
+{
+    struct net_sock *l = listener(85, 4), *c, *s;
+    connect_pair(l, 85, &c, &s);
+    tcp_ops.send(c, "abcdef", 6, 0, NULL);
+    run(10);
+    char b[8] = {0};
+    long k1 = tcp_ops.recv(s, b, 3, MSG_PEEK, NULL);
+    long k2 = tcp_ops.recv(s, b, 8, 0, NULL);
+    tap_check(k1 == 3 && k2 == 6 && memcmp(b, "abcdef", 6) == 0,
+              "MSG_PEEK leaves the data for the next recv", "%ld %ld", k1, k2);
+    /* keepalive: the peer vanishes, probes go unanswered */
+    int one = 1, idle = 10, cnt = 3;
+    tcp_ops.setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    tcp_ops.setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    tcp_ops.setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof idle);
+    tcp_ops.setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+    int bad = 0;
+    tap_check(tcp_ops.setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &bad,
+                                 sizeof bad) == -EINVAL,
+              "TCP_KEEPCNT 0: EINVAL", NULL);
+    drop_every = 1; /* every segment is lost from now on */
+    for (int i = 0; i < 10 && ((struct tcp_pcb *)c)->state != TCPS_CLOSED;
+         i++) {
+        clock_ns += 11000 * MS;
+        tcp_timer(clock_ns);
+        qhead = qtail; /* the network eats everything */
+    }
+    drop_every = 0;
+    int err = 0;
+    socklen_t len = sizeof err;
+    tcp_ops.getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
+    tap_check(err == ETIMEDOUT, "unanswered keepalives: ETIMEDOUT", "%d", err);
+    /* SO_LINGER 0: close resets */
+    struct linger lg = {1, 0};
+    tcp_ops.setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    uint64_t rst = tcp_stats.rst_sent;
+    tcp_ops.close(s);
+    tap_check(tcp_stats.rst_sent == rst + 1, "SO_LINGER 0: close sends RST",
+              NULL);
+    tcp_ops.close(c);
+    tcp_ops.close(l);
+    run(100);
+}
+
+static void test_time_wait_reuse(void)
+{
+    struct net_sock *l = listener(86, 4), *c, *s, *c2, *s2;
+    struct sockaddr_in me = sin_of(A, 40000);
+    tcp_sock_create(&c);
+    tcp_ops.bind(c, &me);
+    struct sockaddr_in a = sin_of(B, 86);
+    tcp_ops.connect(c, &a);
+    run(100);
+    tcp_ops.connect(c, &a);
+    tcp_ops.accept(l, &s, NULL);
+    tcp_ops.close(s); /* the server closes first: it holds TIME_WAIT */
+    run(100);
+    tcp_ops.close(c);
+    run(100);
+    struct tcp_tw *t = tcp_tw_lookup(B, htons(86), A, htons(40000));
+    tap_check(t != NULL, "server side in TIME_WAIT", NULL);
+    int one = 1;
+    tcp_sock_create(&c2);
+    tcp_ops.setsockopt(c2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rb = tcp_ops.bind(c2, &me);
+    tcp_ops.connect(c2, &a);
+    run(100);
+    int rc = tcp_ops.connect(c2, &a);
+    tap_check(rb == 0 && rc == 0 && tcp_ops.accept(l, &s2, NULL) == 0,
+              "a new SYN reuses the 4-tuple in TIME_WAIT (RFC 6191)",
+              "bind %d connect %d", rb, rc);
+    tcp_ops.close(c2);
+    tcp_ops.close(s2);
+    tcp_ops.close(l);
+    run(100);
+}
+
+int main(void)
+{
+    test_bind_rules();
+    test_peek_linger_keepalive();
+    test_time_wait_reuse();
+    test_handshake();
+    test_bulk();
+    test_refused_and_reset();
+    test_cookies();
+    test_nomem();
+    return tap_done();
+}
