@@ -59,6 +59,8 @@ void blkfront_init(void);
 /* xenstore.c: requests block (idling) until the reply; -errno values */
 int xs_init(void); /* -ENODEV without a xenstore (dom0, no toolstack) */
 long xs_read(uint32_t tx, const char *path, char *buf, size_t cap);
+/* Child names of path, NUL-separated (see xenstore.c) */
+long xs_directory(uint32_t tx, const char *path, char *buf, size_t cap);
 int xs_write(uint32_t tx, const char *path, const char *value);
 int xs_watch(const char *path, const char *token);
 int xs_unwatch(const char *path, const char *token);

@@ -188,6 +188,22 @@ long xs_read(uint32_t tx, const char *path, char *buf, size_t cap)
     return n;
 }
 
+/* The names under path, each ending in a NUL, then one more NUL; the
+ * list's length without that last NUL, or -ERANGE past cap. */
+long xs_directory(uint32_t tx, const char *path, char *buf, size_t cap)
+{
+    long n = xs_call(XS_DIRECTORY, tx, path, NULL, 0);
+    if (n < 0)
+        return n;
+    if ((size_t)n >= cap)
+        return -ERANGE;
+    memcpy(buf, msg, (size_t)n);
+    buf[n] = 0;
+    if (n && buf[n - 1]) /* a daemon's last name without its NUL */
+        return -EPROTO;
+    return n;
+}
+
 int xs_write(uint32_t tx, const char *path, const char *value)
 {
     long n = xs_call(XS_WRITE, tx, path, value, strlen(value));
