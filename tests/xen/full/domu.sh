@@ -60,4 +60,20 @@ domu xen-domu-hello hello-xen.elf 32 "hello: all checks passed" -- a b
 domu xen-domu-libc libctest-xen.elf 32 "libctest: all" -- x
 # the same domain name again: destroying and re-creating works
 domu xen-domu-recreate hello-xen.elf 32 "hello: all checks passed" -- again
+# Disks (blkfront): app/blktest on a read-write and a read-only disk, both
+# copies of pristine.img (sector i holds "kiln sector i", made on the host
+# as tests/boot/blk/run does). After the domain is gone, dom0 checks the
+# files: the guest's writes are in a.img exactly as expected.img has them,
+# and b.img is unchanged.
+blk_check() { # NAME: TAP line from the status of the command before it
+    if [ $? = 0 ]; then echo "ok - $1"; else echo "not ok - $1"; failed=1; fi
+}
+cp $P/pristine.img /tmp/a.img && cp $P/pristine.img /tmp/b.img
+domu xen-domu-blk blktest-xen.elf 32 "blktest: all checks passed" \
+    "disk = ['format=raw,vdev=xvda,access=rw,backendtype=phy,target=/tmp/a.img', 'format=raw,vdev=xvdb,access=ro,backendtype=phy,target=/tmp/b.img']" \
+    -- 2048
+cmp /tmp/a.img $P/expected.img
+blk_check xen-domu-blk-dom0-sees-writes
+cmp /tmp/b.img $P/pristine.img
+blk_check xen-domu-blk-ro-untouched
 exit $failed
