@@ -97,7 +97,7 @@ $(IMAGE).iso: $(IMAGE).elf scripts/mkiso $(ROOTFS_CPIO)
 # make run: the demo (RUN_DEMO) unless APP=... is given. httpd gets QEMU
 # user networking with host port PORT (default 8080; the next free one
 # if busy) forwarded to its port 80, and the URL is printed first.
-RUN_DEMO := hello
+RUN_DEMO := httpd
 PORT ?= 8080
 RUN_APP := $(if $(filter file,$(origin APP)),$(RUN_DEMO),$(APP))
 RUN_PORT_FREE := python3 -c 'import socket, sys; s = socket.socket(); \

@@ -3,7 +3,8 @@
  * requests are answered (not those sent to a broadcast address, as
  * Linux's default); destination unreachable and time exceeded are
  * passed to the transport that sent the quoted packet; we send
- * destination unreachable for closed UDP ports and unknown protocols.
+ * destination unreachable for closed UDP ports and unknown protocols,
+ * and time exceeded when reassembly gives up (reasm.c).
  *
  * Never sent (RFC 1122 3.2.2): errors about ICMP errors, about
  * broadcast or multicast packets, about fragments other than the first,
@@ -132,14 +133,14 @@ static int icmp_may_answer(const uint8_t *pkt, size_t len)
     return 1;
 }
 
-void icmp_send_unreach(const uint8_t *pkt, size_t len, uint8_t code)
+void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type, uint8_t code)
 {
     if (!icmp_may_answer(pkt, len) || !icmp_rate_ok())
         return;
     size_t q = len < ICMP_QUOTE_MAX ? len : ICMP_QUOTE_MAX;
     uint8_t *m = err_buf + NET_HEADROOM;
     memset(m, 0, ICMP_HLEN);
-    m[0] = ICMP_UNREACH;
+    m[0] = type;
     m[1] = code;
     memcpy(m + ICMP_HLEN, pkt, q);
     put16(m + 2, inet_fold(inet_sum(m, ICMP_HLEN + q, 0)));
@@ -149,4 +150,9 @@ void icmp_send_unreach(const uint8_t *pkt, size_t len, uint8_t code)
     if (!netif_is_local(src))
         src = 0;
     ip_send(err_buf, ICMP_HLEN + q, src, dst, IPPROTO_ICMP, 0);
+}
+
+void icmp_send_unreach(const uint8_t *pkt, size_t len, uint8_t code)
+{
+    icmp_send_error(pkt, len, ICMP_UNREACH, code);
 }

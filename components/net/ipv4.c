@@ -86,8 +86,8 @@ void ip_input(struct netif *nif, uint8_t *pkt, size_t len)
     uint32_t src, dst;
     memcpy(&src, pkt + 12, 4);
     memcpy(&dst, pkt + 16, 4);
-    if (!nif->loopback && is_martian_src(src))
-        return;
+    if (!nif->loopback && (is_martian_src(src) || netif_is_local(src)))
+        return; /* forged, or our own packet looped back by the network */
     if (!ip_accepts(nif, dst, pkt[9]))
         return;
     if (get16(pkt + 6) & (IP_MF | IP_OFFMASK)) {

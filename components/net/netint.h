@@ -130,6 +130,10 @@ void icmp_input(const struct ip_info *ip, uint8_t *msg, size_t len);
 /* Destination unreachable (code: 3 port, 2 protocol, 4 frag needed)
  * quoting the offending packet (its IP header at pkt). */
 void icmp_send_unreach(const uint8_t *pkt, size_t len, uint8_t code);
+/* Any error message (type 11 code 1: reassembly time exceeded), with
+ * the same checks and rate limit. */
+void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type,
+                     uint8_t code);
 
 /* udp.c: datagram sockets */
 void udp_input(const struct ip_info *ip, uint8_t *dgram, size_t len);

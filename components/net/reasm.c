@@ -14,7 +14,8 @@
  * options (IHL 5), its lengths and checksum rewritten.
  *
  * Limits: REASM_SLOTS datagrams at once, the oldest evicted for a new
- * one; each lives REASM_TIMEOUT_NS from its first fragment. Buffers are
+ * one; each lives REASM_TIMEOUT_NS from its first fragment, then ICMP
+ * time exceeded goes to its sender if the first fragment had come. Buffers are
  * taken with hc_pages_alloc when a slot is first used and kept.
  */
 #include <string.h>
@@ -148,12 +149,25 @@ uint8_t *reasm_add(const uint8_t *pkt, size_t len, size_t *whole_len)
     return NULL;
 }
 
+/* RFC 1122 3.3.2: tell the sender, if we have its first fragment (the
+ * header and 8 bytes of data are the quote). */
+static void reasm_expire(struct reasm_slot *s)
+{
+    s->used = 0;
+    if (!s->have_first)
+        return;
+    uint8_t q[REASM_HDR + 8];
+    memcpy(q, s->buf, sizeof q);
+    q[0] = 0x45; /* only the first 20 header bytes were kept */
+    icmp_send_error(q, sizeof q, 11, 1);
+}
+
 uint64_t reasm_timer(uint64_t now)
 {
     uint64_t next = NET_NEVER;
     for (struct reasm_slot *s = slots; s < slots + REASM_SLOTS; s++) {
         if (s->used && now >= s->expires)
-            s->used = 0;
+            reasm_expire(s);
         else if (s->used && s->expires < next)
             next = s->expires;
     }

@@ -129,7 +129,8 @@ struct tcp_pcb {
     uint8_t nodelay, cork, keepalive, reuseaddr, reuseport;
     uint8_t linger_on, in_recovery, dupacks;
     uint8_t ack_now, segs_unacked, timing, keep_probes, syn_cookie;
-    uint8_t backoff, conn_done, queued, more, connecting;
+    uint8_t backoff, conn_done, queued, more, connecting, persist_probes;
+    uint8_t force;     /* the persist timer overrides Nagle and SWS once */
     uint32_t gen;      /* bumped per allocation: a waiter's pcb is still its */
     uint16_t mss;      /* we send at most this much data per segment */
     uint16_t user_mss; /* TCP_MAXSEG, 0: none */

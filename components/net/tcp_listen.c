@@ -159,7 +159,7 @@ static void cookie_ack(struct tcp_pcb *l, const struct ip_info *ip,
     c->iss = ack - 1;
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_buf_seq = ack;
     c->irs = seq - 1;
-    c->rcv_nxt = c->rcv_read = seq;
+    c->rcv_nxt = c->rcv_read = c->last_ack_sent = seq;
     c->rtt_start = now;
     c->backoff = 1; /* no RTT sample from a handshake we did not time */
     tcp_set_state(c, TCPS_SYN_RECEIVED);

@@ -109,13 +109,11 @@ static size_t seg_opts(struct tcp_pcb *p, uint8_t *o, uint8_t flags,
     return tcp_opts_write(o, p->ts_ok, ts_val(p), p->ts_recent, &p->ooo, nsack);
 }
 
-/* After any segment carrying our ACK: nothing is owed any more. The
- * delayed-ACK timer is also the ENOBUFS retry: while one is pending it
- * stays, or a pure ACK sent meanwhile would stall the data for good. */
+/* After any segment carrying our ACK: nothing is owed any more (the
+ * ENOBUFS retry has its own timer, t_retry, which this leaves alone). */
 static void ack_sent(struct tcp_pcb *p)
 {
-    if (!p->nobufs)
-        p->t_delack = 0;
+    p->t_delack = 0;
     p->segs_unacked = 0;
     p->ack_now = 0;
     p->last_ack_sent = p->rcv_nxt;
@@ -213,7 +211,7 @@ static uint32_t next_len(struct tcp_pcb *p, int *fin)
     if (len > usable)
         len = usable;
     *fin = p->fin_queued && len == avail && seq_le(p->snd_nxt, end);
-    if (len == max || *fin)
+    if (len == max || *fin || p->force)
         return len;
     if (len == 0)
         return 0;
@@ -226,12 +224,14 @@ static uint32_t next_len(struct tcp_pcb *p, int *fin)
     return len;
 }
 
-/* Nothing can go out but data waits behind a zero window: probe. */
+/* Nothing is in flight but data waits, behind a zero window (probe it)
+ * or a window too small to be worth a segment (RFC 9293 3.8.6.2.1: the
+ * override timeout sends what fits). */
 static void persist_check(struct tcp_pcb *p)
 {
     uint32_t end = p->snd_buf_seq + p->snd_len;
-    if (p->snd_wnd == 0 && seq_lt(p->snd_nxt, end) &&
-        p->snd_nxt == p->snd_una && !p->t_persist) {
+    if (seq_lt(p->snd_nxt, end) && p->snd_nxt == p->snd_una && !p->t_persist &&
+        !p->cork && !p->more) {
         p->t_rexmit = 0;
         tcp_timer_set(&p->t_persist, hc_clock_monotonic() + p->rto);
     }

@@ -7,16 +7,35 @@
 #include <string.h>
 #include "tcp.h"
 
+/* Under memory pressure a connection gets a smaller ring rather than
+ * none: below a quarter of RAM free, rings shrink toward TCP_RING_MIN,
+ * and the last 1/16 is left to everyone else. */
+static uint32_t ring_budget(uint32_t want)
+{
+    struct hc_mem_stats m;
+    hc_pages_stats(&m);
+    size_t free_bytes = m.free_pages * HC_PAGE_SIZE;
+    size_t total = m.total_pages * HC_PAGE_SIZE;
+    if (free_bytes < total / 16)
+        return 0;
+    while (want > TCP_RING_MIN && free_bytes < want + total / 4)
+        want >>= 1;
+    return want;
+}
+
 int tcp_ring_alloc(struct tcp_ring *r, uint32_t size)
 {
     uint32_t s = TCP_RING_MIN;
     while (s < size && s < TCP_RING_MAX)
         s <<= 1;
-    r->buf = hc_pages_alloc(s / HC_PAGE_SIZE);
-    if (!r->buf)
-        return -1;
-    r->size = s;
-    return 0;
+    for (s = ring_budget(s); s >= TCP_RING_MIN; s >>= 1) {
+        r->buf = hc_pages_alloc(s / HC_PAGE_SIZE);
+        if (r->buf) {
+            r->size = s;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 void tcp_ring_free(struct tcp_ring *r)

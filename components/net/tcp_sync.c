@@ -317,6 +317,7 @@ void tcp_input_established(struct tcp_pcb *p, const struct tcp_hdr *th,
         return;
     }
     p->last_rcv = now;
+    p->persist_probes = 0;
     if (p->keepalive && p->t_keep) {
         p->t_keep = now + (uint64_t)p->keepidle * 1000 * MS;
         p->keep_probes = 0;

@@ -77,6 +77,13 @@ static void rexmit_timeout(struct tcp_pcb *p, uint64_t now)
     }
     if (p->snd_una == p->snd_max)
         return;
+    if (p->snd_wnd == 0 && !p->orphan) {
+        /* The receiver closed its window on data in flight: not a loss.
+         * Probe it (the persist timer) rather than time it out. */
+        p->snd_nxt = p->snd_una;
+        tcp_output(p);
+        return;
+    }
     if (p->backoff >= (p->orphan ? 8 : TCP_RETRIES)) {
         tcp_send_rst(p);
         tcp_drop(p, p->soft_err ? p->soft_err : -ETIMEDOUT);
@@ -95,8 +102,15 @@ static void rexmit_timeout(struct tcp_pcb *p, uint64_t now)
 static void persist_fire(struct tcp_pcb *p, uint64_t now)
 {
     p->t_persist = 0;
-    if (p->snd_wnd) {
+    if (p->snd_wnd) { /* a small window: send what fits, once */
+        p->force = 1;
         tcp_output(p);
+        p->force = 0;
+        return;
+    }
+    if (++p->persist_probes > TCP_RETRIES) { /* nobody answers any more */
+        tcp_send_rst(p);
+        tcp_drop(p, -ETIMEDOUT);
         return;
     }
     /* Linux's form of probe: an old sequence number the peer answers

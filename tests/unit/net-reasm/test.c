@@ -2,8 +2,8 @@
  * net-reasm/test.c: host unit test of components/net/reasm.c, IPv4
  * fragment reassembly: orders, duplicates, overlaps that must drop the
  * datagram, lengths past 64 KiB, inconsistent last fragments, the slot
- * limit and the 30 s timeout. The clock and the page allocator are this
- * file's.
+ * limit and the 30 s timeout (with ICMP time exceeded). The clock and the page
+ * allocator are this file's.
  *
  * links: components/net/reasm.c components/net/checksum.c
  */
@@ -25,6 +25,18 @@ void *hc_pages_alloc(size_t n)
     if (p)
         memset(p, 0, n * HC_PAGE_SIZE);
     return p;
+}
+
+/* Time-exceeded messages reasm.c asked for, and the last one's quote. */
+static int icmp_errors;
+static uint8_t icmp_quote[28];
+
+void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type, uint8_t code)
+{
+    if (type == 11 && code == 1 && len == sizeof icmp_quote) {
+        icmp_errors++;
+        memcpy(icmp_quote, pkt, len);
+    }
 }
 
 static uint8_t data[65600];
@@ -146,13 +158,21 @@ static void test_limits(void)
     tap_check(!add(40, 8, 8, 0, &wl), "the oldest is evicted when full", NULL);
     tap_check(add(44, 8, 8, 0, &wl) != NULL, "the newest completes", NULL);
 
+    now_ns += 30000000001ull; /* let the slots above expire first */
+    reasm_timer(now_ns);
     add(50, 0, 8, 1, &wl);
     uint64_t t = reasm_timer(now_ns);
     tap_check(t > now_ns && t <= now_ns + 30000000000ull,
               "the timer names a deadline within 30 s", "%llu",
               (unsigned long long)(t - now_ns));
+    add(51, 8, 8, 1, &wl); /* no first fragment: nobody to tell */
+    int before = icmp_errors;
     now_ns += 30000000001ull;
     reasm_timer(now_ns);
+    tap_check(icmp_errors == before + 1 && icmp_quote[0] == 0x45 &&
+                  icmp_quote[5] == 50 && !memcmp(icmp_quote + 20, data, 8),
+              "time exceeded quotes the first fragment, once", "%d",
+              icmp_errors - before);
     tap_check(!add(50, 8, 8, 0, &wl), "after 30 s the fragments are gone",
               NULL);
     now_ns += 30000000001ull;

@@ -41,6 +41,11 @@ void *hc_pages_alloc(size_t n)
     memset(p, 0, n * HC_PAGE_SIZE);
     return p;
 }
+void hc_pages_stats(struct hc_mem_stats *out)
+{
+    out->total_pages = 8192; /* 32 MiB, all but a little free */
+    out->free_pages = fail_alloc ? 10 : 8000;
+}
 void hc_pages_free(void *p, size_t n)
 {
     (void)n;
@@ -475,6 +480,41 @@ static void test_peek_linger_keepalive(void)
     run(100);
 }
 
+static void test_zero_window(void)
+{
+    struct net_sock *l = listener(87, 4), *c, *s;
+    int sz = 2048; /* a 4 KiB ring on the receiver */
+    tcp_ops.setsockopt(l, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    connect_pair(l, 87, &c, &s);
+    static uint8_t big[20000];
+    long n = tcp_ops.send(c, big, sizeof big, 0, NULL);
+    run(50); /* the receiver's window fills and closes */
+    struct tcp_pcb *pc = (struct tcp_pcb *)c;
+    for (int i = 0; i < 40; i++) { /* 40 idle minutes, nobody reads */
+        clock_ns += 60000 * MS;
+        tcp_timer(clock_ns);
+        pump();
+    }
+    int closed = pc->snd_wnd == 0;
+    tap_check(n > 4096 && closed && pc->state == TCPS_ESTABLISHED,
+              "a closed window is probed, not timed out",
+              "sent %ld closed %d state %d", n, closed, pc->state);
+    static uint8_t got[20000];
+    size_t total = 0;
+    for (int i = 0; i < 2000 && total < (size_t)n; i++) {
+        long k = tcp_ops.recv(s, got + total, sizeof got - total, 0, NULL);
+        if (k > 0)
+            total += (size_t)k;
+        run(1);
+    }
+    tap_check(total == (size_t)n, "the window reopens and the data flows",
+              "%zu of %ld", total, n);
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(100);
+}
+
 static void test_time_wait_reuse(void)
 {
     struct net_sock *l = listener(86, 4), *c, *s, *c2, *s2;
@@ -513,6 +553,7 @@ int main(void)
     test_bind_rules();
     test_peek_linger_keepalive();
     test_time_wait_reuse();
+    test_zero_window();
     test_handshake();
     test_bulk();
     test_refused_and_reset();
