@@ -12,6 +12,7 @@ _Noreturn void platform_exit(int status)
     status &= 0xff;
     exit_line(status, line);
     hc_console_write(line, EXIT_LINE_SIZE - 1);
+    xen_console_flush();
     struct sched_shutdown s = {status == 255 ? SHUTDOWN_crash
                                              : SHUTDOWN_poweroff};
     hypercall2(__HYPERVISOR_sched_op, SCHEDOP_shutdown, (long)&s);

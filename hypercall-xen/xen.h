@@ -13,6 +13,7 @@
 
 #include "../platform/platform.h"
 #include <xen/xen.h>
+#include <xen/grant_table.h>
 
 /* hypercall.c */
 void hypercall_init(void);
@@ -30,9 +31,30 @@ int evtchn_init(void); /* 0 or -errno: then no events at all */
 int evtchn_handle(unsigned port, void (*fn)(unsigned, void *), void *arg);
 /* Bind a virtual IRQ (VIRQ_*) to a new port with a handler; the port. */
 int evtchn_bind_virq(unsigned virq, void (*fn)(unsigned, void *), void *arg);
+/* A port a backend in domain remote binds to (EVTCHNOP_alloc_unbound),
+ * with a handler; the port or -errno. */
+int evtchn_alloc_unbound(domid_t remote, void (*fn)(unsigned, void *),
+                         void *arg);
 void evtchn_mask(unsigned port);
 void evtchn_unmask(unsigned port);
 int evtchn_notify(unsigned port);
+
+/* console.c: the PV console ring, once the MMU and events are up */
+void xen_console_ring_init(void);
+void xen_console_flush(void);
+
+/* gnttab.c: grants of our pages to another domain (dom0's backends) */
+int gnttab_init(void);
+/* A grant reference for page, or -ENOSPC when the table is full. */
+int gnttab_grant(domid_t dom, const void *page, int readonly);
+/* Take a grant back: 0, or -EBUSY while the other domain maps it. */
+int gnttab_end(grant_ref_t ref);
+
+/* netfront.c, blkfront.c: find and start the domain's vifs and disks
+ * (xenstore device/vif/N, device/vbd/N) and implement hc_net_* and
+ * hc_blk_*; called once from platform_devices_init */
+void netfront_init(void);
+void blkfront_init(void);
 
 /* xenstore.c: requests block (idling) until the reply; -errno values */
 int xs_init(void); /* -ENODEV without a xenstore (dom0, no toolstack) */

@@ -79,6 +79,33 @@ start32:
     inc %ecx
     cmp $512, %ecx
     jne 1b
+    /* Boot information may lie anywhere below 4 GiB (Xen puts a PVH
+     * domU's start info and ACPI tables just below 4 GiB): map GiBs 1-3
+     * with 1 GiB pages where the CPU has them, else the GiB holding the
+     * start info with a second directory. mmu_init drops these. */
+    mov $0x80000001, %eax
+    cpuid
+    bt $26, %edx /* Page1GB */
+    jnc 4f
+    movl $(1 << 30) | 0x83, boot_pdpt + 8
+    movl $(2 << 30) | 0x83, boot_pdpt + 16
+    movl $(3 << 30) | 0x83, boot_pdpt + 24
+    jmp 3f
+4:  mov %edi, %edx
+    shr $30, %edx
+    jz 3f
+    movl $boot_pd_info + 3, boot_pdpt(, %edx, 8)
+    shl $30, %edx
+    xor %ecx, %ecx
+2:  mov %ecx, %eax
+    shl $21, %eax
+    or %edx, %eax
+    or $0x83, %eax
+    mov %eax, boot_pd_info(, %ecx, 8)
+    inc %ecx
+    cmp $512, %ecx
+    jne 2b
+3:
 
     /* PAE for long mode; OSFXSR and OSXMMEXCPT because compiled C uses
      * SSE registers from its first line */
@@ -143,12 +170,14 @@ boot_tsc:
 
     .section .bss
     .balign 4096
-    .globl boot_pml4, boot_pdpt, boot_pd
+    .globl boot_pml4, boot_pdpt, boot_pd, boot_pd_info
 boot_pml4:
     .skip 4096
 boot_pdpt:
     .skip 4096
 boot_pd:
+    .skip 4096
+boot_pd_info:
     .skip 4096
     .globl boot_stack
 boot_stack:

@@ -23,7 +23,7 @@
 #define SIZE_1G (1ull << 30)
 
 static uint64_t mapped_top;
-extern uint64_t boot_pml4[512], boot_pdpt[512], boot_pd[512];
+extern uint64_t boot_pml4[512], boot_pdpt[512], boot_pd[512], boot_pd_info[512];
 extern char _text_start[], _text_end[], _rodata_end[], _end[];
 
 static uint64_t nx_bit(void)
@@ -93,8 +93,18 @@ static void reload_cr3(void)
     __asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)boot_pml4) : "memory");
 }
 
+/* boot.S mapped GiBs 1-3 (or the one holding the boot information) so
+ * the boot information could be read; it has been, and writable,
+ * executable GiBs (MMIO included) must not stay mapped. */
+static void drop_boot_info_map(void)
+{
+    for (unsigned i = 1; i < 4; i++)
+        boot_pdpt[i] = 0;
+}
+
 void mmu_init(void)
 {
+    drop_boot_info_map();
     uint64_t top = ALIGN_UP(pages_max_addr(), SIZE_2M);
     if (top < SIZE_1G)
         top = SIZE_1G; /* the boot map's first GiB stays mapped */

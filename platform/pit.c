@@ -3,19 +3,53 @@
  * is fixed by the PC architecture. Channel 0 counts down in mode 0 and
  * we read it back with latch commands: port 0x61 (channel 2's gate) is
  * absent on QEMU microvm, so it is not used. A 2 ms window resolves the
- * frequency to about 0.05% (a tick in 2386). Returns 0 when no PIT counts.
+ * frequency to about 0.05% (a tick in 2386). Returns 0 when no PIT counts
+ * or the host keeps disturbing the measurement.
  */
 #include "platform.h"
 
 #define PIT_HZ 1193182u
 #define PIT_WINDOW_TICKS (PIT_HZ / 500)
 #define PIT_ALIVE_TSC (1ull << 26) /* a PIT ticks well within ~60 ms */
+#define PIT_TRIES 8
+#define PIT_SPREAD_MAX 100 /* bracketing reads within 1% of a window */
 
 static uint16_t pit_count(void)
 {
     outb(0x43, 0x00); /* latch channel 0 */
     uint8_t lo = inb(0x40);
     return (uint16_t)(lo | inb(0x40) << 8);
+}
+
+/* A PIT reading with the TSC at that moment: the middle of two TSC
+ * reads around it. spread is their distance: large when the vCPU was
+ * descheduled in between, on a busy host. */
+struct pit_sample {
+    uint16_t count;
+    uint64_t tsc, spread;
+};
+
+static struct pit_sample pit_sample(void)
+{
+    uint64_t a = rdtsc();
+    uint16_t c = pit_count();
+    uint64_t b = rdtsc();
+    return (struct pit_sample){c, a + (b - a) / 2, b - a};
+}
+
+/* One window: TSC ticks per second, or 0 if a sample was disturbed. */
+static uint64_t pit_window(void)
+{
+    struct pit_sample s0 = pit_sample(), s1;
+    uint16_t ticks;
+    do {
+        s1 = pit_sample();
+        ticks = (uint16_t)(s0.count - s1.count);
+    } while (ticks < PIT_WINDOW_TICKS);
+    uint64_t dtsc = s1.tsc - s0.tsc;
+    if ((s0.spread + s1.spread) * PIT_SPREAD_MAX > dtsc)
+        return 0;
+    return dtsc * PIT_HZ / ticks;
 }
 
 uint64_t pit_measure_tsc(void)
@@ -25,12 +59,17 @@ uint64_t pit_measure_tsc(void)
     outb(0x40, 0xff);
     uint16_t first = pit_count();
     uint64_t start = rdtsc();
-    while (pit_count() == first) /* align to a tick edge */
+    while (pit_count() == first) /* is it counting at all? */
         if (rdtsc() - start > PIT_ALIVE_TSC)
             return 0;
-    first = pit_count();
-    start = rdtsc();
-    while ((uint16_t)(first - pit_count()) < PIT_WINDOW_TICKS)
-        ;
-    return (rdtsc() - start) * PIT_HZ / PIT_WINDOW_TICKS;
+    /* Both clocks run in real time, even under emulation, so only a
+     * delay at a window's ends can skew the result: a window whose end
+     * readings were disturbed is measured again. */
+    (void)pit_sample(); /* the first run of new code is slow under TCG */
+    for (unsigned tries = 0; tries < PIT_TRIES; tries++) {
+        uint64_t hz = pit_window();
+        if (hz)
+            return hz;
+    }
+    return 0;
 }

@@ -156,6 +156,8 @@ struct tcp_pcb {
     uint32_t irs, rcv_nxt, rcv_read, rcv_unread, last_ack_sent, rcv_adv;
     struct tcp_ring rcv;
     struct tcp_ooo ooo;
+    struct tcp_ooo sacked; /* the peer's SACK blocks above snd_una */
+    uint32_t rtx_next;     /* recovery resent holes up to here */
     uint32_t ts_recent, ts_offset;
 
     uint32_t sndbuf, rcvbuf;               /* requested ring sizes */
@@ -185,6 +187,7 @@ struct tcp_tw {
 struct tcp_stats {
     uint64_t in_segs, out_segs, bad_sum, bad_hdr, rst_sent, retrans;
     uint64_t cookies_sent, cookies_ok, syn_dropped, ooo_dropped;
+    uint64_t sack_rexmits; /* holes resent from the SACK scoreboard */
 };
 extern struct tcp_stats tcp_stats;
 
@@ -267,6 +270,8 @@ int tcp_send_syn(struct tcp_pcb *p); /* SYN or SYN-ACK by state */
 void tcp_send_ack(struct tcp_pcb *p);
 /* Resend the first unacknowledged segment (fast retransmit). */
 void tcp_rexmit_one(struct tcp_pcb *p);
+/* Data bytes one segment carries after the options always sent. */
+uint32_t tcp_seg_max(const struct tcp_pcb *p);
 void tcp_send_rst(struct tcp_pcb *p);
 /* RST answering a segment that has no connection. */
 void tcp_reply_rst(const struct ip_info *ip, const struct tcp_hdr *th,
@@ -299,6 +304,12 @@ void tcp_child_unlink(struct tcp_pcb *child);
 void tcp_timer_set(uint64_t *t, uint64_t deadline);
 void tcp_rexmit_arm(struct tcp_pcb *p);
 void tcp_rtt_sample(struct tcp_pcb *p, uint64_t rtt_ns);
+
+/* tcp_sack.c: the peer's SACK blocks in recovery */
+/* Take o's blocks; forget what ack (the new snd_una) covers. */
+void tcp_sack_update(struct tcp_pcb *p, const struct tcp_opts *o, uint32_t ack);
+/* Resend the next hole below SACKed data; 1 if one went out. */
+int tcp_sack_rexmit(struct tcp_pcb *p);
 
 /* tcp_cc.c: congestion control (RFC 5681, NewReno RFC 6582) */
 void tcp_cc_init(struct tcp_pcb *p);

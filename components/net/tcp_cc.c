@@ -35,7 +35,8 @@ void tcp_cc_ack(struct tcp_pcb *p, uint32_t acked)
         if (seq_lt(p->snd_una, p->recover)) {
             /* Partial ACK (RFC 6582 3.2 step 5): resend the next hole,
              * deflate by what was acked, add back one segment. */
-            tcp_rexmit_one(p);
+            if (!tcp_sack_rexmit(p))
+                tcp_rexmit_one(p);
             p->cwnd = p->cwnd > acked ? p->cwnd - acked : 0;
             p->cwnd += p->mss;
             tcp_rexmit_arm(p);
@@ -59,6 +60,7 @@ int tcp_cc_dupack(struct tcp_pcb *p)
 {
     if (p->in_recovery) {
         p->cwnd += p->mss; /* each dup ACK: a segment left the network */
+        tcp_sack_rexmit(p);
         return 0;
     }
     if (++p->dupacks != 3)
@@ -70,6 +72,7 @@ int tcp_cc_dupack(struct tcp_pcb *p)
     p->recover = p->snd_max;
     p->in_recovery = 1;
     tcp_rexmit_one(p);
+    p->rtx_next = p->snd_una + tcp_seg_max(p);
     p->cwnd = p->ssthresh + 3u * p->mss;
     tcp_rexmit_arm(p);
     return 1;
@@ -80,6 +83,8 @@ void tcp_cc_timeout(struct tcp_pcb *p)
     p->ssthresh = half_flight(p);
     p->cwnd = p->mss;
     p->in_recovery = 0;
+    p->sacked.n = 0; /* the peer may have reneged: start over */
+    p->rtx_next = p->snd_una;
     p->dupacks = 0;
     p->recover = p->snd_max;
 }

@@ -178,7 +178,7 @@ void tcp_reply_rst(const struct ip_info *ip, const struct tcp_hdr *th,
 }
 
 /* Data bytes one segment may carry after the options we always send. */
-static uint32_t seg_max(const struct tcp_pcb *p)
+uint32_t tcp_seg_max(const struct tcp_pcb *p)
 {
     return p->mss - (p->ts_ok ? 12 : 0);
 }
@@ -202,10 +202,13 @@ static uint32_t next_len(struct tcp_pcb *p, int *fin)
 {
     uint32_t end = p->snd_buf_seq + p->snd_len;
     uint32_t avail = seq_lt(p->snd_nxt, end) ? end - p->snd_nxt : 0;
-    uint32_t wnd = p->snd_wnd < p->cwnd ? p->snd_wnd : p->cwnd;
+    uint32_t cwnd = p->cwnd;
+    if (!p->in_recovery && p->dupacks < 3) /* limited transmit, RFC 3042 */
+        cwnd += p->dupacks * p->mss;
+    uint32_t wnd = p->snd_wnd < cwnd ? p->snd_wnd : cwnd;
     uint32_t flight = p->snd_nxt - p->snd_una;
     uint32_t usable = wnd > flight ? wnd - flight : 0;
-    uint32_t max = seg_max(p), len = avail;
+    uint32_t max = tcp_seg_max(p), len = avail;
     if (len > max)
         len = max;
     if (len > usable)
@@ -280,8 +283,8 @@ void tcp_rexmit_one(struct tcp_pcb *p)
     uint32_t end = p->snd_buf_seq + p->snd_len;
     uint32_t len = seq_lt(p->snd_una, end) ? end - p->snd_una : 0;
     uint8_t flags = TH_ACK;
-    if (len > seg_max(p))
-        len = seg_max(p);
+    if (len > tcp_seg_max(p))
+        len = tcp_seg_max(p);
     if (p->fin_queued && p->snd_una + len == end && seq_gt(p->snd_max, end))
         flags |= TH_FIN;
     if (!len && !(flags & TH_FIN))

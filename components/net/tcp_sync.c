@@ -195,12 +195,16 @@ static int ack_input(struct tcp_pcb *p, const struct tcp_hdr *th,
         return -1;
     }
     uint32_t old_wnd = p->snd_wnd;
+    if (p->sack_ok && (o->nsack || p->sacked.n))
+        tcp_sack_update(p, o, ack);
     if (seq_gt(ack, p->snd_una))
         new_ack(p, ack, o, now);
     else if (ack == p->snd_una && !s->len && !s->fin &&
              p->snd_una != p->snd_max &&
-             ((uint32_t)ntohs(th->win) << p->snd_wscale) == old_wnd)
-        tcp_cc_dupack(p);
+             (((uint32_t)ntohs(th->win) << p->snd_wscale) == old_wnd ||
+              (p->sack_ok && o->nsack)))
+        tcp_cc_dupack(p); /* SACK blocks mark it a duplicate even when the
+                             reader's progress moved the window */
     window_update(p, th, ntohl(th->seq), ack);
     return fin_ack_states(p, now) ? -2 : 0;
 }

@@ -50,6 +50,7 @@ need_app() {
             skip_all "the network stack is not all in this tree yet ($part)"
     done
     [ -f "$image" ] || fail_all "no $image; run make first"
+    command -v curl > /dev/null || skip_all "curl is not installed (make deps)"
 }
 
 # need_ns NAME-SUFFIX: a fresh network namespace in NS (needs root).

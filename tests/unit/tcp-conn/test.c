@@ -28,6 +28,7 @@
 static uint64_t clock_ns = 1000000000ull;
 static int fail_alloc;
 static unsigned drop_every, drop_count, reorder, nobufs_every, sends;
+static unsigned drop_also; /* with drop_every: also lose this one after */
 
 uint64_t hc_clock_monotonic(void)
 {
@@ -160,7 +161,9 @@ static int pump_n(unsigned max)
         any = 1;
         if (k->dst == C)
             continue;
-        if (drop_every && is_data(k) && ++drop_count % drop_every == 0)
+        if (drop_every && is_data(k) &&
+            (++drop_count % drop_every == 0 ||
+             (drop_also && drop_count % drop_every == drop_also)))
             continue;
         struct ip_info ip = {.nif = &nif, .src = k->src, .dst = k->dst};
         tcp_input(&ip, k->b, k->len);
@@ -298,6 +301,14 @@ static void test_bulk(void)
     tap_check(transfer(c, s, 500000), "500 kB with every 13th segment lost",
               NULL);
     tap_check(tcp_stats.retrans > re, "losses were retransmitted", NULL);
+    drop_every = 20; /* two holes close together in each window */
+    drop_also = 3;
+    uint64_t sr = tcp_stats.sack_rexmits;
+    tap_check(transfer(s, c, 500000) && tcp_stats.sack_rexmits > sr,
+              "500 kB losing two of every 20 segments, holes resent from SACK",
+              "sack rexmits %llu",
+              (unsigned long long)(tcp_stats.sack_rexmits - sr));
+    drop_also = 0;
     drop_every = 0;
     nobufs_every = 7;
     tap_check(transfer(c, s, 300000) && transfer(s, c, 300000),

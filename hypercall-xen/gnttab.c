@@ -1,0 +1,85 @@
+/*
+ * gnttab.c: grant table version 1, through which the frontends let a
+ * backend domain (dom0) map or copy our pages. Xen places the table's
+ * frames over pages we give up (XENMEM_add_to_physmap with
+ * XENMAPSPACE_grant_table). Entries 0-7 are reserved for the toolstack;
+ * the rest are handed out from a free stack.
+ *
+ * Ending a grant the backend still has mapped fails with -EBUSY: the
+ * page must not be reused while dom0 can write to it.
+ */
+#include "xen.h"
+
+#include <errno.h>
+#include <xen/grant_table.h>
+#include <xen/memory.h>
+
+#define GNTTAB_FRAMES 4
+#define GNTTAB_ENTRIES (GNTTAB_FRAMES * HC_PAGE_SIZE / sizeof(grant_entry_v1_t))
+
+static volatile grant_entry_v1_t *table;
+static grant_ref_t free_refs[GNTTAB_ENTRIES];
+static unsigned nfree;
+
+static int map_frames(void *base)
+{
+    for (unsigned i = 0; i < GNTTAB_FRAMES; i++) {
+        struct xen_add_to_physmap a = {
+            .domid = DOMID_SELF,
+            .space = XENMAPSPACE_grant_table,
+            .idx = i,
+            .gpfn = (uintptr_t)base / HC_PAGE_SIZE + i,
+        };
+        long r =
+            hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (long)&a);
+        if (r < 0)
+            return (int)r;
+    }
+    return 0;
+}
+
+int gnttab_init(void)
+{
+    if (table)
+        return 0;
+    /* These pages become the table: Xen takes their RAM back. */
+    void *base = hc_pages_alloc(GNTTAB_FRAMES);
+    if (!base)
+        return -ENOMEM;
+    int r = map_frames(base);
+    if (r < 0) {
+        kprintf("kiln: Xen grant table: cannot map its frames (%d)\n", r);
+        return r;
+    }
+    table = base;
+    for (grant_ref_t ref = GNTTAB_ENTRIES - 1;
+         ref >= GNTTAB_NR_RESERVED_ENTRIES; ref--)
+        free_refs[nfree++] = ref;
+    return 0;
+}
+
+int gnttab_grant(domid_t dom, const void *page, int readonly)
+{
+    if (!table || !nfree)
+        return -ENOSPC;
+    grant_ref_t ref = free_refs[--nfree];
+    table[ref].domid = dom;
+    table[ref].frame = (uint32_t)((uintptr_t)page / HC_PAGE_SIZE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* frame before the flag */
+    table[ref].flags = GTF_permit_access | (readonly ? GTF_readonly : 0);
+    return (int)ref;
+}
+
+int gnttab_end(grant_ref_t ref)
+{
+    if (!table || ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= GNTTAB_ENTRIES)
+        return -EINVAL;
+    uint16_t flags = table[ref].flags;
+    do {
+        if (flags & (GTF_reading | GTF_writing))
+            return -EBUSY;
+    } while (!__atomic_compare_exchange_n(&table[ref].flags, &flags, 0, 0,
+                                          __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    free_refs[nfree++] = ref;
+    return 0;
+}
