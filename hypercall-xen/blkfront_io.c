@@ -107,8 +107,8 @@ static int take(struct blkf_disk *d)
 static long ready(struct blkf_disk *d)
 {
     for (int armed = 0;; armed = 1) {
-        RING_IDX prod = __atomic_load_n(&d->ring.sring->rsp_prod,
-                                        __ATOMIC_ACQUIRE);
+        RING_IDX prod =
+            __atomic_load_n(&d->ring.sring->rsp_prod, __ATOMIC_ACQUIRE);
         long n = blkring_ready(d->ring.rsp_cons, prod, d->ring.req_prod_pvt);
         if (n < 0)
             blkf_fail(d, "backend's response index ran past our requests");
@@ -167,8 +167,7 @@ static int transfer(struct blkf_disk *d, uint8_t op, uint64_t sector512,
 
 static struct blkf_disk *disk(unsigned idx)
 {
-    return idx < blkf_ndisks && !blkf_disks[idx]->dead ? blkf_disks[idx]
-                                                        : NULL;
+    return idx < blkf_ndisks && !blkf_disks[idx]->dead ? blkf_disks[idx] : NULL;
 }
 
 int hc_blk_info(unsigned idx, struct hc_blk_info *out)
@@ -194,9 +193,9 @@ static int rw(unsigned idx, uint8_t op, uint64_t sector, void *buf,
     if (op == BLKIF_OP_WRITE && d->read_only)
         return -EROFS;
     disk_lock(d);
-    int r = d->dead ? -EIO
-                    : transfer(d, op, sector * per, buf,
-                               nsectors * d->sector_size);
+    int r = d->dead
+                ? -EIO
+                : transfer(d, op, sector * per, buf, nsectors * d->sector_size);
     disk_unlock(d);
     return r < 0 ? -EIO : 0;
 }

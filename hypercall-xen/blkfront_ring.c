@@ -23,12 +23,9 @@ int blkring_check(const struct blkif_response *rsp, uint32_t inflight,
     if (rsp->operation != ops[rsp->id])
         return -EPROTO;
     switch (rsp->status) {
-    case BLKIF_RSP_OKAY:
-        return 0;
-    case BLKIF_RSP_EOPNOTSUPP:
-        return -EOPNOTSUPP;
-    default:
-        return -EIO;
+    case BLKIF_RSP_OKAY: return 0;
+    case BLKIF_RSP_EOPNOTSUPP: return -EOPNOTSUPP;
+    default: return -EIO;
     }
 }
 

@@ -76,8 +76,7 @@ static void test_fill(void)
     int n = blkring_fill(&req, BLKIF_OP_READ, 51712, 3, 40, refs, 512);
     tap_check(n == 1 && req.nr_segments == 1 && req.seg[0].gref == 100 &&
                   req.seg[0].first_sect == 0 && req.seg[0].last_sect == 0 &&
-                  req.id == 3 && req.handle == 51712 &&
-                  req.sector_number == 40,
+                  req.id == 3 && req.handle == 51712 && req.sector_number == 40,
               "one sector is one segment of one sector", NULL);
     n = blkring_fill(&req, BLKIF_OP_WRITE, 1, 0, 0, refs, 4096 + 1536);
     tap_check(n == 2 && req.seg[0].last_sect == 7 && req.seg[1].gref == 101 &&
@@ -94,8 +93,7 @@ static void test_fill(void)
     tap_check(blkring_fill(&req, BLKIF_OP_READ, 1, 0, 0, refs, 100) == -1,
               "a partial sector is refused", NULL);
     n = blkring_fill(&req, BLKIF_OP_FLUSH_DISKCACHE, 1, 2, 0, refs, 0);
-    tap_check(n == 0 && req.nr_segments == 0, "a flush has no segments",
-              NULL);
+    tap_check(n == 0 && req.nr_segments == 0, "a flush has no segments", NULL);
 }
 
 static void test_parse(void)
@@ -120,7 +118,10 @@ static void test_parse(void)
 static void test_vbd_list(void)
 {
     uint32_t out[4];
-    const char names[] = "51728\0" "51712\0" "junk\0" "768\0";
+    const char names[] = "51728\0"
+                         "51712\0"
+                         "junk\0"
+                         "768\0";
     unsigned n = blkring_vbd_list(names, sizeof names - 1, out, 4);
     tap_check(n == 3 && out[0] == 768 && out[1] == 51712 && out[2] == 51728,
               "numbers sorted, a name that is not one skipped", "n=%u", n);
