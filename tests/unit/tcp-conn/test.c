@@ -444,6 +444,24 @@ static void test_bind_rules(void)
               "bind to a foreign address: EADDRNOTAVAIL", NULL);
     tcp_ops.close(x);
     tcp_ops.close(y);
+    /* a server restarts while a connection of the old listener lives */
+    struct net_sock *l, *c, *s, *l2;
+    struct sockaddr_in a92 = sin_of(B, 92);
+    tcp_sock_create(&l);
+    tcp_ops.setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    tcp_ops.bind(l, &a92);
+    tcp_ops.listen(l, 4);
+    connect_pair(l, 92, &c, &s);
+    tcp_ops.close(l);
+    tcp_sock_create(&l2);
+    tcp_ops.setsockopt(l2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rb = tcp_ops.bind(l2, &a92);
+    tap_check(rb == 0, "SO_REUSEADDR rebinds beside the old listener's child",
+              "%d", rb);
+    tcp_ops.close(l2);
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    run(100);
 }
 
 static void test_peek_linger_keepalive(void)
