@@ -107,6 +107,19 @@ int evtchn_bind_virq(unsigned virq, void (*fn)(unsigned, void *), void *arg)
     return r < 0 ? (int)r : (int)b.port;
 }
 
+/* A new port that domain remote (a backend) may bind to, with a handler. */
+int evtchn_alloc_unbound(domid_t remote, void (*fn)(unsigned, void *),
+                         void *arg)
+{
+    struct evtchn_alloc_unbound a = {.dom = DOMID_SELF, .remote_dom = remote};
+    long r = hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound,
+                        (long)&a);
+    if (r < 0)
+        return (int)r;
+    r = evtchn_handle(a.port, fn, arg);
+    return r < 0 ? (int)r : (int)a.port;
+}
+
 int evtchn_notify(unsigned port)
 {
     struct evtchn_send s = {.port = port};

@@ -31,6 +31,10 @@ int evtchn_init(void); /* 0 or -errno: then no events at all */
 int evtchn_handle(unsigned port, void (*fn)(unsigned, void *), void *arg);
 /* Bind a virtual IRQ (VIRQ_*) to a new port with a handler; the port. */
 int evtchn_bind_virq(unsigned virq, void (*fn)(unsigned, void *), void *arg);
+/* A port a backend in domain remote binds to (EVTCHNOP_alloc_unbound),
+ * with a handler; the port or -errno. */
+int evtchn_alloc_unbound(domid_t remote, void (*fn)(unsigned, void *),
+                         void *arg);
 void evtchn_mask(unsigned port);
 void evtchn_unmask(unsigned port);
 int evtchn_notify(unsigned port);

@@ -26,6 +26,7 @@
 #include "bcache.h"
 
 #define EXT2_MOUNTS_MAX 8
+#define EXT2_PENDING_MAX 512 /* freed blocks held back until the next sync */
 #define EXT2_ROOT_INO 2
 #define EXT2_NAME_MAX 255
 #define EXT2_MAGIC 0xef53
@@ -127,6 +128,11 @@ struct ext2_fs {
     uint32_t itable_blocks; /* per group */
     int filetype;           /* directory entries carry a type */
     uint32_t goal;          /* where a file's first block is sought */
+    /* Blocks freed since the last sync stay marked used until it has
+     * written the inodes that no longer point at them, so no block is
+     * reused while a stale pointer to it may still be on disk. */
+    uint32_t pending[EXT2_PENDING_MAX];
+    unsigned npending;
 };
 
 /* What stat needs from an inode. */
@@ -157,6 +163,7 @@ uint32_t ext2_now(void);
 /* ext2_alloc.c */
 int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out);
 int ext2_block_free(struct ext2_fs *fs, uint32_t blk);
+int ext2_blocks_settle(struct ext2_fs *fs);
 int ext2_inode_alloc(struct ext2_fs *fs, uint32_t near, int dir, uint32_t *out);
 int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, int dir);
 int ext2_block_valid(struct ext2_fs *fs, uint32_t blk);

@@ -74,7 +74,7 @@ static int group_take_block(struct ext2_fs *fs, uint32_t g, struct ext2_gd *gd,
     return 0;
 }
 
-int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
+static int block_alloc_once(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 {
     if (!fs->sb.free_blocks_count)
         return -ENOSPC;
@@ -124,10 +124,20 @@ static int bitmap_clear(struct ext2_fs *fs, uint32_t bmblk, uint32_t bit,
     return 0;
 }
 
-int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
+/* A full disk may have blocks held back: a sync gives them back. */
+int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 {
-    if (!ext2_block_valid(fs, blk))
-        return ext2_corrupt(fs, "block number to free", blk);
+    int err = block_alloc_once(fs, goal, out);
+    if (err == -ENOSPC && fs->npending) {
+        err = ext2_sync(fs);
+        if (!err)
+            err = block_alloc_once(fs, goal, out);
+    }
+    return err;
+}
+
+static int block_free_now(struct ext2_fs *fs, uint32_t blk)
+{
     uint32_t g = (blk - fs->sb.first_data_block) / fs->bpg;
     struct bbuf *b;
     int err = 0;
@@ -145,6 +155,29 @@ int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
     }
     bcache_put(b);
     return err ? err : ext2_super_dirty(fs);
+}
+
+int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
+{
+    if (!ext2_block_valid(fs, blk))
+        return ext2_corrupt(fs, "block number to free", blk);
+    if (fs->npending == EXT2_PENDING_MAX)
+        return block_free_now(fs, blk); /* as Linux's ext2 always does */
+    fs->pending[fs->npending++] = blk;
+    bcache_forget(&fs->dev, blk);
+    return 0;
+}
+
+int ext2_blocks_settle(struct ext2_fs *fs)
+{
+    int err = 0;
+    for (unsigned i = 0; i < fs->npending; i++) {
+        int r = block_free_now(fs, fs->pending[i]);
+        if (r && !err)
+            err = r;
+    }
+    fs->npending = 0;
+    return err;
 }
 
 /* Take one inode in group g; 0 with *out set, or -errno. */

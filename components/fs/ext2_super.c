@@ -239,8 +239,15 @@ int ext2_sync(struct ext2_fs *fs)
 {
     if (!fs->rw)
         return 0;
+    int err = 0;
+    if (fs->npending) { /* first nothing on disk points at them */
+        err = bcache_sync(&fs->dev);
+        if (!err)
+            err = ext2_blocks_settle(fs);
+    }
     fs->sb.wtime = ext2_now();
-    int err = ext2_super_dirty(fs);
+    if (!err)
+        err = ext2_super_dirty(fs);
     return err ? err : bcache_sync(&fs->dev);
 }
 

@@ -218,10 +218,9 @@ static int x_statfs(struct fs_mount *m, struct fs_statfs *out)
     out->magic = EXT2_MAGIC;
     out->bsize = fs_of(m)->bsize;
     out->blocks = s->blocks_count;
-    out->bfree = s->free_blocks_count;
-    out->bavail = s->free_blocks_count > s->r_blocks_count
-                      ? s->free_blocks_count - s->r_blocks_count
-                      : 0;
+    uint64_t bfree = s->free_blocks_count + fs_of(m)->npending;
+    out->bfree = bfree;
+    out->bavail = bfree > s->r_blocks_count ? bfree - s->r_blocks_count : 0;
     out->files = s->inodes_count;
     out->ffree = s->free_inodes_count;
     out->namelen = EXT2_NAME_MAX;
