@@ -27,6 +27,7 @@
 
 #define EXT2_MOUNTS_MAX 8
 #define EXT2_PENDING_MAX 512 /* freed blocks held back until the next sync */
+#define EXT2_PENDING_INO_MAX 128 /* and freed inodes */
 #define EXT2_ROOT_INO 2
 #define EXT2_NAME_MAX 255
 #define EXT2_MAGIC 0xef53
@@ -128,11 +129,15 @@ struct ext2_fs {
     uint32_t itable_blocks; /* per group */
     int filetype;           /* directory entries carry a type */
     uint32_t goal;          /* where a file's first block is sought */
-    /* Blocks freed since the last sync stay marked used until it has
-     * written the inodes that no longer point at them, so no block is
-     * reused while a stale pointer to it may still be on disk. */
+    /* Blocks and inodes freed since the last sync stay marked used until
+     * it has written the inodes and directories that no longer point at
+     * them, so none is reused while a stale pointer to it may still be on
+     * disk (a power cut would show another file's data or name). */
     uint32_t pending[EXT2_PENDING_MAX];
     unsigned npending;
+    uint32_t pending_ino[EXT2_PENDING_INO_MAX];
+    uint8_t pending_dir[EXT2_PENDING_INO_MAX];
+    unsigned npending_ino;
 };
 
 /* What stat needs from an inode. */
@@ -163,7 +168,7 @@ uint32_t ext2_now(void);
 /* ext2_alloc.c */
 int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out);
 int ext2_block_free(struct ext2_fs *fs, uint32_t blk);
-int ext2_blocks_settle(struct ext2_fs *fs);
+int ext2_frees_settle(struct ext2_fs *fs);
 int ext2_inode_alloc(struct ext2_fs *fs, uint32_t near, int dir, uint32_t *out);
 int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, int dir);
 int ext2_block_valid(struct ext2_fs *fs, uint32_t blk);

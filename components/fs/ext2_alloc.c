@@ -168,7 +168,9 @@ int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
     return 0;
 }
 
-int ext2_blocks_settle(struct ext2_fs *fs)
+static int inode_free_now(struct ext2_fs *fs, uint32_t ino, int dir);
+
+int ext2_frees_settle(struct ext2_fs *fs)
 {
     int err = 0;
     for (unsigned i = 0; i < fs->npending; i++) {
@@ -176,7 +178,12 @@ int ext2_blocks_settle(struct ext2_fs *fs)
         if (r && !err)
             err = r;
     }
-    fs->npending = 0;
+    for (unsigned i = 0; i < fs->npending_ino; i++) {
+        int r = inode_free_now(fs, fs->pending_ino[i], fs->pending_dir[i]);
+        if (r && !err)
+            err = r;
+    }
+    fs->npending = fs->npending_ino = 0;
     return err;
 }
 
@@ -201,7 +208,8 @@ static int group_take_inode(struct ext2_fs *fs, uint32_t g, struct ext2_gd *gd,
     return 0;
 }
 
-int ext2_inode_alloc(struct ext2_fs *fs, uint32_t near, int dir, uint32_t *out)
+static int inode_alloc_once(struct ext2_fs *fs, uint32_t near, int dir,
+                            uint32_t *out)
 {
     if (!fs->sb.free_inodes_count)
         return -ENOSPC;
@@ -230,10 +238,31 @@ int ext2_inode_alloc(struct ext2_fs *fs, uint32_t near, int dir, uint32_t *out)
     return -ENOSPC;
 }
 
+/* As for blocks: a sync may give back inodes held back. */
+int ext2_inode_alloc(struct ext2_fs *fs, uint32_t near, int dir, uint32_t *out)
+{
+    int err = inode_alloc_once(fs, near, dir, out);
+    if (err == -ENOSPC && fs->npending_ino) {
+        err = ext2_sync(fs);
+        if (!err)
+            err = inode_alloc_once(fs, near, dir, out);
+    }
+    return err;
+}
+
 int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, int dir)
 {
     if (ino < fs->first_ino || ino > fs->sb.inodes_count)
         return ext2_corrupt(fs, "inode number to free", ino);
+    if (fs->npending_ino == EXT2_PENDING_INO_MAX)
+        return inode_free_now(fs, ino, dir);
+    fs->pending_dir[fs->npending_ino] = (uint8_t) !!dir;
+    fs->pending_ino[fs->npending_ino++] = ino;
+    return 0;
+}
+
+static int inode_free_now(struct ext2_fs *fs, uint32_t ino, int dir)
+{
     uint32_t g = (ino - 1) / fs->ipg;
     struct bbuf *b;
     int err = 0;

@@ -240,10 +240,11 @@ int ext2_sync(struct ext2_fs *fs)
     if (!fs->rw)
         return 0;
     int err = 0;
-    if (fs->npending) { /* first nothing on disk points at them */
+    if (fs->npending || fs->npending_ino) {
+        /* first nothing on disk may point at what is given back */
         err = bcache_sync(&fs->dev);
         if (!err)
-            err = ext2_blocks_settle(fs);
+            err = ext2_frees_settle(fs);
     }
     fs->sb.wtime = ext2_now();
     if (!err)

@@ -222,7 +222,7 @@ static int x_statfs(struct fs_mount *m, struct fs_statfs *out)
     out->bfree = bfree;
     out->bavail = bfree > s->r_blocks_count ? bfree - s->r_blocks_count : 0;
     out->files = s->inodes_count;
-    out->ffree = s->free_inodes_count;
+    out->ffree = s->free_inodes_count + fs_of(m)->npending_ino;
     out->namelen = EXT2_NAME_MAX;
     return 0;
 }
