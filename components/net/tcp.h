@@ -130,7 +130,8 @@ struct tcp_pcb {
     uint8_t linger_on, in_recovery, dupacks;
     uint8_t ack_now, segs_unacked, timing, keep_probes, syn_cookie;
     uint8_t backoff, conn_done, queued, more, connecting, persist_probes;
-    uint8_t force;     /* the persist timer overrides Nagle and SWS once */
+    uint8_t force;         /* the persist timer overrides Nagle and SWS once */
+    uint8_t sndbuf_locked; /* SO_SNDBUF was set: no autotuning */
     uint32_t gen;      /* bumped per allocation: a waiter's pcb is still its */
     uint16_t mss;      /* we send at most this much data per segment */
     uint16_t user_mss; /* TCP_MAXSEG, 0: none */
@@ -229,6 +230,9 @@ uint16_t tcp_cookie_check(uint32_t laddr, uint32_t raddr, uint16_t lport,
 /* tcp_ring.c */
 int tcp_ring_alloc(struct tcp_ring *r, uint32_t size);
 void tcp_ring_free(struct tcp_ring *r);
+/* Double r, keeping the len bytes from seq; -1 (r unchanged) when memory
+ * is short or r is at TCP_RING_MAX. */
+int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len);
 void tcp_ring_put(struct tcp_ring *r, uint32_t seq, const void *p, uint32_t n);
 void tcp_ring_get(const struct tcp_ring *r, uint32_t seq, void *p, uint32_t n);
 

@@ -73,6 +73,8 @@ static void child_inherit(struct tcp_pcb *c, const struct tcp_pcb *l,
     c->passive = 1;
     c->parent = tcp_pcb_index(l);
     c->nodelay = l->nodelay;
+    c->reuseaddr = l->reuseaddr; /* so a restarted server can bind again */
+    c->reuseport = l->reuseport;
     c->keepalive = l->keepalive;
     c->keepidle = l->keepidle;
     c->keepintvl = l->keepintvl;

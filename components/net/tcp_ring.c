@@ -38,6 +38,31 @@ int tcp_ring_alloc(struct tcp_ring *r, uint32_t size)
     return -1;
 }
 
+int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len)
+{
+    struct tcp_ring n;
+    uint32_t want = r->size * 2;
+    if (want > TCP_RING_MAX || ring_budget(want) < want)
+        return -1;
+    n.buf = hc_pages_alloc(want / HC_PAGE_SIZE);
+    if (!n.buf)
+        return -1;
+    n.size = want;
+    /* the live bytes move to their places in the bigger ring */
+    uint32_t done = 0;
+    while (done < len) {
+        uint32_t at = (seq + done) & (r->size - 1);
+        uint32_t chunk = r->size - at;
+        if (chunk > len - done)
+            chunk = len - done;
+        tcp_ring_put(&n, seq + done, r->buf + at, chunk);
+        done += chunk;
+    }
+    tcp_ring_free(r);
+    *r = n;
+    return 0;
+}
+
 void tcp_ring_free(struct tcp_ring *r)
 {
     if (r->buf)

@@ -145,6 +145,17 @@ static int tcp_connect(struct net_sock *s, const struct sockaddr_in *a)
     return connect_start(p, a);
 }
 
+/* A bulk sender fills its ring while the network could carry more: the
+ * ring, not the window, limits it. Double it (SO_SNDBUF set by the
+ * application is left alone), memory permitting. */
+static int send_autogrow(struct tcp_pcb *p)
+{
+    uint32_t room = p->snd_wnd < p->cwnd ? p->snd_wnd : p->cwnd;
+    if (p->sndbuf_locked || room < p->snd.size / 2)
+        return 0;
+    return tcp_ring_grow(&p->snd, p->snd_buf_seq, p->snd_len) == 0;
+}
+
 static long tcp_send(struct net_sock *s, const void *buf, size_t len, int flags,
                      const struct sockaddr_in *to)
 {
@@ -162,6 +173,8 @@ static long tcp_send(struct net_sock *s, const void *buf, size_t len, int flags,
     if (!len)
         return 0;
     uint32_t space = p->snd.size - p->snd_len;
+    if (!space && send_autogrow(p))
+        space = p->snd.size - p->snd_len;
     if (!space)
         return -EAGAIN;
     uint32_t n = len < space ? (uint32_t)len : space;

@@ -311,6 +311,12 @@ void tcp_input_established(struct tcp_pcb *p, const struct tcp_hdr *th,
 {
     struct seg s = {ntohl(th->seq), dlen, data, th->flags,
                     (th->flags & TH_FIN) != 0};
+    if (p->state == TCPS_SYN_RECEIVED &&
+        (th->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+        s.seq == p->irs) { /* its SYN again: our SYN-ACK was lost */
+        tcp_send_syn(p);
+        return;
+    }
     if (paws_reject(p, th, o)) {
         tcp_send_ack(p);
         return;

@@ -1,0 +1,278 @@
+"""kiln_xen: the Xen half of scripts/kiln (imported by it, not run).
+
+  xl_config()      an xl domain config for a Kiln Xen image (PVH)
+  run_xl()         `kiln run --xen`: xl create -c on a real Xen host
+  run_testbed()    `kiln run|test --testbed`: one domU in scripts/xen-testbed
+
+Limits: Kiln does not balloon, so memory = maxmem; xl refuses PVH
+domains under 18 MiB. Disks given to the testbed are copied into its
+dom0 (the payload disk is read-only there): a guest's writes to them
+stay in the testbed. Errors raise XenError, which kiln prints as its one
+"kiln: ..." line (exit 2). Standard library only.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+XEN_MIN_MEM = 18   # xl cannot build a smaller PVH domain
+XEN_DEFAULT_MEM = 32
+CMDLINE_MAX = 1023  # Xen's MAX_GUEST_CMDLINE (1024) less its NUL
+MAX_VIFS = 8
+MAX_VBDS = 26      # xvda..xvdz
+NOTE_TARGET = 2    # Kiln ELF note type naming the target (target_note.S)
+HERE = os.path.dirname(os.path.realpath(__file__))
+TESTBED = os.path.join(HERE, "xen-testbed")
+TESTBED_BOOT = 300  # seconds for dom0 to boot under TCG, on top of the guest
+EXIT_RE = re.compile(r"^exit=(\d+)\r?$", re.MULTILINE)
+GUEST_TAG = "kiln-guest| "
+
+
+class XenError(Exception):
+    """A usage or configuration error: one line on stderr, exit 2."""
+
+
+def image_target(notes):
+    """The target a Kiln image was built for, from its ELF notes, or None
+    (an image older than the target note)."""
+    for name, ntype, desc in notes or []:
+        if name == b"Kiln" and ntype == NOTE_TARGET:
+            return desc.rstrip(b"\0").decode(errors="replace")
+    return None
+
+
+def check_xen_image(path, notes):
+    target = image_target(notes)
+    if target == "xen":
+        return
+    if target is None:
+        raise XenError(f"{path} does not say its target (built before "
+                       f"target notes); rebuild it with `make TARGET=xen`")
+    stem = re.sub(r"-[a-z]+\.elf$", "", path)
+    raise XenError(f"{path} is a {target} image, not a Xen one; build "
+                   f"{stem}-xen.elf with `make APP=... TARGET=xen` (run "
+                   f"{target} images without --xen/--testbed)")
+
+
+def check_mem(mem):
+    if mem < XEN_MIN_MEM:
+        raise XenError(f"--mem {mem}: xl cannot build a PVH domain smaller "
+                       f"than {XEN_MIN_MEM} MiB; use --mem {XEN_DEFAULT_MEM}")
+
+
+def domain_name(text):
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", text):
+        raise XenError(f"--name {text!r}: a domain name is 1-64 letters, "
+                       "digits, '_', '.' or '-'")
+    return text
+
+
+def default_name(image):
+    stem = os.path.basename(image)
+    stem = re.sub(r"(-xen)?\.elf$", "", stem)
+    return domain_name("kiln-" + (re.sub(r"[^A-Za-z0-9_.-]", "_", stem)
+                                  or "guest")[:59])
+
+
+def bridges(nets):
+    """--net values for Xen: each must be bridge:NAME; the NAMEs."""
+    names = []
+    for spec in nets:
+        if not (spec or "").startswith("bridge:"):
+            kind = (spec or "none").split(",")[0]
+            raise XenError(f"--net {kind}: a Xen guest's NIC is bridge:NAME "
+                           "(a bridge in dom0, such as br0)")
+        names.append(spec[len("bridge:"):])
+    if len(names) > MAX_VIFS:
+        raise XenError(f"at most {MAX_VIFS} NICs, got {len(names)}")
+    return names
+
+
+def xl_string(text):
+    """A double-quoted xl config string (libxlu unescapes \\\\ and \\")."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise XenError(f"{text!r}: control characters cannot go into an "
+                       "xl config")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def xl_config(name, kernel, mem, nets, disks, cmdline):
+    """The config text. DISKS: [(target path, read_only)]."""
+    check_mem(mem)
+    if len(disks) > MAX_VBDS:
+        raise XenError(f"at most {MAX_VBDS} disks, got {len(disks)}")
+    if len(cmdline.encode()) > CMDLINE_MAX:
+        raise XenError(f"the command line is {len(cmdline.encode())} bytes; "
+                       f"Xen passes at most {CMDLINE_MAX}")
+    lines = [f"name = {xl_string(name)}", 'type = "pvh"',
+             f"kernel = {xl_string(os.path.abspath(kernel))}",
+             "# Kiln does not balloon: every page it is given is populated",
+             f"memory = {mem}", f"maxmem = {mem}",
+             'on_poweroff = "destroy"', 'on_reboot = "destroy"',
+             'on_crash = "destroy"']
+    if cmdline:
+        lines.append(f"cmdline = {xl_string(cmdline)}")
+    if nets:
+        lines.append("vif = [" + ", ".join(
+            xl_string(f"bridge={b}") for b in bridges(nets)) + "]")
+    if disks:
+        lines.append("disk = [" + ", ".join(
+            xl_string(f"format=raw,vdev=xvd{chr(ord('a') + n)},"
+                      f"access={'ro' if ro else 'rw'},target={path}")
+            for n, (path, ro) in enumerate(disks)) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def guest_exit(text):
+    found = EXIT_RE.findall(text)
+    return int(found[-1]) & 0xff if found else None
+
+
+# ---------------------------------------------------------------- real Xen
+
+def require_xen():
+    if not shutil.which("xl"):
+        raise XenError("--xen needs Xen's xl (this is not a Xen dom0); "
+                       "use --testbed to run in scripts/xen-testbed")
+    try:
+        with open("/proc/xen/capabilities") as f:
+            caps = f.read()
+    except OSError:
+        caps = ""
+    if "control_d" not in caps:
+        raise XenError("--xen: /proc/xen/capabilities lacks control_d (not "
+                       "running as Xen's dom0); use --testbed instead")
+
+
+def run_xl(config, name, timeout):
+    """xl create -c CONFIG, console on stdout; (status, problem)."""
+    require_xen()
+    with tempfile.NamedTemporaryFile("w", prefix="kiln-", suffix=".cfg") as f:
+        f.write(config)
+        f.flush()
+        proc = subprocess.Popen(["xl", "create", "-c", f.name],
+                                stdout=subprocess.PIPE)
+        seen, timed_out = stream(proc, timeout)
+    if timed_out:
+        subprocess.run(["xl", "destroy", name], capture_output=True)
+        return None, f"timeout after {timeout:g} s; domain {name} destroyed"
+    status = guest_exit(seen.decode(errors="replace"))
+    if status is None:
+        return None, (f"xl create exited {proc.returncode} without an "
+                      "exit status from the guest")
+    return status, None
+
+
+def stream(proc, timeout):
+    """Copy PROC's stdout to ours as it comes; (all of it, timed out?)."""
+    import selectors
+    import time
+    deadline = None if timeout is None else time.monotonic() + timeout
+    chunks, sel = [], selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    while True:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            proc.kill()
+            proc.wait()
+            return b"".join(chunks), True
+        if not sel.select(left):
+            continue
+        data = os.read(proc.stdout.fileno(), 4096)
+        if not data:
+            proc.wait()
+            return b"".join(chunks), False
+        chunks.append(data)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+# ---------------------------------------------------------------- testbed
+
+# The payload's run.sh, run by the testbed's dom0 from /payload.
+RUN_SH = """\
+#!/bin/sh
+# Written by kiln: boot one Kiln domU, wait for it to go, print its
+# console (xenconsoled's log) tagged for kiln to pick out.
+name={name}
+limit={limit}
+{copies}
+if ! xl create /payload/domu.cfg >/tmp/xl.out 2>&1; then
+    echo "kiln-xen: problem=xl create failed: $(tail -1 /tmp/xl.out)"
+    exit 0
+fi
+echo "kiln-xen: created"
+i=0
+while xl domid "$name" >/dev/null 2>&1; do
+    if [ "$limit" -gt 0 ] && [ $i -ge "$limit" ]; then
+        xl destroy "$name"
+        echo "kiln-xen: problem=timeout"
+        break
+    fi
+    sleep 0.1
+    i=$((i + 1))
+done
+sed 's/^/{tag}/' "/var/log/xen/console/guest-$name.log"
+echo "kiln-xen: done"
+"""
+
+
+def testbed_payload(payload, image, name, mem, nets, disks, cmdline,
+                    timeout):
+    """Fill PAYLOAD (a directory) for scripts/xen-testbed."""
+    shutil.copy(image, os.path.join(payload, "kiln.elf"))
+    targets, copies = [], []
+    for n, (path, ro) in enumerate(disks):
+        shutil.copy(path, os.path.join(payload, f"disk{n}.img"))
+        if ro:
+            targets.append((f"/payload/disk{n}.img", True))
+        else:  # the payload disk is mounted read-only in dom0
+            copies.append(f"cp /payload/disk{n}.img /tmp/disk{n}.img")
+            targets.append((f"/tmp/disk{n}.img", False))
+    config = xl_config(name, "/payload/kiln.elf", mem, nets, targets,
+                       cmdline)
+    with open(os.path.join(payload, "domu.cfg"), "w") as f:
+        f.write(config)
+    limit = 0 if timeout is None else int(timeout * 10)
+    with open(os.path.join(payload, "run.sh"), "w") as f:
+        f.write(RUN_SH.format(name=name, limit=limit, tag=GUEST_TAG,
+                              copies="\n".join(copies)))
+
+
+def run_testbed(payload, timeout, echo=None):
+    """Boot the testbed with PAYLOAD; (guest console, status, problem).
+    ECHO, if given, gets each guest console line as it is seen."""
+    if not os.access(TESTBED, os.X_OK):
+        raise XenError(f"{TESTBED} is missing")
+    limit = int((timeout or 3600) + TESTBED_BOOT)
+    proc = subprocess.Popen([TESTBED, "run", payload, "--timeout",
+                             str(limit)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    guest, other, problem, done = [], [], None, False
+    for raw in iter(proc.stdout.readline, b""):
+        line = raw.decode(errors="replace").rstrip("\r\n")
+        if line.startswith(GUEST_TAG):
+            guest.append(line[len(GUEST_TAG):].rstrip("\r"))
+            if echo:
+                echo(guest[-1])
+        elif line.startswith("kiln-xen: problem="):
+            problem = line.split("=", 1)[1]
+        elif line == "kiln-xen: done":
+            done = True
+        else:
+            other.append(line)
+    proc.wait()
+    text = "\n".join(guest) + ("\n" if guest else "")
+    if problem == "timeout":
+        return text, None, f"timeout after {timeout:g} s; domain destroyed"
+    if problem or not done:
+        why = problem or f"testbed stopped (status {proc.returncode}): " + \
+            " | ".join(o for o in other[-3:] if o.strip())
+        return text, None, why
+    status = guest_exit(text)
+    if status is None:
+        return text, None, "the guest stopped without an exit status"
+    return text, status, None
