@@ -1,27 +1,406 @@
 /*
- * netfront.c: Xen virtual NICs (vifs). Not written yet: no NICs.
+ * netfront.c: Xen virtual NICs (vifs) behind the hypercall NIC calls.
+ * Each vif under xenstore device/vif/N is started through the xenbus
+ * handshake in named steps: read its keys, grant the two rings and the
+ * buffers, wait for the backend to reach InitWait, write our keys in a
+ * transaction, switch to Connected and wait (bounded) for the backend
+ * to follow.
+ *
+ * Receive uses rx-copy: every buffer stays posted as a granted page the
+ * backend copies a frame into; a frame is copied out in hc_net_recv and
+ * its page posted again at once. Transmit copies a frame into a granted
+ * page per slot and reclaims slots from the responses on the next send.
+ * The event channel's handler does nothing: the upcall itself counts as
+ * a device interrupt, which wakes the thread that polls us.
+ *
+ * Limits: one queue per vif, no scatter-gather, no offloads (we ask the
+ * backend for full checksums), MTU 1500, vifs with ids below
+ * NF_DEVID_MAX. A backend that breaks the protocol disables its vif with
+ * one log line (link down from then on); its pages stay granted, since
+ * it may still write them.
  */
-#include <errno.h>
 #include "xen.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/io/xenbus.h>
+#include "netfront_ring.h"
+
+#define NF_VIFS_MAX 4
+#define NF_DEVID_MAX 16 /* vif ids we look for: xl numbers them from 0 */
+#define NF_WAIT_NS 30000000000ull
+#define NF_PATH 96
+#define NF_POLL_NS 5000000ull
+#define PAGES_FOR(n) (((n) + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
+
+struct vif {
+    unsigned devid, port;
+    domid_t backend_id;
+    char path[NF_PATH], backend[NF_PATH];
+    uint8_t mac[6];
+    int connected, dead;
+    netif_tx_front_ring_t tx;
+    netif_rx_front_ring_t rx;
+    uint8_t *rx_page[NF_SLOTS], *tx_page[NF_SLOTS];
+    grant_ref_t rx_gref[NF_SLOTS], tx_gref[NF_SLOTS];
+    uint8_t rx_posted[NF_SLOTS], tx_inflight[NF_SLOTS];
+    uint16_t tx_free[NF_SLOTS];
+    unsigned ntx_free;
+};
+
+static struct vif *vifs[NF_VIFS_MAX];
+static unsigned nvifs;
+
+static void vif_event(unsigned port, void *arg)
+{
+    (void)port, (void)arg; /* the upcall wakes hc_thread_wait_io */
+}
+
+static void vif_disable(struct vif *v, const char *why)
+{
+    v->dead = 1;
+    kprintf("kiln: netfront vif %u: backend sent %s; vif disabled\n", v->devid,
+            why);
+}
+
+/* ---- setup steps -------------------------------------------------------- */
+
+static long key_read(const char *dir, const char *key, char *buf, size_t cap)
+{
+    char path[NF_PATH + 32];
+    snprintf(path, sizeof path, "%s/%s", dir, key);
+    return xs_read(0, path, buf, cap);
+}
+
+static int vif_read_config(struct vif *v)
+{
+    char val[32];
+    if (key_read(v->path, "backend-id", val, sizeof val) < 0)
+        return -ENOENT;
+    char *end;
+    unsigned long id = strtoul(val, &end, 10);
+    if (*end || end == val || id >= DOMID_FIRST_RESERVED) {
+        kprintf("kiln: netfront vif %u: bad backend-id\n", v->devid);
+        return -EINVAL;
+    }
+    v->backend_id = (domid_t)id;
+    if (key_read(v->path, "backend", v->backend, sizeof v->backend) <= 0 ||
+        key_read(v->path, "mac", val, sizeof val) < 0 ||
+        nf_parse_mac(val, v->mac) < 0) {
+        kprintf("kiln: netfront vif %u: no backend path or bad mac\n",
+                v->devid);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int grant_page(struct vif *v, uint8_t **page, grant_ref_t *ref,
+                      int readonly)
+{
+    *page = hc_pages_alloc(1);
+    if (!*page)
+        return -ENOMEM;
+    int r = gnttab_grant(v->backend_id, *page, readonly);
+    if (r < 0)
+        return r;
+    *ref = (grant_ref_t)r;
+    return 0;
+}
+
+/* The two shared rings and every buffer page, granted to the backend. */
+static int vif_grant(struct vif *v, grant_ref_t *tx_ref, grant_ref_t *rx_ref)
+{
+    uint8_t *txs, *rxs;
+    if (grant_page(v, &txs, tx_ref, 0) < 0 ||
+        grant_page(v, &rxs, rx_ref, 0) < 0)
+        return -ENOMEM;
+    SHARED_RING_INIT((netif_tx_sring_t *)txs);
+    FRONT_RING_INIT(&v->tx, (netif_tx_sring_t *)txs, HC_PAGE_SIZE);
+    SHARED_RING_INIT((netif_rx_sring_t *)rxs);
+    FRONT_RING_INIT(&v->rx, (netif_rx_sring_t *)rxs, HC_PAGE_SIZE);
+    for (unsigned i = 0; i < NF_SLOTS; i++) {
+        if (grant_page(v, &v->rx_page[i], &v->rx_gref[i], 0) < 0 ||
+            grant_page(v, &v->tx_page[i], &v->tx_gref[i], 1) < 0)
+            return -ENOMEM;
+        v->tx_free[v->ntx_free++] = (uint16_t)i;
+    }
+    return 0;
+}
+
+static void rx_post(struct vif *v, unsigned id)
+{
+    netif_rx_request_t *req = RING_GET_REQUEST(&v->rx, v->rx.req_prod_pvt);
+    req->id = (uint16_t)id;
+    req->gref = v->rx_gref[id];
+    v->rx.req_prod_pvt++;
+    v->rx_posted[id] = 1;
+}
+
+static void rx_push(struct vif *v)
+{
+    int notify;
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&v->rx, notify);
+    if (notify)
+        evtchn_notify(v->port);
+}
+
+static int backend_state(struct vif *v)
+{
+    char val[16];
+    if (key_read(v->backend, "state", val, sizeof val) < 0)
+        return -1;
+    return atoi(val);
+}
+
+/* Wait until the backend's state reaches want (not past Connected); -1
+ * if it closes or the deadline passes. Polled rather than watched: watch
+ * events left over in xenstore.c's small shared queue would crowd out
+ * other drivers' events, and xenstore gives no way to drop them. */
+static int vif_wait_backend(struct vif *v, int want, uint64_t deadline)
+{
+    for (;;) {
+        int state = backend_state(v);
+        if (state >= want && state <= XenbusStateConnected)
+            return 0;
+        uint64_t now = hc_clock_monotonic();
+        if (state > XenbusStateConnected || now >= deadline)
+            return -1;
+        platform_idle(now + NF_POLL_NS); /* or until an event */
+    }
+}
+
+static int write_keys(struct vif *v, uint32_t tx, grant_ref_t txr,
+                      grant_ref_t rxr)
+{
+    static const char *const fixed[][2] = {
+        {"request-rx-copy", "1"},
+        {"feature-rx-notify", "1"},
+        {"feature-no-csum-offload", "1"}, /* full checksums, please */
+    };
+    char path[NF_PATH + 32], val[16];
+    const char *keys[] = {"tx-ring-ref", "rx-ring-ref", "event-channel"};
+    unsigned vals[] = {txr, rxr, v->port};
+    for (unsigned i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", v->path, keys[i]);
+        snprintf(val, sizeof val, "%u", vals[i]);
+        int r = xs_write(tx, path, val);
+        if (r < 0)
+            return r;
+    }
+    for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", v->path, fixed[i][0]);
+        int r = xs_write(tx, path, fixed[i][1]);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* Our keys, all or none, in a transaction (retried while another writer
+ * gets in first), then state Connected. */
+static int vif_publish(struct vif *v, grant_ref_t txr, grant_ref_t rxr)
+{
+    int r;
+    for (int tries = 0; tries < 10; tries++) {
+        uint32_t tx;
+        if ((r = xs_transaction_start(&tx)) < 0)
+            return r;
+        r = write_keys(v, tx, txr, rxr);
+        int e = xs_transaction_end(tx, r == 0);
+        if (r < 0)
+            return r;
+        if (e != -EAGAIN) {
+            r = e;
+            break;
+        }
+    }
+    if (r < 0)
+        return r;
+    char path[NF_PATH + 8], val[4];
+    snprintf(path, sizeof path, "%s/state", v->path);
+    snprintf(val, sizeof val, "%d", XenbusStateConnected);
+    return xs_write(0, path, val);
+}
+
+static int vif_start(struct vif *v)
+{
+    grant_ref_t txr, rxr;
+    if (vif_read_config(v) < 0)
+        return -1;
+    if (vif_grant(v, &txr, &rxr) < 0) {
+        kprintf("kiln: netfront vif %u: no memory or grants\n", v->devid);
+        return -1;
+    }
+    int port = evtchn_alloc_unbound(v->backend_id, vif_event, v);
+    if (port < 0) {
+        kprintf("kiln: netfront vif %u: no event channel (%d)\n", v->devid,
+                port);
+        return -1;
+    }
+    v->port = (unsigned)port;
+    for (unsigned i = 0; i < NF_SLOTS; i++)
+        rx_post(v, i);
+    RING_PUSH_REQUESTS(&v->rx); /* the backend reads them once connected */
+    uint64_t deadline = hc_clock_monotonic() + NF_WAIT_NS;
+    if (vif_wait_backend(v, XenbusStateInitWait, deadline) < 0 ||
+        vif_publish(v, txr, rxr) < 0 ||
+        vif_wait_backend(v, XenbusStateConnected, deadline) < 0) {
+        kprintf("kiln: netfront vif %u: backend %s did not connect\n", v->devid,
+                v->backend);
+        return -1;
+    }
+    v->connected = 1;
+    return 0;
+}
+
+/* Pages taken by a vif that fails to start stay with it: some may be
+ * granted, and the backend may still map them. */
 void netfront_init(void)
 {
+    for (unsigned id = 0; id < NF_DEVID_MAX && nvifs < NF_VIFS_MAX; id++) {
+        char path[32], val[8];
+        snprintf(path, sizeof path, "device/vif/%u/backend-id", id);
+        if (xs_read(0, path, val, sizeof val) < 0)
+            continue;
+        struct vif *v = hc_pages_alloc(PAGES_FOR(sizeof *v));
+        if (!v)
+            return;
+        v->devid = id;
+        snprintf(v->path, sizeof v->path, "device/vif/%u", id);
+        if (vif_start(v) == 0)
+            vifs[nvifs++] = v;
+    }
+}
+
+/* ---- the hypercall NIC calls --------------------------------------------- */
+
+/* A disabled vif stays listed, so later NICs keep their numbers; it
+ * reports its link down, refuses to send and never has a frame (an error
+ * from recv on every poll would keep the stack's thread spinning). */
+static struct vif *vif_get(unsigned idx)
+{
+    return idx < nvifs ? vifs[idx] : NULL;
 }
 
 int hc_net_info(unsigned idx, struct hc_net_info *out)
 {
-    (void)idx, (void)out;
-    return -ENODEV;
+    struct vif *v = vif_get(idx);
+    if (!v)
+        return -ENODEV;
+    memcpy(out->mac, v->mac, 6);
+    out->mtu = 1500;
+    out->link_up = (uint8_t)(v->connected && !v->dead);
+    return 0;
+}
+
+/* Take back every slot the backend has answered; -EIO if it broke. */
+static int tx_reclaim(struct vif *v)
+{
+    uint32_t prod = __atomic_load_n(&v->tx.sring->rsp_prod, __ATOMIC_ACQUIRE);
+    int n = nf_pending(v->tx.rsp_cons, prod, v->tx.req_prod_pvt);
+    const char *why = "a response index past our requests";
+    for (; n > 0; n--) {
+        netif_tx_response_t r =
+            *(volatile netif_tx_response_t *)RING_GET_RESPONSE(&v->tx,
+                                                               v->tx.rsp_cons);
+        if (nf_tx_check(&r, v->tx_inflight, &why) == NF_BAD)
+            break;
+        v->tx.rsp_cons++;
+        v->tx_inflight[r.id] = 0;
+        v->tx_free[v->ntx_free++] = r.id;
+    }
+    if (n != 0) {
+        vif_disable(v, why);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* No slot free: ask for an event when the next one is answered, then
+ * look again (a response may have come in between). */
+static int tx_wait_slot(struct vif *v)
+{
+    v->tx.sring->rsp_event = v->tx.rsp_cons + 1;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return tx_reclaim(v) < 0 ? -EIO : v->ntx_free ? 0 : -EAGAIN;
 }
 
 int hc_net_send(unsigned idx, const void *frame, size_t len)
 {
-    (void)idx, (void)frame, (void)len;
-    return -ENODEV;
+    struct vif *v = vif_get(idx);
+    if (!v)
+        return -ENODEV;
+    if (v->dead)
+        return -EIO;
+    if (len < 14 || len > NF_FRAME_MAX)
+        return -EINVAL;
+    if (tx_reclaim(v) < 0)
+        return -EIO;
+    int r = v->ntx_free ? 0 : tx_wait_slot(v);
+    if (r < 0)
+        return r;
+    uint16_t id = v->tx_free[--v->ntx_free];
+    memcpy(v->tx_page[id], frame, len);
+    netif_tx_request_t *req = RING_GET_REQUEST(&v->tx, v->tx.req_prod_pvt);
+    *req = (netif_tx_request_t){.gref = v->tx_gref[id],
+                                .offset = 0,
+                                .flags = 0,
+                                .id = id,
+                                .size = (uint16_t)len};
+    v->tx.req_prod_pvt++;
+    v->tx_inflight[id] = 1;
+    int notify;
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&v->tx, notify);
+    if (notify)
+        evtchn_notify(v->port);
+    return 0;
+}
+
+/* Responses waiting on the receive ring; when none, ask for an event on
+ * the next one and look again. NF_BAD if the index is broken. */
+static int rx_pending(struct vif *v)
+{
+    for (int armed = 0;; armed = 1) {
+        uint32_t prod =
+            __atomic_load_n(&v->rx.sring->rsp_prod, __ATOMIC_ACQUIRE);
+        int n = nf_pending(v->rx.rsp_cons, prod, v->rx.req_prod_pvt);
+        if (n != 0 || armed)
+            return n;
+        v->rx.sring->rsp_event = v->rx.rsp_cons + 1;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
 }
 
 int hc_net_recv(unsigned idx, void *buf, size_t len)
 {
-    (void)idx, (void)buf, (void)len;
-    return -ENODEV;
+    struct vif *v = vif_get(idx);
+    if (!v)
+        return -ENODEV;
+    if (v->dead)
+        return -EAGAIN;
+    for (;;) { /* -EAGAIN only when no frame waits: drops are skipped */
+        const char *why = "a response index past our requests";
+        int n = rx_pending(v);
+        if (n == 0)
+            return -EAGAIN;
+        netif_rx_response_t r = {0};
+        if (n > 0)
+            r = *(volatile netif_rx_response_t *)RING_GET_RESPONSE(
+                &v->rx, v->rx.rsp_cons);
+        int got = n < 0 ? NF_BAD : nf_rx_check(&r, v->rx_posted, &why);
+        if (got == NF_BAD) {
+            vif_disable(v, why);
+            return -EIO;
+        }
+        v->rx.rsp_cons++;
+        v->rx_posted[r.id] = 0;
+        if (got > 0 && (size_t)got <= len)
+            memcpy(buf, v->rx_page[r.id] + r.offset, (size_t)got);
+        rx_post(v, r.id);
+        rx_push(v);
+        if (got > 0)
+            return (size_t)got <= len ? got : -EMSGSIZE;
+    }
 }

@@ -60,4 +60,118 @@ domu xen-domu-hello hello-xen.elf 32 "hello: all checks passed" -- a b
 domu xen-domu-libc libctest-xen.elf 32 "libctest: all" -- x
 # the same domain name again: destroying and re-creating works
 domu xen-domu-recreate hello-xen.elf 32 "hello: all checks passed" -- again
+# ---- network (netfront): domUs with vifs on br0, checked from dom0 ----
+
+# net_cfg NAME IMAGE CMDLINE VIF...: an xl config for a domU that stays
+# up (the checks destroy it), with one vif per VIF (its xl spec).
+net_cfg() {
+    name=$1 image=$2 cmdline=$3
+    shift 3
+    vifs=
+    for v in "$@"; do vifs="$vifs${vifs:+, }'$v'"; done
+    cat >/tmp/$name.cfg <<CFG
+name = "$name"
+type = "pvh"
+kernel = "$P/$image"
+memory = 32
+on_poweroff = "destroy"
+on_crash = "destroy"
+vif = [ $vifs ]
+cmdline = "$cmdline"
+CFG
+}
+
+# net_start NAME: xl create; says why and fails if it refuses.
+net_start() {
+    if ! xl create /tmp/$1.cfg >/tmp/$1.xl 2>&1; then
+        sed 's/^/# /' /tmp/$1.xl
+        return 1
+    fi
+}
+
+# net_stop NAME LABEL: destroy the domain, show and keep its console.
+net_stop() {
+    xl destroy "$1" 2>/dev/null
+    sed 's/^/# /' "$LOGS/guest-$1.log"
+    mv "$LOGS/guest-$1.log" "$LOGS/guest-$1.log.$2"
+}
+
+# until_ok TRIES CMD...: run CMD until it succeeds, at most TRIES times.
+until_ok() {
+    n=$1
+    shift
+    while [ "$n" -gt 0 ]; do
+        "$@" && return 0
+        n=$((n - 1))
+    done
+    return 1
+}
+
+# log_says NAME TEXT: the domain's console has TEXT (else a short pause).
+log_says() {
+    grep -q "$2" "$LOGS/guest-$1.log" 2>/dev/null && return 0
+    sleep 0.1
+    return 1
+}
+
+ping1() { busybox ping -c 1 -W 1 "$1" >/dev/null 2>&1; }
+
+# httpd behind one vif: curl from dom0 gets the page; reports the time
+# from xl create to the first HTTP response.
+net_httpd() {
+    label=xen-domu-net-httpd name=kiln-net-httpd
+    net_cfg $name httpd-xen.elf \
+        "ip=10.99.0.2::10.99.0.1:255.255.255.0 -- -p 80" \
+        'bridge=br0,mac=00:16:3e:00:00:02'
+    t0=$(date +%s%N)
+    if ! net_start $name; then
+        echo "not ok - $label: xl create failed"
+        failed=1
+        return
+    fi
+    tc=$(date +%s%N)
+    # curl at once would lose whole seconds to ARP retries while the guest
+    # boots: first wait (bounded) for httpd to say it listens
+    until_ok 600 log_says $name "httpd: listening"
+    until_ok 20 curl -s --max-time 1 -o /dev/null http://10.99.0.2/
+    t1=$(date +%s%N)
+    page=$(curl -s --max-time 20 http://10.99.0.2/)
+    net_stop $name $label
+    if echo "$page" | grep -q "Hello from Kiln"; then
+        echo "# xl create to first HTTP response: $(((t1 - t0) / 1000000)) ms" \
+            "(xl create itself: $(((tc - t0) / 1000000)) ms)"
+        echo "ok - $label"
+    else
+        echo "not ok - $label: no page from http://10.99.0.2/"
+        failed=1
+    fi
+}
+
+# nettest with two vifs: each answers ping for its own address.
+net_two_vifs() {
+    label=xen-domu-net-two-vifs name=kiln-net-two
+    net_cfg $name nettest-xen.elf "-- 1000 10.99.0.3 10.99.0.4" \
+        'bridge=br0,mac=00:16:3e:00:00:03' 'bridge=br0,mac=00:16:3e:00:00:04'
+    if ! net_start $name; then
+        echo "not ok - $label: xl create failed"
+        failed=1
+        return
+    fi
+    until_ok 60 ping1 10.99.0.3
+    a=$?
+    until_ok 10 ping1 10.99.0.4
+    b=$?
+    net_stop $name $label
+    log=$LOGS/guest-$name.log.$label
+    if [ $a = 0 ] && [ $b = 0 ] && grep -q "nic0: answered ping" "$log" &&
+        grep -q "nic1: answered ping" "$log"; then
+        echo "ok - $label"
+    else
+        echo "not ok - $label: ping 10.99.0.3: $a, 10.99.0.4: $b"
+        failed=1
+    fi
+}
+
+net_httpd
+net_two_vifs
 exit $failed

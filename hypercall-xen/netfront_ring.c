@@ -1,0 +1,94 @@
+/*
+ * netfront_ring.c: checks of a netback's responses, pure functions (see
+ * netfront_ring.h). We negotiate no scatter-gather and no offloads, so a
+ * response must describe one whole frame in one page; the multi-slot
+ * flags (more_data, extra_info) are protocol errors here, not features.
+ */
+#include "netfront_ring.h"
+
+#include <stddef.h>
+
+#define PAGE 4096u
+#define ETH_HDR 14
+
+int nf_pending(uint32_t cons, uint32_t rsp_prod, uint32_t req_prod)
+{
+    uint32_t ready = rsp_prod - cons, posted = req_prod - cons;
+    return ready > posted ? NF_BAD : (int)ready;
+}
+
+static int id_check(uint16_t id, const uint8_t busy[NF_SLOTS], const char **why)
+{
+    if (id >= NF_SLOTS) {
+        *why = "a response id out of range";
+        return NF_BAD;
+    }
+    if (!busy[id]) {
+        *why = "a response for a slot not posted";
+        return NF_BAD;
+    }
+    return 0;
+}
+
+int nf_rx_check(const netif_rx_response_t *r, const uint8_t posted[NF_SLOTS],
+                const char **why)
+{
+    if (id_check(r->id, posted, why) < 0)
+        return NF_BAD;
+    if (r->flags & (NETRXF_more_data | NETRXF_extra_info)) {
+        *why = "a multi-slot frame we did not ask for";
+        return NF_BAD;
+    }
+    if (r->status < 0)
+        return NF_DROP; /* NETIF_RSP_ERROR or _DROPPED: the slot is ours */
+    if ((uint32_t)r->offset + (uint32_t)r->status > PAGE) {
+        *why = "a frame past the end of its page";
+        return NF_BAD;
+    }
+    if (r->status > NF_FRAME_MAX) {
+        *why = "a frame longer than the MTU";
+        return NF_BAD;
+    }
+    if (r->status < ETH_HDR)
+        return NF_DROP; /* a runt: no Ethernet header to deliver */
+    return r->status;
+}
+
+int nf_tx_check(const netif_tx_response_t *r, const uint8_t inflight[NF_SLOTS],
+                const char **why)
+{
+    if (id_check(r->id, inflight, why) < 0)
+        return NF_BAD;
+    switch (r->status) {
+    case NETIF_RSP_OKAY: return 0;
+    case NETIF_RSP_ERROR:
+    case NETIF_RSP_DROPPED: return NF_DROP;
+    default: /* NETIF_RSP_NULL answers extra-info slots; we send none */
+        *why = "a transmit status we cannot have caused";
+        return NF_BAD;
+    }
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int nf_parse_mac(const char *s, uint8_t mac[6])
+{
+    for (int i = 0; i < 6; i++, s += 3) {
+        int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+        if (lo < 0)
+            return -1;
+        if (s[2] != (i == 5 ? '\0' : ':'))
+            return -1;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}

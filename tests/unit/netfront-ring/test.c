@@ -1,0 +1,134 @@
+/*
+ * netfront-ring/test.c: host unit test of hypercall-xen/netfront_ring.c,
+ * the checks a netback's responses pass before netfront uses them. The
+ * backend is not trusted: producer indexes past what we posted, ids out
+ * of range or not posted, frames past their page or longer than the
+ * MTU, multi-slot flags we never negotiated and unknown transmit
+ * statuses must all be refused; dropped frames and runts are skipped.
+ *
+ * links: hypercall-xen/netfront_ring.c
+ */
+#include <stdint.h>
+#include <string.h>
+#include "../../../hypercall-xen/netfront_ring.h"
+#include "tap.h"
+
+static uint8_t posted[NF_SLOTS];
+
+static netif_rx_response_t rx(uint16_t id, uint16_t offset, uint16_t flags,
+                              int16_t status)
+{
+    return (netif_rx_response_t){
+        .id = id, .offset = offset, .flags = flags, .status = status};
+}
+
+static int rx_check(netif_rx_response_t r)
+{
+    const char *why = NULL;
+    int got = nf_rx_check(&r, posted, &why);
+    return got == NF_BAD && !why ? -100 : got; /* NF_BAD says why */
+}
+
+static void test_pending(void)
+{
+    tap_check(nf_pending(5, 5, 69) == 0, "no responses", NULL);
+    tap_check(nf_pending(5, 69, 69) == 64, "every request answered", NULL);
+    tap_check(nf_pending(5, 70, 69) == NF_BAD,
+              "a producer past our requests is refused", NULL);
+    tap_check(nf_pending(5, 4, 69) == NF_BAD,
+              "a producer behind our consumer is refused", NULL);
+    tap_check(nf_pending(UINT32_MAX - 1, 2, 10) == 4,
+              "indexes that wrapped around 2^32", NULL);
+    tap_check(nf_pending(UINT32_MAX - 1, 11, 10) == NF_BAD,
+              "a wrapped producer past our requests is refused", NULL);
+}
+
+static void test_rx(void)
+{
+    memset(posted, 0, sizeof posted);
+    posted[3] = posted[NF_SLOTS - 1] = 1;
+    tap_check(rx_check(rx(3, 0, 0, 60)) == 60, "a good frame", NULL);
+    tap_check(rx_check(rx(NF_SLOTS - 1, 4096 - 1514, 0, 1514)) == 1514,
+              "a full-size frame ending at its page's end", NULL);
+    tap_check(rx_check(rx(3, 0, NETRXF_data_validated, 60)) == 60,
+              "a harmless flag is accepted", NULL);
+    tap_check(rx_check(rx(NF_SLOTS, 0, 0, 60)) == NF_BAD,
+              "an id past our slots is refused", NULL);
+    tap_check(rx_check(rx(0xffff, 0, 0, 60)) == NF_BAD, "id 0xffff is refused",
+              NULL);
+    tap_check(rx_check(rx(4, 0, 0, 60)) == NF_BAD,
+              "an id we did not post is refused", NULL);
+    tap_check(rx_check(rx(3, 4000, 0, 200)) == NF_BAD,
+              "a frame past the end of its page is refused", NULL);
+    tap_check(rx_check(rx(3, 0xffff, 0, 1)) == NF_BAD,
+              "an offset past the page is refused", NULL);
+    tap_check(rx_check(rx(3, 0, 0, 1515)) == NF_BAD,
+              "a frame over the MTU is refused", NULL);
+    tap_check(rx_check(rx(3, 0, NETRXF_more_data, 60)) == NF_BAD,
+              "more_data without scatter-gather is refused", NULL);
+    tap_check(rx_check(rx(3, 0, NETRXF_extra_info, 60)) == NF_BAD,
+              "extra_info we never asked for is refused", NULL);
+    tap_check(rx_check(rx(3, 0, 0, NETIF_RSP_DROPPED)) == NF_DROP,
+              "a dropped frame is skipped", NULL);
+    tap_check(rx_check(rx(3, 0, 0, -32768)) == NF_DROP,
+              "any error status is skipped", NULL);
+    tap_check(rx_check(rx(3, 0, 0, 0)) == NF_DROP &&
+                  rx_check(rx(3, 0, 0, 13)) == NF_DROP,
+              "runts without an Ethernet header are skipped", NULL);
+}
+
+static int tx_check(uint16_t id, int16_t status, const uint8_t *inflight)
+{
+    netif_tx_response_t r = {.id = id, .status = status};
+    const char *why = NULL;
+    int got = nf_tx_check(&r, inflight, &why);
+    return got == NF_BAD && !why ? -100 : got;
+}
+
+static void test_tx(void)
+{
+    uint8_t inflight[NF_SLOTS] = {0};
+    inflight[0] = 1;
+    tap_check(tx_check(0, NETIF_RSP_OKAY, inflight) == 0, "a frame sent", NULL);
+    tap_check(tx_check(0, NETIF_RSP_ERROR, inflight) == NF_DROP &&
+                  tx_check(0, NETIF_RSP_DROPPED, inflight) == NF_DROP,
+              "a refused frame frees its slot", NULL);
+    tap_check(tx_check(0, NETIF_RSP_NULL, inflight) == NF_BAD,
+              "a null status for a slot we sent is refused", NULL);
+    tap_check(tx_check(0, 77, inflight) == NF_BAD &&
+                  tx_check(0, -3, inflight) == NF_BAD,
+              "unknown statuses are refused", NULL);
+    tap_check(tx_check(1, NETIF_RSP_OKAY, inflight) == NF_BAD,
+              "a slot not in flight is refused (a repeated response)", NULL);
+    tap_check(tx_check(NF_SLOTS, NETIF_RSP_OKAY, inflight) == NF_BAD,
+              "an id past our slots is refused", NULL);
+}
+
+static void test_mac(void)
+{
+    uint8_t mac[6];
+    tap_check(nf_parse_mac("00:16:3e:0A:0b:ff", mac) == 0 &&
+                  !memcmp(mac, "\x00\x16\x3e\x0a\x0b\xff", 6),
+              "a MAC address in either case", NULL);
+    const char *bad[] = {"",
+                         "00:16:3e:0a:0b",
+                         "00:16:3e:0a:0b:0c:",
+                         "00:16:3e:0a:0b:0c0",
+                         "00-16-3e-0a-0b-0c",
+                         "0:16:3e:0a:0b:0c:0",
+                         "00:16:3e:0a:0b:0g",
+                         "00:16:3e:0a:0b:"};
+    int refused = 1;
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        refused &= nf_parse_mac(bad[i], mac) == -1;
+    tap_check(refused, "malformed MAC addresses are refused", NULL);
+}
+
+int main(void)
+{
+    test_pending();
+    test_rx();
+    test_tx();
+    test_mac();
+    return tap_done();
+}
