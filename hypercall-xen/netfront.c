@@ -16,7 +16,8 @@
  * Limits: one queue per vif, no scatter-gather, no offloads (we ask the
  * backend for full checksums), MTU 1500, vifs with ids below
  * NF_DEVID_MAX. A backend that breaks the protocol disables its vif with
- * one log line; its pages stay granted (it may still write them).
+ * one log line (link down from then on); its pages stay granted, since
+ * it may still write them.
  */
 #include "xen.h"
 
@@ -275,9 +276,12 @@ void netfront_init(void)
 
 /* ---- the hypercall NIC calls --------------------------------------------- */
 
+/* A disabled vif stays listed, so later NICs keep their numbers; it
+ * reports its link down, refuses to send and never has a frame (an error
+ * from recv on every poll would keep the stack's thread spinning). */
 static struct vif *vif_get(unsigned idx)
 {
-    return idx < nvifs && !vifs[idx]->dead ? vifs[idx] : NULL;
+    return idx < nvifs ? vifs[idx] : NULL;
 }
 
 int hc_net_info(unsigned idx, struct hc_net_info *out)
@@ -287,7 +291,7 @@ int hc_net_info(unsigned idx, struct hc_net_info *out)
         return -ENODEV;
     memcpy(out->mac, v->mac, 6);
     out->mtu = 1500;
-    out->link_up = (uint8_t)v->connected;
+    out->link_up = (uint8_t)(v->connected && !v->dead);
     return 0;
 }
 
@@ -328,6 +332,8 @@ int hc_net_send(unsigned idx, const void *frame, size_t len)
     struct vif *v = vif_get(idx);
     if (!v)
         return -ENODEV;
+    if (v->dead)
+        return -EIO;
     if (len < 14 || len > NF_FRAME_MAX)
         return -EINVAL;
     if (tx_reclaim(v) < 0)
@@ -372,6 +378,8 @@ int hc_net_recv(unsigned idx, void *buf, size_t len)
     struct vif *v = vif_get(idx);
     if (!v)
         return -ENODEV;
+    if (v->dead)
+        return -EAGAIN;
     for (;;) { /* -EAGAIN only when no frame waits: drops are skipped */
         const char *why = "a response index past our requests";
         int n = rx_pending(v);
