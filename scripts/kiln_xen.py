@@ -35,6 +35,32 @@ class XenError(Exception):
     """A usage or configuration error: one line on stderr, exit 2."""
 
 
+def add_parser(sub, mem_mib, net_spec, disk_spec, boot_option):
+    """kiln xl-config's options; the types are kiln's own parsers."""
+    xl = sub.add_parser(
+        "xl-config", allow_abbrev=False, help="print an xl domain config",
+        usage="kiln xl-config IMAGE [--mem MiB] [--name N] "
+              "[--net bridge:NAME]... [--disk FILE[,ro]]... [--boot OPT]... "
+              "[-- ARGS...]",
+        description="Print an xl config that boots the Xen image IMAGE as "
+                    "a PVH domU: `kiln xl-config ... > d.cfg; xl create -c "
+                    "d.cfg`.")
+    xl.add_argument("image", metavar="IMAGE", help="images/APP-xen.elf")
+    xl.add_argument("--mem", type=mem_mib, default=XEN_DEFAULT_MEM,
+                    metavar="MiB", help="memory = maxmem in MiB (default "
+                    f"{XEN_DEFAULT_MEM}, at least "
+                    f"{XEN_MIN_MEM})")
+    xl.add_argument("--name", help="domain name (default kiln-APP)")
+    xl.add_argument("--net", type=net_spec, action="append", default=[],
+                    metavar="bridge:NAME", help="a vif on bridge NAME; "
+                    "repeatable")
+    xl.add_argument("--disk", type=disk_spec, action="append", default=[],
+                    metavar="FILE[,ro]", help="a raw disk image as xvda, "
+                    "xvdb, ...; repeatable")
+    xl.add_argument("--boot", type=boot_option, action="append", default=[],
+                    metavar="OPT", help="a boot option before the ARGS")
+
+
 def image_target(notes):
     """The target a Kiln image was built for, from its ELF notes, or None
     (an image older than the target note)."""
@@ -124,6 +150,58 @@ def xl_config(name, kernel, mem, nets, disks, cmdline):
                       f"access={'ro' if ro else 'rw'},target={path}")
             for n, (path, ro) in enumerate(disks)) + "]")
     return "\n".join(lines) + "\n"
+
+
+def prepare(opts, kind, notes):
+    """xl-config, --xen and --testbed: a Xen image and no QEMU options."""
+    if kind == "iso":
+        raise XenError(f"{opts.image} is an ISO, for QEMU; give Xen the "
+                       "images/APP-xen.elf")
+    check_xen_image(opts.image, notes)
+    if getattr(opts, "xen", False) and opts.testbed:
+        raise XenError("--xen and --testbed: choose one")
+    for flag in ("iso", "uefi", "gdb", "machine", "rootfs"):
+        if getattr(opts, flag, None):
+            raise XenError(f"--{flag} is for QEMU, not for Xen guests")
+    if getattr(opts, "nic", "virtio") != "virtio" or \
+            getattr(opts, "accel", "tcg") != "tcg":
+        raise XenError("--nic and --accel are for QEMU, not for Xen guests")
+    if opts.mem is None:
+        opts.mem = XEN_DEFAULT_MEM
+    opts.domain = domain_name(opts.name) \
+        if opts.command == "xl-config" and opts.name \
+        else default_name(opts.image)
+    opts.net = [n for n in opts.net if n]
+    bridges(opts.net)
+    check_mem(opts.mem)
+
+
+def config_for(opts, kernel=None, disks=None):
+    """The xl config for OPTS (kiln's parsed options, with .cmdline)."""
+    return xl_config(opts.domain, kernel or opts.image, opts.mem, opts.net,
+                     opts.disk if disks is None else disks, opts.cmdline)
+
+
+def run_guest(opts, scratch):
+    """kiln run --xen or --testbed: (status, problem)."""
+    if opts.xen:
+        return run_xl(config_for(opts), opts.domain, opts.timeout)
+    _, status, problem = testbed(opts, scratch,
+                                 lambda line: print(line, flush=True))
+    return status, problem
+
+
+def test_testbed(opts, scratch):
+    """kiln test --testbed: (console text, why it failed or None)."""
+    echo = (lambda line: print("# " + line, flush=True)) \
+        if opts.verbose else None
+    text, status, problem = testbed(opts, scratch, echo)
+    reasons = [problem] if problem else []
+    if not problem and status != opts.expect_exit:
+        reasons.append(f"exit {status}, expected {opts.expect_exit}")
+    if not opts.regex.search(text):
+        reasons.append(f"no match for /{opts.expect}/ in console output")
+    return text, "; ".join(reasons) or None
 
 
 def guest_exit(text):
@@ -220,25 +298,27 @@ echo "kiln-xen: done"
 """
 
 
-def testbed_payload(payload, image, name, mem, nets, disks, cmdline,
-                    timeout):
+def testbed(opts, scratch, echo):
+    testbed_payload(opts, scratch)
+    return run_testbed(scratch, opts.timeout, echo)
+
+
+def testbed_payload(opts, payload):
     """Fill PAYLOAD (a directory) for scripts/xen-testbed."""
-    shutil.copy(image, os.path.join(payload, "kiln.elf"))
+    shutil.copy(opts.image, os.path.join(payload, "kiln.elf"))
     targets, copies = [], []
-    for n, (path, ro) in enumerate(disks):
+    for n, (path, ro) in enumerate(opts.disk):
         shutil.copy(path, os.path.join(payload, f"disk{n}.img"))
         if ro:
             targets.append((f"/payload/disk{n}.img", True))
         else:  # the payload disk is mounted read-only in dom0
             copies.append(f"cp /payload/disk{n}.img /tmp/disk{n}.img")
             targets.append((f"/tmp/disk{n}.img", False))
-    config = xl_config(name, "/payload/kiln.elf", mem, nets, targets,
-                       cmdline)
     with open(os.path.join(payload, "domu.cfg"), "w") as f:
-        f.write(config)
-    limit = 0 if timeout is None else int(timeout * 10)
+        f.write(config_for(opts, "/payload/kiln.elf", targets))
+    limit = 0 if opts.timeout is None else int(opts.timeout * 10)
     with open(os.path.join(payload, "run.sh"), "w") as f:
-        f.write(RUN_SH.format(name=name, limit=limit, tag=GUEST_TAG,
+        f.write(RUN_SH.format(name=opts.domain, limit=limit, tag=GUEST_TAG,
                               copies="\n".join(copies)))
 
 

@@ -129,6 +129,8 @@ struct ext2_fs {
     uint32_t itable_blocks; /* per group */
     int filetype;           /* directory entries carry a type */
     uint32_t goal;          /* where a file's first block is sought */
+    uint32_t hint_dir;      /* directory and block of the last name found */
+    uint64_t hint_blk;
     /* Blocks and inodes freed since the last sync stay marked used until
      * it has written the inodes and directories that no longer point at
      * them, so none is reused while a stale pointer to it may still be on

@@ -70,13 +70,19 @@ static int dir_read(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *in)
     return err;
 }
 
-/* Find name in dir: the held block, the entry offset and the previous
- * entry's offset (or -1). Returns 0, -ENOENT or -errno. */
-static int dir_find(struct ext2_fs *fs, struct ext2_inode *in, const char *name,
-                    size_t len, struct bbuf **bp, unsigned *offp, int *prevp)
+/* Find name in dir (inode in): the held block, the entry offset and the
+ * previous entry's offset (or -1). Returns 0, -ENOENT or -errno. The
+ * search starts at the block of the last hit in the same directory:
+ * programs often look names up in the order they made them. */
+static int dir_find(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *in,
+                    const char *name, size_t len, struct bbuf **bp,
+                    unsigned *offp, int *prevp)
 {
     uint64_t nblocks = in->size / fs->bsize;
-    for (uint64_t l = 0; l < nblocks; l++) {
+    uint64_t start =
+        fs->hint_dir == dir && fs->hint_blk < nblocks ? fs->hint_blk : 0;
+    for (uint64_t n = 0; n < nblocks; n++) {
+        uint64_t l = (start + n) % nblocks;
         int err;
         struct bbuf *b = dir_block(fs, in, l, &err);
         if (!b)
@@ -88,6 +94,8 @@ static int dir_find(struct ext2_fs *fs, struct ext2_inode *in, const char *name,
                 *bp = b;
                 *offp = off;
                 *prevp = prev;
+                fs->hint_dir = dir;
+                fs->hint_blk = l;
                 return 0;
             }
             prev = (int)off;
@@ -109,7 +117,7 @@ int ext2_dir_lookup(struct ext2_fs *fs, uint32_t dir, const char *name,
         return err;
     if (len > EXT2_NAME_MAX)
         return -ENAMETOOLONG;
-    err = dir_find(fs, &in, name, len, &b, &off, &prev);
+    err = dir_find(fs, dir, &in, name, len, &b, &off, &prev);
     if (err)
         return err;
     *ino = dirent_at(b, off)->inode;
@@ -189,8 +197,9 @@ int ext2_dir_add(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
         return -ENAMETOOLONG;
     dir_unindex(&in);
     uint64_t nblocks = in.size / fs->bsize;
-    for (uint64_t l = 0; l < nblocks; l++) {
-        struct bbuf *b = dir_block(fs, &in, l, &err);
+    for (uint64_t n = 0; n < nblocks; n++) {
+        /* the last block first: where a growing directory has room */
+        struct bbuf *b = dir_block(fs, &in, (nblocks - 1 + n) % nblocks, &err);
         if (!b)
             return err;
         int done = block_insert(fs, b, name, len, ino, ftype);
@@ -209,7 +218,7 @@ int ext2_dir_remove(struct ext2_fs *fs, uint32_t dir, const char *name,
     unsigned off;
     int prev, err = dir_read(fs, dir, &in);
     if (!err)
-        err = dir_find(fs, &in, name, len, &b, &off, &prev);
+        err = dir_find(fs, dir, &in, name, len, &b, &off, &prev);
     if (err)
         return err;
     struct ext2_dirent *e = dirent_at(b, off);
@@ -231,7 +240,7 @@ int ext2_dir_retarget(struct ext2_fs *fs, uint32_t dir, const char *name,
     unsigned off;
     int prev, err = dir_read(fs, dir, &in);
     if (!err)
-        err = dir_find(fs, &in, name, len, &b, &off, &prev);
+        err = dir_find(fs, dir, &in, name, len, &b, &off, &prev);
     if (err)
         return err;
     struct ext2_dirent *e = dirent_at(b, off);
