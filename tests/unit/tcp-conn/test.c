@@ -582,6 +582,63 @@ static void test_zero_window(void)
     run(100);
 }
 
+/* What an ICMP error quotes: the IP header and 8 bytes of our segment. */
+static void icmp_quote(struct tcp_pcb *p, uint32_t seq, int err, uint16_t mtu)
+{
+    uint8_t q[28] = {0x45};
+    memcpy(q + 12, &p->laddr, 4);
+    memcpy(q + 16, &p->raddr, 4);
+    memcpy(q + 20, &p->lport, 2);
+    memcpy(q + 22, &p->rport, 2);
+    uint32_t s = htonl(seq);
+    memcpy(q + 24, &s, 4);
+    tcp_icmp_error(q, sizeof q, err, mtu);
+}
+
+static void test_icmp(void)
+{
+    struct net_sock *l = listener(89, 4), *c, *s;
+    connect_pair(l, 89, &c, &s);
+    struct tcp_pcb *pc = (struct tcp_pcb *)c;
+    static uint8_t buf[30000];
+    tcp_ops.send(c, buf, sizeof buf, 0, NULL);
+    icmp_quote(pc, pc->snd_una - 5000, -EMSGSIZE, 600);
+    tap_check(pc->mss == 1460,
+              "an ICMP error quoting an old sequence is ignored", "mss %u",
+              pc->mss);
+    icmp_quote(pc, pc->snd_una, -EMSGSIZE, 600);
+    tap_check(pc->mss == 560, "fragmentation needed lowers the MSS", "mss %u",
+              pc->mss);
+    icmp_quote(pc, pc->snd_una, -EHOSTUNREACH, 0);
+    tap_check(pc->state == TCPS_ESTABLISHED && pc->soft_err == -EHOSTUNREACH,
+              "host unreachable is a soft error when established", NULL);
+    size_t n = 0;
+    static uint8_t got[30000];
+    for (int i = 0; i < 500 && n < sizeof got; i++) {
+        long k = tcp_ops.recv(s, got + n, sizeof got - n, 0, NULL);
+        if (k > 0)
+            n += (size_t)k;
+        run(1);
+    }
+    tap_check(n == sizeof got, "the data still arrives in smaller segments",
+              "%zu", n);
+    struct net_sock *c2;
+    struct sockaddr_in a = sin_of(B, 9);
+    tcp_sock_create(&c2);
+    tcp_ops.connect(c2, &a);
+    struct tcp_pcb *p2 = (struct tcp_pcb *)c2;
+    icmp_quote(p2, p2->iss, -EHOSTUNREACH, 0);
+    int rc = tcp_ops.connect(c2, &a);
+    tap_check(rc == -EHOSTUNREACH, "an ICMP error ends a connect in SYN_SENT",
+              "%d", rc);
+    qhead = qtail;
+    tcp_ops.close(c2);
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(100);
+}
+
 static void test_time_wait_reuse(void)
 {
     struct net_sock *l = listener(86, 4), *c, *s, *c2, *s2;
@@ -622,6 +679,7 @@ int main(void)
     test_time_wait_reuse();
     test_zero_window();
     test_autogrow();
+    test_icmp();
     test_handshake();
     test_bulk();
     test_refused_and_reset();
