@@ -209,14 +209,12 @@ static int vif_publish(struct vif *v, grant_ref_t txr, grant_ref_t rxr)
             return r;
         r = write_keys(v, tx, txr, rxr);
         int e = xs_transaction_end(tx, r == 0);
-        if (r < 0)
-            return r;
-        if (e != -EAGAIN) {
+        if (r == 0)
             r = e;
+        if (r != -EAGAIN)
             break;
-        }
     }
-    if (r < 0)
+    if (r < 0) /* -EAGAIN still after every try: give up, said by caller */
         return r;
     char path[NF_PATH + 8], val[4];
     snprintf(path, sizeof path, "%s/state", v->path);

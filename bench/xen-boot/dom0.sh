@@ -1,0 +1,121 @@
+#!/bin/sh
+# dom0.sh: bench/xen-boot's half inside the testbed's dom0 (run.sh of its
+# payload, which holds hello.elf, nettest.elf, linux.cpio.gz, runs).
+# For run 1..RUNS, one line each, times in microseconds:
+#   bench: kiln-main RUN US        hello's own first instruction -> main
+#   bench: kiln-console RUN US     xl create -> "Hello from Kiln!" logged
+#                                  (hello; the pings go to nettest)
+#   bench: linux-console RUN US    xl create -> /init's first line logged
+#   bench: kiln-ping RUN US        xl create -> first ping reply (nettest)
+#   bench: linux-ping RUN US       xl create -> first ping reply (busybox)
+#   bench: fail WHAT               something did not run; the host fails
+# Waits poll every 50 ms with a bound; pings start every 200 ms, each
+# waiting up to 5 s for its reply, so a reply is timed within ~0.2 s.
+P=/payload
+LOGS=/var/log/xen/console
+RUNS=$(cat $P/runs)
+KILN_IP=10.99.0.2
+LINUX_IP=10.99.0.3
+
+# dom0 has busybox's ping only (no iputils)
+ping() { busybox ping "$@"; }
+now_us() { echo $(($(date +%s%N) / 1000)); }
+
+# config NAME KERNEL MEM CMDLINE [EXTRA]: an xl config on stdout (a vif
+# on br0 unless EXTRA is "novif": hello must not wait for DHCP)
+config() {
+    printf 'name = "%s"\ntype = "pvh"\nkernel = "%s"\nmemory = %s\n' "$1" "$2" "$3"
+    printf 'maxmem = %s\ncmdline = "%s"\non_poweroff = "destroy"\n' "$3" "$4"
+    printf 'on_crash = "destroy"\n'
+    if [ "${5:-}" = novif ]; then return; fi
+    printf 'vif = ["bridge=br0"]\n%s\n' "${5:-}"
+}
+
+# wait_log NAME REGEX: until the console log matches (60 s bound)
+wait_log() {
+    i=0
+    while [ $i -lt 1200 ]; do
+        grep -q "$2" "$LOGS/guest-$1.log" 2>/dev/null && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# wait_ping IP: until one echo reply; prints when it came (us)
+wait_ping() {
+    rm -f /tmp/pinged
+    i=0
+    while [ ! -s /tmp/pinged ] && [ $i -lt 300 ]; do
+        (ping -c 1 -W 5 "$1" >/dev/null 2>&1 && now_us >>/tmp/pinged) &
+        sleep 0.2
+        i=$((i + 1))
+    done
+    wait
+    [ -s /tmp/pinged ] && sort -n /tmp/pinged | head -1
+}
+
+# boot LABEL NAME CFG REGEX IP RUN: time one domain to REGEX (unless
+# empty) and to a ping reply from IP
+boot() {
+    rm -f "$LOGS/guest-$2.log"
+    t0=$(now_us)
+    if ! xl create "$3" >/tmp/xl.out 2>&1; then
+        echo "bench: fail $1 xl create: $(tail -1 /tmp/xl.out)"
+        return
+    fi
+    if [ -z "$4" ]; then
+        :
+    elif wait_log "$2" "$4"; then
+        echo "bench: $1-console $6 $(($(now_us) - t0))"
+    else
+        echo "bench: fail $1 no /$4/ on its console"
+    fi
+    if t1=$(wait_ping "$5"); then
+        echo "bench: $1-ping $6 $((t1 - t0))"
+    else
+        echo "bench: fail $1 never answered ping"
+    fi
+    xl destroy "$2" 2>/dev/null
+    sed 's/^/# /' "$LOGS/guest-$2.log" | tail -3
+}
+
+config kiln-bench $P/nettest.elf 32 \
+    "-- 1000000 $KILN_IP" >/tmp/kiln.cfg
+config linux-bench /tmp/vmlinuz 128 \
+    "console=hvc0 quiet linux_guest_ip=$LINUX_IP/24" \
+    'ramdisk = "/tmp/linux.img"' >/tmp/linux.cfg
+config kiln-hello $P/hello.elf 32 "" novif >/tmp/hello.cfg
+# the Linux guest's NIC driver comes from dom0 (same kernel), appended
+# to the initramfs as a second cpio archive
+mkdir -p /tmp/mods/lib/modules &&
+    cp /lib/modules/$(uname -r)/kernel/drivers/net/xen-netfront.ko \
+        /tmp/mods/lib/modules/ &&
+    (cd /tmp/mods && find . | cpio -o -H newc 2>/dev/null | gzip) >/tmp/mods.gz &&
+    cat $P/linux.cpio.gz /tmp/mods.gz >/tmp/linux.img ||
+    echo "bench: fail linux initramfs"
+cp "$(ls /boot/vmlinuz-* | head -1)" /tmp/vmlinuz 2>/dev/null
+
+run=1
+while [ $run -le "$RUNS" ]; do
+    rm -f "$LOGS/guest-kiln-hello.log"
+    t0=$(now_us)
+    xl create /tmp/hello.cfg >/dev/null 2>&1
+    if wait_log kiln-hello "Hello from Kiln"; then
+        echo "bench: kiln-console $run $(($(now_us) - t0))"
+    else
+        echo "bench: fail kiln-console: no hello line"
+    fi
+    if wait_log kiln-hello "exit=" &&
+        us=$(sed -n 's/^boot: \([0-9]*\) us from first.*/\1/p' \
+            "$LOGS/guest-kiln-hello.log" | head -1) && [ -n "$us" ]; then
+        echo "bench: kiln-main $run $us"
+    else
+        echo "bench: fail kiln-main: no boot line from hello"
+    fi
+    xl destroy kiln-hello 2>/dev/null
+    boot kiln kiln-bench /tmp/kiln.cfg "" $KILN_IP $run
+    boot linux linux-bench /tmp/linux.cfg "linux-domu: init" $LINUX_IP $run
+    run=$((run + 1))
+done
+echo "bench: done"
