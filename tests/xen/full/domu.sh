@@ -10,6 +10,30 @@ P=/payload
 LOGS=/var/log/xen/console
 failed=0
 
+# xl_create CFG NAME: xl create, output in /tmp/NAME.xl (shown on failure).
+# Once in a while xl itself dies of a heap corruption in this nested
+# dom0 (glibc aborts it, status 134) before or after building the domain;
+# that is the toolstack's crash, not the guest's, so it gets one retry.
+xl_create() {
+    xl create "$1" >/tmp/$2.xl 2>&1
+    rc=$?
+    if [ $rc = 134 ]; then
+        sed 's/^/# xl aborted, retrying: /' /tmp/$2.xl
+        xl destroy "$2" >/dev/null 2>&1
+        xl create "$1" >/tmp/$2.xl 2>&1
+        rc=$?
+    fi
+    [ $rc = 0 ] && return 0
+    sed 's/^/# /' /tmp/$2.xl
+    return 1
+}
+
+# domain_exists NAME: the domain is listed. One failed lookup is not
+# proof it is gone (xl can fail transiently), so it must fail twice.
+domain_exists() {
+    xl domid "$1" >/dev/null 2>&1 || xl domid "$1" >/dev/null 2>&1
+}
+
 domu() {
     label=$1 image=$2 mem=$3 expect=$4
     name=kiln-${image%%-xen.elf}
@@ -28,24 +52,30 @@ domu() {
         [ "${1:-}" = -- ] && shift
         [ $# -gt 0 ] && echo "cmdline = \"-- $*\""
     } >"$cfg"
-    if ! xl create "$cfg" >/tmp/$name.xl 2>&1; then
-        sed 's/^/# /' /tmp/$name.xl
+    if ! xl_create "$cfg" "$name"; then
         echo "not ok - $label: xl create failed: $(tail -1 /tmp/$name.xl)"
         failed=1
         return
     fi
-    i=0
-    while xl domid "$name" >/dev/null 2>&1 && [ $i -lt 600 ]; do
-        sleep 0.1
-        i=$((i + 1))
+    # Done when the guest has printed its exit status and the toolstack
+    # has destroyed it, or after 120 s by the clock (a loop count would
+    # not do: each xl call takes a varying fraction of a second here).
+    log=$LOGS/guest-$name.log
+    end=$(($(date +%s) + 120))
+    while [ "$(date +%s)" -lt $end ]; do
+        if grep -q "exit=" "$log" 2>/dev/null && ! domain_exists "$name"; then
+            break
+        fi
+        sleep 0.2
     done
-    if xl domid "$name" >/dev/null 2>&1; then
+    if domain_exists "$name"; then
         xl destroy "$name"
-        echo "not ok - $label: still running after 60 s"
+        sed 's/^/# /' "$LOGS/guest-$name.log"
+        mv "$LOGS/guest-$name.log" "$LOGS/guest-$name.log.$label"
+        echo "not ok - $label: still running after 120 s"
         failed=1
         return
     fi
-    log=$LOGS/guest-$name.log
     sed 's/^/# /' "$log"
     mv "$log" "$log.$label"
     if grep -q "$expect" "$log.$label" && grep -q "exit=0" "$log.$label"; then
@@ -101,10 +131,7 @@ CFG
 
 # net_start NAME: xl create; says why and fails if it refuses.
 net_start() {
-    if ! xl create /tmp/$1.cfg >/tmp/$1.xl 2>&1; then
-        sed 's/^/# /' /tmp/$1.xl
-        return 1
-    fi
+    xl_create /tmp/$1.cfg "$1"
 }
 
 # net_stop NAME LABEL: destroy the domain, show and keep its console.
