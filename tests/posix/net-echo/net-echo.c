@@ -47,7 +47,14 @@ static struct net_sock *open_port7(int type)
 {
     struct net_sock *s;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(7)};
+    /* The process ends right after the last close: lingering makes that
+     * close wait until the peer has acknowledged every echoed byte. */
+    struct linger wait_acked = {.l_onoff = 1, .l_linger = 10};
     if (net_socket(type, 0, &s) < 0)
+        return NULL;
+    if (type == SOCK_STREAM &&
+        net_setsockopt(s, SOL_SOCKET, SO_LINGER, &wait_acked,
+                       sizeof wait_acked) < 0)
         return NULL;
     if (net_bind(s, &a) < 0 || (type == SOCK_STREAM && net_listen(s, 8) < 0))
         return NULL;
