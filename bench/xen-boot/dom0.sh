@@ -9,8 +9,8 @@
 #   bench: kiln-ping RUN US        xl create -> first ping reply (nettest)
 #   bench: linux-ping RUN US       xl create -> first ping reply (busybox)
 #   bench: fail WHAT               something did not run; the host fails
-# Waits poll every 50 ms with a bound; pings start every 200 ms, each
-# waiting up to 5 s for its reply, so a reply is timed within ~0.2 s.
+# Waits poll every 50 ms and pings go out every 200 ms, each with a
+# 180 s bound, so a reply is timed within ~0.2 s.
 P=/payload
 LOGS=/var/log/xen/console
 RUNS=$(cat $P/runs)
@@ -31,28 +31,24 @@ config() {
     printf 'vif = ["bridge=br0"]\n%s\n' "${5:-}"
 }
 
-# wait_log NAME REGEX: until the console log matches (60 s bound)
+# wait_log NAME REGEX: until the console log matches (180 s bound, by
+# the clock: each grep costs a varying slice of a second here)
 wait_log() {
-    i=0
-    while [ $i -lt 1200 ]; do
+    end=$(($(date +%s) + 180))
+    while [ "$(date +%s)" -lt $end ]; do
         grep -q "$2" "$LOGS/guest-$1.log" 2>/dev/null && return 0
         sleep 0.05
-        i=$((i + 1))
     done
     return 1
 }
 
-# wait_ping IP: until one echo reply; prints when it came (us)
+# wait_ping IP: one ping process sending every 0.2 s (180 s bound);
+# prints when the first reply came (us). A ping process per try would
+# pile up under TCG and slow the guest being timed.
 wait_ping() {
-    rm -f /tmp/pinged
-    i=0
-    while [ ! -s /tmp/pinged ] && [ $i -lt 300 ]; do
-        (ping -c 1 -W 5 "$1" >/dev/null 2>&1 && now_us >>/tmp/pinged) &
-        sleep 0.2
-        i=$((i + 1))
-    done
-    wait
-    [ -s /tmp/pinged ] && sort -n /tmp/pinged | head -1
+    ping -i 0.2 -w 180 "$1" 2>/dev/null | while read -r line; do
+        case $line in *"bytes from"*) now_us; break ;; esac
+    done | grep .
 }
 
 # boot LABEL NAME CFG REGEX IP RUN: time one domain to REGEX (unless
@@ -77,15 +73,19 @@ boot() {
         echo "bench: fail $1 never answered ping"
     fi
     xl destroy "$2" 2>/dev/null
-    sed 's/^/# /' "$LOGS/guest-$2.log" | tail -3
+    sed 's/^/# /' "$LOGS/guest-$2.log" | tail -40
 }
 
 config kiln-bench $P/nettest.elf 32 \
     "-- 1000000 $KILN_IP" >/tmp/kiln.cfg
 config linux-bench /tmp/vmlinuz 128 \
     "console=hvc0 quiet linux_guest_ip=$LINUX_IP/24" \
-    'ramdisk = "/tmp/linux.img"' >/tmp/linux.cfg
+    'ramdisk = "/tmp/linux.img"
+cpuid = "host,rdtscp=0"' >/tmp/linux.cfg
 config kiln-hello $P/hello.elf 32 "" novif >/tmp/hello.cfg
+# cpuid: Xen-in-TCG cannot emulate the RDTSCP Linux runs early in boot
+# ("SVM Insn len emulation failed", forever), so that guest does not see
+# it; Kiln does not use it.
 # the Linux guest's NIC driver comes from dom0 (same kernel), appended
 # to the initramfs as a second cpio archive
 mkdir -p /tmp/mods/lib/modules &&
