@@ -7,7 +7,10 @@
  * cooperative thread:
  *
  *   PROG [--tap IF]... [--null-nic]... [--disk FILE[,ro]]...
- *        [--boot OPT]... [--mem MiB] [--] ARGS...
+ *        [--module FILE]... [--boot OPT]... [--mem MiB] [--] ARGS...
+ *
+ * --module hands FILE over as the next boot module (a boot archive),
+ * as a boot loader's module list would.
  *
  * A harness that owns main() itself (libFuzzer's) leaves main.c out and
  * calls host_setup() once, then host_run() for each piece of work.

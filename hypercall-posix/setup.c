@@ -13,7 +13,7 @@
 
 static const char usage[] =
     "options: [--tap IF]... [--null-nic]... [--disk FILE[,ro]]... "
-    "[--boot OPT]... [--mem MiB] [--] ARGS...";
+    "[--module FILE]... [--boot OPT]... [--mem MiB] [--] ARGS...";
 
 /* Append one --boot option to the command line, space-separated. */
 static int cmdline_add(char *line, const char *opt)
@@ -50,6 +50,8 @@ static int take_option(const char *opt, const char *val, char *line,
         return nic_add_tap(val);
     if (strcmp(opt, "--disk") == 0)
         return disk_add_file(val);
+    if (strcmp(opt, "--module") == 0)
+        return module_add_file(val);
     if (strcmp(opt, "--boot") == 0)
         return cmdline_add(line, val);
     if (strcmp(opt, "--mem") == 0)
