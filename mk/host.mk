@@ -10,6 +10,11 @@
 # A program names the components it links on a " * components: net fs"
 # line of its sources (none by default); -Icomponents/<each> lets it use
 # their internal headers. Objects go to images/host/obj/<host|fuzz>/.
+#
+# A " * app: NAME" line also compiles app/NAME/*.c into the program, the
+# very sources an image runs, with main renamed app_main and the
+# program's route.h included first: its macros send the app's libc
+# calls (open, read, ...) to components/posix instead of to Linux.
 
 HOST_OBJ := images/host/obj
 HOST_PROGS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/posix/*/*.c))))
@@ -47,9 +52,14 @@ endif
 PROG_SRCS := $(wildcard $(PROG_DIR)/*.c)
 PROG_COMPONENTS := $(shell sed -n 's/^ \* components: *//p' $(PROG_SRCS) \
 	/dev/null | head -n 1)
+PROG_APP := $(shell sed -n 's/^ \* app: *//p' $(PROG_SRCS) /dev/null | head -n 1)
 HOST_SRCS := $(HOST_LIB) $(PROG_SRCS) \
 	$(wildcard $(patsubst %,components/%/*.c,$(PROG_COMPONENTS)))
-HOST_OBJS := $(patsubst %,$(HOST_OBJ)/$(HOST_KIND)/%.o,$(HOST_SRCS))
+APP_OBJ := $(HOST_OBJ)/$(HOST_KIND)/$(HOST_PROG)-app
+APP_OBJS := $(patsubst app/%,$(APP_OBJ)/%.o,$(wildcard \
+	$(patsubst %,app/%/*.c,$(PROG_APP))))
+HOST_OBJS := $(patsubst %,$(HOST_OBJ)/$(HOST_KIND)/%.o,$(HOST_SRCS)) \
+	$(APP_OBJS)
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
 	$(WARN) -Iinclude -Ihypercall-posix \
 	$(patsubst %,-Icomponents/%,$(PROG_COMPONENTS)) \
@@ -65,6 +75,12 @@ $(HOST_OBJ)/$(HOST_KIND)/%.c.o: %.c
 	$(quiet) HOSTCC $<
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(APP_OBJ)/%.c.o: app/%.c
+	$(quiet) HOSTCC $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Dmain=app_main \
+		-include $(PROG_DIR)/route.h -c $< -o $@
 
 -include $(shell find $(HOST_OBJ)/$(HOST_KIND) -name '*.d' 2>/dev/null)
 endif

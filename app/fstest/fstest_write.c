@@ -219,7 +219,7 @@ static void open_unlinked(void)
 
 static void many_files(void)
 {
-    char name[64], text[8];
+    char name[64], text[16];
     int ok = 1;
     for (int i = 0; i < 50 && ok; i++) {
         snprintf(name, sizeof name, "out/many/f%d", i);
