@@ -78,10 +78,13 @@ DIR *route_opendir(const char *path)
     return (DIR *)d;
 }
 
-/* The next record, reading more with getdents64 when buf is used up. */
+/* The next record, reading more with getdents64 when buf is used up.
+ * A record that does not fit what getdents64 returned is the posix
+ * layer's bug: EIO, so fstest's checks fail instead of looping. */
 struct dirent *route_readdir(DIR *dir)
 {
     struct route_dir *d = (struct route_dir *)dir;
+    const size_t head = offsetof(struct linux_dirent64, d_name);
     if (d->pos >= d->len) {
         long n = ROUTE_SYS(SYS_getdents64, d->fd, d->buf, sizeof d->buf);
         if (n <= 0)
@@ -90,19 +93,26 @@ struct dirent *route_readdir(DIR *dir)
         d->pos = 0;
     }
     struct linux_dirent64 k;
+    if (d->len - d->pos < sizeof k)
+        goto bad;
     memcpy(&k, d->buf + d->pos, sizeof k);
-    size_t name_max = sizeof d->ent.d_name - 1;
-    size_t room = k.d_reclen - offsetof(struct linux_dirent64, d_name);
+    if (k.d_reclen <= head || k.d_reclen > d->len - d->pos)
+        goto bad;
+    size_t name = k.d_reclen - head;
+    if (name > sizeof d->ent.d_name)
+        name = sizeof d->ent.d_name;
     d->ent.d_ino = k.d_ino;
     d->ent.d_off = k.d_off;
     d->ent.d_reclen = k.d_reclen;
     d->ent.d_type = k.d_type;
-    strncpy(d->ent.d_name,
-            d->buf + d->pos + offsetof(struct linux_dirent64, d_name),
-            room < name_max ? room : name_max);
-    d->ent.d_name[room < name_max ? room : name_max] = '\0';
+    memcpy(d->ent.d_name, d->buf + d->pos + head, name);
+    d->ent.d_name[name - 1] = '\0'; /* padding; the name ends before */
     d->pos += k.d_reclen;
     return &d->ent;
+bad:
+    errno = EIO;
+    d->pos = d->len;
+    return NULL;
 }
 
 void route_rewinddir(DIR *dir)
