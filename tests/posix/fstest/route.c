@@ -27,6 +27,7 @@ struct linux_dirent64 {
 };
 _Static_assert(sizeof(struct stat) == 144, "struct stat is not the kernel's");
 _Static_assert(sizeof(struct statfs) == 120, "struct statfs differs");
+_Static_assert(sizeof(struct statx) == 256, "struct statx differs");
 
 /* A directory stream; DIR is opaque, so route_* cast to and from it. */
 struct route_dir {
