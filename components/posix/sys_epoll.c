@@ -40,7 +40,9 @@ struct epoll {
     struct epitem items[EPOLL_ITEMS];
 };
 
-static struct epoll epolls[EPOLL_MAX];
+/* 128 KiB: taken from the page allocator by the first epoll_create, so
+ * programs that never use epoll do not carry it in their image. */
+static struct epoll *epolls;
 static int nesting;
 
 static unsigned ep_poll(struct file *f);
@@ -96,6 +98,11 @@ long sys_epoll_create1(long flags)
 {
     if (flags & ~EPOLL_CLOEXEC)
         return -EINVAL;
+    if (!epolls)
+        epolls = hc_pages_alloc(
+            (sizeof *epolls * EPOLL_MAX + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE);
+    if (!epolls)
+        return -ENOMEM;
     for (unsigned i = 0; i < EPOLL_MAX; i++) {
         if (epolls[i].used)
             continue;
@@ -128,6 +135,8 @@ static void ep_remove(struct epoll *ep, struct epitem *it)
 
 void epoll_forget(struct file *f)
 {
+    if (!epolls)
+        return;
     for (unsigned e = 0; e < EPOLL_MAX; e++)
         for (unsigned i = 0; epolls[e].used && i < epolls[e].n;)
             if (epolls[e].items[i].file == f)

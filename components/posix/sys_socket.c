@@ -22,7 +22,10 @@
 #define NS_PER_S 1000000000ull
 
 static struct psock psocks[FILES_MAX];
-static char peek_buf[65536]; /* FIONREAD counts by peeking into this */
+/* FIONREAD counts by peeking into this; taken from the page allocator at
+ * the first FIONREAD, so programs that never ask do not carry 64 KiB. */
+#define PEEK_MAX 65536
+static char *peek_buf;
 
 /* ---- blocking ---------------------------------------------------------- */
 
@@ -125,15 +128,19 @@ static int sock_sync(struct file *f)
 }
 
 /* Bytes waiting to be read: the next datagram's size for UDP, what a
- * peek finds for TCP (at most sizeof peek_buf). */
+ * peek finds for TCP (at most PEEK_MAX). */
 static long sock_inq(struct psock *p)
 {
     if (p->listening)
         return -EINVAL;
     char one;
-    long n = p->type == SOCK_DGRAM
-                 ? net_recv(p->ns, &one, 0, MSG_PEEK | MSG_TRUNC, NULL)
-                 : net_recv(p->ns, peek_buf, sizeof peek_buf, MSG_PEEK, NULL);
+    if (p->type == SOCK_DGRAM) {
+        long n = net_recv(p->ns, &one, 0, MSG_PEEK | MSG_TRUNC, NULL);
+        return n < 0 ? 0 : n;
+    }
+    if (!peek_buf && !(peek_buf = hc_pages_alloc(PEEK_MAX / HC_PAGE_SIZE)))
+        return -ENOMEM;
+    long n = net_recv(p->ns, peek_buf, PEEK_MAX, MSG_PEEK, NULL);
     return n < 0 ? 0 : n;
 }
 

@@ -19,7 +19,16 @@
 #define IOV_MAX_COUNT 1024
 #define DGRAM_MAX 65535
 
-static char bounce[DGRAM_MAX];
+/* Taken from the page allocator at first use, so programs that never
+ * gather or scatter a datagram do not carry 64 KiB in their image. */
+static char *bounce;
+
+static char *bounce_get(void)
+{
+    if (!bounce)
+        bounce = hc_pages_alloc(DGRAM_MAX / HC_PAGE_SIZE + 1);
+    return bounce;
+}
 
 static long iov_total(const struct iovec *v, long cnt, size_t *total)
 {
@@ -61,6 +70,8 @@ static long send_iov(struct file *f, const struct iovec *v, long cnt, int flags,
             return sock_send(f, v[0].iov_base, v[0].iov_len, flags, to);
         if (total > DGRAM_MAX)
             return -EMSGSIZE;
+        if (!bounce_get())
+            return -ENOMEM;
         iov_copy(v, cnt, total, 0);
         return sock_send(f, bounce, total, flags, to);
     }
@@ -89,6 +100,8 @@ static long recv_iov(struct file *f, const struct iovec *v, long cnt, int flags,
         return r;
     if (p->type != SOCK_STREAM || (flags & MSG_PEEK) || cnt == 1) {
         int one = cnt == 1;
+        if (!one && !bounce_get())
+            return -ENOMEM;
         void *buf = one ? v[0].iov_base : bounce;
         size_t len = one ? v[0].iov_len : total < DGRAM_MAX ? total : DGRAM_MAX;
         int tflag = p->type == SOCK_DGRAM ? MSG_TRUNC : 0;
