@@ -237,8 +237,9 @@ void tcp_ring_put(struct tcp_ring *r, uint32_t seq, const void *p, uint32_t n);
 void tcp_ring_get(const struct tcp_ring *r, uint32_t seq, void *p, uint32_t n);
 
 /* tcp_pcb.c: tables, lookup, ports, TIME_WAIT */
-extern struct tcp_pcb tcp_pcbs[TCP_PCB_MAX];
-extern struct tcp_tw tcp_tws[TCP_TW_MAX];
+extern struct tcp_pcb *tcp_pcbs;     /* TCP_PCB_MAX, once the first is made */
+extern struct tcp_tw *tcp_tws;       /* TCP_TW_MAX, with tcp_pcbs */
+extern unsigned tcp_pcb_n, tcp_tw_n; /* 0 until then: bounds for loops */
 struct tcp_pcb *tcp_pcb_alloc(void);
 void tcp_pcb_free(struct tcp_pcb *p);
 unsigned tcp_pcb_free_count(void);

@@ -234,7 +234,7 @@ void tcp_child_unlink(struct tcp_pcb *c)
 void tcp_listen_close(struct tcp_pcb *l)
 {
     uint16_t me = tcp_pcb_index(l);
-    for (unsigned i = 0; i < TCP_PCB_MAX; i++) {
+    for (unsigned i = 0; i < tcp_pcb_n; i++) {
         struct tcp_pcb *c = &tcp_pcbs[i];
         if (!c->used || c->parent != me)
             continue;

@@ -11,12 +11,40 @@
 #include <string.h>
 #include "tcp.h"
 
-struct tcp_pcb tcp_pcbs[TCP_PCB_MAX];
-struct tcp_tw tcp_tws[TCP_TW_MAX];
+/* Both tables (120 KiB) come from the page allocator with the first
+ * connection block, so images that never use TCP do not carry them.
+ * Until then the loops over them run zero times. */
+struct tcp_pcb *tcp_pcbs;
+struct tcp_tw *tcp_tws;
+unsigned tcp_pcb_n, tcp_tw_n;
+
+static size_t pages_for(size_t bytes)
+{
+    return (bytes + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+}
+
+static int tables_alloc(void)
+{
+    struct tcp_pcb *pcbs =
+        hc_pages_alloc(pages_for(sizeof *pcbs * TCP_PCB_MAX));
+    struct tcp_tw *tws = hc_pages_alloc(pages_for(sizeof *tws * TCP_TW_MAX));
+    if (!pcbs || !tws) {
+        if (pcbs)
+            hc_pages_free(pcbs, pages_for(sizeof *pcbs * TCP_PCB_MAX));
+        if (tws)
+            hc_pages_free(tws, pages_for(sizeof *tws * TCP_TW_MAX));
+        return -ENOMEM;
+    }
+    tcp_pcbs = pcbs, tcp_tws = tws;
+    tcp_pcb_n = TCP_PCB_MAX, tcp_tw_n = TCP_TW_MAX;
+    return 0;
+}
 
 struct tcp_pcb *tcp_pcb_alloc(void)
 {
-    for (unsigned i = 0; i < TCP_PCB_MAX; i++) {
+    if (!tcp_pcbs && tables_alloc() < 0)
+        return NULL;
+    for (unsigned i = 0; i < tcp_pcb_n; i++) {
         struct tcp_pcb *p = &tcp_pcbs[i];
         if (p->used)
             continue;
@@ -45,8 +73,8 @@ void tcp_pcb_free(struct tcp_pcb *p)
 
 unsigned tcp_pcb_free_count(void)
 {
-    unsigned n = 0;
-    for (unsigned i = 0; i < TCP_PCB_MAX; i++)
+    unsigned n = TCP_PCB_MAX - tcp_pcb_n; /* all, before the first */
+    for (unsigned i = 0; i < tcp_pcb_n; i++)
         n += !tcp_pcbs[i].used;
     return n;
 }
@@ -81,11 +109,13 @@ static unsigned tuple_slot(uint32_t raddr, uint16_t lport, uint16_t rport)
 struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
                                uint16_t rport)
 {
+    if (!tcp_pcbs)
+        return NULL;
     unsigned slot = tuple_slot(raddr, lport, rport);
     struct tcp_pcb *p = &tcp_pcbs[lookup_cache[slot]];
     if (pcb_match(p, laddr, lport, raddr, rport))
         return p;
-    for (unsigned i = 0; i < TCP_PCB_MAX; i++) {
+    for (unsigned i = 0; i < tcp_pcb_n; i++) {
         p = &tcp_pcbs[i];
         if (pcb_match(p, laddr, lport, raddr, rport)) {
             lookup_cache[slot] = (uint8_t)i;
@@ -98,7 +128,7 @@ struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
 struct tcp_pcb *tcp_listener_lookup(uint32_t laddr, uint16_t lport)
 {
     struct tcp_pcb *any = NULL;
-    for (unsigned i = 0; i < TCP_PCB_MAX; i++) {
+    for (unsigned i = 0; i < tcp_pcb_n; i++) {
         struct tcp_pcb *p = &tcp_pcbs[i];
         if (!p->used || p->state != TCPS_LISTEN || p->lport != lport)
             continue;
@@ -113,7 +143,7 @@ struct tcp_pcb *tcp_listener_lookup(uint32_t laddr, uint16_t lport)
 struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
                              uint16_t rport)
 {
-    for (unsigned i = 0; i < TCP_TW_MAX; i++) {
+    for (unsigned i = 0; i < tcp_tw_n; i++) {
         struct tcp_tw *t = &tcp_tws[i];
         if (t->used && t->lport == lport && t->rport == rport &&
             t->raddr == raddr && t->laddr == laddr)
@@ -125,7 +155,7 @@ struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
 static struct tcp_tw *tw_slot(void)
 {
     struct tcp_tw *old = &tcp_tws[0];
-    for (unsigned i = 0; i < TCP_TW_MAX; i++) {
+    for (unsigned i = 0; i < tcp_tw_n; i++) {
         if (!tcp_tws[i].used)
             return &tcp_tws[i];
         if (tcp_tws[i].expire < old->expire)
@@ -161,7 +191,7 @@ void tcp_tw_enter(struct tcp_pcb *p, uint64_t now)
 uint64_t tcp_tw_timer(uint64_t now)
 {
     uint64_t next = NET_NEVER;
-    for (unsigned i = 0; i < TCP_TW_MAX; i++) {
+    for (unsigned i = 0; i < tcp_tw_n; i++) {
         struct tcp_tw *t = &tcp_tws[i];
         if (!t->used)
             continue;
@@ -184,7 +214,7 @@ static int pcb_holds_port(const struct tcp_pcb *p)
 
 static int port_conflict(const struct tcp_pcb *me, uint32_t addr, uint16_t port)
 {
-    for (unsigned i = 0; i < TCP_PCB_MAX; i++) {
+    for (unsigned i = 0; i < tcp_pcb_n; i++) {
         const struct tcp_pcb *p = &tcp_pcbs[i];
         if (p == me || !pcb_holds_port(p) || p->lport != port)
             continue;
@@ -198,7 +228,7 @@ static int port_conflict(const struct tcp_pcb *me, uint32_t addr, uint16_t port)
     }
     if (me->reuseaddr)
         return 0;
-    for (unsigned i = 0; i < TCP_TW_MAX; i++) {
+    for (unsigned i = 0; i < tcp_tw_n; i++) {
         const struct tcp_tw *t = &tcp_tws[i];
         if (t->used && t->lport == port &&
             (!addr || !t->laddr || t->laddr == addr))
@@ -224,10 +254,10 @@ int tcp_port_bind(struct tcp_pcb *p, uint32_t addr, uint16_t port)
 
 static int port_used(uint16_t port, uint32_t raddr, uint16_t rport)
 {
-    for (unsigned i = 0; i < TCP_PCB_MAX; i++)
+    for (unsigned i = 0; i < tcp_pcb_n; i++)
         if (pcb_holds_port(&tcp_pcbs[i]) && tcp_pcbs[i].lport == port)
             return 1;
-    for (unsigned i = 0; i < TCP_TW_MAX; i++) {
+    for (unsigned i = 0; i < tcp_tw_n; i++) {
         const struct tcp_tw *t = &tcp_tws[i];
         if (t->used && t->lport == port && t->raddr == raddr &&
             t->rport == rport)

@@ -185,7 +185,7 @@ uint64_t tcp_timer(uint64_t now)
         return tcp_next;
     tcp_next = NET_NEVER; /* timers set while running lower it again */
     uint64_t next = tcp_tw_timer(now);
-    for (unsigned i = 0; i < TCP_PCB_MAX; i++) {
+    for (unsigned i = 0; i < tcp_pcb_n; i++) {
         struct tcp_pcb *p = &tcp_pcbs[i];
         if (!p->used)
             continue;
