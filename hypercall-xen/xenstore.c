@@ -176,9 +176,11 @@ static long xs_call(uint32_t type, uint32_t tx, const char *path,
     return rlen;
 }
 
-long xs_read(uint32_t tx, const char *path, char *buf, size_t cap)
+/* A request whose reply payload is copied to buf and NUL-ended. */
+static long call_copy(uint32_t type, uint32_t tx, const char *path, char *buf,
+                      size_t cap)
 {
-    long n = xs_call(XS_READ, tx, path, NULL, 0);
+    long n = xs_call(type, tx, path, NULL, 0);
     if (n < 0)
         return n;
     if ((size_t)n >= cap)
@@ -188,18 +190,17 @@ long xs_read(uint32_t tx, const char *path, char *buf, size_t cap)
     return n;
 }
 
+long xs_read(uint32_t tx, const char *path, char *buf, size_t cap)
+{
+    return call_copy(XS_READ, tx, path, buf, cap);
+}
+
 /* The names under path, each ending in a NUL, then one more NUL; the
  * list's length without that last NUL, or -ERANGE past cap. */
 long xs_directory(uint32_t tx, const char *path, char *buf, size_t cap)
 {
-    long n = xs_call(XS_DIRECTORY, tx, path, NULL, 0);
-    if (n < 0)
-        return n;
-    if ((size_t)n >= cap)
-        return -ERANGE;
-    memcpy(buf, msg, (size_t)n);
-    buf[n] = 0;
-    if (n && buf[n - 1]) /* a daemon's last name without its NUL */
+    long n = call_copy(XS_DIRECTORY, tx, path, buf, cap);
+    if (n > 0 && buf[n - 1]) /* a daemon's last name without its NUL */
         return -EPROTO;
     return n;
 }
