@@ -11,7 +11,8 @@
 # line of its sources (none by default); -Icomponents/<each> lets it use
 # their internal headers. Objects go to images/host/obj/<host|fuzz>/.
 #
-# A " * app: NAME" line also compiles app/NAME/*.c into the program, the
+# A " * app: NAME" line also compiles NAME's sources (app/NAME or
+# tests/apps/NAME, as the Makefile's APP_DIRS finds it) into the program, the
 # very sources an image runs, with main renamed app_main and the
 # program's route.h included first: its macros send the app's libc
 # calls (open, read, ...) to components/posix instead of to Linux.
@@ -56,8 +57,9 @@ PROG_APP := $(shell sed -n 's/^ \* app: *//p' $(PROG_SRCS) /dev/null | head -n 1
 HOST_SRCS := $(HOST_LIB) $(PROG_SRCS) \
 	$(wildcard $(patsubst %,components/%/*.c,$(PROG_COMPONENTS)))
 APP_OBJ := $(HOST_OBJ)/$(HOST_KIND)/$(HOST_PROG)-app
-APP_OBJS := $(patsubst app/%,$(APP_OBJ)/%.o,$(wildcard \
-	$(patsubst %,app/%/*.c,$(PROG_APP))))
+PROG_APP_DIR := $(if $(PROG_APP),$(filter %/$(PROG_APP),$(APP_PATHS)))
+APP_OBJS := $(patsubst $(PROG_APP_DIR)/%,$(APP_OBJ)/%.o,$(wildcard \
+	$(PROG_APP_DIR)/*.c))
 HOST_OBJS := $(patsubst %,$(HOST_OBJ)/$(HOST_KIND)/%.o,$(HOST_SRCS)) \
 	$(APP_OBJS)
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
@@ -76,7 +78,7 @@ $(HOST_OBJ)/$(HOST_KIND)/%.c.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(APP_OBJ)/%.c.o: app/%.c
+$(APP_OBJ)/%.c.o: $(PROG_APP_DIR)/%.c
 	$(quiet) HOSTCC $<
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Dmain=app_main \

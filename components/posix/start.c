@@ -66,7 +66,7 @@ static int is_driver_option(const char *o)
 }
 
 /* An application that drives the NICs itself through hypercall.h
- * (app/nettest) defines this, and the stack then leaves them alone. */
+ * (tests/apps/nettest) defines this, and the stack then leaves them alone. */
 extern const int kiln_raw_nics __attribute__((weak));
 
 /* Hand every ip= option to the stack, then bring it up. A bad option
