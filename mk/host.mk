@@ -1,25 +1,33 @@
-# host.mk: programs built on hypercall-posix, include/hypercall.h inside
-# a plain Linux process, so components run under gdb and sanitizers.
+# host.mk: programs built on the host, one way for all three kinds, so
+# components run under gdb and sanitizers (gcc or clang with ASan and
+# UBSan, objects in images/host/obj/<kind>/):
 #
-#   make host-NAME   images/host/NAME from tests/posix/NAME/*.c, gcc with
-#                    AddressSanitizer and UBSan, hypercall-posix's main()
-#   make fuzz-NAME   images/host/fuzz-NAME from tests/fuzz/NAME/*.c, clang
-#                    with libFuzzer (its main()), ASan and UBSan
-#   make host        every one of both
+#   make unit-NAME   images/host/unit-NAME from tests/unit/NAME/test.c and
+#                    the kernel files its " * links: a.c b.c" line names
+#                    (globs allowed): pure code, with the test's own fakes
+#                    of the hc_* calls it reaches (tests/unit/fakes.c holds
+#                    the shared ones); tests/unit/run builds and runs them
+#   make host-NAME   images/host/NAME from tests/posix/NAME/*.c on
+#                    hypercall-posix, the real hc_* in a Linux process,
+#                    with hypercall-posix's main()
+#   make fuzz-NAME   images/host/fuzz-NAME from tests/fuzz/NAME/*.c on
+#                    hypercall-posix, clang with libFuzzer (its main())
+#   make host        every one of them
 #
-# A program names the components it links on a " * components: net fs"
-# line of its sources (none by default); -Icomponents/<each> lets it use
-# their internal headers. Objects go to images/host/obj/<host|fuzz>/.
+# A host or fuzz program names the components it links on a
+# " * components: net fs" line of its sources (none by default);
+# -Icomponents/<each> lets it use their internal headers.
 #
 # A " * app: NAME" line also compiles NAME's sources (app/NAME or
-# tests/apps/NAME, as the Makefile's APP_DIRS finds it) into the program, the
-# very sources an image runs, with main renamed app_main and the
+# tests/apps/NAME, as the Makefile's APP_DIRS finds it) into the program,
+# the very sources an image runs, with main renamed app_main and the
 # program's route.h included first: its macros send the app's libc
 # calls (open, read, ...) to components/posix instead of to Linux.
 
 HOST_OBJ := images/host/obj
 HOST_PROGS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/posix/*/*.c))))
 FUZZ_PROGS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/fuzz/*/*.c))))
+UNIT_PROGS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/unit/*/test.c))))
 
 .PHONY: host host-build
 host:
@@ -27,11 +35,15 @@ host:
 		$(MAKE) --no-print-directory host-$$p || exit 1; done
 	$(Q)for p in $(sort $(FUZZ_PROGS)); do \
 		$(MAKE) --no-print-directory fuzz-$$p || exit 1; done
+	$(Q)for p in $(sort $(UNIT_PROGS)); do \
+		$(MAKE) --no-print-directory unit-$$p || exit 1; done
 
 host-%:
 	$(Q)$(MAKE) --no-print-directory HOST_PROG=$* HOST_KIND=host host-build
 fuzz-%:
 	$(Q)$(MAKE) --no-print-directory HOST_PROG=$* HOST_KIND=fuzz host-build
+unit-%:
+	$(Q)$(MAKE) --no-print-directory HOST_PROG=$* HOST_KIND=unit host-build
 
 ifneq ($(HOST_PROG),)
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -43,6 +55,14 @@ HOST_CC := clang
 KIND_CFLAGS := $(HOST_SAN) -fsanitize=fuzzer-no-link
 KIND_LDFLAGS := $(HOST_SAN) -fsanitize=fuzzer
 HOST_LIB := $(filter-out hypercall-posix/main.c,$(HOST_LIB))
+else ifeq ($(HOST_KIND),unit)
+PROG_DIR := tests/unit/$(HOST_PROG)
+PROG_OUT := images/host/unit-$(HOST_PROG)
+HOST_CC := gcc
+KIND_CFLAGS := $(HOST_SAN) -Iplatform -Icomponents/posix -Itests/unit
+KIND_LDFLAGS := $(HOST_SAN)
+HOST_LIB := $(wildcard $(shell sed -n 's/^ \* links: *//p' \
+	$(PROG_DIR)/test.c /dev/null | head -n 1))
 else
 PROG_DIR := tests/posix/$(HOST_PROG)
 PROG_OUT := images/host/$(HOST_PROG)
