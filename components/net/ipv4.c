@@ -11,7 +11,9 @@
  *
  * Output builds the 20-byte header in the caller's headroom and
  * fragments datagrams longer than the interface MTU (unless DF, then
- * -EMSGSIZE). Fragments are copied into one frame buffer each in turn.
+ * -EMSGSIZE). Fragments are copied into one frame buffer each in turn;
+ * it holds the largest MTU's frame (the loopback's, NET_LOOP_MTU),
+ * taken from the page allocator at the first fragmented datagram.
  */
 #include <errno.h>
 #include <string.h>
@@ -23,8 +25,12 @@
 #define IP_TTL_DEFAULT 64
 #define IP_MAX 65535
 
+#define FRAG_PAGES ((ETH_HLEN + NET_LOOP_MTU + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
+/* The largest packet frag_buf holds: more than NET_LOOP_MTU. */
+#define FRAG_MTU (FRAG_PAGES * HC_PAGE_SIZE - ETH_HLEN)
+
 static uint16_t ip_id;
-static uint8_t frag_buf[NET_FRAME_MAX] __attribute__((aligned(8)));
+static uint8_t *frag_buf; /* FRAG_PAGES, at the first fragmented datagram */
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -130,11 +136,15 @@ static int ip_transmit(struct netif *nif, uint32_t nh, uint8_t *ip, size_t len)
     return eth_output_ip(nif, nh, ip, len);
 }
 
-/* Fragments of at most the MTU, payload in multiples of 8 bytes. */
+/* Fragments of at most the MTU and of what frag_buf holds, payload in
+ * multiples of 8 bytes. */
 static int ip_fragment(struct netif *nif, uint32_t nh, const uint8_t *data,
                        size_t len, uint32_t src, uint32_t dst, uint8_t proto)
 {
-    size_t chunk = (size_t)(nif->mtu - IP_HLEN) & ~(size_t)7;
+    if (!frag_buf && !(frag_buf = hc_pages_alloc(FRAG_PAGES)))
+        return -ENOBUFS;
+    size_t mtu = nif->mtu < FRAG_MTU ? nif->mtu : FRAG_MTU;
+    size_t chunk = (mtu - IP_HLEN) & ~(size_t)7;
     uint16_t id = ip_id++;
     uint8_t *h = frag_buf + ETH_HLEN;
     for (size_t off = 0; off < len; off += chunk) {

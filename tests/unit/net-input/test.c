@@ -3,7 +3,8 @@
  * as a whole, frames in and frames out: ARP replies and resolution with
  * queued packets, ping answers, ICMP errors (and when none may be sent),
  * UDP sockets receiving plain and fragmented datagrams and sending long
- * ones in fragments, loopback delivery, and then a long run of mutated
+ * ones in fragments, loopback delivery (datagrams up to 64 KiB, in
+ * fragments of the loopback's 16 KiB MTU), and then a long run of mutated
  * frames (truncated, bytes changed, lengths lied about) through
  * eth_input under ASan/UBSan: nothing may crash or read out of bounds.
  *
@@ -331,6 +332,38 @@ static void test_loopback(void)
     net_close(c);
 }
 
+/* One datagram of n bytes to dst over loopback, drained and received
+ * by a socket on port 6001: 1 if it came back whole. */
+static int loop_roundtrip(uint32_t dst, size_t n)
+{
+    static char tx[65507], rx[65600];
+    for (size_t i = 0; i < n; i++)
+        tx[i] = (char)(i * 13 + (i >> 9));
+    struct net_sock *s = bound_udp(6001), *c;
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(6001), .sin_addr.s_addr = dst};
+    net_socket(SOCK_DGRAM, 0, &c);
+    long sent = net_send(c, tx, n, 0, &to);
+    while (loop_drain())
+        ;
+    long got = net_recv(s, rx, sizeof rx, 0, NULL);
+    net_close(s);
+    net_close(c);
+    return sent == (long)n && got == (long)n && !memcmp(rx, tx, n);
+}
+
+/* Datagrams past the loopback MTU leave in 16 KiB fragments, which must
+ * fit the fragment buffer (ASan watches) and reassemble. */
+static void test_loopback_big(void)
+{
+    tap_check(loop_roundtrip(htonl(INADDR_LOOPBACK), 20000),
+              "a 20000-byte datagram over loopback, fragmented", NULL);
+    tap_check(loop_roundtrip(htonl(INADDR_LOOPBACK), 65507),
+              "a 65507-byte datagram over loopback, fragmented", NULL);
+    tap_check(loop_roundtrip(me, 40000),
+              "a 40000-byte datagram to our own address", NULL);
+}
+
 /* Mutations of valid frames: nothing may crash (ASan/UBSan watch). */
 static void test_mutations(void)
 {
@@ -383,6 +416,7 @@ int main(void)
     test_icmp_errors();
     test_udp();
     test_loopback();
+    test_loopback_big();
     test_mutations();
     return tap_done();
 }
