@@ -8,6 +8,13 @@
  * (RFC 2131 section 4.1); renewals retry at half the time left, at
  * least 60 s apart.
  *
+ * Answers are taken only from the exchange we are in: our transaction
+ * id and MAC; while requesting, the server we chose (its identifier
+ * option) and, in an ACK, the address it offered; while renewing, that
+ * server again; and a renewal's ACK must be for the address we hold.
+ * Another server's ACK or NAK, or an ACK for another address, could
+ * otherwise hand the interface to whoever answers on the link first.
+ *
  * Messages go out through udp_output on the interface itself with
  * source 0.0.0.0 until there is a lease; we set the BROADCAST flag so
  * servers answer to the broadcast address before we can receive unicast.
@@ -256,12 +263,30 @@ static void dhcp_bind(struct netif *nif, struct dhcp_client *c,
     net_notify(); /* net_start waits for this */
 }
 
+/* 1 if an ACK or NAK belongs to the exchange we are in (see the top).
+ * A NAK may omit the server identifier; an ACK must carry it. */
+static int dhcp_answer_ok(const struct netif *nif, const struct dhcp_client *c,
+                          const struct dhcp_reply *r)
+{
+    int ack = r->type == ACK;
+    if ((c->state == D_REQUESTING || c->state == D_RENEWING) &&
+        r->server != c->server && (ack || r->server))
+        return 0;
+    if (ack && c->state == D_REQUESTING)
+        return r->yiaddr == c->offered;
+    if (ack)
+        return r->yiaddr == nif->addr;
+    return 1;
+}
+
 void dhcp_input(struct netif *nif, const uint8_t *m, size_t len)
 {
     struct dhcp_client *c = &clients[nif->idx];
     struct dhcp_reply r;
     if (c->state <= D_INIT || c->state == D_BOUND ||
         dhcp_parse(nif, c, m, len, &r) < 0)
+        return;
+    if ((r.type == ACK || r.type == NAK) && !dhcp_answer_ok(nif, c, &r))
         return;
     if (c->state == D_SELECTING && r.type == OFFER && usable_addr(r.yiaddr) &&
         r.server) {

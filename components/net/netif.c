@@ -26,14 +26,13 @@
 #define RX_SLACK 64  /* room past the largest frame (VLAN tag, FCS) */
 #define LOOP_ADDR 0x0100007fu /* 127.0.0.1, network order */
 #define LOOP_MASK 0x000000ffu /* 255.0.0.0 */
-#define LOOP_MTU 16384
 
 static struct netif nifs[NETIF_MAX];
 static unsigned nif_count;
 static struct netif loop_if = {
     .present = 1,
     .loopback = 1,
-    .mtu = LOOP_MTU,
+    .mtu = NET_LOOP_MTU,
     .addr = LOOP_ADDR,
     .mask = LOOP_MASK,
 };

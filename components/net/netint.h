@@ -23,7 +23,8 @@
 #define ETH_HLEN 14
 #define IP_HLEN 20 /* we never send IP options */
 #define NET_HEADROOM (ETH_HLEN + IP_HLEN)
-#define NET_MTU_MAX 1500
+#define NET_MTU_MAX 1500 /* a NIC's; the loopback interface's is larger */
+#define NET_LOOP_MTU 16384
 #define NET_FRAME_MAX (ETH_HLEN + NET_MTU_MAX)
 #define NET_NEVER UINT64_MAX
 
