@@ -22,6 +22,7 @@
 #include <linux/virtio_blk.h>
 #include <stddef.h>
 #include <string.h>
+#include "kiln/lock.h"
 #include "virtio.h"
 
 #define SECTOR 512u
@@ -38,10 +39,8 @@ struct vblk {
     int read_only, can_flush, dead;
     struct virtio_blk_outhdr hdr; /* one request in flight at a time */
     uint8_t status;
-    uint8_t *bounce;   /* REQUEST_MAX bytes: all the device reads or writes */
-    int busy;          /* a thread owns hdr and status */
-    unsigned nwaiting; /* threads queued for them, in order */
-    hc_tid waiting[HC_THREADS_MAX];
+    uint8_t *bounce; /* REQUEST_MAX bytes: all the device reads or writes */
+    struct kiln_lock lock; /* a thread owns hdr, status and bounce */
 };
 
 /* Allocated per disk found, so images without disks carry no tables. */
@@ -96,28 +95,6 @@ void virtio_blk_probe(struct virtio_dev *d)
     virtio_ready(d);
 }
 
-/* The header and status byte are per disk, so requests take turns:
- * a thread that finds the disk busy queues up and sleeps until woken. */
-static void disk_lock(struct vblk *b)
-{
-    while (b->busy) {
-        b->waiting[b->nwaiting++] = hc_thread_self();
-        hc_thread_block(0);
-    }
-    b->busy = 1;
-}
-
-static void disk_unlock(struct vblk *b)
-{
-    b->busy = 0;
-    if (b->nwaiting) {
-        hc_tid next = b->waiting[0];
-        b->nwaiting--;
-        memmove(b->waiting, b->waiting + 1, b->nwaiting * sizeof(hc_tid));
-        hc_thread_wake(next);
-    }
-}
-
 /* Submit one request and wait for its status; the caller holds the
  * disk. Only the disk's own memory is posted: data (len <= REQUEST_MAX)
  * goes through the bounce buffer. */
@@ -166,9 +143,9 @@ static int request_locked(struct vblk *b, uint32_t type, uint64_t sector,
 static int request(struct vblk *b, uint32_t type, uint64_t sector, void *data,
                    uint32_t len)
 {
-    disk_lock(b);
+    kiln_lock(&b->lock);
     int r = b->dead ? -EIO : request_locked(b, type, sector, data, len);
-    disk_unlock(b);
+    kiln_unlock(&b->lock);
     return r;
 }
 
