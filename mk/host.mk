@@ -62,7 +62,7 @@ HOST_CC := gcc
 KIND_CFLAGS := $(HOST_SAN) -Iplatform -Icomponents/posix -Itests/unit
 KIND_LDFLAGS := $(HOST_SAN)
 HOST_LIB := $(wildcard $(shell sed -n 's/^ \* links: *//p' \
-	$(PROG_DIR)/test.c /dev/null | head -n 1))
+	$(PROG_DIR)/test.c /dev/null | head -n 1)) tests/unit/fakes.c
 else
 PROG_DIR := tests/posix/$(HOST_PROG)
 PROG_OUT := images/host/$(HOST_PROG)

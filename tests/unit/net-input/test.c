@@ -50,18 +50,6 @@ uint64_t hc_clock_monotonic(void)
 {
     return now_ns;
 }
-void *hc_pages_alloc(size_t n)
-{
-    void *p = aligned_alloc(HC_PAGE_SIZE, n * HC_PAGE_SIZE);
-    if (p)
-        memset(p, 0, n * HC_PAGE_SIZE);
-    return p;
-}
-void hc_pages_free(void *p, size_t n)
-{
-    (void)n;
-    free(p);
-}
 int hc_net_send(unsigned idx, const void *frame, size_t len)
 {
     if (idx != 0 || len > NET_FRAME_MAX)

@@ -76,15 +76,6 @@ unsigned irq_alloc(void (*handler)(void))
     (void)handler;
     return 0;
 }
-void *hc_pages_alloc(size_t n)
-{
-    return calloc(n, HC_PAGE_SIZE);
-}
-void hc_pages_free(void *p, size_t n)
-{
-    (void)n;
-    free(p);
-}
 void kprintf(const char *fmt, ...)
 {
     va_list ap;

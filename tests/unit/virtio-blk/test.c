@@ -50,18 +50,6 @@ uint64_t hc_clock_monotonic(void)
 {
     return now_ns += 1000000000ull;
 }
-void *hc_pages_alloc(size_t n)
-{
-    void *p = aligned_alloc(HC_PAGE_SIZE, n * HC_PAGE_SIZE);
-    if (p)
-        memset(p, 0, n * HC_PAGE_SIZE);
-    return p;
-}
-void hc_pages_free(void *p, size_t n)
-{
-    (void)n;
-    free(p);
-}
 hc_tid hc_thread_self(void)
 {
     return 1;
