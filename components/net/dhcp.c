@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "kiln/log.h"
 #include "netint.h"
 
 #define DHCP_CLIENT 68
@@ -232,7 +233,7 @@ static uint32_t mask_or_class(uint32_t mask, uint32_t addr)
 static void dhcp_unconfigure(struct netif *nif, const char *why)
 {
     if (nif->addr)
-        net_log("net: eth%u: %s; address removed\n", nif->idx, why);
+        kiln_log("net: eth%u: %s; address removed", nif->idx, why);
     nif->addr = nif->mask = nif->gw = 0;
     net_notify();
 }
@@ -299,9 +300,9 @@ void dhcp_input(struct netif *nif, const uint8_t *m, size_t len)
                usable_addr(r.yiaddr)) {
         dhcp_bind(nif, c, &r);
     } else if (c->state != D_SELECTING && r.type == NAK) {
-        net_log("net: eth%u: the DHCP server refused our request (NAK); "
-                "starting over\n",
-                nif->idx);
+        kiln_log("net: eth%u: the DHCP server refused our request (NAK); "
+                 "starting over",
+                 nif->idx);
         dhcp_unconfigure(nif, "DHCP NAK");
         dhcp_restart(nif, c);
     }

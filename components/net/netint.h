@@ -64,8 +64,6 @@ void net_timer_kick(uint64_t deadline);
 void netif_kick(void);
 /* The line "net: eth0 MAC ADDR/LEN gw GW (how)" for a configured nif. */
 void netif_describe(const struct netif *nif, const char *how);
-/* One line on the console, printf-style, "net: " prefix included. */
-void net_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* checksum.c: sums are numbers in host order (the folded sum of the
  * big-endian 16-bit words); store inet_fold's result with htons(). A

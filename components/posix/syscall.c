@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <sys/syscall.h>
+#include "kiln/log.h"
 #include "posix.h"
 
 #define LOGGED_MAX 512
@@ -16,7 +17,7 @@ long syscall_unknown(long nr)
 {
     if (nr >= 0 && nr < LOGGED_MAX && !(logged[nr / 8] & (1 << (nr % 8)))) {
         logged[nr / 8] |= (uint8_t)(1 << (nr % 8));
-        posix_log("kiln: system call %ld is not implemented (ENOSYS)\n", nr);
+        kiln_log("kiln: system call %ld is not implemented (ENOSYS)", nr);
     }
     return -ENOSYS;
 }

@@ -59,10 +59,6 @@ void netif_describe(const struct netif *nif, const char *how)
 {
     (void)nif, (void)how;
 }
-void net_log(const char *fmt, ...)
-{
-    (void)fmt;
-}
 int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
                uint32_t dst, uint16_t sport, uint16_t dport)
 {

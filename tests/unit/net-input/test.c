@@ -92,10 +92,6 @@ void net_timer_kick(uint64_t d)
 {
     (void)d;
 }
-void net_log(const char *fmt, ...)
-{
-    (void)fmt;
-}
 void netif_describe(const struct netif *nif, const char *how)
 {
     (void)nif, (void)how;
