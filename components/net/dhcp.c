@@ -27,6 +27,7 @@
 #include <string.h>
 #include "kiln/log.h"
 #include "netint.h"
+#include "kiln/byteorder.h"
 
 #define DHCP_CLIENT 68
 #define DHCP_SERVER 67
@@ -64,18 +65,6 @@ struct dhcp_reply {
 
 static struct dhcp_client clients[NETIF_MAX];
 static uint8_t dhcp_buf[NET_HEADROOM + 8 + DHCP_MSG_MAX];
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
-}
 
 static uint8_t *opt_put(uint8_t *o, uint8_t code, const void *v, uint8_t len)
 {

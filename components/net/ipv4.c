@@ -26,6 +26,7 @@
 #include <string.h>
 #include "netint.h"
 #include "tcp.h" /* tcp_siphash: the stack's keyed hash */
+#include "kiln/byteorder.h"
 
 #define IP_MF 0x2000
 #define IP_DF 0x4000
@@ -42,17 +43,6 @@ static uint16_t ipid_counter[IPID_BUCKETS];
 static uint8_t ipid_key[16];
 static int ipid_keyed;
 static uint8_t *frag_buf; /* FRAG_PAGES, at the first fragmented datagram */
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 static int is_martian_src(uint32_t a)
 {
