@@ -15,6 +15,10 @@
  * options). Expiry is checked by a scan of the table, at most once per
  * wakeup and only when the earliest deadline has passed: the table is
  * small (hundreds), so this costs less than keeping it sorted.
+ * A connection closed for stalling (all but a keep-alive wait) is
+ * reset, not closed in order: an orderly close would leave the kernel
+ * holding its unsent output, or its FIN_WAIT state, for as long as the
+ * stalled client cares to keep it (nginx's reset_timedout_connection).
  * Closed connections are freed only between event batches, because an
  * event for one may still wait in the batch being handled.
  */
@@ -107,6 +111,14 @@ static int conn_evictable(const struct conn *c)
            !out_pending(c) && !c->closing;
 }
 
+/* Close with a reset: nothing queued survives the call. */
+static void conn_abort(struct conn *c)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    conn_close(c);
+}
+
 int conns_evict(void)
 {
     struct conn *old = NULL;
@@ -116,7 +128,7 @@ int conns_evict(void)
     if (!old)
         return -1;
     stats.evicted++;
-    conn_close(old);
+    conn_abort(old);
     return 0;
 }
 
@@ -194,7 +206,10 @@ static void conns_expire(uint64_t now)
             continue;
         }
         stats.timeouts++;
-        conn_close(c); /* table[i] is now another one */
+        if (c->phase == PH_IDLE)
+            conn_close(c); /* table[i] is now another one */
+        else
+            conn_abort(c);
     }
 }
 
