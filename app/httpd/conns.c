@@ -7,7 +7,8 @@
  * - queued output must move within HTTPD_SEND_TIMEOUT seconds (a client
  *   that asks for a big file and then reads nothing, a zero window);
  * - a keep-alive connection waits HTTPD_KEEPALIVE_TIMEOUT seconds for
- *   its next request;
+ *   its next request, and as long for the client to close after an
+ *   error response (conn_linger);
  * - at most HTTPD_MAX_CONNS are open: one more closes the connection
  *   that has waited longest without any part of a request, and if every
  *   one is busy, the newcomer gets a 503 and is closed.

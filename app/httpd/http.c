@@ -307,7 +307,7 @@ static size_t handle_one(struct conn *c, const char *p, size_t left,
 void http_handle(struct conn *c)
 {
     size_t done = 0;
-    while (!c->closing && c->file_fd < 0 &&
+    while (!c->closing && !c->broken && c->file_fd < 0 &&
            c->out_len - c->out_off < OUT_HIGH && done < c->in_len) {
         const char *p = c->in + done;
         size_t left = c->in_len - done;
