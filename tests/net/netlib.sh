@@ -141,3 +141,26 @@ fetch() {
     in_ns curl -sS --max-time 30 --connect-timeout 10 "${outs[@]}" \
         -w '%{http_code} %{num_connects}\n' "$@" 2> "$WORK/$name.err"
 }
+
+# stats_get URL: httpd's /stats at URL into $WORK/stats (one connection,
+# bounded); fails when there is no 200 answer.
+stats_get() {
+    in_ns curl -sS --max-time 10 --connect-timeout 5 -o "$WORK/stats" \
+        -w '%{http_code}' "$1/stats" 2> /dev/null | grep -q '^200$'
+}
+
+# stat_of NAME: one counter from the last stats_get, or empty.
+stat_of() {
+    sed -n "s/^$1 \([0-9]*\)\r\{0,1\}$/\1/p" "$WORK/stats" 2> /dev/null
+}
+
+# wait_until SECONDS CMD...: run CMD every half second until it succeeds
+# or SECONDS pass (a bounded wait for a condition, not a sleep).
+wait_until() {
+    local end=$((SECONDS + $1))
+    shift
+    while ! "$@"; do
+        [ "$SECONDS" -ge "$end" ] && return 1
+        sleep 0.5
+    done
+}
