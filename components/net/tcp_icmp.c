@@ -27,6 +27,11 @@ static void pmtu_lower(struct tcp_pcb *p, uint16_t mtu)
     if (mss >= p->mss)
         return;
     p->mss = (uint16_t)mss;
+    /* Only the SYN is in flight during the handshake, and it is small:
+     * rewinding snd_nxt to the ISN would leave the established
+     * connection with 4 GB "in flight". */
+    if (p->state == TCPS_SYN_SENT || p->state == TCPS_SYN_RECEIVED)
+        return;
     p->snd_nxt = p->snd_una; /* resend what was too big */
     tcp_output(p);
 }
