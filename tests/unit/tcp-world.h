@@ -98,34 +98,6 @@ int net_wait(uint64_t deadline)
     (void)deadline;
     return -ETIMEDOUT;
 }
-uint32_t inet_sum(const void *p, size_t len, uint32_t sum)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i + 1 < len; i += 2)
-        sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-    if (len & 1)
-        sum += (uint32_t)b[len - 1] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return sum;
-}
-uint16_t inet_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-uint32_t inet_pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
-{
-    uint8_t ph[12];
-    memcpy(ph, &src, 4);
-    memcpy(ph + 4, &dst, 4);
-    ph[8] = 0;
-    ph[9] = proto;
-    ph[10] = (uint8_t)(len >> 8);
-    ph[11] = (uint8_t)len;
-    return inet_sum(ph, 12, 0);
-}
 
 #define QMAX 4096
 struct pkt {
@@ -151,14 +123,14 @@ int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
     return 0;
 }
 
-static int is_data(const struct pkt *k)
+static inline int is_data(const struct pkt *k)
 {
     return k->len > (size_t)((k->b[12] >> 4) * 4);
 }
 
 /* Deliver everything queued (and what that sends); 0 if nothing was.
  * max: at most that many packets. */
-static int pump_n(unsigned max)
+static inline int pump_n(unsigned max)
 {
     int any = 0;
     while (qhead != qtail && max--) {
@@ -182,7 +154,7 @@ static int pump_n(unsigned max)
     return any;
 }
 
-static int pump(void)
+static inline int pump(void)
 {
     return pump_n(UINT32_MAX);
 }
@@ -191,7 +163,7 @@ static int pump(void)
  * round delivers at most PUMP_MAX segments, so two ends that answer
  * each other forever (an ACK storm) end a test instead of hanging it. */
 #define PUMP_MAX 100000
-static void run(unsigned rounds)
+static inline void run(unsigned rounds)
 {
     for (unsigned r = 0; r < rounds; r++) {
         if (pump_n(PUMP_MAX))
@@ -207,7 +179,7 @@ static void run(unsigned rounds)
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static struct sockaddr_in sin_of(uint32_t a, uint16_t port)
+static inline struct sockaddr_in sin_of(uint32_t a, uint16_t port)
 {
     struct sockaddr_in s = {0};
     s.sin_family = AF_INET;
@@ -216,7 +188,7 @@ static struct sockaddr_in sin_of(uint32_t a, uint16_t port)
     return s;
 }
 
-static struct net_sock *listener(uint16_t port, int backlog)
+static inline struct net_sock *listener(uint16_t port, int backlog)
 {
     struct net_sock *l;
     struct sockaddr_in a = sin_of(B, port);
@@ -228,8 +200,8 @@ static struct net_sock *listener(uint16_t port, int backlog)
 }
 
 /* A connected pair: client c (on A) and the accepted server side s. */
-static int connect_pair(struct net_sock *l, uint16_t port, struct net_sock **c,
-                        struct net_sock **s)
+static inline int connect_pair(struct net_sock *l, uint16_t port,
+                               struct net_sock **c, struct net_sock **s)
 {
     struct sockaddr_in a = sin_of(B, port);
     if (tcp_sock_create(c) < 0)
@@ -245,7 +217,7 @@ static int connect_pair(struct net_sock *l, uint16_t port, struct net_sock **c,
 }
 
 /* Move n bytes from x to y through the fake network; 1 if intact. */
-static int transfer(struct net_sock *x, struct net_sock *y, size_t n)
+static inline int transfer(struct net_sock *x, struct net_sock *y, size_t n)
 {
     uint8_t *src = malloc(n), *dst = malloc(n);
     for (size_t i = 0; i < n; i++)
@@ -283,7 +255,7 @@ struct raw_seg {
 
 /* Hand tcp_input the segment r (checksummed), of any size: a peer's IP
  * fragments can carry far more than one MTU. */
-static void inject(const struct raw_seg *r)
+static inline void inject(const struct raw_seg *r)
 {
     size_t len = TCP_HLEN + r->optlen + r->dlen;
     uint8_t *b = calloc(1, len);
@@ -307,7 +279,7 @@ static void inject(const struct raw_seg *r)
 }
 
 /* The newest segment queued for dst, NULL if none. */
-static const struct tcp_hdr *last_to(uint32_t dst)
+static inline const struct tcp_hdr *last_to(uint32_t dst)
 {
     for (unsigned i = qtail; i != qhead; i--)
         if (q[(i - 1) % QMAX].dst == dst)
@@ -316,7 +288,7 @@ static const struct tcp_hdr *last_to(uint32_t dst)
 }
 
 /* Segments queued for dst and not yet delivered. */
-static unsigned queued_to(uint32_t dst)
+static inline unsigned queued_to(uint32_t dst)
 {
     unsigned n = 0;
     for (unsigned i = qhead; i != qtail; i++)
@@ -325,7 +297,8 @@ static unsigned queued_to(uint32_t dst)
 }
 
 /* What an ICMP error quotes: the IP header and 8 bytes of our segment. */
-static void icmp_quote(struct tcp_pcb *p, uint32_t seq, int err, uint16_t mtu)
+static inline void icmp_quote(struct tcp_pcb *p, uint32_t seq, int err,
+                              uint16_t mtu)
 {
     uint8_t q[28] = {0x45};
     memcpy(q + 12, &p->laddr, 4);

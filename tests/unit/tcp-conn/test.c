@@ -9,7 +9,7 @@
  * refused connections, SYN cookies once the SYN queue is full, and
  * running out of memory.
  *
- * links: components/net/tcp_*.c
+ * links: components/net/tcp_*.c components/net/checksum.c
  */
 #include <netinet/tcp.h>
 #include <poll.h>

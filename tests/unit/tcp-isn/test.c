@@ -36,7 +36,7 @@ _Noreturn void hc_abort(const char *msg)
 /* Runs before any other test: the secret is drawn once. */
 static void test_entropy_failure(void)
 {
-    int aborted = 0;
+    volatile int aborted = 0;
     entropy_fails = -1;
     if (setjmp(abort_jmp) == 0)
         tcp_isn(1, 2, 80, 4000, 0);
