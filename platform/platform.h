@@ -95,7 +95,8 @@ void lapic_eoi(void);
 void lapic_idle(uint64_t deadline_ns);
 unsigned lapic_id(void);
 
-/* sched.c + switch.S: cooperative threads */
+/* sched.c + switch.S: thread stacks and the context switch under the
+ * scheduler core of sched_core.c (sched.h) */
 hc_tid sched_spawn_at(uint64_t rsp, uintptr_t tls);
 uint64_t *switch_frame_push(uint64_t *sp, void (*resume)(void));
 _Noreturn void sched_start(void (*first)(void *), void *arg);
