@@ -84,6 +84,8 @@ void tsc_init(void);
 uint64_t tsc_hz(void);
 uint64_t tsc_now_ns(void);
 uint64_t tsc_from_ns(uint64_t ns);
+/* The first of Xen's CPUID leaves, *last the last; 0 when not on Xen. */
+uint32_t cpuid_xen_base(uint32_t *last);
 
 /* pit.c: TSC ticks per second measured against the PIT, 0 if none */
 uint64_t pit_measure_tsc(void);
