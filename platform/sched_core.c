@@ -77,26 +77,21 @@ hc_tid hc_thread_self(void)
     return tid_of(running());
 }
 
-static void wake_expired(uint64_t now)
+/* Wake the blocked threads that are due: after a device event every
+ * thread in hc_thread_wait_io (the event may have been for any of their
+ * devices), and every thread whose deadline has passed, timed out. */
+static void wake_due(uint64_t now, int io_event)
 {
     for (int i = 0; i < HC_THREADS_MAX; i++) {
         struct thread *t = &threads[i];
-        if (t->state == BLOCKED && t->deadline && t->deadline <= now) {
-            t->state = RUNNABLE;
-            t->timed_out = 1;
-        }
-    }
-}
-
-/* A device event: every thread in hc_thread_wait_io wakes (the event
- * may have been for any of their devices). */
-static void wake_io_waiters(void)
-{
-    for (int i = 0; i < HC_THREADS_MAX; i++) {
-        struct thread *t = &threads[i];
-        if (t->state == BLOCKED && t->wants_io) {
+        if (t->state != BLOCKED)
+            continue;
+        if (io_event && t->wants_io) {
             t->state = RUNNABLE;
             t->timed_out = 0;
+        } else if (t->deadline && t->deadline <= now) {
+            t->state = RUNNABLE;
+            t->timed_out = 1;
         }
     }
 }
@@ -149,9 +144,8 @@ static struct thread *wait_for_runnable(struct thread *from)
     for (;;) {
         int blocked, io_waiters;
         uint64_t deadline = scan_blocked(&blocked, &io_waiters);
-        if (sched_host_poll(io_waiters))
-            wake_io_waiters();
-        wake_expired(hc_clock_monotonic());
+        int io_event = sched_host_poll(io_waiters);
+        wake_due(hc_clock_monotonic(), io_event);
         struct thread *next = pick_next(from);
         if (next)
             return next;
