@@ -40,7 +40,7 @@ tap_check(int ok, const char *what, const char *fmt, ...)
 }
 
 /* Whether all len bytes at p equal v. */
-static int all_bytes(const void *p, size_t len, unsigned char v)
+static inline int all_bytes(const void *p, size_t len, unsigned char v)
 {
     const unsigned char *b = p;
     for (size_t i = 0; i < len; i++)
