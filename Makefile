@@ -10,7 +10,11 @@
 
 APP ?= hello
 TARGET ?= baremetal
-APPS := $(notdir $(patsubst %/,%,$(wildcard app/*/)))
+# Demos live in app/; the programs tests and benchmarks boot live beside
+# them, and all are built by the same rules under their own names.
+APP_DIRS := app tests/apps bench/apps
+APP_PATHS := $(patsubst %/,%,$(wildcard $(addsuffix /*/,$(APP_DIRS))))
+APPS := $(notdir $(APP_PATHS))
 # hypercall-posix is no image target: it runs components in a process.
 TARGETS := $(filter-out posix,$(patsubst hypercall-%,%,$(notdir $(patsubst %/,%,$(wildcard hypercall-*/)))))
 
@@ -22,10 +26,11 @@ OBJ := $(OBJ_ROOT)/$(TARGET)
 IMAGE := images/$(APP)-$(TARGET)
 KERNEL_SRCS := $(wildcard platform/*.c platform/*.S components/*/*.c \
 	hypercall-$(TARGET)/*.c hypercall-$(TARGET)/*.S)
-APP_SRCS := $(wildcard app/$(APP)/*.c)
+APP_DIR := $(filter %/$(APP),$(APP_PATHS))
+APP_SRCS := $(wildcard $(APP_DIR)/*.c)
 KERNEL_OBJS := $(patsubst %,$(OBJ)/%.o,$(KERNEL_SRCS))
-APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS)) \
-	$(OBJ_ROOT)/app/$(APP)/appname.o
+APP_NAME_OBJ := $(OBJ_ROOT)/$(APP_DIR)/appname.o
+APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS)) $(APP_NAME_OBJ)
 LINK_OBJS := $(KERNEL_OBJS) $(APP_OBJS)
 
 .PHONY: all image iso run test test-quick deps clean
@@ -38,6 +43,10 @@ all:
 	done; done
 
 image: $(IMAGE).elf
+ifeq ($(APP_DIR),)
+$(if $(filter image iso run,$(MAKECMDGOALS)),$(error kiln: no application \
+	named '$(APP)' in $(APP_DIRS); one of: $(sort $(APPS))))
+endif
 iso: $(IMAGE).iso
 
 # ROOTFS=dir: pack it (scripts/mkcpio) whenever a file in it changed.
@@ -65,13 +74,13 @@ $(OBJ)/%.S.o: %.S | $(SYSINC)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(OBJ_ROOT)/app/%.c.o: app/%.c | $(SYSINC)
+$(filter-out $(APP_NAME_OBJ),$(APP_OBJS)): $(OBJ_ROOT)/%.c.o: %.c | $(SYSINC)
 	$(quiet) CC $<
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(APP_CFLAGS) -c $< -o $@
 
 # argv[0] of the application is its name, baked in here.
-$(OBJ_ROOT)/app/$(APP)/appname.o: | $(SYSINC)
+$(APP_NAME_OBJ): | $(SYSINC)
 	$(Q)mkdir -p $(@D)
 	$(Q)printf 'const char kiln_app_name[] = "%s";\n' $(APP) > $(@:.o=.c)
 	$(Q)$(CC) $(APP_CFLAGS) -c $(@:.o=.c) -o $@

@@ -8,7 +8,7 @@
  * virtual-device number), so xvda is /dev/vda.
  *
  * Persistent grants are not offered although the bounce pages keep
- * their grants for good: measured in the testbed (app/blkbench, 8 MiB,
+ * their grants for good: measured in the testbed (bench/apps/blkbench, 8 MiB,
  * Linux 6.1 blkback with and without them), 4 KiB transfers gained
  * nothing beyond noise and 64 KiB writes were slower (11 vs 17-20 MB/s).
  *

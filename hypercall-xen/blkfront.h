@@ -11,6 +11,7 @@
 #include "xen.h"
 
 #include "blkfront_ring.h"
+#include "kiln/lock.h"
 
 #define BLKF_DISKS_MAX 8
 #define BLKF_SLOTS 4 /* requests in flight per disk */
@@ -38,9 +39,7 @@ struct blkf_disk {
     struct blkf_slot slots[BLKF_SLOTS];
     uint8_t ops[BLKF_SLOTS]; /* operation of each slot in flight */
     uint32_t inflight;       /* bit per slot */
-    int busy;                /* a thread owns the ring */
-    unsigned nwaiting;       /* threads queued for it, in order */
-    hc_tid waiting[HC_THREADS_MAX];
+    struct kiln_lock lock;   /* a thread owns the ring */
 };
 
 /* blkfront.c: the disks that connected, in vbd number order */

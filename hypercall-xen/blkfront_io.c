@@ -29,26 +29,6 @@ void blkf_fail(struct blkf_disk *d, const char *why)
     d->dead = 1;
 }
 
-static void disk_lock(struct blkf_disk *d)
-{
-    while (d->busy) {
-        d->waiting[d->nwaiting++] = hc_thread_self();
-        hc_thread_block(0);
-    }
-    d->busy = 1;
-}
-
-static void disk_unlock(struct blkf_disk *d)
-{
-    d->busy = 0;
-    if (d->nwaiting) {
-        hc_tid next = d->waiting[0];
-        d->nwaiting--;
-        memmove(d->waiting, d->waiting + 1, d->nwaiting * sizeof(hc_tid));
-        hc_thread_wake(next);
-    }
-}
-
 static int slot_free(const struct blkf_disk *d)
 {
     for (int i = 0; i < BLKF_SLOTS; i++)
@@ -192,11 +172,11 @@ static int rw(unsigned idx, uint8_t op, uint64_t sector, void *buf,
         return -EINVAL;
     if (op == BLKIF_OP_WRITE && d->read_only)
         return -EROFS;
-    disk_lock(d);
+    kiln_lock(&d->lock);
     int r = d->dead
                 ? -EIO
                 : transfer(d, op, sector * per, buf, nsectors * d->sector_size);
-    disk_unlock(d);
+    kiln_unlock(&d->lock);
     return r < 0 ? -EIO : 0;
 }
 
@@ -222,7 +202,7 @@ int hc_blk_flush(unsigned idx)
         return -ENODEV;
     if (!d->flush_op || d->read_only)
         return 0;
-    disk_lock(d);
+    kiln_lock(&d->lock);
     int err = 0;
     if (d->dead) {
         err = -EIO;
@@ -238,6 +218,6 @@ int hc_blk_flush(unsigned idx)
         d->flush_op = 0;
         err = 0;
     }
-    disk_unlock(d);
+    kiln_unlock(&d->lock);
     return err < 0 ? -EIO : 0;
 }

@@ -33,7 +33,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -g $(WARN) \
 
 # Kernel code also takes interrupts on its stacks, so no red zone.
 KERNEL_CFLAGS := $(BASE_CFLAGS) -mno-red-zone -Iinclude
-# Apps use libc; test apps (app/nettest) may also use hypercall.h.
+# Apps use libc; test apps (tests/apps/nettest) may also use hypercall.h.
 APP_CFLAGS := $(BASE_CFLAGS) -Iinclude
 
 LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \

@@ -1,4 +1,4 @@
-# lib-fs.sh: the tree app/fstest expects (see app/fstest/fstest_read.c),
+# lib-fs.sh: the tree tests/apps/fstest expects (see tests/apps/fstest/fstest_read.c),
 # and what it leaves on an ext2 disk, shared by the file system tests
 # (tests/boot/fs-*, tests/posix/fstest). Source after lib.sh.
 
@@ -21,7 +21,7 @@ make_fs_tree() {
     chmod 755 "$d/exec.sh" "$d" "$d/sub"
 }
 
-# fs_pattern N: N bytes of fstest's pattern() (app/fstest/fstest.c).
+# fs_pattern N: N bytes of fstest's pattern() (tests/apps/fstest/fstest.c).
 fs_pattern() {
     python3 -c 'import sys; sys.stdout.buffer.write(bytes(
         (i * 131 + i // 251) & 0xff for i in range('"$1"')))'

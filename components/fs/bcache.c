@@ -6,9 +6,9 @@
  * read-ahead and coalesced writes, so requests are at most BCACHE_RA_MAX
  * blocks.
  */
+#include "kiln/log.h"
 #include "bcache.h"
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "hypercall.h"
@@ -19,18 +19,6 @@ static struct bbuf bufs[BCACHE_BUFS];
 static int hash_head[HASH_SIZE];
 static uint8_t *staging; /* BCACHE_RA_MAX pages, contiguous */
 static uint64_t clock_stamp;
-
-void bcache_log(const char *fmt, ...)
-{
-    char line[200] = "fs: ";
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line + 4, sizeof line - 5, fmt, ap);
-    va_end(ap);
-    size_t n = strlen(line);
-    line[n++] = '\n';
-    hc_console_write(line, n);
-}
 
 /* Take the pool's pages the first time a disk is opened. */
 static int pool_init(void)
@@ -195,8 +183,8 @@ static struct bbuf *buf_fill(struct bdev *d, uint64_t blkno, unsigned n,
             buf_rename(got[i], NULL, 0);
     }
     if (r < 0) {
-        bcache_log("read of block %llu failed (%d)", (unsigned long long)blkno,
-                   r);
+        kiln_log("fs: read of block %llu failed (%d)",
+                 (unsigned long long)blkno, r);
         *err = -EIO;
         return NULL;
     }
@@ -207,8 +195,8 @@ static struct bbuf *buf_fill(struct bdev *d, uint64_t blkno, unsigned n,
 struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
 {
     if (blkno >= d->nblocks) {
-        bcache_log("block %llu is past the disk's end",
-                   (unsigned long long)blkno);
+        kiln_log("fs: block %llu is past the disk's end",
+                 (unsigned long long)blkno);
         *err = -EUCLEAN;
         return NULL;
     }
@@ -299,8 +287,8 @@ static int sync_write_runs(struct bdev *d, struct bbuf **list, unsigned n)
         int r = hc_blk_write(d->disk, list[i]->blkno * d->spb, staging,
                              (size_t)run * d->spb);
         if (r < 0 && !err) {
-            bcache_log("write of block %llu failed (%d)",
-                       (unsigned long long)list[i]->blkno, r);
+            kiln_log("fs: write of block %llu failed (%d)",
+                     (unsigned long long)list[i]->blkno, r);
             err = -EIO;
         }
         i += run;

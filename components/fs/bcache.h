@@ -86,8 +86,4 @@ int bcache_sync(struct bdev *d);
 /* Drop every buffer of d (after a sync at unmount). */
 void bcache_drop(struct bdev *d);
 
-/* A one-line message to the console, prefixed "fs: ", for every disk
- * filesystem (malformed metadata, refused features, I/O errors). */
-void bcache_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 #endif

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "kiln/log.h"
 #include "hypercall.h"
 #include "fs.h"
 
@@ -254,13 +255,13 @@ static int cpio_mount(struct fs_mount *m, const struct fs_source *src)
     const uint8_t *a = src->data;
     size_t len = a ? src->len : 0;
     if (len >= 2 && a[0] == 0x1f && a[1] == 0x8b) {
-        fs_log("cpio: the archive is gzip-compressed; pack it uncompressed "
-               "(cpio -o -H newc)");
+        kiln_log("cpio: the archive is gzip-compressed; pack it uncompressed "
+                 "(cpio -o -H newc)");
         return -EOPNOTSUPP;
     }
     struct cpio count = {0};
     if (each_member(a, len, count_member, &count) < 0) {
-        fs_log("cpio: not a newc cpio archive (bad header)");
+        kiln_log("cpio: not a newc cpio archive (bad header)");
         return -EINVAL;
     }
     if (count.cap > (1u << 24))
@@ -270,9 +271,9 @@ static int cpio_mount(struct fs_mount *m, const struct fs_source *src)
         return -ENOMEM;
     int skipped = each_member(a, len, add_member, c);
     if (skipped)
-        fs_log("cpio: %d archive members skipped (device nodes, FIFOs, "
-               "sockets or bad paths)",
-               skipped);
+        kiln_log("cpio: %d archive members skipped (device nodes, FIFOs, "
+                 "sockets or bad paths)",
+                 skipped);
     m->ops = &cpio_ops;
     m->root = 1;
     m->priv = c;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "kiln/log.h"
 #include "ext2.h"
 #include "hypercall.h"
 
@@ -24,8 +25,8 @@ uint32_t ext2_now(void)
 
 int ext2_corrupt(struct ext2_fs *fs, const char *what, uint64_t value)
 {
-    bcache_log("ext2 on disk %u: bad %s (%llu); run e2fsck", fs->dev.disk, what,
-               (unsigned long long)value);
+    kiln_log("fs: ext2 on disk %u: bad %s (%llu); run e2fsck", fs->dev.disk,
+             what, (unsigned long long)value);
     return -EUCLEAN;
 }
 
@@ -69,8 +70,8 @@ static int super_check(struct ext2_fs *fs)
 {
     struct ext2_super *s = &fs->sb;
     if (s->magic != EXT2_MAGIC)
-        return bcache_log("disk %u: no ext2 filesystem (magic %#x)",
-                          fs->dev.disk, s->magic),
+        return kiln_log("fs: disk %u: no ext2 filesystem (magic %#x)",
+                        fs->dev.disk, s->magic),
                -EINVAL;
     if (s->rev_level > 1)
         return ext2_corrupt(fs, "revision", s->rev_level);
@@ -116,22 +117,22 @@ static int super_features(struct ext2_fs *fs, int rw)
     if (!s->rev_level)
         return 0;
     if (s->feature_incompat & EXT2_INCOMPAT_RECOVER) {
-        bcache_log("disk %u: the journal needs recovery; run e2fsck first",
-                   fs->dev.disk);
+        kiln_log("fs: disk %u: the journal needs recovery; run e2fsck first",
+                 fs->dev.disk);
         return -EOPNOTSUPP;
     }
     uint32_t bad = s->feature_incompat & ~EXT2_INCOMPAT_SUPPORTED;
     if (bad) {
-        bcache_log("disk %u: unsupported incompatible features %#x "
-                   "(ext4?); not mounted",
-                   fs->dev.disk, bad);
+        kiln_log("fs: disk %u: unsupported incompatible features %#x "
+                 "(ext4?); not mounted",
+                 fs->dev.disk, bad);
         return -EOPNOTSUPP;
     }
     bad = s->feature_ro_compat & ~EXT2_RO_COMPAT_SUPPORTED;
     if (bad && rw) {
-        bcache_log("disk %u: features %#x are supported read-only; "
-                   "mount it ro",
-                   fs->dev.disk, bad);
+        kiln_log("fs: disk %u: features %#x are supported read-only; "
+                 "mount it ro",
+                 fs->dev.disk, bad);
         return -EROFS;
     }
     fs->filetype = !!(s->feature_incompat & EXT2_INCOMPAT_FILETYPE);
@@ -180,8 +181,8 @@ static int mount_read(struct ext2_fs *fs, unsigned disk, int rw)
     if (!err)
         err = bcache_dev_open(&fs->dev, disk, fs->bsize);
     if (!err && fs->sb.blocks_count > fs->dev.nblocks) {
-        bcache_log("disk %u: filesystem of %u blocks on a disk of %llu", disk,
-                   fs->sb.blocks_count, (unsigned long long)fs->dev.nblocks);
+        kiln_log("fs: disk %u: filesystem of %u blocks on a disk of %llu", disk,
+                 fs->sb.blocks_count, (unsigned long long)fs->dev.nblocks);
         err = -EINVAL;
     }
     if (!err && rw && fs->dev.read_only)
@@ -206,7 +207,7 @@ int ext2_mount(unsigned disk, int rw, struct ext2_fs **out)
     struct ext2_fs *fs = NULL;
     for (unsigned i = 0; i < EXT2_MOUNTS_MAX; i++) {
         if (mounts[i].in_use && mounts[i].dev.disk == disk) {
-            bcache_log("disk %u: already mounted", disk);
+            kiln_log("fs: disk %u: already mounted", disk);
             return -EBUSY; /* two caches of one disk would corrupt it */
         }
         if (!mounts[i].in_use && !fs)
@@ -223,7 +224,8 @@ int ext2_mount(unsigned disk, int rw, struct ext2_fs **out)
     mount_state[fs - mounts] = fs->sb.state;
     if (!(fs->sb.state & EXT2_STATE_VALID) ||
         (fs->sb.state & EXT2_STATE_ERRORS))
-        bcache_log("disk %u: ext2 was not cleanly unmounted; run e2fsck", disk);
+        kiln_log("fs: disk %u: ext2 was not cleanly unmounted; run e2fsck",
+                 disk);
     fs->rw = rw;
     fs->in_use = 1;
     if (rw && (err = mount_mark(fs)) < 0) {

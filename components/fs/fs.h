@@ -18,7 +18,7 @@
  * negative errno and then should have changed nothing it can avoid
  * changing. Common ones: -ENOENT, -EEXIST, -ENOTDIR, -EISDIR, -ENOTEMPTY,
  * -ENOSPC, -EFBIG, -ENAMETOOLONG, -EIO (device error), -EUCLEAN (the
- * on-disk structure is corrupt: log one line with fs_log and refuse).
+ * on-disk structure is corrupt: log one line with kiln_log and refuse).
  *
  * What the VFS checks before calling, so a filesystem need not:
  *  - names are one component: 1..FS_NAME_MAX bytes, no '/', NUL-ended,
@@ -205,7 +205,7 @@ struct fs_type {
     const char *name; /* as in mount=...:NAME:... ("ext2", "cpio") */
     /* Check src and set m->ops, m->root, m->priv (and m->flags |=
      * FS_MOUNT_RDONLY if it can only be read). Refuse what cannot be used
-     * safely, with one fs_log line saying why: -EINVAL (not this format),
+     * safely, with one kiln_log line saying why: -EINVAL (not this format),
      * -EUCLEAN (corrupt), -EOPNOTSUPP (unsupported feature), -EROFS (rw
      * asked but only ro possible), -EIO. */
     int (*mount)(struct fs_mount *m, const struct fs_source *src);
@@ -216,9 +216,6 @@ extern const struct fs_type cpio_type; /* cpio.c: newc archive, read-only */
 extern const struct fs_type ext2_type; /* ext2*.c */
 
 /* ---- services vfs.c offers to filesystems -------------------------- */
-
-/* One console line, prefixed by nothing: say "ext2: /dev/vda: ...". */
-void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The wall clock now, for timestamps. */
 void fs_now(struct timespec *t);

@@ -1,7 +1,7 @@
 /*
  * vfs.c: the mount table, the table of vnodes (inodes held by open
  * files and the cwd), the lock that makes filesystems see one call at a
- * time, and the services fs.h promises filesystems (fs_log, fs_now).
+ * time, and the services fs.h promises filesystems (fs_now).
  *
  * Mounts come from the boot archive (the root) and mount= boot options.
  * A mount may cover an existing directory, or a name that does not exist
@@ -11,9 +11,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "kiln/lock.h"
+#include "kiln/log.h"
 #include "hypercall.h"
 #include "vfs_int.h"
 
@@ -27,24 +28,7 @@ static struct loc mount_parent[FS_MOUNTS_MAX];
 static struct vnode vnodes[VNODES_MAX];
 static struct vnode *cwd;
 
-static int locked;
-static hc_tid waiting[HC_THREADS_MAX];
-static unsigned nwaiting;
-
-void fs_log(const char *fmt, ...)
-{
-    char line[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
-    hc_console_write(line, len);
-    if (!len || line[len - 1] != '\n')
-        hc_console_write("\n", 1);
-}
+static struct kiln_lock lock;
 
 /* Why a mount failed, in words. Not strerror: mounts happen before
  * musl is set up (its strerror needs the thread pointer). */
@@ -72,28 +56,14 @@ void fs_now(struct timespec *t)
     t->tv_nsec = ns % 1000000000;
 }
 
-/* A thread that finds the lock taken queues and sleeps; unlock hands
- * the turn to the oldest waiter, which re-checks (no preemption between
- * the check and the block, so no wake-up is lost). */
 void vfs_lock(void)
 {
-    while (locked) {
-        if (nwaiting == HC_THREADS_MAX)
-            hc_abort("vfs: more waiters than threads");
-        waiting[nwaiting++] = hc_thread_self();
-        hc_thread_block(0);
-    }
-    locked = 1;
+    kiln_lock(&lock);
 }
 
 void vfs_unlock(void)
 {
-    locked = 0;
-    if (!nwaiting)
-        return;
-    hc_tid t = waiting[0];
-    memmove(waiting, waiting + 1, --nwaiting * sizeof waiting[0]);
-    hc_thread_wake(t);
+    kiln_unlock(&lock);
 }
 
 static int loc_eq(struct loc a, struct loc b)
@@ -303,14 +273,14 @@ static int mount_option(const char *opt)
     char buf[FS_PATH_MAX], *f[4];
     snprintf(buf, sizeof buf, "%s", opt);
     if (split_option(buf, f) < 0) {
-        fs_log("vfs: mount=%s: want /dev/vdX:/DIR:TYPE[:rw|:ro]", opt);
+        kiln_log("vfs: mount=%s: want /dev/vdX:/DIR:TYPE[:rw|:ro]", opt);
         return -EINVAL;
     }
     const struct fs_type *t = type_named(f[2]);
     int disk = disk_of(f[0]);
     if (!t || disk < 0) {
-        fs_log("vfs: mount=%s: %s '%s'", opt,
-               t ? "no such disk" : "no filesystem type", t ? f[0] : f[2]);
+        kiln_log("vfs: mount=%s: %s '%s'", opt,
+                 t ? "no such disk" : "no filesystem type", t ? f[0] : f[2]);
         return -ENODEV;
     }
     struct fs_source src = {.disk = disk};
@@ -321,10 +291,10 @@ static int mount_option(const char *opt)
         r = mount_at(t, &src, flags, f[1]);
     vfs_unlock();
     if (r < 0)
-        fs_log("vfs: mount=%s failed: %s", opt, err_text(-r));
+        kiln_log("vfs: mount=%s failed: %s", opt, err_text(-r));
     else
-        fs_log("vfs: mounted %s on %s (%s, %s)", f[0], f[1], f[2],
-               mounts[nmounts - 1].flags & FS_MOUNT_RDONLY ? "ro" : "rw");
+        kiln_log("vfs: mounted %s on %s (%s, %s)", f[0], f[1], f[2],
+                 mounts[nmounts - 1].flags & FS_MOUNT_RDONLY ? "ro" : "rw");
     return r;
 }
 
@@ -335,9 +305,9 @@ static void mount_root(void)
         int r = mount_at(&cpio_type, &src, FS_MOUNT_RDONLY, "/");
         if (r == 0)
             return;
-        fs_log("vfs: the boot module is not a usable newc cpio archive "
-               "(%s); / is empty",
-               err_text(-r));
+        kiln_log("vfs: the boot module is not a usable newc cpio archive "
+                 "(%s); / is empty",
+                 err_text(-r));
     }
     src = (struct fs_source){.disk = -1};
     if (mount_at(&cpio_type, &src, FS_MOUNT_RDONLY, "/") < 0)
@@ -373,7 +343,7 @@ void vfs_unmount_all(void)
                 : m->ops->sync  ? m->ops->sync(m, 0)
                                 : 0;
         if (r < 0)
-            fs_log("vfs: unmounting %s: %s", m->path, err_text(-r));
+            kiln_log("vfs: unmounting %s: %s", m->path, err_text(-r));
     }
     nmounts = 0;
     vfs_unlock();

@@ -26,9 +26,6 @@ struct cmdline {
 int cmdline_parse(const char *line, struct cmdline *out);
 const char *cmdline_value(const struct cmdline *c, const char *key);
 
-/* log.c */
-void posix_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* sys_file.c: open goes to /dev/vdX or the VFS */
 long sys_open(long path, long flags, long mode);
 long sys_openat(long dirfd, long path, long flags, long mode);

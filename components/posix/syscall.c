@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <sys/syscall.h>
+#include "kiln/log.h"
 #include "posix.h"
 
 #define LOGGED_MAX 512
@@ -172,11 +173,11 @@ static long not_implemented(long nr, const char *name)
         return -ENOSYS;
     logged[nr / 8] |= (uint8_t)(1 << (nr % 8));
     if (name)
-        posix_log("kiln: system call %ld (%s) is not implemented for these "
-                  "arguments (ENOSYS)\n",
-                  nr, name);
+        kiln_log("kiln: system call %ld (%s) is not implemented for these "
+                 "arguments (ENOSYS)",
+                 nr, name);
     else
-        posix_log("kiln: system call %ld is not implemented (ENOSYS)\n", nr);
+        kiln_log("kiln: system call %ld is not implemented (ENOSYS)", nr);
     return -ENOSYS;
 }
 

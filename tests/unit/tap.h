@@ -49,7 +49,7 @@ static inline int all_bytes(const void *p, size_t len, unsigned char v)
     return 1;
 }
 
-static int tap_done(void)
+static inline int tap_done(void)
 {
     printf("%u passed, %u failed\n", tap_passed, tap_failed);
     return tap_failed ? 1 : 0;

@@ -1,5 +1,5 @@
 /*
- * fstest.c: app/fstest, the guest program of tests/boot/fs-archive and
+ * fstest.c: tests/apps/fstest, the guest program of tests/boot/fs-archive and
  * fs-ext2, as a host program: its sources (mk/host.mk's app line) call
  * components/posix through route.h, on a boot archive (--module) and
  * disks (--disk) of hypercall-posix, with ASan and UBSan watching.

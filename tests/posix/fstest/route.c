@@ -1,7 +1,7 @@
 /*
  * route.c: the other end of route.h. Every routed call becomes one
  * syscall_dispatch, the entry musl's syscall instruction reaches in an
- * image, so app/fstest exercises components/posix and components/fs
+ * image, so tests/apps/fstest exercises components/posix and components/fs
  * exactly as a guest does. What libc adds on top of a system call
  * (getcwd's string result, the directory streams over getdents64) is
  * done here the way musl does it.

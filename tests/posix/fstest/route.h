@@ -1,5 +1,5 @@
 /*
- * route.h: included first into app/fstest's sources when they are built
+ * route.h: included first into tests/apps/fstest's sources when they are built
  * as a host program (mk/host.mk's " * app:" line). After the real libc
  * headers, each file call fstest makes becomes a route_* call (route.c)
  * that goes through components/posix's syscall_dispatch, as musl's
@@ -9,7 +9,7 @@
  * the kernel's layout on x86_64, as components/posix expects). Calls
  * with optional arguments (open, fcntl, syscall) are padded with zeros
  * and every argument is converted to long, as a syscall sees them.
- * Limits: only the calls app/fstest makes; stdio (printf) still writes
+ * Limits: only the calls tests/apps/fstest makes; stdio (printf) still writes
  * to the process's own stdout.
  */
 #ifndef FSTEST_ROUTE_H

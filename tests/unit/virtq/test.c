@@ -117,7 +117,7 @@ static const char *claim_chain(int h, const struct virtq_buf *b, unsigned out,
  * or -1 as virtq_add did; *err is NULL or names what went wrong. */
 static int add_chain(unsigned out, unsigned in, const char **err)
 {
-    struct virtq_buf b[MAXQ];
+    struct virtq_buf b[MAXQ] = {0};
     unsigned n = out + in;
     uint16_t idx = vq.avail->idx;
     for (unsigned k = 0; k < n && k < MAXQ; k++) {

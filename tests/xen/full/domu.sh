@@ -91,7 +91,7 @@ domu xen-domu-libc libctest-xen.elf 32 "libctest: all" -- x
 # the same domain name again: destroying and re-creating works
 domu xen-domu-recreate hello-xen.elf 32 "hello: all checks passed" -- again
 
-# Disks (blkfront): app/blktest on a read-write and a read-only disk, both
+# Disks (blkfront): tests/apps/blktest on a read-write and a read-only disk, both
 # copies of pristine.img (sector i holds "kiln sector i", made on the host
 # as tests/boot/blk/run does). After the domain is gone, dom0 checks the
 # files: the guest's writes are in a.img exactly as expected.img has them,

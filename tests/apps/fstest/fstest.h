@@ -1,5 +1,5 @@
 /*
- * fstest.h: shared by the parts of app/fstest, a guest program that
+ * fstest.h: shared by the parts of tests/apps/fstest, a guest program that
  * runs every file system call Kiln offers against a tree the host made
  * (see tests/boot/fs-archive and fs-ext2 for its layout) and prints one
  * TAP line per check.

@@ -1,5 +1,5 @@
 /*
- * socktest.h: the map of app/socktest (helpers in socktest.c, checks
+ * socktest.h: the map of tests/apps/socktest (helpers in socktest.c, checks
  * grouped by subject in the other files).
  */
 #ifndef SOCKTEST_H

@@ -5,8 +5,8 @@
  * "socktest: N of M checks failed" (exit status 1). With arguments
  * IP PORT it also checks against an echo server at IP:PORT. Plain POSIX with
  * Linux's epoll, so it also runs on Linux, which is how its
- * expectations are checked: `gcc -O2 -o /tmp/socktest app/socktest/[a-z]*.c
- * -lpthread && /tmp/socktest`.
+ * expectations are checked: `gcc -O2 -o /tmp/socktest
+ * tests/apps/socktest/[a-z]*.c -lpthread && /tmp/socktest`.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4, MSG_MORE: Linux has them too */
