@@ -47,7 +47,9 @@ unit-%:
 
 ifneq ($(HOST_PROG),)
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-HOST_LIB := $(wildcard hypercall-posix/*.c)
+# The scheduler core is the images' own (platform/sched_core.c), so host
+# programs and fuzzers run the very scheduler that boots.
+HOST_LIB := $(wildcard hypercall-posix/*.c) platform/sched_core.c
 ifeq ($(HOST_KIND),fuzz)
 PROG_DIR := tests/fuzz/$(HOST_PROG)
 PROG_OUT := images/host/fuzz-$(HOST_PROG)

@@ -190,3 +190,20 @@ long sys_tkill(long tid, long sig)
     kiln_log("kiln: killed by signal %ld", sig);
     hc_exit(128 + (int)sig);
 }
+
+long sys_tgkill(long tgid, long tid, long sig)
+{
+    (void)tgid; /* one process */
+    return sys_tkill(tid, sig);
+}
+
+long sys_gettid(void)
+{
+    return hc_thread_self();
+}
+
+long sys_sched_yield(void)
+{
+    hc_thread_yield();
+    return 0;
+}
