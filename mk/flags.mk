@@ -25,9 +25,12 @@ endif
 # musl's headers only: the image links musl's libc.a, never glibc. Xen and
 # Linux ABI headers come from Debian's libxen-dev and linux-libc-dev
 # through $(SYSINC), which links just those directories.
+# -fstack-protector-strong: the canary at %fs:0x28 is set at boot and
+# kept in every thread block by platform/tls.c (Debian's musl is built
+# with it as well), and a smashed one ends in a PANIC.
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -g $(WARN) \
 	-nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) -isystem $(SYSINC) \
-	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-pic -fno-pie -fstack-protector-strong -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
 	-ffile-prefix-map=$(CURDIR)=. -MMD -MP
 

@@ -23,18 +23,6 @@ extern uint64_t gdt[];
 
 static int nx_supported;
 
-/* musl reads the thread pointer (%fs:0 is the thread's own address) in
- * functions the platform uses before the first thread sets one up, such
- * as vsnprintf. Give it a zeroed stand-in whose first word points to
- * itself; musl replaces it with the real one in __init_tls. */
-static uintptr_t boot_thread_block[32];
-
-void cpu_boot_tls(void)
-{
-    boot_thread_block[0] = (uintptr_t)boot_thread_block;
-    wrmsr(0xc0000100, (uintptr_t)boot_thread_block); /* FS base */
-}
-
 int cpu_has_nx(void)
 {
     return nx_supported;

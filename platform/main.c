@@ -19,10 +19,15 @@ static void memory_init(void)
         panic("no usable RAM for the page allocator");
 }
 
-void platform_boot(uint32_t proto, uint32_t info)
+/* Not stack-protected: it starts before the thread pointer exists and
+ * the canary is set below it; it never returns to check one. */
+__attribute__((no_stack_protector)) void platform_boot(uint32_t proto,
+                                                       uint32_t info)
 {
-    cpu_boot_tls();
+    tls_boot();
     platform_console_init();
+    platform_entropy_check();
+    tls_canary_init();
     bootinfo_parse(proto, info);
     memory_init();
     cpu_init();
@@ -30,7 +35,6 @@ void platform_boot(uint32_t proto, uint32_t info)
     mmu_init();
     platform_clock_init();
     lapic_init();
-    platform_entropy_check();
     platform_devices_init();
     syscall_init();
     sched_start(posix_main, NULL);

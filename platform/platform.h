@@ -51,7 +51,6 @@ void exit_line(int status, char out[EXIT_LINE_SIZE]);
 
 /* cpu.c, mmu.c, panic.c */
 void cpu_init(void);
-void cpu_boot_tls(void);
 void mmu_init(void);
 int mmu_map_mmio(uint64_t phys, uint64_t size);
 uint64_t mmu_mapped_top(void);
@@ -96,6 +95,12 @@ void lapic_timer_arm(uint64_t deadline_ns);
 void lapic_eoi(void);
 void lapic_idle(uint64_t deadline_ns);
 unsigned lapic_id(void);
+
+/* tls.c: thread pointer blocks and the stack protector's canary */
+#define MSR_FS_BASE 0xc0000100
+void tls_boot(void);
+void tls_canary_init(void);
+uintptr_t tls_prepare(uintptr_t tls);
 
 /* sched.c + switch.S: thread stacks and the context switch under the
  * scheduler core of sched_core.c (sched.h) */

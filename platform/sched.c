@@ -13,7 +13,6 @@
 #define GUARD_PAGES 1 /* below each stack, so an overflow faults */
 #define SAVED_REGS 6  /* rbp rbx r12 r13 r14 r15, see switch.S */
 #define FPU_DEFAULT_CONTROL (0x037full << 32 | 0x1f80) /* x87 CW, MXCSR */
-#define MSR_FS_BASE 0xc0000100
 
 /* What a thread needs beyond the core's bookkeeping, by id - 1. */
 struct context {
@@ -74,8 +73,9 @@ hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
     if (hc_pages_protect(stack, GUARD_PAGES, 0) < 0)
         panic("cannot make a stack guard page at %p", (void *)stack);
     struct context *c = &contexts[tid - 1];
-    *c = (struct context){
-        .tls = tls, .stack = stack, .stack_pages = (uint32_t)pages};
+    *c = (struct context){.tls = tls_prepare(tls),
+                          .stack = stack,
+                          .stack_pages = (uint32_t)pages};
     c->rsp = stack_prepare((uintptr_t)stack + pages * HC_PAGE_SIZE, fn, arg);
     sched_admit(tid);
     return tid;
@@ -87,15 +87,16 @@ hc_tid sched_spawn_at(uint64_t rsp, uintptr_t tls)
     hc_tid tid = sched_slot();
     if (tid < 0)
         return -EAGAIN;
-    contexts[tid - 1] = (struct context){.rsp = rsp, .tls = tls};
+    contexts[tid - 1] = (struct context){.rsp = rsp, .tls = tls_prepare(tls)};
     sched_admit(tid);
     return tid;
 }
 
 void hc_thread_set_tls(uintptr_t tls)
 {
-    contexts[hc_thread_self() - 1].tls = tls;
-    wrmsr(MSR_FS_BASE, tls);
+    struct context *c = &contexts[hc_thread_self() - 1];
+    c->tls = tls_prepare(tls);
+    wrmsr(MSR_FS_BASE, c->tls);
 }
 
 void sched_host_switch(hc_tid from, hc_tid to, int exiting)

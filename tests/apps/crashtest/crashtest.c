@@ -3,7 +3,8 @@
  * crash gives a "PANIC:" report with a backtrace and exit status 255,
  * that a deadlock is reported instead of hanging, and that a system call
  * Kiln lacks fails with ENOSYS and is logged once.
- * Usage: crashtest null|text|exec|abort|deadlock|enosys|stack|thread-stack
+ * Usage: crashtest null|text|exec|abort|deadlock|enosys|stack|thread-stack|
+ *        smash
  */
 #include <errno.h>
 #include <pthread.h>
@@ -36,6 +37,18 @@ __attribute__((noinline)) static void crash_exec(void)
     void (*f)(void) = (void (*)(void))(void *)data;
     f();
     printf("execute from data succeeded\n");
+}
+
+/* A write past a local buffer over the canary, the saved frame pointer
+ * and the return address. Zeros, so it is caught only if the canary is
+ * not zero: the boot really set one. */
+static volatile size_t smash_len = 64;
+
+__attribute__((noinline)) static void crash_smash(void)
+{
+    char buf[16];
+    memset(buf, 0, smash_len);
+    printf("wrote %zu bytes into a 16-byte buffer: %d\n", smash_len, buf[0]);
 }
 
 /* Every thread blocked for good: relocking a normal mutex we hold. */
@@ -103,11 +116,13 @@ int main(int argc, char **argv)
         recurse(0);
     else if (!strcmp(what, "thread-stack"))
         thread_stack_overflow();
+    else if (!strcmp(what, "smash"))
+        crash_smash();
     else if (!strcmp(what, "enosys"))
         return enosys_twice();
     else
         fprintf(stderr,
                 "usage: crashtest null|text|exec|abort|deadlock|enosys|stack|"
-                "thread-stack\n");
+                "thread-stack|smash\n");
     return 1;
 }
