@@ -4,7 +4,10 @@
  *
  * The boot page tables identity-map the first 1 GiB with 2 MiB pages;
  * mmu.c later refines them (page 0 unmapped, text RX, data NX) and maps
- * the rest of RAM. They live in .bss and stay in use, so nothing is lost.
+ * the rest of RAM. They live in .bss and stay in use, so nothing is lost;
+ * mmu.c makes them read-only. The boot stack sits above them with an
+ * unmapped guard page (boot_stack_guard, see cpu.c) in between, so an
+ * overflow faults instead of rewriting them.
  * QEMU's multiboot1 loader rejects ELF64 files, so there is deliberately
  * no multiboot1 header: GRUB boots us through multiboot2.
  */
@@ -14,7 +17,7 @@
 #define MB2_BOOT_MAGIC 0x36d76289
 #define BOOT_PVH 1
 #define BOOT_MULTIBOOT2 2
-#define BOOT_STACK_SIZE 4096 /* until the first thread; see main.c */
+#define BOOT_STACK_SIZE 16384 /* until the first thread, devices included */
 
     .section .multiboot2, "a"
     .balign 8
@@ -179,6 +182,9 @@ boot_pd:
     .skip 4096
 boot_pd_info:
     .skip 4096
-    .globl boot_stack
+    .globl boot_tables_end, boot_stack_guard, boot_stack
+boot_tables_end:
+boot_stack_guard:
+    .skip 4096
 boot_stack:
     .skip BOOT_STACK_SIZE

@@ -18,8 +18,18 @@ struct tss {
     uint16_t reserved3, iomap_base;
 } __attribute__((packed));
 
+/* Each interrupt stack sits above a guard page that mmu.c leaves
+ * unmapped, so a fault while reporting a fault ends the report instead
+ * of running over whatever lies below. */
+struct ist_stack {
+    uint8_t guard[HC_PAGE_SIZE];
+    uint8_t stack[IST_STACK_PAGES * HC_PAGE_SIZE];
+};
+
 static struct tss tss;
+static struct ist_stack ist_stacks[3] __attribute__((aligned(HC_PAGE_SIZE)));
 extern uint64_t gdt[];
+extern char boot_stack_guard[]; /* boot.S */
 
 static int nx_supported;
 
@@ -28,12 +38,15 @@ int cpu_has_nx(void)
     return nx_supported;
 }
 
-static void *ist_stack(void)
+/* The pages mmu.c must leave unmapped below the boot-time stacks. */
+int cpu_is_stack_guard(uint64_t page)
 {
-    uint8_t *s = hc_pages_alloc(IST_STACK_PAGES);
-    if (!s)
-        panic("no memory for interrupt stacks");
-    return s + IST_STACK_PAGES * HC_PAGE_SIZE;
+    if (page == (uintptr_t)boot_stack_guard)
+        return 1;
+    for (int i = 0; i < 3; i++)
+        if (page == (uintptr_t)ist_stacks[i].guard)
+            return 1;
+    return 0;
 }
 
 /* IST1: double fault, IST2: NMI, IST3: every other exception, so a
@@ -41,7 +54,8 @@ static void *ist_stack(void)
 static void tss_init(void)
 {
     for (int i = 0; i < 3; i++)
-        tss.ist[i] = (uintptr_t)ist_stack();
+        tss.ist[i] =
+            (uintptr_t)(ist_stacks[i].stack + sizeof ist_stacks[i].stack);
     tss.iomap_base = sizeof tss;
     uint64_t b = (uintptr_t)&tss, limit = sizeof tss - 1;
     gdt[3] = (limit & 0xffff) | ((b & 0xffffff) << 16) | (0x89ull << 40) |

@@ -8,6 +8,17 @@
  * CR0.WP (set in boot.S) makes read-only pages binding on ring 0 too.
  * hc_pages_protect splits a 2 MiB page on demand to make single pages
  * inaccessible: thread stack guards and musl's PROT_NONE mappings.
+ *
+ * The page tables themselves are read-only: boot.S's in the image, and
+ * the rest from a pool set aside at boot, never from pages other code
+ * holds. So a write that runs off a buffer (a network frame, a block)
+ * or through a bad pointer faults instead of remapping memory. Only
+ * this file writes them, between tables_unlock and tables_lock, which
+ * clear and set CR0.WP: interrupts are off there and there is one CPU,
+ * so nothing else runs meanwhile. The pool holds a table for every
+ * 2 MiB of RAM and every GiB below the top, so splitting never runs
+ * out; device memory beyond RAM has POOL_SPARE directories.
+ * The boot and interrupt stacks sit above unmapped guard pages too.
  */
 #include <errno.h>
 #include "platform.h"
@@ -21,22 +32,66 @@
 #define PTE_ADDR 0x000ffffffffff000ull
 #define SIZE_2M (2ull << 20)
 #define SIZE_1G (1ull << 30)
+#define CR0_WP (1ull << 16)
+#define POOL_SPARE 8
 
 static uint64_t mapped_top;
 extern uint64_t boot_pml4[512], boot_pdpt[512], boot_pd[512], boot_pd_info[512];
+extern char boot_tables_end[];
 extern char _text_start[], _text_end[], _rodata_end[], _end[];
+static uint64_t pool_base, pool_pages, pool_used;
 
 static uint64_t nx_bit(void)
 {
     return cpu_has_nx() ? PTE_NX : 0;
 }
 
+static void tables_unlock(void)
+{
+    uint64_t cr0;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    __asm__ volatile("mov %0, %%cr0" : : "r"(cr0 & ~CR0_WP) : "memory");
+}
+
+static void tables_lock(void)
+{
+    uint64_t cr0;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    __asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_WP) : "memory");
+}
+
+/* Is a a page of page tables (boot.S's or the pool's)? */
+int mmu_is_table(uint64_t a)
+{
+    return (a >= (uintptr_t)boot_pml4 && a < (uintptr_t)boot_tables_end) ||
+           (a >= pool_base && a < pool_base + pool_pages * HC_PAGE_SIZE);
+}
+
+/* Chunks of [base, base + size) in units of `unit`, partial ones too. */
+static uint64_t chunks(uint64_t base, uint64_t size, uint64_t unit)
+{
+    return (ALIGN_UP(base + size, unit) - ALIGN_DOWN(base, unit)) / unit;
+}
+
+static void pool_init(uint64_t top)
+{
+    pool_pages = top / SIZE_1G + POOL_SPARE;
+    for (unsigned i = 0; i < bootinfo.nram; i++)
+        pool_pages +=
+            chunks(bootinfo.ram[i].base, bootinfo.ram[i].size, SIZE_2M);
+    void *p = hc_pages_alloc(pool_pages);
+    if (!p)
+        panic("no memory for %lu pages of page tables",
+              (unsigned long)pool_pages);
+    pool_base = (uintptr_t)p;
+}
+
+/* A zeroed table from the pool (hc_pages_alloc zeroed it), or NULL. */
 static uint64_t *table_alloc(void)
 {
-    uint64_t *t = hc_pages_alloc(1);
-    if (!t)
-        panic("no memory for page tables");
-    return t;
+    if (pool_used == pool_pages)
+        return NULL;
+    return (uint64_t *)(uintptr_t)(pool_base + pool_used++ * HC_PAGE_SIZE);
 }
 
 /* The page directory covering addr (below 512 GiB), made on demand. */
@@ -45,8 +100,12 @@ static uint64_t *pd_for(uint64_t addr)
     unsigned i = (addr >> 30) & 511;
     if (addr >= 512 * SIZE_1G)
         panic("address %#lx is beyond the 512 GiB we map", addr);
-    if (!(boot_pdpt[i] & PTE_P))
-        boot_pdpt[i] = (uintptr_t)table_alloc() | PTE_P | PTE_W;
+    if (!(boot_pdpt[i] & PTE_P)) {
+        uint64_t *pd = table_alloc();
+        if (!pd)
+            panic("no page directory left for address %#lx", addr);
+        boot_pdpt[i] = (uintptr_t)pd | PTE_P | PTE_W;
+    }
     return (uint64_t *)(uintptr_t)(boot_pdpt[i] & PTE_ADDR);
 }
 
@@ -57,8 +116,10 @@ static void map_2m(uint64_t addr, uint64_t flags)
 
 static uint64_t flags_4k(uint64_t a)
 {
-    if (a == 0)
+    if (a == 0 || cpu_is_stack_guard(a))
         return 0;
+    if (mmu_is_table(a))
+        return PTE_P | nx_bit();
     if (a >= (uintptr_t)_text_start && a < (uintptr_t)_text_end)
         return PTE_P;
     if (a >= (uintptr_t)_text_end && a < (uintptr_t)_rodata_end)
@@ -70,7 +131,7 @@ static uint64_t flags_4k(uint64_t a)
  * page is free for the table. */
 static int split_2m_try(uint64_t chunk)
 {
-    uint64_t *pt = hc_pages_alloc(1);
+    uint64_t *pt = table_alloc();
     if (!pt)
         return -1;
     for (unsigned i = 0; i < 512; i++) {
@@ -102,13 +163,24 @@ static void drop_boot_info_map(void)
         boot_pdpt[i] = 0;
 }
 
+/* The pool's own pages become read-only through 4 KiB tables. */
+static void pool_protect(void)
+{
+    uint64_t end = pool_base + pool_pages * HC_PAGE_SIZE;
+    for (uint64_t c = ALIGN_DOWN(pool_base, SIZE_2M); c < end; c += SIZE_2M)
+        if (pd_for(c)[(c >> 21) & 511] & PTE_PS)
+            split_2m(c);
+}
+
 void mmu_init(void)
 {
-    drop_boot_info_map();
     uint64_t top = ALIGN_UP(pages_max_addr(), SIZE_2M);
     if (top < SIZE_1G)
         top = SIZE_1G; /* the boot map's first GiB stays mapped */
     mapped_top = top;
+    pool_init(top);
+    tables_unlock();
+    drop_boot_info_map();
     /* The chunks holding the image keep their boot mapping (executable)
      * until their split table is complete: we are running from them. */
     uint64_t image_top = ALIGN_UP((uintptr_t)_end, SIZE_2M);
@@ -116,7 +188,9 @@ void mmu_init(void)
         map_2m(a, PTE_W | nx_bit());
     for (uint64_t c = 0; c < image_top; c += SIZE_2M)
         split_2m(c);
+    pool_protect();
     reload_cr3();
+    tables_lock();
 }
 
 /* Everything below this address is mapped (RAM, firmware tables). */
@@ -125,12 +199,8 @@ uint64_t mmu_mapped_top(void)
     return mapped_top;
 }
 
-int hc_pages_protect(void *p, size_t n, int access)
+static int protect_range(uint64_t a, uint64_t end, int access)
 {
-    uint64_t a = (uintptr_t)p, end = a + n * HC_PAGE_SIZE;
-    if (a % HC_PAGE_SIZE || a < HC_PAGE_SIZE || end > pages_max_addr() ||
-        end < a || (a < (uintptr_t)_end && end > (uintptr_t)_text_start))
-        return -EINVAL;
     for (; a < end; a += HC_PAGE_SIZE) {
         uint64_t *pde = &pd_for(a)[(a >> 21) & 511];
         if (!(*pde & PTE_P))
@@ -146,6 +216,21 @@ int hc_pages_protect(void *p, size_t n, int access)
         __asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
     }
     return 0;
+}
+
+/* The image and the page-table pool are never the caller's to change. */
+int hc_pages_protect(void *p, size_t n, int access)
+{
+    uint64_t a = (uintptr_t)p, end = a + n * HC_PAGE_SIZE;
+    uint64_t pool_end = pool_base + pool_pages * HC_PAGE_SIZE;
+    if (a % HC_PAGE_SIZE || a < HC_PAGE_SIZE || end > pages_max_addr() ||
+        end < a || (a < (uintptr_t)_end && end > (uintptr_t)_text_start) ||
+        (a < pool_end && end > pool_base))
+        return -EINVAL;
+    tables_unlock();
+    int r = protect_range(a, end, access);
+    tables_lock();
+    return r;
 }
 
 /* Device registers get uncached 2 MiB pages. Addresses come from
@@ -166,8 +251,10 @@ int mmu_map_mmio(uint64_t phys, uint64_t size)
             return -1;
         }
     }
+    tables_unlock();
     for (uint64_t a = first; a < end; a += SIZE_2M)
         map_2m(a, PTE_W | PTE_PCD | PTE_PWT | nx_bit());
     reload_cr3();
+    tables_lock();
     return 0;
 }

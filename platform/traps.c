@@ -154,6 +154,8 @@ static void print_where(const char *label, uint64_t addr)
 
 static const char *page_fault_reason(uint64_t error, uint64_t cr2)
 {
+    if ((error & 3) == 3 && mmu_is_table(cr2))
+        return "write to a page table: only the MMU code may";
     if (error & 1)
         return error & 2    ? "write to a read-only page"
                : error & 16 ? "execute of a no-execute page"

@@ -4,9 +4,10 @@
  * that a deadlock is reported instead of hanging, and that a system call
  * Kiln lacks fails with ENOSYS and is logged once.
  * Usage: crashtest null|text|exec|abort|deadlock|enosys|stack|thread-stack|
- *        smash
+ *        smash|pagetable|pagetable-root
  */
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,28 @@ __attribute__((noinline)) static void crash_smash(void)
     char buf[16];
     memset(buf, 0, smash_len);
     printf("wrote %zu bytes into a 16-byte buffer: %d\n", smash_len, buf[0]);
+}
+
+/* A stray write into a page table, as an overflowed buffer next to one
+ * would make: rewrite an entry with its own value, so nothing breaks if
+ * it is allowed. The image runs in ring 0, so CR3 is readable. Depth 0
+ * is the top-level table (boot.S's), depth 3 the one mapping this code
+ * (allocated when mmu.c split the image's 2 MiB pages). */
+#define PTE_ADDR 0x000ffffffffff000ull
+
+__attribute__((noinline)) static void crash_pagetable(int depth)
+{
+    uint64_t cr3, va = (uintptr_t)crash_pagetable;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+    volatile uint64_t *table = (volatile uint64_t *)(uintptr_t)(cr3 & PTE_ADDR);
+    for (int level = 0; level < depth; level++)
+        table = (volatile uint64_t
+                     *)(uintptr_t)(table[(va >> (39 - 9 * level)) & 511] &
+                                   PTE_ADDR);
+    unsigned i = (va >> (39 - 9 * depth)) & 511;
+    table[i] = table[i];
+    printf("rewrote entry %u of the level-%d page table at %p\n", i, depth,
+           (void *)table);
 }
 
 /* Every thread blocked for good: relocking a normal mutex we hold. */
@@ -118,11 +141,15 @@ int main(int argc, char **argv)
         thread_stack_overflow();
     else if (!strcmp(what, "smash"))
         crash_smash();
+    else if (!strcmp(what, "pagetable"))
+        crash_pagetable(3);
+    else if (!strcmp(what, "pagetable-root"))
+        crash_pagetable(0);
     else if (!strcmp(what, "enosys"))
         return enosys_twice();
     else
         fprintf(stderr,
                 "usage: crashtest null|text|exec|abort|deadlock|enosys|stack|"
-                "thread-stack|smash\n");
+                "thread-stack|smash|pagetable|pagetable-root\n");
     return 1;
 }
