@@ -26,7 +26,8 @@ int clock_is_virtual(void);
 void clock_jump(uint64_t t); /* virtual time only: move forward to t */
 
 /* pages.c */
-int pages_init(size_t mib); /* 0, or -1 after a message */
+#define MEM_MAX_MIB 4096
+int pages_init(size_t kib); /* 0, or -1 after a message */
 
 /* nic.c */
 int nic_add_tap(const char *ifname); /* 0, or -1 after a message */

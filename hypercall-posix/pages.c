@@ -1,8 +1,8 @@
 /*
  * pages.c: hc_pages_* over one arena of reserved address space (--mem
- * MiB, default 128), tracked by a bitmap so the contract's checks hold
- * exactly: freeing a page that is not allocated panics, and protect
- * refuses pages that are not allocated.
+ * MiB, default 128, or KiB for a small arena), tracked by a bitmap so the
+ * contract's checks hold exactly: freeing a page that is not allocated panics,
+ * and protect refuses pages that are not allocated.
  *
  * Free pages are PROT_NONE and given back to Linux (MADV_DONTNEED), so
  * a component touching a page after freeing it faults at once, and a
@@ -14,7 +14,6 @@
 #include <sys/mman.h>
 #include "hostint.h"
 
-#define MEM_MAX_MIB 4096
 #define PAGES_MAX (MEM_MAX_MIB * (1024 * 1024 / HC_PAGE_SIZE))
 
 static uint8_t *arena;
@@ -36,13 +35,12 @@ static void mark(size_t first, size_t n, int on)
     }
 }
 
-int pages_init(size_t mib)
+int pages_init(size_t kib)
 {
-    if (mib == 0 || mib > MEM_MAX_MIB) {
-        fprintf(stderr, "host: --mem %zu: want 1..%d MiB\n", mib, MEM_MAX_MIB);
-        return -1;
-    }
-    npages = mib * (1024 * 1024 / HC_PAGE_SIZE);
+    if (kib < HC_PAGE_SIZE / 1024 || kib > MEM_MAX_MIB * 1024ul)
+        host_panic("pages_init: %zu KiB is outside 4K..%d MiB", kib,
+                   MEM_MAX_MIB); /* setup.c checked --mem */
+    npages = kib / (HC_PAGE_SIZE / 1024);
     void *p = mmap(NULL, npages * HC_PAGE_SIZE, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {

@@ -13,7 +13,7 @@
 
 static const char usage[] =
     "options: [--tap IF]... [--null-nic]... [--disk FILE[,ro]]... "
-    "[--module FILE]... [--boot OPT]... [--mem MiB] [--] ARGS...";
+    "[--module FILE]... [--boot OPT]... [--mem MiB|NK] [--] ARGS...";
 
 /* Append one --boot option to the command line, space-separated. */
 static int cmdline_add(char *line, const char *opt)
@@ -30,21 +30,31 @@ static int cmdline_add(char *line, const char *opt)
     return 0;
 }
 
-static int parse_mem(const char *s, size_t *mib)
+/* --mem N is MiB; N followed by K is KiB (whole pages), for fuzzing
+ * under memory pressure. Stored as KiB. */
+static int parse_mem(const char *s, size_t *kib)
 {
     char *end;
     unsigned long v = strtoul(s, &end, 10);
-    if (*s < '0' || *s > '9' || *end) {
-        fprintf(stderr, "host: --mem %s: not a number of MiB\n", s);
+    int k = (*end == 'K' || *end == 'k') && !end[1];
+    if (*s < '0' || *s > '9' || (*end && !k) || (k && v % 4)) {
+        fprintf(stderr,
+                "host: --mem %s: not a number of MiB (or of KiB "
+                "with K, a multiple of 4)\n",
+                s);
         return -1;
     }
-    *mib = v;
+    if (v == 0 || v > (k ? MEM_MAX_MIB * 1024ul : MEM_MAX_MIB)) {
+        fprintf(stderr, "host: --mem %s: want 4K..%d MiB\n", s, MEM_MAX_MIB);
+        return -1;
+    }
+    *kib = k ? v : v * 1024;
     return 0;
 }
 
 /* One option with its value; 0, or -1 after a message. */
 static int take_option(const char *opt, const char *val, char *line,
-                       size_t *mib)
+                       size_t *kib)
 {
     if (strcmp(opt, "--tap") == 0)
         return nic_add_tap(val);
@@ -55,7 +65,7 @@ static int take_option(const char *opt, const char *val, char *line,
     if (strcmp(opt, "--boot") == 0)
         return cmdline_add(line, val);
     if (strcmp(opt, "--mem") == 0)
-        return parse_mem(val, mib);
+        return parse_mem(val, kib);
     fprintf(stderr, "host: unknown option %s\n%s\n", opt, usage);
     return -1;
 }
@@ -64,7 +74,7 @@ int host_setup(int argc, char **argv)
 {
     static int done;
     static char line[CMDLINE_MAX];
-    size_t mib = DEFAULT_MEM_MIB;
+    size_t kib = DEFAULT_MEM_MIB * 1024;
     int i = 1;
     if (done++)
         host_panic("host_setup called twice");
@@ -82,10 +92,10 @@ int host_setup(int argc, char **argv)
             fprintf(stderr, "host: %s needs a value\n%s\n", argv[i], usage);
             return -1;
         }
-        if (take_option(argv[i], argv[i + 1], line, &mib) < 0)
+        if (take_option(argv[i], argv[i + 1], line, &kib) < 0)
             return -1;
         i++;
     }
     console_set_cmdline(line);
-    return pages_init(mib) < 0 ? -1 : i;
+    return pages_init(kib) < 0 ? -1 : i;
 }
