@@ -134,3 +134,34 @@ int fixup_arp_reply(uint8_t *f, const uint8_t mac[6], uint32_t our_ip)
     arp_wanted = 0;
     return 42;
 }
+
+size_t fixup_frag_unit(uint8_t *f, size_t len)
+{
+    size_t ihl, l4len;
+    uint8_t *ip = ipv4_of(f, len, &ihl, &l4len);
+    if (!ip)
+        return 0;
+    size_t n = rd16(ip + 6) & 0x1fff;
+    wr16(ip + 6, 0);
+    return 8 * (n ? n : 1);
+}
+
+size_t fixup_fragment(const uint8_t *f, size_t len, size_t unit, unsigned k,
+                      uint8_t *out)
+{
+    size_t ihl, l4len;
+    const uint8_t *ip = ipv4_of((uint8_t *)f, len, &ihl, &l4len);
+    size_t off = (size_t)k * unit;
+    if (!ip || off >= l4len)
+        return 0;
+    size_t piece = l4len - off < unit ? l4len - off : unit;
+    size_t head = 14 + ihl;
+    memcpy(out, f, head);
+    memcpy(out + head, ip + ihl + off, piece);
+    uint8_t *oip = out + 14;
+    wr16(oip + 2, (uint16_t)(ihl + piece));
+    wr16(oip + 6, (uint16_t)(off / 8 | (off + piece < l4len ? 0x2000 : 0)));
+    wr16(oip + 10, 0);
+    wr16(oip + 10, csum(oip, ihl, 0));
+    return head + piece;
+}

@@ -17,7 +17,9 @@
  * Until TCP sockets exist (tcp_sock_create gives -ESOCKTNOSUPPORT) it
  * runs without the listener. KILN_FUZZ_REPORT=1 prints, at exit, how many
  * connections and datagrams the inputs produced (the run script checks the
- * seeds).
+ * seeds). KILN_FUZZ_MEM sets the size of the page arena as
+ * hypercall-posix's --mem does (MiB, or KiB with K; default 256 MiB):
+ * tests/fuzz/net/run also fuzzes with a few dozen pages.
  *
  * components: net
  */
@@ -103,21 +105,40 @@ static void serve_tcp(void)
     }
 }
 
-/* One frame into the stack, in a buffer of exactly its length so
+/* A frame into the stack in a buffer of exactly its length, so
  * AddressSanitizer sees any read past its end. */
+static void deliver(const uint8_t *data, size_t len)
+{
+    uint8_t *f = malloc(len ? len : 1);
+    memcpy(f, data, len);
+    eth_input(nif, f, len);
+    free(f);
+}
+
+/* The fixed datagram in f as fragments of unit bytes (FIX_FRAG). */
+static void deliver_fragments(const uint8_t *f, size_t len, size_t unit)
+{
+    uint8_t *piece = malloc(len);
+    size_t n;
+    for (unsigned k = 0; (n = fixup_fragment(f, len, unit, k, piece)); k++)
+        deliver(piece, n);
+    free(piece);
+}
+
 static void feed(const uint8_t *data, size_t len, unsigned flags)
 {
     uint8_t *f = malloc(len ? len : 1);
     memcpy(f, data, len);
+    size_t unit = flags & FIX_FRAG ? fixup_frag_unit(f, len) : 0;
     fixup_frame(f, len, flags, mac);
-    eth_input(nif, f, len);
+    if (unit)
+        deliver_fragments(f, len, unit);
+    else
+        deliver(f, len);
     free(f);
     uint8_t reply[42];
     if (fixup_arp_reply(reply, mac, nif->addr)) {
-        f = malloc(sizeof reply);
-        memcpy(f, reply, sizeof reply);
-        eth_input(nif, f, sizeof reply);
-        free(f);
+        deliver(reply, sizeof reply);
     }
 }
 
@@ -167,14 +188,23 @@ static void run_input(void *arg)
 
 static void report(void)
 {
-    printf("fuzz-net: tcp %d, accepted %lu, datagrams %lu, frames sent %lu\n",
-           listener != NULL, accepted, datagrams, sent_frames);
+    struct hc_mem_stats m;
+    hc_pages_stats(&m);
+    printf("fuzz-net: tcp %d, accepted %lu, datagrams %lu, frames sent %lu, "
+           "pages free %zu of %zu\n",
+           listener != NULL, accepted, datagrams, sent_frames,
+           (size_t)m.free_pages, (size_t)m.total_pages);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
+    /* KILN_FUZZ_MEM (MiB) shrinks the page arena, so allocation failures
+     * under memory pressure get fuzzed too. */
+    const char *mem = getenv("KILN_FUZZ_MEM");
     static char *host_argv[] = {"fuzz-net", "--mem", "256", NULL};
+    if (mem)
+        host_argv[2] = (char *)mem;
     host_clock_virtual();
     host_entropy_seed(1);
     must(host_setup(3, host_argv) == 3, "host_setup");

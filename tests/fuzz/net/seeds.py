@@ -11,7 +11,7 @@ import os
 import struct
 import sys
 
-FIX_CSUM, FIX_ACK, FIX_MAC = 1, 2, 4
+FIX_CSUM, FIX_ACK, FIX_MAC, FIX_FRAG = 1, 2, 4, 8
 FIX = FIX_CSUM | FIX_MAC
 PEER_MAC = bytes([2, 0, 0, 0, 0, 1])
 BCAST = b"\xff" * 6
@@ -58,6 +58,62 @@ def handshake(isn=1000):
             rec(eth(ipv4(6, tcp(ACK, isn + 1))), FIX | FIX_ACK)]
 
 
+def frag(frame, unit, flags=FIX):
+    """frame (Ethernet + IPv4, unfragmented) cut by the harness into
+    fragments of 8 * unit bytes after its fixes (FIX_FRAG): the unit
+    rides in the fragment offset field."""
+    ip = bytearray(frame[14:])
+    ip[6:8] = struct.pack(">H", unit)
+    return rec(frame[:14] + bytes(ip), flags | FIX_FRAG)
+
+
+def large_segments():
+    """Full-sized and oversized segments right after the handshake: an
+    MSS of data and a frame beyond the MTU (a peer's GSO, a broken NIC);
+    then a 6000-byte segment arriving as 1480-byte fragments. Two
+    inputs, each under the fuzzer's 8 KiB -max_len."""
+    big = handshake()
+    seq = 1001
+    for size in (1460, 4000):
+        big.append(rec(eth(ipv4(6, tcp(ACK, seq, b"L" * size))),
+                       FIX | FIX_ACK))
+        seq += size
+    big.append(rec(eth(ipv4(6, tcp(FIN | ACK, seq))), FIX | FIX_ACK, 50))
+    fragmented = handshake() + [
+        frag(eth(ipv4(6, tcp(PSH | ACK, 1001, b"F" * 6000))), 185,
+             FIX | FIX_ACK),
+        rec(eth(ipv4(6, tcp(FIN | ACK, 7001))), FIX | FIX_ACK, 50)]
+    return {"tcp-large-segments": big, "tcp-large-fragmented": fragmented}
+
+
+def handshake_seeds(req):
+    """Handshakes that end unusually: in IP fragments, with data (even
+    the whole window) on the ACK that completes them, with data on the
+    SYN, and with the SYN repeated before the ACK."""
+    syn = eth(ipv4(6, tcp(SYN, 1000, opts=SYN_OPTS)))
+    return {
+        "tcp-frag-handshake": [
+            frag(syn, 2),
+            frag(eth(ipv4(6, tcp(PSH | ACK, 1001, req))), 1, FIX | FIX_ACK),
+            rec(eth(ipv4(6, tcp(FIN | ACK, 1001 + len(req)))), FIX | FIX_ACK,
+                20)],
+        "tcp-handshake-data": [
+            rec(syn),
+            rec(eth(ipv4(6, tcp(PSH | ACK, 1001, b"D" * 1400))),
+                FIX | FIX_ACK)],
+        "tcp-handshake-full-window": [
+            rec(syn),
+            frag(eth(ipv4(6, tcp(ACK, 1001, b"W" * 7000))), 185,
+                 FIX | FIX_ACK)],
+        "tcp-syn-data": [
+            rec(eth(ipv4(6, tcp(SYN, 1000, req, opts=SYN_OPTS)))),
+            rec(eth(ipv4(6, tcp(ACK, 1001 + len(req)))), FIX | FIX_ACK)],
+        "tcp-syn-repeated": [
+            rec(syn), rec(syn, FIX, 3),
+            rec(eth(ipv4(6, tcp(PSH | ACK, 1001, req))), FIX | FIX_ACK)],
+    }
+
+
 def seeds():
     req = b"GET / HTTP/1.0\r\nHost: kiln\r\n\r\n"
     out = {}
@@ -94,6 +150,8 @@ def seeds():
                                       dst=b"\xff" * 4), dst=BCAST), FIX_CSUM)]
     quoted = ipv4(6, tcp(SYN | ACK, 1, sport=80, dport=40000)[:8], src=US,
                   dst=PEER)
+    out.update(large_segments())
+    out.update(handshake_seeds(req))
     out["icmp-frag-needed"] = handshake() + [
         rec(eth(ipv4(1, struct.pack(">BBHHH", 3, 4, 0, 0, 576) + quoted)))]
     return out
