@@ -7,6 +7,8 @@
 #                                  mounted at / (run and the ISO take it)
 #   make run | test | test-quick | deps | clean      (V=1: full commands)
 #   make host-NAME | fuzz-NAME | host    programs on hypercall-posix (mk/host.mk)
+#   make fuzz-long                 every fuzzer's long campaign
+#                                  (FUZZ_LONG_SECONDS each, default 600)
 
 APP ?= hello
 TARGET ?= baremetal
@@ -33,7 +35,7 @@ APP_NAME_OBJ := $(OBJ_ROOT)/$(APP_DIR)/appname.o
 APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS)) $(APP_NAME_OBJ)
 LINK_OBJS := $(KERNEL_OBJS) $(APP_OBJS)
 
-.PHONY: all image iso run test test-quick deps clean
+.PHONY: all image iso run test test-quick deps clean fuzz-long
 .DEFAULT_GOAL := all
 
 all:
@@ -144,6 +146,10 @@ test: deps
 test-quick: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run --quick
+
+# An explicit rule, so fuzz-% (mk/host.mk) does not take it for a fuzzer.
+fuzz-long:
+	$(Q)for r in tests/fuzz/*/run; do $$r --long; done
 
 clean:
 	rm -rf images
