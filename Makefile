@@ -34,6 +34,8 @@ KERNEL_OBJS := $(patsubst %,$(OBJ)/%.o,$(KERNEL_SRCS))
 APP_NAME_OBJ := $(OBJ_ROOT)/$(APP_DIR)/appname.o
 APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS)) $(APP_NAME_OBJ)
 LINK_OBJS := $(KERNEL_OBJS) $(APP_OBJS)
+# A change of flags (the stack protector, say) rebuilds every object.
+$(LINK_OBJS): mk/flags.mk
 
 .PHONY: all image iso run test test-quick deps clean fuzz-long
 .DEFAULT_GOAL := all

@@ -166,8 +166,11 @@ typedef int hc_tid;
 
 /* Start fn(arg) on a new thread with a stack of stack_size bytes (0 for a
  * default of 64 KiB) below an inaccessible guard page, so an overflow
- * faults, and thread pointer tls. The new thread runs when the
- * caller next blocks or yields. Returns its id or -EAGAIN. */
+ * faults, and thread pointer tls. A tls block must hold at least 48
+ * bytes: the host may write the stack protector's canary at offset
+ * 0x28, the x86_64 ABI's place; 0 gives the host's own block. The new
+ * thread runs when the caller next blocks or yields. Returns its id or
+ * -EAGAIN. */
 hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
                         uintptr_t tls);
 
