@@ -13,8 +13,8 @@
  *    points to itself, as musl's vsnprintf wants); so do threads
  *    created without a block;
  *  - a block handed to hc_thread_create gets the canary written in;
- *  - hc_thread_set_tls copies the caller's canary into the new block,
- *    since the frames below musl's arch_prctl return under it. musl's
+ *  - hc_thread_set_tls writes it into the new block too, since the
+ *    frames below musl's arch_prctl return under that block. musl's
  *    own __init_ssp stays out of the link (we define __stack_chk_fail,
  *    the symbol that would pull it in), so musl keeps that canary and
  *    pthread_create copies it to each new thread.
