@@ -6,8 +6,13 @@
  *
  * Free pages are PROT_NONE and given back to Linux (MADV_DONTNEED), so
  * a component touching a page after freeing it faults at once, and a
- * new allocation reads as zeros without a memset. First fit, linear
- * scan: fine for a debugging host, not fast.
+ * new allocation reads as zeros without a memset. Each allocation is
+ * followed by a PROT_NONE guard page, so a write running off its end
+ * (a frame past its buffer) faults instead of landing silently in the
+ * next allocation, which AddressSanitizer does not watch here. Guards
+ * take address space, not the --mem budget: the arena has twice the
+ * slots. A guard goes when the page before it is freed. First fit,
+ * linear scan: fine for a debugging host, not fast.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,24 +20,35 @@
 #include "hostint.h"
 
 #define PAGES_MAX (MEM_MAX_MIB * (1024 * 1024 / HC_PAGE_SIZE))
+#define SLOTS_MAX (2 * PAGES_MAX + 64)
 
 static uint8_t *arena;
-static size_t npages, nfree;
-static uint64_t used[PAGES_MAX / 64];
+static size_t npages, nslots, nfree;
+static uint64_t used[SLOTS_MAX / 64];  /* allocated or a guard */
+static uint64_t guard[SLOTS_MAX / 64]; /* a guard page */
+
+static int bit(const uint64_t *map, size_t i)
+{
+    return (map[i / 64] >> (i % 64)) & 1;
+}
 
 static int is_used(size_t i)
 {
-    return (used[i / 64] >> (i % 64)) & 1;
+    return bit(used, i);
+}
+
+static void set_bit(uint64_t *map, size_t i, int on)
+{
+    if (on)
+        map[i / 64] |= 1ull << (i % 64);
+    else
+        map[i / 64] &= ~(1ull << (i % 64));
 }
 
 static void mark(size_t first, size_t n, int on)
 {
-    for (size_t i = first; i < first + n; i++) {
-        if (on)
-            used[i / 64] |= 1ull << (i % 64);
-        else
-            used[i / 64] &= ~(1ull << (i % 64));
-    }
+    for (size_t i = first; i < first + n; i++)
+        set_bit(used, i, on);
 }
 
 int pages_init(size_t kib)
@@ -41,7 +57,8 @@ int pages_init(size_t kib)
         host_panic("pages_init: %zu KiB is outside 4K..%d MiB", kib,
                    MEM_MAX_MIB); /* setup.c checked --mem */
     npages = kib / (HC_PAGE_SIZE / 1024);
-    void *p = mmap(NULL, npages * HC_PAGE_SIZE, PROT_NONE,
+    nslots = 2 * npages + 64;
+    void *p = mmap(NULL, nslots * HC_PAGE_SIZE, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         perror("host: cannot reserve the page arena");
@@ -52,11 +69,11 @@ int pages_init(size_t kib)
     return 0;
 }
 
-/* First index of a run of n free pages, or npages if none. */
+/* First index of a run of n free slots, or nslots if none. */
 static size_t find_run(size_t n)
 {
     size_t run = 0;
-    for (size_t i = 0; i < npages; i++) {
+    for (size_t i = 0; i < nslots; i++) {
         if (used[i / 64] == ~0ull && i % 64 == 0) {
             run = 0;
             i += 63;
@@ -66,7 +83,7 @@ static size_t find_run(size_t n)
         if (run == n)
             return i + 1 - n;
     }
-    return npages;
+    return nslots;
 }
 
 void *hc_pages_alloc(size_t n)
@@ -75,13 +92,14 @@ void *hc_pages_alloc(size_t n)
         host_panic("hc_pages_alloc before host_setup");
     if (n == 0 || n > nfree)
         return NULL;
-    size_t first = find_run(n);
-    if (first == npages)
+    size_t first = find_run(n + 1);
+    if (first == nslots)
         return NULL;
     uint8_t *p = arena + first * HC_PAGE_SIZE;
     if (mprotect(p, n * HC_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0)
         return NULL; /* Linux out of mappings: as if no run were free */
-    mark(first, n, 1);
+    mark(first, n + 1, 1);
+    set_bit(guard, first + n, 1);
     nfree -= n;
     return p;
 }
@@ -90,12 +108,12 @@ void *hc_pages_alloc(size_t n)
 static long allocated_range(const void *p, size_t n)
 {
     uintptr_t a = (uintptr_t)p, base = (uintptr_t)arena;
-    if (!arena || a < base || a % HC_PAGE_SIZE || n > npages ||
-        (a - base) / HC_PAGE_SIZE > npages - n)
+    if (!arena || a < base || a % HC_PAGE_SIZE || n > nslots ||
+        (a - base) / HC_PAGE_SIZE > nslots - n)
         return -1;
     size_t first = (a - base) / HC_PAGE_SIZE;
     for (size_t i = first; i < first + n; i++)
-        if (!is_used(i))
+        if (!is_used(i) || bit(guard, i))
             return -1;
     return (long)first;
 }
@@ -108,6 +126,11 @@ void hc_pages_free(void *p, size_t n)
     madvise(p, n * HC_PAGE_SIZE, MADV_DONTNEED);
     mprotect(p, n * HC_PAGE_SIZE, PROT_NONE);
     mark((size_t)first, n, 0);
+    size_t after = (size_t)first + n;
+    if (after < nslots && bit(guard, after)) { /* its page is gone */
+        set_bit(guard, after, 0);
+        mark(after, 1, 0);
+    }
     nfree += n;
 }
 

@@ -50,6 +50,16 @@ static int overflow(volatile char *prev, int depth)
     return 0;
 }
 
+/* A write one byte past a page allocation, with a second allocation
+ * made right after it: it must fault on the guard page between them. */
+static int page_overflow(void)
+{
+    uint8_t *a = hc_pages_alloc(1), *b = hc_pages_alloc(1);
+    a[HC_PAGE_SIZE] = 1;
+    printf("the write past page %p reached %p\n", (void *)a, (void *)b);
+    return 3;
+}
+
 int host_main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "checks";
@@ -66,6 +76,8 @@ int host_main(int argc, char **argv)
     }
     if (strcmp(mode, "overflow") == 0)
         overflow(NULL, 0);
+    if (strcmp(mode, "page-overflow") == 0)
+        return page_overflow();
     if (strcmp(mode, "deadlock") == 0)
         hc_thread_block(0);
     return 3;
