@@ -105,6 +105,12 @@ def handshake_seeds(req):
             rec(syn),
             frag(eth(ipv4(6, tcp(ACK, 1001, b"W" * 7000))), 185,
                  FIX | FIX_ACK)],
+        # Under memory pressure the receive ring shrinks below the window
+        # announced in the SYN-ACK: 8000 bytes on the ACK overran it.
+        "tcp-handshake-big-ack": [
+            rec(syn),
+            rec(eth(ipv4(6, tcp(PSH | ACK, 1001, b"B" * 8000))),
+                FIX | FIX_ACK)],
         "tcp-syn-data": [
             rec(eth(ipv4(6, tcp(SYN, 1000, req, opts=SYN_OPTS)))),
             rec(eth(ipv4(6, tcp(ACK, 1001 + len(req)))), FIX | FIX_ACK)],
