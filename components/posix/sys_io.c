@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "file.h"
+#include "memfile.h"
 #include "posix.h"
 
 #define IOV_MAX_COUNT 1024
@@ -89,6 +90,8 @@ static long vector(long fd, int write, long iov, long cnt)
 long sys_readv(long fd, long iov, long cnt)
 {
     struct file *f;
+    if (unix_is(fd))
+        return unix_rw_iov(fd, iov, cnt, 0);
     if (sock_get(fd, &f) == 0)
         return sock_rw_iov(fd, iov, cnt, 0);
     return vector(fd, 0, iov, cnt);
@@ -97,6 +100,8 @@ long sys_readv(long fd, long iov, long cnt)
 long sys_writev(long fd, long iov, long cnt)
 {
     struct file *f;
+    if (unix_is(fd))
+        return unix_rw_iov(fd, iov, cnt, 1);
     if (sock_get(fd, &f) == 0)
         return sock_rw_iov(fd, iov, cnt, 1);
     return vector(fd, 1, iov, cnt);

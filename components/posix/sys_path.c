@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include "../fs/vfs.h"
 #include "file.h"
+#include "memfile.h"
 #include "posix.h"
 
 /* stat of dirfd+path with AT_* flags, as newfstatat and statx take. */
@@ -28,6 +29,8 @@ static long stat_at(long dirfd, const char *path, long flags, struct stat *st)
     int r = file_base(dirfd, path, &base);
     if (r < 0)
         return r;
+    if (special_stat(path, st) == 0) /* /dev/null and kin, not in the VFS */
+        return 0;
     return vfs_stat(base, path, !(flags & AT_SYMLINK_NOFOLLOW), st);
 }
 
