@@ -80,12 +80,15 @@ static void usock_free(struct usock *s)
     usock_close(s, 0);
 }
 
-struct usock *unix_lookup(const struct uaddr *a)
+/* As on Linux, an abstract name is per socket type (a stream and a
+ * datagram socket may both hold it); a path is one for all types. */
+struct usock *unix_lookup(const struct uaddr *a, int type)
 {
     for (unsigned i = 0; a->len && i < UNIX_MAX; i++) {
         struct usock *s = &usocks[i];
         if (s->used && s->name.len == a->len &&
-            !memcmp(s->name.path, a->path, a->len))
+            !memcmp(s->name.path, a->path, a->len) &&
+            (a->path[0] || s->type == type))
             return s;
     }
     return NULL;
@@ -224,7 +227,7 @@ long unix_addr_to_user(const struct uaddr *a, long uaddr, long ulen)
 
 /* An abstract name no one holds, as Linux's autobind picks: "\0" and
  * five hex digits. */
-static void uaddr_auto(struct uaddr *a)
+static void uaddr_auto(struct uaddr *a, int type)
 {
     static unsigned next;
     do {
@@ -233,7 +236,7 @@ static void uaddr_auto(struct uaddr *a)
         a->len = 6;
         a->path[0] = 0;
         memcpy(a->path + 1, hex, 5);
-    } while (unix_lookup(a));
+    } while (unix_lookup(a, type));
 }
 
 /* ---- the calls ------------------------------------------------------------
@@ -282,8 +285,8 @@ long unix_bind(long fd, long addr, long len)
     if (s->name.len)
         return -EINVAL;
     if (!a.len)
-        uaddr_auto(&a);
-    else if (unix_lookup(&a))
+        uaddr_auto(&a, s->type);
+    else if (unix_lookup(&a, s->type))
         return -EADDRINUSE;
     s->name = a;
     return 0;
@@ -353,7 +356,7 @@ static long unix_connect_stream(struct file *f, struct usock *s,
     if (s->connected)
         return -EISCONN;
     for (;;) {
-        struct usock *l = unix_lookup(a);
+        struct usock *l = unix_lookup(a, s->type);
         if (!l)
             return a->path[0] ? -ENOENT : -ECONNREFUSED;
         if (l->type != s->type)
@@ -386,7 +389,7 @@ long unix_connect(long fd, long addr, long len)
         return -EINVAL;
     if (s->type != SOCK_DGRAM)
         return unix_connect_stream(f, s, &a);
-    struct usock *t = unix_lookup(&a);
+    struct usock *t = unix_lookup(&a, SOCK_DGRAM);
     if (!t)
         return a.path[0] ? -ENOENT : -ECONNREFUSED;
     if (t->type != SOCK_DGRAM)

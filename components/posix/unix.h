@@ -38,7 +38,7 @@ struct usock {
 
 /* sys_unix.c */
 extern const struct file_ops unix_ops;
-struct usock *unix_lookup(const struct uaddr *a);
+struct usock *unix_lookup(const struct uaddr *a, int type);
 int unix_nonblock(const struct file *f, int flags);
 long unix_addr_from_user(long uaddr, long len, struct uaddr *a);
 long unix_addr_to_user(const struct uaddr *a, long uaddr, long ulen);

@@ -81,7 +81,7 @@ static long dgram_target(struct usock *s, const struct uaddr *to,
         *t = s->peer;
         return *t ? 0 : -ENOTCONN;
     }
-    *t = unix_lookup(to);
+    *t = unix_lookup(to, SOCK_DGRAM);
     if (!*t)
         return to->path[0] ? -ENOENT : -ECONNREFUSED;
     if ((*t)->type != SOCK_DGRAM)
@@ -328,7 +328,7 @@ long unix_inq(struct usock *s)
 /* ---- the calls with addresses and messages ------------------------------- */
 
 /* Refuse what cannot be honoured: descriptor passing above all. */
-static long control_check(const struct msghdr *m)
+static long control_check(struct msghdr *m)
 {
     if (!m->msg_controllen)
         return 0;
@@ -338,9 +338,19 @@ static long control_check(const struct msghdr *m)
     return -EINVAL;
 }
 
+/* A received message's sender, as Linux gives it: no address at all
+ * (length 0) when the sender is unnamed. */
+static void sender_to_user(const struct uaddr *from, long uaddr, long ulen)
+{
+    if (from->len)
+        unix_addr_to_user(from, uaddr, ulen);
+    else if (ulen)
+        *(socklen_t *)ulen = 0;
+}
+
 long unix_sendmsg(long fd, long msgp, long flags)
 {
-    const struct msghdr *m = (const struct msghdr *)msgp;
+    struct msghdr *m = (struct msghdr *)msgp;
     struct uaddr to;
     if (!m)
         return -EFAULT;
@@ -365,11 +375,8 @@ long unix_recvmsg(long fd, long msgp, long flags)
                        &from, &trunc);
     if (n < 0)
         return n;
-    if (m->msg_name) {
-        socklen_t len = m->msg_namelen;
-        unix_addr_to_user(&from, (long)m->msg_name, (long)&len);
-        m->msg_namelen = len;
-    }
+    if (m->msg_name)
+        sender_to_user(&from, (long)m->msg_name, (long)&m->msg_namelen);
     m->msg_controllen = 0;
     m->msg_flags = trunc ? MSG_TRUNC : 0;
     return n;
@@ -393,7 +400,7 @@ long unix_recvfrom(long fd, long buf, long len, long flags, long addr,
     int trunc;
     long n = unix_recv(fd_file(fd), &v, 1, (int)flags, &from, &trunc);
     if (n >= 0 && addr)
-        unix_addr_to_user(&from, addr, alen);
+        sender_to_user(&from, addr, alen);
     return n;
 }
 
