@@ -33,7 +33,7 @@ static void *send_bulk(void *arg)
 
 static void test_pair(void)
 {
-    int s[2], v = 0;
+    int s[2] = {-1, -1}, v = 0;
     char buf[16];
     socklen_t len = sizeof v;
     check(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0,
@@ -187,7 +187,7 @@ void test_unix_names(void)
 
 static void test_dgram(void)
 {
-    int s[2];
+    int s[2] = {-1, -1};
     char buf[16];
     socketpair(AF_UNIX, SOCK_DGRAM, 0, s);
     check(send(s[0], "one", 3, 0) == 3 && send(s[0], "three", 5, 0) == 5,
@@ -245,7 +245,7 @@ static void test_dgram(void)
 
 static void test_seqpacket(void)
 {
-    int s[2];
+    int s[2] = {-1, -1};
     char buf[16];
     check(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, s) == 0,
           "socketpair(SOCK_SEQPACKET)");
