@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -141,7 +142,18 @@ long sys_ioctl(long fd, long req, long arg)
     struct file *f = file_of(fd);
     /* Linux's request is an unsigned int; musl passes an int, which
      * arrives sign-extended for requests with the top bit set. */
-    return f ? f->ops->ioctl(f, (uint32_t)req, arg) : -EBADF;
+    uint32_t r = (uint32_t)req;
+    if (!f)
+        return -EBADF;
+    /* Linux answers these for every kind of file, before the kind */
+    if (r == FIOCLEX || r == FIONCLEX)
+        return sys_fcntl(fd, F_SETFD, r == FIOCLEX ? FD_CLOEXEC : 0);
+    if (r == FIONBIO) {
+        int on = *(const int *)arg;
+        f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+        return 0;
+    }
+    return f->ops->ioctl(f, r, arg);
 }
 
 long sys_fstat(long fd, long buf)

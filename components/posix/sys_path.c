@@ -200,6 +200,11 @@ long sys_faccessat2(long dirfd, long path, long mode, long flags)
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
     int r = file_base(dirfd, (const char *)path, &base);
+    struct stat st;
+    if (r == 0 && special_stat((const char *)path, &st) == 0) /* rw-rw-rw- */
+        return mode & ~(R_OK | W_OK | X_OK) ? -EINVAL
+               : mode & X_OK                ? -EACCES
+                                            : 0;
     return r < 0 ? r
                  : vfs_access(base, (const char *)path, (int)mode,
                               !(flags & AT_SYMLINK_NOFOLLOW));

@@ -131,11 +131,7 @@ static int unix_sync(struct file *f)
 
 static long unix_ioctl(struct file *f, unsigned long req, long arg)
 {
-    int *v = (int *)arg;
-    if (req == FIONBIO) {
-        f->flags = *v ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
-        return 0;
-    }
+    int *v = (int *)arg; /* FIONBIO is sys_ioctl's, for every kind */
     if (req != FIONREAD)
         return -ENOTTY;
     long n = unix_inq(f->priv);

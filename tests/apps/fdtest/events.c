@@ -116,6 +116,12 @@ static void test_fcntl(void)
     l.l_type = 99;
     check(fails_with(fcntl(fd, F_SETLK, &l), EINVAL),
           "a bad lock type: EINVAL");
+    int on = 1;
+    check(ioctl(fd, FIONBIO, &on) == 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK),
+          "ioctl FIONBIO sets O_NONBLOCK on any file");
+    check(ioctl(ro, FIOCLEX) == 0 && fcntl(ro, F_GETFD) == FD_CLOEXEC &&
+              ioctl(ro, FIONCLEX) == 0 && fcntl(ro, F_GETFD) == 0,
+          "ioctl FIOCLEX and FIONCLEX on any file");
     check(fails_with(fcntl(999, F_GETFD), EBADF),
           "fcntl on no descriptor: EBADF");
     close(fd), close(ro);
@@ -164,6 +170,9 @@ void test_devices(void)
     check(stat("/dev/urandom", &st) == 0 && is_chr(&st, 9) &&
               stat("/dev/zero", &st) == 0 && is_chr(&st, 5),
           "stat of /dev/urandom and /dev/zero");
+    check(access("/dev/null", R_OK | W_OK) == 0 &&
+              fails_with(access("/dev/null", X_OK), EACCES),
+          "access to /dev/null: read and write, not execute");
 }
 
 struct later {
