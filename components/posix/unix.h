@@ -29,6 +29,7 @@ struct usock {
     int shut;      /* UNIX_SHUT_* */
     int err;       /* pending error, reported once (ECONNRESET...) */
     int peer_died; /* dgram: the connected peer closed (ECONNREFUSED) */
+    size_t want;   /* room the last record that did not fit needed */
     struct usock *peer;
     struct uaddr name;
     struct ring rx; /* streams: bytes; datagrams: records (unix_msg.c) */

@@ -160,6 +160,8 @@ static long record_send(struct file *f, const struct iovec *v, long cnt,
         if (s->type == SOCK_DGRAM && (s->shut & UNIX_SHUT_WR))
             return -EPIPE;
         r = record_put(s, s->type == SOCK_DGRAM ? t : s->peer, v, cnt, total);
+        /* poll says writable again only when such a record fits */
+        s->want = r == -EAGAIN ? total + sizeof(struct rec) + s->name.len : 0;
         if (r != -EAGAIN || unix_nonblock(f, flags))
             return r;
         fdwait_block(0);
@@ -293,8 +295,11 @@ static unsigned poll_out(const struct usock *s)
         return 0;
     if (!t)
         return s->type == SOCK_DGRAM ? POLLOUT : 0;
-    /* room for a record of some size, or for a byte of a stream */
+    /* a byte of a stream; a record of some size, or as big as the last
+     * one that did not fit */
     size_t need = s->type == SOCK_STREAM ? 1 : sizeof(struct rec) + UNIX_PATH;
+    if (s->want > need)
+        need = s->want;
     return ring_room(&t->rx) >= need ? POLLOUT : 0;
 }
 

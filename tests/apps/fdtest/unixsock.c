@@ -59,7 +59,16 @@ static void test_pair(void)
           "sending after SHUT_WR: EPIPE");
     check(write(s[1], "late", 4) == 4 && read(s[0], buf, sizeof buf) == 4,
           "the other direction still works");
+    int n = 0;
+    write(s[1], "four", 4);
+    check(ioctl(s[0], FIONREAD, &n) == 0 && n == 4,
+          "FIONREAD counts the bytes");
+    read(s[0], buf, sizeof buf);
     close(s[1]);
+    struct pollfd pf = {s[0], POLLIN | POLLRDHUP, 0};
+    check(poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN) &&
+              (pf.revents & POLLHUP) && (pf.revents & POLLRDHUP),
+          "peer closed: poll gives POLLIN, POLLHUP and POLLRDHUP");
     check(read(s[0], buf, sizeof buf) == 0, "peer closed: end of file");
     check(fails_with(shutdown(s[0], 7), EINVAL),
           "shutdown with a bad how: EINVAL");
@@ -224,6 +233,8 @@ static void test_dgram(void)
     while ((n = send(s[0], big, 1000, 0)) == 1000)
         sent++;
     check(fails_with(n, EAGAIN) && sent > 0, "datagrams queue until EAGAIN");
+    struct pollfd pf = {s[0], POLLOUT, 0};
+    check(poll(&pf, 1, 0) == 0, "poll: a full peer is not writable");
     if (on_kiln()) {
         struct msghdr m = {0};
         union {
@@ -264,9 +275,16 @@ static void test_seqpacket(void)
     check(sendmsg(s[0], &m, 0) == 5 && recv(s[1], buf, sizeof buf, 0) == 5 &&
               !memcmp(buf, "12345", 5),
           "sendmsg gathers iovecs into one record");
+    check(writev(s[0], two, 2) == 5 && read(s[1], buf, sizeof buf) == 5,
+          "writev sends one record");
     close(s[0]);
     check(recv(s[1], buf, sizeof buf, 0) == 0, "peer closed: end of file");
     close(s[1]);
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, s);
+    close(s[1]);
+    check(fails_with(send(s[0], "x", 1, MSG_NOSIGNAL), ECONNREFUSED),
+          "a datagram to a closed peer: ECONNREFUSED");
+    close(s[0]);
 }
 
 void test_unix_records(void)

@@ -78,6 +78,7 @@ long route_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 #define recv(fd, b, n, f) ROUTE_SYS(SYS_recvfrom, fd, b, n, f, 0, 0)
 #define sendto(fd, b, n, f, a, l) ROUTE_SYS(SYS_sendto, fd, b, n, f, a, l)
 #define recvfrom(fd, b, n, f, a, l) ROUTE_SYS(SYS_recvfrom, fd, b, n, f, a, l)
+#define writev(fd, v, n) ROUTE_SYS(SYS_writev, fd, v, n)
 #define sendmsg(fd, m, f) ROUTE_SYS(SYS_sendmsg, fd, m, f)
 #define recvmsg(fd, m, f) ROUTE_SYS(SYS_recvmsg, fd, m, f)
 #define pthread_create(t, attr, fn, arg) route_thread_create(t, fn, arg)
