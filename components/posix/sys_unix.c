@@ -14,6 +14,8 @@
  * in the file system: a path name goes when its socket closes (no
  * unlink needed, stat does not see it) and two spellings of one path
  * are two names. No descriptor passing (SCM_RIGHTS gives EOPNOTSUPP).
+ * UNIX_MAX sockets, each receiving into a UNIX_BUF ring, so a datagram
+ * is at most about 32 KiB (EMSGSIZE past that; Linux takes ~200 KiB).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,11 +31,17 @@
 
 #define SOCK_FLAGS (SOCK_NONBLOCK | SOCK_CLOEXEC)
 
-static struct usock usocks[UNIX_MAX];
+/* About 20 KiB: taken from the page allocator by the first AF_UNIX
+ * socket, so programs that never make one do not carry it. Every other
+ * use of it starts from a socket, so it exists by then. */
+static struct usock *usocks;
 
 static struct usock *usock_new(int type)
 {
-    for (unsigned i = 0; i < UNIX_MAX; i++) {
+    if (!usocks)
+        usocks = hc_pages_alloc((sizeof *usocks * UNIX_MAX + HC_PAGE_SIZE - 1) /
+                                HC_PAGE_SIZE);
+    for (unsigned i = 0; usocks && i < UNIX_MAX; i++) {
         struct usock *s = &usocks[i];
         if (s->used)
             continue;
