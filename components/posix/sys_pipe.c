@@ -7,7 +7,8 @@
  * is gone (the dispatcher raises SIGPIPE, not this file). A write of
  * up to PIPE_BUF bytes goes in whole or waits, never interleaved.
  *
- * Limits: PIPES_MAX pipes; the capacity is fixed (no F_SETPIPE_SZ).
+ * Limits: PIPES_MAX pipes; the capacity is fixed (no F_SETPIPE_SZ); no
+ * packet mode (pipe2's O_DIRECT gives EINVAL).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,11 +69,11 @@ static long pipe_write(struct file *f, const void *buf, size_t len,
     (void)off;
     struct pipe *p = f->priv;
     size_t done = 0;
-    while (done < len || !len) {
+    if (!len)
+        return 0; /* as Linux: even with no reader */
+    while (done < len) {
         if (!p->readers)
             return done ? (long)done : -EPIPE;
-        if (!len)
-            return 0;
         size_t n = pipe_fits(p, len - done);
         if (n) {
             ring_put(&p->ring, (const char *)buf + done, n);
@@ -168,8 +169,8 @@ static struct pipe *pipe_new(void)
 
 long sys_pipe2(long fds, long flags)
 {
-    if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
-        return -EINVAL;
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+        return -EINVAL; /* O_DIRECT's packet mode is not offered */
     int *out = (int *)fds;
     if (!out)
         return -EFAULT;
