@@ -83,11 +83,6 @@ static void usock_close(struct usock *s, int embryo)
     fdwait_notify();
 }
 
-static void usock_free(struct usock *s)
-{
-    usock_close(s, 0);
-}
-
 /* As on Linux, an abstract name is per socket type (a stream and a
  * datagram socket may both hold it); a path is one for all types. */
 struct usock *unix_lookup(const struct uaddr *a, int type)
@@ -150,7 +145,7 @@ static long unix_ioctl(struct file *f, unsigned long req, long arg)
 
 static int unix_release(struct file *f)
 {
-    usock_free(f->priv);
+    usock_close(f->priv, 0);
     return 0;
 }
 
@@ -187,8 +182,7 @@ static struct usock *usock_of(long fd)
     return fd_file(fd)->priv; /* callers checked unix_is(fd) */
 }
 
-/* ---- addresses ------------------------------------------------------------
- */
+/* ---- addresses ------------------------------------------------------ */
 
 /* A user's sockaddr_un; *a->len 0 when it names nothing (len 2). */
 long unix_addr_from_user(long uaddr, long len, struct uaddr *a)
@@ -243,8 +237,7 @@ static void uaddr_auto(struct uaddr *a, int type)
     } while (unix_lookup(a, type));
 }
 
-/* ---- the calls ------------------------------------------------------------
- */
+/* ---- the calls ------------------------------------------------------ */
 
 long unix_socket(long type, long proto)
 {

@@ -66,8 +66,7 @@ static void ring_to_iov(const struct ring *r, size_t off, const struct iovec *v,
     }
 }
 
-/* ---- sending --------------------------------------------------------------
- */
+/* ---- sending -------------------------------------------------------- */
 
 /* Where a datagram goes, or -errno. */
 static long dgram_target(struct usock *s, const struct uaddr *to,
@@ -187,8 +186,7 @@ long unix_send(struct file *f, const struct iovec *v, long cnt, int flags,
     return stream_send(f, v, cnt, flags, total);
 }
 
-/* ---- receiving ------------------------------------------------------------
- */
+/* ---- receiving ------------------------------------------------------ */
 
 /* Whether a read finds the end: nothing will arrive any more. */
 static int at_end(const struct usock *s)
@@ -285,8 +283,7 @@ long unix_recv(struct file *f, const struct iovec *v, long cnt, int flags,
     return record_recv(f, v, cnt, flags, total, from, trunc);
 }
 
-/* ---- readiness ------------------------------------------------------------
- */
+/* ---- readiness ------------------------------------------------------ */
 
 static unsigned poll_out(const struct usock *s)
 {
