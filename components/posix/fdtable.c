@@ -114,6 +114,30 @@ long sys_dup2(long oldfd, long newfd)
     return oldfd == newfd ? newfd : sys_dup3(oldfd, newfd, 0);
 }
 
+/* Record locks: one process, so no lock ever conflicts and none needs
+ * keeping. The request is checked as Linux checks it, and F_GETLK
+ * answers F_UNLCK: nothing stands in the way. */
+static long fcntl_lock(struct file *f, int cmd, struct flock *l)
+{
+    int mode = f->flags & O_ACCMODE;
+    if (!l)
+        return -EFAULT;
+    int ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+    if ((ofd && l->l_pid != 0) || l->l_whence < SEEK_SET ||
+        l->l_whence > SEEK_END)
+        return -EINVAL;
+    if (l->l_type != F_RDLCK && l->l_type != F_WRLCK && l->l_type != F_UNLCK)
+        return -EINVAL;
+    if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+        l->l_type = F_UNLCK;
+        return 0;
+    }
+    if ((l->l_type == F_RDLCK && mode == O_WRONLY) ||
+        (l->l_type == F_WRLCK && mode == O_RDONLY))
+        return -EBADF;
+    return 0;
+}
+
 /* The status flags F_SETFL may change, as in Linux. */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
 
@@ -138,7 +162,10 @@ long sys_fcntl(long fd, long cmd, long arg)
     }
     case F_GETLK:
     case F_SETLK:
-    case F_SETLKW: return 0; /* one process: no one to lock against */
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW: return fcntl_lock(f, (int)cmd, (struct flock *)arg);
     default: return -EINVAL;
     }
 }

@@ -206,4 +206,10 @@ long sys_epoll_wait(long epfd, long events, long max, long timeout_ms);
 long sys_epoll_pwait(long epfd, long events, long max, long timeout_ms,
                      long sigmask, long sigsetsize);
 
+/* sys_pipe.c, sys_eventfd.c: kinds that live in memory (memfile.h) */
+long sys_pipe(long fds);
+long sys_pipe2(long fds, long flags);
+long sys_eventfd(long initval);
+long sys_eventfd2(long initval, long flags);
+
 #endif

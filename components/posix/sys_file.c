@@ -2,8 +2,9 @@
  * sys_file.c: files and directories of the VFS (components/fs) as open
  * files, and the calls on them: open/openat/creat, getdents64,
  * ftruncate, fchdir, fchmod, fstatfs. read/write/lseek/fsync/fstat go
- * through file_ops in sys_io.c. /dev/vdX stays a special case of open
- * (dev_block.c), looked at before the VFS.
+ * through file_ops in sys_io.c. /dev/vdX (dev_block.c) and /dev/null and
+ * its kin (dev_special.c) are special cases of open, looked at before
+ * the VFS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <sys/statfs.h>
 #include "../fs/vfs.h"
 #include "file.h"
+#include "memfile.h"
 #include "posix.h"
 
 static long vf_read(struct file *f, void *buf, size_t len, uint64_t off)
@@ -132,7 +134,8 @@ long sys_openat(long dirfd, long path, long flags, long mode)
     if (r < 0)
         return r;
     struct file dev;
-    r = strncmp(p, "/dev/vd", 7) ? -ENOENT : block_open(p, (int)flags, &dev);
+    r = strncmp(p, "/dev/vd", 7) ? special_open(p, (int)flags, &dev)
+                                 : block_open(p, (int)flags, &dev);
     if (r < 0 && r != -ENOENT)
         return r;
     if (r == 0) {

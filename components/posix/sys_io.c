@@ -4,10 +4,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include "file.h"
+#include "memfile.h"
 #include "posix.h"
 
 #define IOV_MAX_COUNT 1024
@@ -89,6 +91,8 @@ static long vector(long fd, int write, long iov, long cnt)
 long sys_readv(long fd, long iov, long cnt)
 {
     struct file *f;
+    if (unix_is(fd))
+        return unix_rw_iov(fd, iov, cnt, 0);
     if (sock_get(fd, &f) == 0)
         return sock_rw_iov(fd, iov, cnt, 0);
     return vector(fd, 0, iov, cnt);
@@ -97,6 +101,8 @@ long sys_readv(long fd, long iov, long cnt)
 long sys_writev(long fd, long iov, long cnt)
 {
     struct file *f;
+    if (unix_is(fd))
+        return unix_rw_iov(fd, iov, cnt, 1);
     if (sock_get(fd, &f) == 0)
         return sock_rw_iov(fd, iov, cnt, 1);
     return vector(fd, 1, iov, cnt);
@@ -136,7 +142,18 @@ long sys_ioctl(long fd, long req, long arg)
     struct file *f = file_of(fd);
     /* Linux's request is an unsigned int; musl passes an int, which
      * arrives sign-extended for requests with the top bit set. */
-    return f ? f->ops->ioctl(f, (uint32_t)req, arg) : -EBADF;
+    uint32_t r = (uint32_t)req;
+    if (!f)
+        return -EBADF;
+    /* Linux answers these for every kind of file, before the kind */
+    if (r == FIOCLEX || r == FIONCLEX)
+        return sys_fcntl(fd, F_SETFD, r == FIOCLEX ? FD_CLOEXEC : 0);
+    if (r == FIONBIO) {
+        int on = *(const int *)arg;
+        f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+        return 0;
+    }
+    return f->ops->ioctl(f, r, arg);
 }
 
 long sys_fstat(long fd, long buf)

@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include "../fs/vfs.h"
 #include "file.h"
+#include "memfile.h"
 #include "posix.h"
 
 /* stat of dirfd+path with AT_* flags, as newfstatat and statx take. */
@@ -28,6 +29,8 @@ static long stat_at(long dirfd, const char *path, long flags, struct stat *st)
     int r = file_base(dirfd, path, &base);
     if (r < 0)
         return r;
+    if (special_stat(path, st) == 0) /* /dev/null and kin, not in the VFS */
+        return 0;
     return vfs_stat(base, path, !(flags & AT_SYMLINK_NOFOLLOW), st);
 }
 
@@ -197,6 +200,11 @@ long sys_faccessat2(long dirfd, long path, long mode, long flags)
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
     int r = file_base(dirfd, (const char *)path, &base);
+    struct stat st;
+    if (r == 0 && special_stat((const char *)path, &st) == 0) /* rw-rw-rw- */
+        return mode & ~(R_OK | W_OK | X_OK) ? -EINVAL
+               : mode & X_OK                ? -EACCES
+                                            : 0;
     return r < 0 ? r
                  : vfs_access(base, (const char *)path, (int)mode,
                               !(flags & AT_SYMLINK_NOFOLLOW));

@@ -2,7 +2,8 @@
  * sys_poll.c: poll, ppoll, select and pselect6 over the file kinds'
  * poll hooks. Readiness is not pushed per file: a waiting call scans
  * its descriptors, sleeps in net_wait (which wakes when any socket may
- * have changed) and scans again. The console raises no interrupt, so
+ * have changed) and in fdwait (pipes, eventfds, AF_UNIX) and scans
+ * again. The console raises no interrupt, so
  * while one is watched for input the sleep is cut to CONSOLE_POLL_NS.
  * Signal masks are accepted and ignored: no signals are delivered.
  */
@@ -14,6 +15,7 @@
 #include <time.h>
 #include "../net/net.h"
 #include "file.h"
+#include "memfile.h"
 #include "posix.h"
 
 #define CONSOLE_POLL_NS 1000000ull
@@ -40,7 +42,9 @@ int poll_sleep(uint64_t deadline, int console)
         if (!until || soon < until)
             until = soon;
     }
+    fdwait_enrol(); /* pipes and their kin wake us too (fdwait.c) */
     net_wait(until);
+    fdwait_leave();
     return 0;
 }
 

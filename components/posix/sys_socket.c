@@ -4,8 +4,9 @@
  * fcntl and poll work on it as on any descriptor. net.h sockets never
  * block; blocking is done here: try, and if the call would wait, sleep
  * in net_wait until something changed or SO_RCVTIMEO / SO_SNDTIMEO
- * passes, then try again. Only AF_INET exists (IPv6 and AF_UNIX give
- * EAFNOSUPPORT). send/recv with iovecs are in sys_sockmsg.c.
+ * passes, then try again. AF_INET goes to components/net, AF_UNIX to
+ * sys_unix.c (each call checks unix_is first); IPv6 gives EAFNOSUPPORT.
+ * send/recv with iovecs are in sys_sockmsg.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <sys/time.h>
 #include "../net/net.h"
 #include "file.h"
+#include "memfile.h"
 #include "posix.h"
 
 #define NS_PER_US 1000ull
@@ -274,6 +276,8 @@ long addr_to_user(const struct sockaddr_in *a, long uaddr, long ulen)
 long sys_socket(long domain, long type, long proto)
 {
     int kind = (int)type & 0xf, flags = (int)type & ~0xf;
+    if (domain == AF_UNIX)
+        return unix_socket(type, proto);
     if (domain != AF_INET)
         return -EAFNOSUPPORT;
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
@@ -285,12 +289,15 @@ long sys_socket(long domain, long type, long proto)
 
 long sys_socketpair(long domain, long type, long proto, long sv)
 {
-    (void)type, (void)proto, (void)sv;
+    if (domain == AF_UNIX)
+        return unix_socketpair(type, proto, sv);
     return domain == AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 
 long sys_bind(long fd, long addr, long len)
 {
+    if (unix_is(fd))
+        return unix_bind(fd, addr, len);
     SOCK_GET(fd, f, p);
     struct sockaddr_in a;
     long r = addr_from_user(addr, len, &a, 0);
@@ -299,6 +306,8 @@ long sys_bind(long fd, long addr, long len)
 
 long sys_listen(long fd, long backlog)
 {
+    if (unix_is(fd))
+        return unix_listen(fd, backlog);
     SOCK_GET(fd, f, p);
     int r = net_listen(p->ns, (int)backlog);
     if (r == 0)
@@ -308,6 +317,8 @@ long sys_listen(long fd, long backlog)
 
 long sys_accept4(long fd, long addr, long len, long flags)
 {
+    if (unix_is(fd))
+        return unix_accept4(fd, addr, len, flags);
     SOCK_GET(fd, f, p);
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
@@ -334,6 +345,8 @@ long sys_accept(long fd, long addr, long len)
 /* Blocking: wait for the handshake, then report as SO_ERROR would. */
 long sys_connect(long fd, long addr, long len)
 {
+    if (unix_is(fd))
+        return unix_connect(fd, addr, len);
     SOCK_GET(fd, f, p);
     struct sockaddr_in a;
     long r = addr_from_user(addr, len, &a, 1);
@@ -354,6 +367,8 @@ long sys_connect(long fd, long addr, long len)
 
 long sys_shutdown(long fd, long how)
 {
+    if (unix_is(fd))
+        return unix_shutdown(fd, how);
     SOCK_GET(fd, f, p);
     return net_shutdown(p->ns, (int)how);
 }
@@ -370,11 +385,15 @@ static long get_name(long fd, int peer, long addr, long len)
 
 long sys_getsockname(long fd, long addr, long len)
 {
+    if (unix_is(fd))
+        return unix_getsockname(fd, addr, len);
     return get_name(fd, 0, addr, len);
 }
 
 long sys_getpeername(long fd, long addr, long len)
 {
+    if (unix_is(fd))
+        return unix_getpeername(fd, addr, len);
     return get_name(fd, 1, addr, len);
 }
 
@@ -399,6 +418,8 @@ static long timeo_set(uint64_t *timeo, const void *val, long len)
 
 long sys_setsockopt(long fd, long level, long name, long val, long len)
 {
+    if (unix_is(fd))
+        return unix_setsockopt(fd, level, name, val, len);
     SOCK_GET(fd, f, p);
     if (len < 0)
         return -EINVAL;
@@ -442,6 +463,8 @@ static int opt_local(struct psock *p, int name, void *out, socklen_t *len)
 
 long sys_getsockopt(long fd, long level, long name, long val, long lenp)
 {
+    if (unix_is(fd))
+        return unix_getsockopt(fd, level, name, val, lenp);
     SOCK_GET(fd, f, p);
     socklen_t *lp = (socklen_t *)lenp;
     if (!lp || !val)

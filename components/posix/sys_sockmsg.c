@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include "../net/net.h"
 #include "file.h"
+#include "memfile.h"
 #include "posix.h"
 
 #define IOV_MAX_COUNT 1024
@@ -129,6 +130,8 @@ static long recv_iov(struct file *f, const struct iovec *v, long cnt, int flags,
 
 long sys_sendto(long fd, long buf, long len, long flags, long addr, long alen)
 {
+    if (unix_is(fd))
+        return unix_sendto(fd, buf, len, flags, addr, alen);
     struct file *f;
     long r = sock_get(fd, &f);
     struct sockaddr_in to;
@@ -142,6 +145,8 @@ long sys_sendto(long fd, long buf, long len, long flags, long addr, long alen)
 
 long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long alen)
 {
+    if (unix_is(fd))
+        return unix_recvfrom(fd, buf, len, flags, addr, alen);
     struct file *f;
     long r = sock_get(fd, &f);
     if (r < 0)
@@ -158,6 +163,8 @@ long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long alen)
 
 long sys_sendmsg(long fd, long msgp, long flags)
 {
+    if (unix_is(fd))
+        return unix_sendmsg(fd, msgp, flags);
     struct file *f;
     long r = sock_get(fd, &f);
     const struct msghdr *m = (const struct msghdr *)msgp;
@@ -173,6 +180,8 @@ long sys_sendmsg(long fd, long msgp, long flags)
 
 long sys_recvmsg(long fd, long msgp, long flags)
 {
+    if (unix_is(fd))
+        return unix_recvmsg(fd, msgp, flags);
     struct file *f;
     long r = sock_get(fd, &f);
     struct msghdr *m = (struct msghdr *)msgp;

@@ -64,6 +64,12 @@ static const struct syscall syscalls[] = {
     [SYS_sync] = {"sync", 0, {.f0 = sys_sync}},
     [SYS_syncfs] = {"syncfs", 1, {.f1 = sys_syncfs}},
 
+    /* sys_pipe.c, sys_eventfd.c: descriptors over memory */
+    [SYS_pipe] = {"pipe", 1, {.f1 = sys_pipe}},
+    [SYS_pipe2] = {"pipe2", 2, {.f2 = sys_pipe2}},
+    [SYS_eventfd] = {"eventfd", 1, {.f1 = sys_eventfd}},
+    [SYS_eventfd2] = {"eventfd2", 2, {.f2 = sys_eventfd2}},
+
     /* sys_path.c: names */
     [SYS_stat] = {"stat", 2, {.f2 = sys_stat}},
     [SYS_lstat] = {"lstat", 2, {.f2 = sys_lstat}},
