@@ -255,11 +255,12 @@ long sys_epoll_pwait(long epfd, long events, long max, long timeout_ms,
     if (timeout_ms > 0)
         deadline = add_ns(hc_clock_monotonic(), (uint64_t)timeout_ms * 1000000);
     for (;;) {
-        int console = 0;
+        int console = 0, slept = 0;
         int got =
             ep_scan(ef->priv, (struct epoll_event *)events, (int)max, &console);
-        if (got || timeout_ms == 0 || poll_sleep(deadline, console) < 0)
-            return got;
+        if (got || timeout_ms == 0 ||
+            (slept = poll_sleep(deadline, console)) < 0)
+            return slept == -EINTR ? -EINTR : got;
         if (!ef->ops) /* closed by another thread while we slept */
             return -EBADF;
     }

@@ -143,7 +143,7 @@ long sys_openat(long dirfd, long path, long flags, long mode)
             fd_file(fd)->dev = dev.dev;
         return fd;
     }
-    r = vfs_open(base, p, (int)flags, (mode_t)mode, &v, &type);
+    r = vfs_open(base, p, (int)flags, proc_create_mode(mode), &v, &type);
     return r < 0 ? r : file_install(v, type, (int)flags);
 }
 

@@ -82,7 +82,8 @@ long sys_mkdirat(long dirfd, long path, long mode)
 {
     struct vnode *base;
     int r = file_base(dirfd, (const char *)path, &base);
-    return r < 0 ? r : vfs_mkdir(base, (const char *)path, (mode_t)mode);
+    return r < 0 ? r
+                 : vfs_mkdir(base, (const char *)path, proc_create_mode(mode));
 }
 
 long sys_mkdir(long path, long mode)

@@ -34,6 +34,8 @@ int poll_sleep(uint64_t deadline, int console)
     uint64_t now = hc_clock_monotonic();
     if (deadline && now >= deadline)
         return -ETIMEDOUT;
+    if (signal_pending_here())
+        return -EINTR;
     uint64_t until = deadline;
     if (console) {
         uint64_t soon = add_ns(now, CONSOLE_POLL_NS);
@@ -41,7 +43,7 @@ int poll_sleep(uint64_t deadline, int console)
             until = soon;
     }
     net_wait(until);
-    return 0;
+    return signal_pending_here() ? -EINTR : 0;
 }
 
 /* Fill revents; returns how many are non-zero. */
@@ -72,10 +74,10 @@ static long poll_until(struct pollfd *p, unsigned long n, uint64_t deadline,
     if (n > NFDS_MAX)
         return -EINVAL;
     for (;;) {
-        int console = 0;
+        int console = 0, slept = 0;
         int ready = poll_scan(p, n, &console);
-        if (ready || nowait || poll_sleep(deadline, console) < 0)
-            return ready;
+        if (ready || nowait || (slept = poll_sleep(deadline, console)) < 0)
+            return slept == -EINTR ? -EINTR : ready;
     }
 }
 
@@ -171,12 +173,15 @@ static long select_until(long n, struct fdsets *s, uint64_t deadline,
     if (n < 0 || n > FD_SETSIZE)
         return -EINVAL;
     long ready;
+    int slept = 0;
     for (;;) {
         int console = 0;
         ready = select_scan((int)n, s, res, &console);
-        if (ready || nowait || poll_sleep(deadline, console) < 0)
+        if (ready || nowait || (slept = poll_sleep(deadline, console)) < 0)
             break;
     }
+    if (slept == -EINTR)
+        return -EINTR;
     if (ready < 0)
         return ready;
     size_t bytes = ((size_t)n + 7) / 8; /* only the first n bits change */
