@@ -108,6 +108,14 @@ long sys_mprotect(long addr, long len, long prot);
 long sys_mremap(long old, long oldlen, long newlen, long flags);
 long sys_madvise(long addr, long len, long advice);
 
+/* sys_mmap_file.c: mappings of files, as copies in sys_mem.c's pages */
+long mmap_file(long len, long prot, long flags, long fd, long off);
+void mmap_file_unmap(long addr, long len); /* shared: write back first */
+void mmap_file_moved(long from, long to, long newlen);
+int mmap_file_overlaps(long addr, long len);
+void mmap_file_sync_all(void); /* at exit */
+long sys_msync(long addr, long len, long flags);
+
 /* sys_time.c */
 struct timespec;
 uint64_t timespec_ns(const struct timespec *t); /* saturates at UINT64_MAX */

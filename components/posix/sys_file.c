@@ -284,5 +284,6 @@ long sys_syncfs(long fd)
 /* At exit: write everything back and mark filesystems clean. */
 void file_unmount_all(void)
 {
+    mmap_file_sync_all();
     vfs_unmount_all();
 }

@@ -100,6 +100,7 @@ static const struct syscall syscalls[] = {
     [SYS_mprotect] = {"mprotect", 3, {.f3 = sys_mprotect}},
     [SYS_mremap] = {"mremap", 4, {.f4 = sys_mremap}},
     [SYS_madvise] = {"madvise", 3, {.f3 = sys_madvise}},
+    [SYS_msync] = {"msync", 3, {.f3 = sys_msync}},
 
     /* sys_socket.c, sys_sockmsg.c */
     [SYS_socket] = {"socket", 3, {.f3 = sys_socket}},
