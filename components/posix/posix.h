@@ -168,6 +168,11 @@ long sys_alarm(long seconds);
 long sys_setitimer(long which, long nv, long old);
 long sys_getitimer(long which, long cur);
 
+/* gen_files.c: /etc/resolv.conf, /etc/hosts, /proc/... when the VFS
+ * has no file of that name; -ENOENT for any other path. */
+long gen_open(const char *path, long flags);
+long gen_readlink(const char *path, char *buf, size_t len);
+
 /* sys_proc.c: a handler returning -ENOSYS_EXPLAINED has logged why;
  * the dispatcher returns -ENOSYS without its own line. */
 #define ENOSYS_EXPLAINED 513

@@ -144,6 +144,8 @@ long sys_openat(long dirfd, long path, long flags, long mode)
         return fd;
     }
     r = vfs_open(base, p, (int)flags, proc_create_mode(mode), &v, &type);
+    if (r == -ENOENT && !base)
+        return gen_open(p, flags); /* /etc/hosts, /proc/... (gen_files.c) */
     return r < 0 ? r : file_install(v, type, (int)flags);
 }
 
