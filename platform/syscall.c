@@ -18,8 +18,9 @@ struct hc_syscall_frame {
     uint64_t rip, rflags, rsp;
 };
 
-#define FPU_BYTES 512 /* syscall.S's fxsave area, 16-aligned below the frame   \
-                       */
+#define FPU_BYTES                                                              \
+    512 /* syscall.S's fxsave area, 16-aligned below the frame                 \
+         */
 
 void syscall_entry(void);
 void syscall_return(void);
