@@ -64,6 +64,9 @@ static uint64_t pending[HC_THREADS_MAX + 1], blocked[HC_THREADS_MAX + 1];
 static uint64_t suspend_saved[HC_THREADS_MAX + 1]; /* sigsuspend's mask */
 static uint8_t suspending[HC_THREADS_MAX + 1];
 static stack_t altstack[HC_THREADS_MAX + 1];
+/* The program's threads: those that make system calls (the stack's own
+ * threads never do), so never one that could not run a handler. */
+static uint8_t is_app[HC_THREADS_MAX + 1];
 
 static uint64_t bit(int sig)
 {
@@ -103,6 +106,7 @@ int signal_pending_here(void)
 void signal_thread_start(hc_tid t)
 {
     blocked[t] = blocked[hc_thread_self()];
+    is_app[t] = 1;
     pending[t] = 0;
     suspending[t] = 0;
     altstack[t] = (stack_t){.ss_flags = SS_DISABLE};
@@ -126,7 +130,7 @@ static void signal_post(int sig, int code)
     if (!(blocked[hc_thread_self()] & bit(sig)))
         return;
     for (hc_tid t = 1; t <= HC_THREADS_MAX; t++)
-        if (!(blocked[t] & bit(sig)) && hc_thread_wake(t) == 0)
+        if (is_app[t] && !(blocked[t] & bit(sig)) && hc_thread_wake(t) == 0)
             return;
 }
 
@@ -311,6 +315,7 @@ static long timer_arm(uint64_t in, uint64_t every)
             return -EAGAIN;
         timer_tid = t;
         blocked[t] = ~0ull; /* never the one to run a handler */
+        is_app[t] = 0;
     }
     timer_due = in ? add_ns(hc_clock_monotonic(), in) : 0;
     timer_every = in ? every : 0;
@@ -369,7 +374,7 @@ long sys_alarm(long seconds)
 
 /* ---- delivery ------------------------------------------------------ */
 
-_Noreturn static void signal_terminate(int sig)
+__attribute__((noinline)) _Noreturn static void signal_terminate(int sig)
 {
     if (sig == SIGABRT)
         hc_abort("the application called abort()");
@@ -469,6 +474,7 @@ static void handler_enter(struct hc_syscall_frame *frame, int sig, long nr,
 long signal_deliver(long nr, long r, struct hc_syscall_frame *frame)
 {
     hc_tid t = hc_thread_self();
+    is_app[t] = 1;
     int sig = frame ? take(t) : 0;
     while (sig && actions[sig].handler == (uintptr_t)SIG_DFL) {
         if (!default_ignored(sig))

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,6 +129,37 @@ static void check_timers(void)
     check(left.it_interval.tv_usec == 20000, "an interval timer repeats");
 }
 
+static void *wait_alarm(void *arg)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGALRM);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    *(int *)arg = pause();
+    return NULL;
+}
+
+/* The process's signal goes to the thread that does not block it,
+ * though it sleeps, never to one of the stack's own threads. */
+static void check_routing(void)
+{
+    sigset_t set;
+    pthread_t t;
+    int r = 0;
+    sigemptyset(&set);
+    sigaddset(&set, SIGALRM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    handle(SIGALRM, 0);
+    hits = 0;
+    pthread_create(&t, NULL, wait_alarm, &r);
+    sched_yield(); /* let it reach pause() */
+    one_shot(50000);
+    pthread_join(t, NULL);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    check(r == -1 && hits == 1,
+          "a timer signal wakes the thread that does not block it");
+}
+
 static int udp_bound(void)
 {
     int s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -204,6 +237,7 @@ int main(void)
     check_handlers();
     check_pending();
     check_timers();
+    check_routing();
     check_restart();
     check_vector_state();
     check_sigpipe();
