@@ -430,8 +430,29 @@ static void context_load(struct hc_user_regs *r, const mcontext_t *m)
     r->rip = (uint64_t)g[REG_RIP], r->rflags = (uint64_t)g[REG_EFL];
 }
 
-/* Push Linux's signal frame for sig and point the return at its handler;
- * r is what the interrupted call returns (or restarts) after it. */
+/* Write Linux's signal frame for sig below the right stack top: the
+ * interrupted registers, vector state, mask and siginfo. */
+static struct sigframe *sigframe_push(hc_tid t, const struct ksigaction *a,
+                                      int sig, const struct hc_user_regs *regs)
+{
+    uintptr_t top = frame_top(t, a, regs->rsp);
+    struct sigframe *sf =
+        (struct sigframe *)(((top - sizeof *sf) & ~(uintptr_t)15) - 8);
+    memset(sf, 0, sizeof *sf);
+    sf->restorer = a->restorer;
+    sf->info = infos[sig];
+    sf->uc.uc_stack = altstack[t];
+    context_save(&sf->uc.uc_mcontext, regs);
+    memcpy(sf->fpu, regs->fpu, FPU_BYTES);
+    sf->uc.uc_mcontext.fpregs = (void *)sf->fpu;
+    uint64_t before = suspending[t] ? suspend_saved[t] : blocked[t];
+    suspending[t] = 0;
+    memcpy(&sf->uc.uc_sigmask, &before, SIGSET_BYTES);
+    return sf;
+}
+
+/* Point the return of call nr at sig's handler; r is what the call
+ * returns (or restarts with) once the handler is done. */
 static void handler_enter(struct hc_syscall_frame *frame, int sig, long nr,
                           long r)
 {
@@ -439,26 +460,12 @@ static void handler_enter(struct hc_syscall_frame *frame, int sig, long nr,
     struct ksigaction *a = &actions[sig];
     struct hc_user_regs regs;
     hc_syscall_regs_get(frame, &regs);
-    regs.rax = (uint64_t)r;
+    regs.rax = (uint64_t)(r == -ERESTARTSYS ? -EINTR : r);
     if (r == -ERESTARTSYS && (a->flags & SA_RESTART)) {
         regs.rip -= SYSCALL_INSN_BYTES;
         regs.rax = (uint64_t)nr;
-    } else if (r == -ERESTARTSYS) {
-        regs.rax = (uint64_t)-EINTR;
     }
-    uintptr_t top = frame_top(t, a, regs.rsp);
-    struct sigframe *sf =
-        (struct sigframe *)(((top - sizeof *sf) & ~(uintptr_t)15) - 8);
-    memset(sf, 0, sizeof *sf);
-    sf->restorer = a->restorer;
-    sf->info = infos[sig];
-    sf->uc.uc_stack = altstack[t];
-    context_save(&sf->uc.uc_mcontext, &regs);
-    memcpy(sf->fpu, regs.fpu, FPU_BYTES);
-    sf->uc.uc_mcontext.fpregs = (void *)sf->fpu;
-    uint64_t before = suspending[t] ? suspend_saved[t] : blocked[t];
-    suspending[t] = 0;
-    memcpy(&sf->uc.uc_sigmask, &before, SIGSET_BYTES);
+    struct sigframe *sf = sigframe_push(t, a, sig, &regs);
     blocked[t] |= (a->mask | ((a->flags & SA_NODEFER) ? 0 : bit(sig)));
     blocked[t] &= ~UNBLOCKABLE;
     regs.rip = a->handler;
