@@ -152,6 +152,7 @@ long sys_getuid(void); /* also geteuid, getgid and getegid */
 int signal_pending_here(void);      /* a blocked call should return now */
 void signal_thread_start(hc_tid t); /* clone: inherit the caller's mask */
 void signal_sigpipe(long nr, const long a[6], long result);
+long signal_wait_mask(long set, long size); /* ppoll's, pselect6's mask */
 long signal_deliver(long nr, long result, struct hc_syscall_frame *frame);
 long sys_rt_sigaction(long sig, long act, long old, long size);
 long sys_rt_sigprocmask(long how, long set, long old, long size);

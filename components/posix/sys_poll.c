@@ -117,10 +117,11 @@ static void ts_remaining(struct timespec *t, uint64_t deadline)
 
 long sys_ppoll(long fds, long n, long ts, long sigmask, long sigsetsize)
 {
-    (void)sigmask, (void)sigsetsize;
     uint64_t deadline;
     int nowait;
     long r = ts_deadline((const struct timespec *)ts, &deadline, &nowait);
+    if (r == 0)
+        r = signal_wait_mask(sigmask, sigsetsize);
     if (r < 0)
         return r;
     r = poll_until((struct pollfd *)fds, (unsigned long)n, deadline, nowait);
@@ -216,11 +217,13 @@ long sys_select(long n, long in, long out, long ex, long tv)
 
 long sys_pselect6(long n, long in, long out, long ex, long ts, long sig)
 {
-    (void)sig;
     struct fdsets s = {(fd_set *)in, (fd_set *)out, (fd_set *)ex};
+    const long *mask = (const long *)sig; /* {sigset pointer, its size} */
     uint64_t deadline;
     int nowait;
     long r = ts_deadline((const struct timespec *)ts, &deadline, &nowait);
+    if (r == 0 && mask)
+        r = signal_wait_mask(mask[0], mask[1]);
     if (r < 0)
         return r;
     r = select_until(n, &s, deadline, nowait);

@@ -280,13 +280,24 @@ long sys_pause(void)
 
 long sys_rt_sigsuspend(long set, long size)
 {
+    long r = set ? signal_wait_mask(set, size) : -EFAULT;
+    return r < 0 ? r : wait_for_signal(); /* the handler restores the mask */
+}
+
+/* ppoll, pselect6, epoll_pwait: set mask (NULL: keep) for the wait;
+ * the old one comes back when the call returns (signal_deliver), or
+ * after the handler of the signal that ended it, as with sigsuspend. */
+long signal_wait_mask(long set, long size)
+{
     hc_tid t = hc_thread_self();
+    if (!set)
+        return 0;
     if (size != SIGSET_BYTES)
         return -EINVAL;
     suspend_saved[t] = blocked[t];
     suspending[t] = 1;
     blocked[t] = *(const uint64_t *)set & ~UNBLOCKABLE;
-    return wait_for_signal(); /* the handler's return restores the mask */
+    return 0;
 }
 
 /* ---- ITIMER_REAL: one kernel thread sleeps until the timer is due ---- */

@@ -103,6 +103,27 @@ static void check_pending(void)
     check(1, "SIGCHLD's default action is to ignore it");
 }
 
+/* ppoll's mask holds for the wait only: a blocked signal gets in, and
+ * is blocked again once the handler is done. */
+static void check_wait_mask(void)
+{
+    sigset_t set, none, after;
+    struct timespec second = {1, 0};
+    handle(SIGUSR2, 0);
+    sigemptyset(&set);
+    sigemptyset(&none);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    hits = 0;
+    raise(SIGUSR2);
+    int r = ppoll(NULL, 0, &second, &none);
+    sigprocmask(SIG_BLOCK, NULL, &after);
+    check(r == -1 && errno == EINTR && hits == 1 &&
+              sigismember(&after, SIGUSR2),
+          "ppoll's mask lets a blocked signal in for the wait only");
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 static void check_timers(void)
 {
     handle(SIGALRM, 0);
@@ -236,6 +257,7 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0); /* in order with the console's lines */
     check_handlers();
     check_pending();
+    check_wait_mask();
     check_timers();
     check_routing();
     check_restart();
