@@ -158,6 +158,7 @@ long sys_rt_sigaction(long sig, long act, long old, long size);
 long sys_rt_sigprocmask(long how, long set, long old, long size);
 long sys_rt_sigpending(long set, long size);
 long sys_rt_sigsuspend(long set, long size);
+long sys_rt_sigtimedwait(long set, long info, long timeout, long size);
 long sys_rt_sigreturn(long a0, long a1, long a2, long a3, long a4,
                       struct hc_syscall_frame *frame);
 long sys_sigaltstack(long ss, long old);

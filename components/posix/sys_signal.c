@@ -67,6 +67,7 @@ static stack_t altstack[HC_THREADS_MAX + 1];
 /* The program's threads: those that make system calls (the stack's own
  * threads never do), so never one that could not run a handler. */
 static uint8_t is_app[HC_THREADS_MAX + 1];
+static uint64_t waiting_for[HC_THREADS_MAX + 1]; /* sigtimedwait's set */
 
 static uint64_t bit(int sig)
 {
@@ -130,7 +131,9 @@ static void signal_post(int sig, int code)
     if (!(blocked[hc_thread_self()] & bit(sig)))
         return;
     for (hc_tid t = 1; t <= HC_THREADS_MAX; t++)
-        if (is_app[t] && !(blocked[t] & bit(sig)) && hc_thread_wake(t) == 0)
+        if (is_app[t] &&
+            (!(blocked[t] & bit(sig)) || waiting_for[t] & bit(sig)) &&
+            hc_thread_wake(t) == 0)
             return;
 }
 
@@ -298,6 +301,37 @@ long signal_wait_mask(long set, long size)
     suspending[t] = 1;
     blocked[t] = *(const uint64_t *)set & ~UNBLOCKABLE;
     return 0;
+}
+
+/* sigwaitinfo, sigtimedwait: take a signal of set (normally blocked)
+ * without running its handler; -EAGAIN at the timeout. */
+long sys_rt_sigtimedwait(long set, long info, long timeout, long size)
+{
+    hc_tid t = hc_thread_self();
+    if (size != SIGSET_BYTES)
+        return -EINVAL;
+    uint64_t want = *(const uint64_t *)set & ~UNBLOCKABLE;
+    uint64_t deadline = 0;
+    if (timeout)
+        deadline = add_ns(hc_clock_monotonic(),
+                          timespec_ns((const struct timespec *)timeout));
+    for (;;) {
+        int sig = lowest((proc_pending | pending[t]) & want);
+        if (sig) {
+            proc_pending &= ~bit(sig);
+            pending[t] &= ~bit(sig);
+            if (info)
+                *(siginfo_t *)info = infos[sig];
+            return sig;
+        }
+        if (deliverable(t))
+            return -EINTR; /* another signal's handler runs first */
+        if (deadline && hc_clock_monotonic() >= deadline)
+            return -EAGAIN;
+        waiting_for[t] = want;
+        hc_thread_block(deadline);
+        waiting_for[t] = 0;
+    }
 }
 
 /* ---- ITIMER_REAL: one kernel thread sleeps until the timer is due ---- */

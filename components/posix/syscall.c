@@ -165,6 +165,7 @@ static const struct syscall syscalls[] = {
     [SYS_rt_sigaction] = {"rt_sigaction", 4, {.f4 = sys_rt_sigaction}},
     [SYS_rt_sigpending] = {"rt_sigpending", 2, {.f2 = sys_rt_sigpending}},
     [SYS_rt_sigsuspend] = {"rt_sigsuspend", 2, {.f2 = sys_rt_sigsuspend}},
+    [SYS_rt_sigtimedwait] = {"rt_sigtimedwait", 4, {.f4 = sys_rt_sigtimedwait}},
     [SYS_rt_sigreturn] = {"rt_sigreturn", WITH_FRAME, {.f7 = sys_rt_sigreturn}},
     [SYS_sigaltstack] = {"sigaltstack", 2, {.f2 = sys_sigaltstack}},
     [SYS_kill] = {"kill", 2, {.f2 = sys_kill}},

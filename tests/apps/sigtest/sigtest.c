@@ -124,6 +124,25 @@ static void check_wait_mask(void)
     sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
+static void check_sigwait(void)
+{
+    sigset_t set;
+    siginfo_t si;
+    struct timespec brief = {0, 20000000};
+    sigemptyset(&set);
+    sigaddset(&set, SIGALRM);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    handle(SIGALRM, 0);
+    hits = 0;
+    one_shot(50000);
+    int got = sigwaitinfo(&set, &si);
+    int timed = sigtimedwait(&set, &si, &brief);
+    check(got == SIGALRM && si.si_signo == SIGALRM && hits == 0 &&
+              timed == -1 && errno == EAGAIN,
+          "sigwaitinfo takes a blocked timer signal; sigtimedwait times out");
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 static void check_timers(void)
 {
     handle(SIGALRM, 0);
@@ -260,6 +279,7 @@ int main(void)
     check_wait_mask();
     check_timers();
     check_routing();
+    check_sigwait();
     check_restart();
     check_vector_state();
     check_sigpipe();
