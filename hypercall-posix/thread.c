@@ -152,6 +152,21 @@ hc_tid hc_thread_clone(const struct hc_syscall_frame *frame, uintptr_t sp,
     host_panic("hc_thread_clone: no clone() in a host process");
 }
 
+/* No frames here: host programs call syscall_dispatch with NULL. */
+void hc_syscall_regs_get(const struct hc_syscall_frame *frame,
+                         struct hc_user_regs *out)
+{
+    (void)frame, (void)out;
+    host_panic("hc_syscall_regs_get: no system-call frames in a host process");
+}
+
+void hc_syscall_regs_set(struct hc_syscall_frame *frame,
+                         const struct hc_user_regs *in)
+{
+    (void)frame, (void)in;
+    host_panic("hc_syscall_regs_set: no system-call frames in a host process");
+}
+
 void hc_thread_set_tls(uintptr_t tls)
 {
     (void)tls;

@@ -237,11 +237,28 @@ hc_tid hc_thread_clone(const struct hc_syscall_frame *frame, uintptr_t sp,
  * calling thread's thread pointer (FS base on x86_64). */
 void hc_thread_set_tls(uintptr_t tls);
 
+/* Implemented by the platform, for components/posix's signals: the
+ * registers a system call returns to, and where its vector state
+ * (512 bytes, FXSAVE layout) is restored from on return. set replaces
+ * all but rax (the call's result) and the vector state (write *fpu).
+ * rcx and r11 are clobbered by every system call, as on Linux. */
+struct hc_user_regs {
+    uint64_t rdi, rsi, rdx, r10, r8, r9, rbp, rbx, r12, r13, r14, r15;
+    uint64_t rax, rip, rsp, rflags;
+    void *fpu;
+};
+void hc_syscall_regs_get(const struct hc_syscall_frame *frame,
+                         struct hc_user_regs *out);
+void hc_syscall_regs_set(struct hc_syscall_frame *frame,
+                         const struct hc_user_regs *in);
+
 /* Implemented by components/posix, called by the host on every system
  * call a thread makes (musl's syscall instruction). nr and args are
- * Linux's x86_64 ones; the result is Linux's (negative errno on error). */
+ * Linux's x86_64 ones; the result is Linux's (negative errno on error).
+ * frame is NULL when a host program calls it directly (no signal
+ * handler can run then). */
 long syscall_dispatch(long nr, const long args[6],
-                      const struct hc_syscall_frame *frame);
+                      struct hc_syscall_frame *frame);
 
 /* Implemented by components/posix: the first thread's body. Builds the
  * process entry state from hc_cmdline() and runs the application. */

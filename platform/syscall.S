@@ -8,12 +8,16 @@
  * sysret (which would drop to ring 3); like Linux we clobber rcx and r11
  * and keep everything else, vector registers included: the handler is
  * C that may use them and may switch to other threads.
- * The frame layout is struct hc_syscall_frame in syscall.c.
+ * The frame layout is struct hc_syscall_frame in syscall.c. It keeps
+ * the caller's %rsp too, and the return loads %rsp from it, so a signal
+ * handler can be entered on another stack (hc_syscall_regs_set).
  */
     .text
     .globl syscall_entry
 syscall_entry:
     lea -128(%rsp), %rsp
+    push %rsp /* the value before this push: the caller's %rsp - 128 */
+    addq $128, (%rsp)
     push %r11 /* rflags */
     push %rcx /* return address */
     push %r15
@@ -57,5 +61,5 @@ syscall_return:
     pop %r15
     pop %rcx
     pop %r11
-    lea 128(%rsp), %rsp
+    pop %rsp
     jmp *%rcx

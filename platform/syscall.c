@@ -15,8 +15,12 @@
 struct hc_syscall_frame {
     uint64_t rax, rdi, rsi, rdx, r10, r8, r9;
     uint64_t rbp, rbx, r12, r13, r14, r15;
-    uint64_t rip, rflags;
+    uint64_t rip, rflags, rsp;
 };
+
+#define FPU_BYTES                                                              \
+    512 /* syscall.S's fxsave area, 16-aligned below the frame                 \
+         */
 
 void syscall_entry(void);
 void syscall_return(void);
@@ -39,8 +43,45 @@ hc_tid hc_thread_clone(const struct hc_syscall_frame *parent, uintptr_t sp,
         (void *)(sp - RED_ZONE - sizeof(struct hc_syscall_frame));
     memcpy(f, parent, sizeof *f);
     f->rax = 0;
+    f->rsp = sp;
     uint64_t *s = switch_frame_push((uint64_t *)f, syscall_return);
     return sched_spawn_at((uintptr_t)s, tls);
+}
+
+static void *fpu_area(const struct hc_syscall_frame *f)
+{
+    return (void *)(((uintptr_t)f - FPU_BYTES) & ~(uintptr_t)15);
+}
+
+void hc_syscall_regs_get(const struct hc_syscall_frame *f,
+                         struct hc_user_regs *r)
+{
+    *r = (struct hc_user_regs){.rdi = f->rdi,
+                               .rsi = f->rsi,
+                               .rdx = f->rdx,
+                               .r10 = f->r10,
+                               .r8 = f->r8,
+                               .r9 = f->r9,
+                               .rbp = f->rbp,
+                               .rbx = f->rbx,
+                               .r12 = f->r12,
+                               .r13 = f->r13,
+                               .r14 = f->r14,
+                               .r15 = f->r15,
+                               .rax = f->rax,
+                               .rip = f->rip,
+                               .rsp = f->rsp,
+                               .rflags = f->rflags,
+                               .fpu = fpu_area(f)};
+}
+
+void hc_syscall_regs_set(struct hc_syscall_frame *f,
+                         const struct hc_user_regs *r)
+{
+    f->rdi = r->rdi, f->rsi = r->rsi, f->rdx = r->rdx, f->r10 = r->r10;
+    f->r8 = r->r8, f->r9 = r->r9, f->rbp = r->rbp, f->rbx = r->rbx;
+    f->r12 = r->r12, f->r13 = r->r13, f->r14 = r->r14, f->r15 = r->r15;
+    f->rip = r->rip, f->rsp = r->rsp, f->rflags = r->rflags;
 }
 
 void syscall_init(void)

@@ -53,6 +53,8 @@ fs_host_check() {
     [ "$(fs_dbg "$img" /out/sub/moved.txt)" = moved ] || { echo moved.txt; return 1; }
     [ "$(fs_dbg "$img" /out/renamed.txt)" = renamed ] || { echo renamed.txt; return 1; }
     [ "$(fs_dbg "$img" /out/many/f49)" = 49 ] || { echo many/f49; return 1; }
+    [ "$(fs_dbg "$img" /out/mapped.txt)" = "written through a shared mapping" ] ||
+        { echo "out/mapped.txt (a shared mapping left at exit)"; return 1; }
     stat=$(debugfs -R "stat /out/result.txt" "$img" 2>/dev/null)
     grep -q 'Mode:  0600' <<<"$stat" || { echo "result.txt mode"; return 1; }
     grep -q 'mtime: 0x3b9aca00' <<<"$stat" || { echo "result.txt mtime"; return 1; }

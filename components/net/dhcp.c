@@ -19,9 +19,12 @@
  * source 0.0.0.0 until there is a lease; we set the BROADCAST flag so
  * servers answer to the broadcast address before we can receive unicast.
  *
+ * The DNS servers of the lease (option 6) are kept for net_dns_servers
+ * (components/posix writes them into /etc/resolv.conf).
+ *
  * Limits: no ARP probe of the offered address, no INFORM or RELEASE, no
- * DNS or other options (nothing here would use them), no option
- * overload (the sname/file fields are never read).
+ * other options (nothing here would use them), no option overload (the
+ * sname/file fields are never read).
  */
 #include <errno.h>
 #include <string.h>
@@ -61,7 +64,10 @@ struct dhcp_client {
 struct dhcp_reply {
     uint8_t type;
     uint32_t yiaddr, mask, router, server, lease, t1, t2;
+    uint32_t dns[NET_DNS_MAX]; /* 0: none */
 };
+
+static uint32_t dns_of[NETIF_MAX][NET_DNS_MAX]; /* each lease's servers */
 
 static struct dhcp_client clients[NETIF_MAX];
 static uint8_t dhcp_buf[NET_HEADROOM + 8 + DHCP_MSG_MAX];
@@ -77,7 +83,7 @@ static uint8_t *opt_put(uint8_t *o, uint8_t code, const void *v, uint8_t len)
 static size_t dhcp_build(const struct netif *nif, struct dhcp_client *c,
                          uint8_t type, uint8_t *m)
 {
-    static const uint8_t params[] = {1, 3, 51, 54, 58, 59};
+    static const uint8_t params[] = {1, 3, 6, 51, 54, 58, 59};
     uint64_t secs = (hc_clock_monotonic() - c->started) / SEC;
     memset(m, 0, DHCP_MSG_MAX);
     m[0] = 1, m[1] = 1, m[2] = 6; /* request, Ethernet, MAC length */
@@ -177,6 +183,8 @@ static int dhcp_options(const uint8_t *o, size_t len, struct dhcp_reply *r)
                    : code == 3 ? &r->router
                                : &r->server,
                    v, 4);
+        else if (code == 6 && n >= 4)
+            memcpy(r->dns, v, (n / 4 < NET_DNS_MAX ? n / 4 : NET_DNS_MAX) * 4);
         else if (n == 4 && code == 51)
             r->lease = get32(v);
         else if (n == 4 && code == 58)
@@ -224,6 +232,7 @@ static void dhcp_unconfigure(struct netif *nif, const char *why)
     if (nif->addr)
         kiln_log("net: eth%u: %s; address removed", nif->idx, why);
     nif->addr = nif->mask = nif->gw = 0;
+    memset(dns_of[nif->idx], 0, sizeof dns_of[nif->idx]);
     net_notify();
 }
 
@@ -237,6 +246,7 @@ static void dhcp_bind(struct netif *nif, struct dhcp_client *c,
         r->router && !((r->router ^ r->yiaddr) & mask) ? r->router : 0;
     int changed = nif->addr != r->yiaddr || nif->mask != mask || nif->gw != gw;
     nif->addr = r->yiaddr, nif->mask = mask, nif->gw = gw;
+    memcpy(dns_of[nif->idx], r->dns, sizeof r->dns);
     if (r->server)
         c->server = r->server;
     c->state = D_BOUND;
@@ -351,4 +361,13 @@ uint64_t dhcp_timer(uint64_t now)
             next = c->next;
     }
     return next;
+}
+
+int net_dns_servers(uint32_t *out, int max)
+{
+    int n = 0;
+    for (unsigned i = 0; i < NETIF_MAX; i++)
+        for (unsigned j = 0; j < NET_DNS_MAX && dns_of[i][j] && n < max; j++)
+            out[n++] = dns_of[i][j];
+    return n;
 }

@@ -37,6 +37,11 @@ int net_configure(const char *ip_option);
  * Returns the number of NICs (0: nothing started). */
 int net_start(void);
 
+/* The DNS servers DHCP leases named (option 6), network byte order,
+ * NIC 0's first; up to max of them. Returns how many. */
+#define NET_DNS_MAX 3 /* per lease, as resolv.conf's MAXNS */
+int net_dns_servers(uint32_t *out, int max);
+
 /* ---- sockets ---------------------------------------------------------- */
 
 struct net_sock;

@@ -32,6 +32,8 @@ static long console_read(struct file *f, void *buf, size_t len, uint64_t off)
         size_t n = hc_console_read(buf, len);
         if (n)
             return (long)n;
+        if (signal_pending_here())
+            return -ERESTARTSYS;
         hc_thread_block(hc_clock_monotonic() + READ_POLL_NS);
     }
 }

@@ -38,9 +38,13 @@ void fdwait_leave(void)
 /* Sleep until fdwait_notify or deadline (0: none): 0 or -ETIMEDOUT. */
 int fdwait_block(uint64_t deadline)
 {
+    if (signal_pending_here())
+        return -ERESTARTSYS;
     fdwait_enrol();
     int r = hc_thread_block(deadline);
     fdwait_leave();
+    if (signal_pending_here())
+        return -ERESTARTSYS; /* a handler runs first (sys_signal.c) */
     return r == -ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 

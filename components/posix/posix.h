@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "hypercall.h"
 
 #define CMDLINE_MAX 2048
@@ -107,6 +108,14 @@ long sys_mprotect(long addr, long len, long prot);
 long sys_mremap(long old, long oldlen, long newlen, long flags);
 long sys_madvise(long addr, long len, long advice);
 
+/* sys_mmap_file.c: mappings of files, as copies in sys_mem.c's pages */
+long mmap_file(long len, long prot, long flags, long fd, long off);
+void mmap_file_unmap(long addr, long len); /* shared: write back first */
+void mmap_file_moved(long from, long to, long newlen);
+int mmap_file_overlaps(long addr, long len);
+void mmap_file_sync_all(void); /* at exit */
+long sys_msync(long addr, long len, long flags);
+
 /* sys_time.c */
 struct timespec;
 uint64_t timespec_ns(const struct timespec *t); /* saturates at UINT64_MAX */
@@ -118,15 +127,13 @@ long sys_nanosleep(long req, long rem);
 
 /* sys_thread.c */
 long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
-               const struct hc_syscall_frame *frame);
+               struct hc_syscall_frame *frame);
 long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2,
                long val3);
 long sys_set_tid_address(long ptr);
 long sys_exit(long status);
 long sys_exit_group(long status);
 long sys_arch_prctl(long code, long addr);
-long sys_tkill(long tid, long sig);
-long sys_tgkill(long tgid, long tid, long sig);
 long sys_gettid(void);
 long sys_sched_yield(void);
 
@@ -134,11 +141,57 @@ long sys_sched_yield(void);
 long sys_uname(long buf);
 long sys_getrandom(long buf, long len, long flags);
 long sys_sysinfo(long buf);
-long sys_rt_sigprocmask(long how, long set, long old, long size);
-long sys_rt_sigaction(long sig, long act, long old, long size);
 long sys_getpid(void);
 long sys_getppid(void);
 long sys_getuid(void); /* also geteuid, getgid and getegid */
+
+/* sys_signal.c: a handler returning -ERESTARTSYS (Linux's internal
+ * number, never seen by programs) is restarted after a SA_RESTART
+ * handler and returns -EINTR otherwise; a plain -EINTR never restarts. */
+#define ERESTARTSYS 512
+int signal_pending_here(void);      /* a blocked call should return now */
+void signal_thread_start(hc_tid t); /* clone: inherit the caller's mask */
+void signal_sigpipe(long nr, const long a[6], long result);
+long signal_wait_mask(long set, long size); /* ppoll's, pselect6's mask */
+long signal_deliver(long nr, long result, struct hc_syscall_frame *frame);
+long sys_rt_sigaction(long sig, long act, long old, long size);
+long sys_rt_sigprocmask(long how, long set, long old, long size);
+long sys_rt_sigpending(long set, long size);
+long sys_rt_sigsuspend(long set, long size);
+long sys_rt_sigtimedwait(long set, long info, long timeout, long size);
+long sys_rt_sigreturn(long a0, long a1, long a2, long a3, long a4,
+                      struct hc_syscall_frame *frame);
+long sys_sigaltstack(long ss, long old);
+long sys_kill(long pid, long sig);
+long sys_tkill(long tid, long sig);
+long sys_tgkill(long tgid, long tid, long sig);
+long sys_pause(void);
+long sys_alarm(long seconds);
+long sys_setitimer(long which, long nv, long old);
+long sys_getitimer(long which, long cur);
+
+/* gen_files.c: /etc/resolv.conf, /etc/hosts, /proc/... when the VFS
+ * has no file of that name; -ENOENT for any other path. */
+long gen_open(const char *path, long flags);
+long gen_readlink(const char *path, char *buf, size_t len);
+
+/* sys_proc.c: a handler returning -ENOSYS_EXPLAINED has logged why;
+ * the dispatcher returns -ENOSYS without its own line. */
+#define ENOSYS_EXPLAINED 513
+mode_t proc_create_mode(long mode); /* mode & ~umask */
+long proc_clone_process(void);      /* clone without CLONE_THREAD */
+long sys_umask(long mask);
+long sys_prlimit64(long pid, long res, long nv, long old);
+long sys_getrlimit(long res, long old);
+long sys_setrlimit(long res, long nv);
+long sys_sched_getaffinity(long pid, long len, long mask);
+long sys_sched_setaffinity(long pid, long len, long mask);
+long sys_fork(void);
+long sys_vfork(void);
+long sys_execve(long path, long argv, long envp);
+long sys_execveat(long dirfd, long path, long argv, long envp, long flags);
+long sys_wait4(long pid, long status, long options, long ru);
+long sys_waitid(long type, long id, long info, long options, long ru);
 
 /* sys_socket.c: sockets as a file kind over components/net */
 struct file;

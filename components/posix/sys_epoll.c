@@ -245,21 +245,24 @@ static unsigned ep_poll(struct file *f)
 long sys_epoll_pwait(long epfd, long events, long max, long timeout_ms,
                      long sigmask, long sigsetsize)
 {
-    (void)sigmask, (void)sigsetsize;
     struct file *ef = fd_file(epfd);
     if (!ef)
         return -EBADF;
     if (ef->ops != &epoll_ops || max <= 0 || max > INT32_MAX / 12)
         return -EINVAL;
+    long m = signal_wait_mask(sigmask, sigsetsize);
+    if (m < 0)
+        return m;
     uint64_t deadline = 0;
     if (timeout_ms > 0)
         deadline = add_ns(hc_clock_monotonic(), (uint64_t)timeout_ms * 1000000);
     for (;;) {
-        int console = 0;
+        int console = 0, slept = 0;
         int got =
             ep_scan(ef->priv, (struct epoll_event *)events, (int)max, &console);
-        if (got || timeout_ms == 0 || poll_sleep(deadline, console) < 0)
-            return got;
+        if (got || timeout_ms == 0 ||
+            (slept = poll_sleep(deadline, console)) < 0)
+            return slept == -EINTR ? -EINTR : got;
         if (!ef->ops) /* closed by another thread while we slept */
             return -EBADF;
     }

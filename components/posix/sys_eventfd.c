@@ -35,7 +35,8 @@ static long efd_read(struct file *f, void *buf, size_t len, uint64_t off)
     while (!e->count) {
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
-        fdwait_block(0);
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return -ERESTARTSYS;
     }
     uint64_t v = e->semaphore ? 1 : e->count;
     e->count -= v;
@@ -57,7 +58,8 @@ static long efd_write(struct file *f, const void *buf, size_t len, uint64_t off)
     while (v > EVENTFD_MAX - e->count) {
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
-        fdwait_block(0);
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return -ERESTARTSYS;
     }
     e->count += v;
     fdwait_notify();

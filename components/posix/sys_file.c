@@ -146,7 +146,9 @@ long sys_openat(long dirfd, long path, long flags, long mode)
             fd_file(fd)->dev = dev.dev;
         return fd;
     }
-    r = vfs_open(base, p, (int)flags, (mode_t)mode, &v, &type);
+    r = vfs_open(base, p, (int)flags, proc_create_mode(mode), &v, &type);
+    if (r == -ENOENT && !base)
+        return gen_open(p, flags); /* /etc/hosts, /proc/... (gen_files.c) */
     return r < 0 ? r : file_install(v, type, (int)flags);
 }
 
@@ -287,5 +289,6 @@ long sys_syncfs(long fd)
 /* At exit: write everything back and mark filesystems clean. */
 void file_unmount_all(void)
 {
+    mmap_file_sync_all();
     vfs_unmount_all();
 }

@@ -1,5 +1,6 @@
 /*
- * sys_mem.c: anonymous memory for musl's malloc and thread stacks.
+ * sys_mem.c: anonymous memory for musl's malloc and thread stacks, and
+ * the pages under mappings of files (sys_mmap_file.c).
  *
  * Memory is identity-mapped RAM from hc_pages_alloc, so a mapping is a
  * run of pages. A fixed table records every mapping, so munmap and
@@ -8,6 +9,9 @@
  * inaccessible (musl's thread stack guards rely on it), anything else
  * is read-write; read-only and execute rights are not enforced.
  * brk grows inside a window reserved at its first call.
+ * MADV_DONTNEED zeroes pages, as Linux refills anonymous memory, except
+ * in a mapping with PROT_NONE pages (which a write would fault on) or
+ * of a shared file (whose contents Linux would keep).
  */
 #include <errno.h>
 #include <string.h>
@@ -20,7 +24,8 @@
 
 struct mapping {
     uintptr_t base;
-    size_t pages; /* 0: free slot */
+    size_t pages;  /* 0: free slot */
+    int some_none; /* some page was made PROT_NONE */
 };
 
 static struct mapping maps[MAPPINGS_MAX];
@@ -53,13 +58,13 @@ static struct mapping *find(uintptr_t addr, size_t pages)
 
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 {
-    (void)addr, (void)off;
+    (void)addr;
     if (len <= 0)
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS))
-        return fd < 0 ? -EBADF : -ENODEV; /* no files to map yet */
     if (flags & MAP_FIXED)
         return -EINVAL; /* one address space, nothing to place at will */
+    if (!(flags & MAP_ANONYMOUS))
+        return mmap_file(len, prot, flags, fd, off);
     struct mapping *m = slot_free();
     size_t pages = pages_for((size_t)len);
     void *p = m ? hc_pages_alloc(pages) : NULL;
@@ -70,7 +75,7 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
         hc_pages_free(p, pages);
         return -ENOMEM;
     }
-    *m = (struct mapping){(uintptr_t)p, pages};
+    *m = (struct mapping){(uintptr_t)p, pages, prot == PROT_NONE};
     return (long)p;
 }
 
@@ -83,7 +88,7 @@ static int unmap_from(struct mapping *m, uintptr_t addr, size_t pages)
         struct mapping *tail = slot_free();
         if (!tail)
             return -ENOMEM;
-        *tail = (struct mapping){end, (m_end - end) / PAGE};
+        *tail = (struct mapping){end, (m_end - end) / PAGE, m->some_none};
         m->pages = (addr - m->base) / PAGE;
     } else if (addr > m->base) {
         m->pages = (addr - m->base) / PAGE;
@@ -103,6 +108,7 @@ long sys_munmap(long addr, long len)
     struct mapping *m = find((uintptr_t)addr, pages_for((size_t)len));
     if (!m)
         return -EINVAL;
+    mmap_file_unmap(addr, len);
     return unmap_from(m, (uintptr_t)addr, pages_for((size_t)len));
 }
 
@@ -118,14 +124,21 @@ long sys_mprotect(long addr, long len, long prot)
     int r = mapped(addr, len);
     if (r < 0 || len == 0)
         return r;
+    if (prot == PROT_NONE)
+        find((uintptr_t)addr, pages_for((size_t)len))->some_none = 1;
     return hc_pages_protect((void *)addr, pages_for((size_t)len),
                             prot != PROT_NONE);
 }
 
 long sys_madvise(long addr, long len, long advice)
 {
-    (void)advice; /* advice only: keeping the pages is always correct */
-    return mapped(addr, len);
+    int r = mapped(addr, len);
+    if (r < 0 || advice != MADV_DONTNEED || len == 0)
+        return r; /* other advice: keeping the pages is always correct */
+    struct mapping *m = find((uintptr_t)addr, pages_for((size_t)len));
+    if (!m->some_none && !mmap_file_overlaps(addr, len))
+        memset((void *)addr, 0, pages_for((size_t)len) * PAGE);
+    return 0;
 }
 
 long sys_mremap(long old, long oldlen, long newlen, long flags)
@@ -147,6 +160,7 @@ long sys_mremap(long old, long oldlen, long newlen, long flags)
         return p;
     hc_pages_protect((void *)old, op, 1); /* PROT_NONE parts too */
     memcpy((void *)p, (void *)old, op * PAGE);
+    mmap_file_moved(old, p, newlen);
     sys_munmap(old, oldlen);
     return p;
 }

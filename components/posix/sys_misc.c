@@ -1,16 +1,11 @@
 /*
- * sys_misc.c: identity, randomness, memory statistics and signals.
- * Signals are accepted and never delivered: there is one process and no
- * one to send it a signal; raise() is handled in sys_thread.c.
+ * sys_misc.c: identity, randomness and memory statistics.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include "posix.h"
-
-#define SIGSET_BYTES 8
-#define NSIG_MAX 64
 
 long sys_uname(long buf)
 {
@@ -45,26 +40,6 @@ long sys_sysinfo(long buf)
     s->freeram = m.free_pages;
     s->procs = 1;
     s->mem_unit = HC_PAGE_SIZE;
-    return 0;
-}
-
-long sys_rt_sigprocmask(long how, long set, long old, long size)
-{
-    (void)set;
-    if (size != SIGSET_BYTES || how < 0 || how > 2)
-        return -EINVAL;
-    if (old)
-        memset((void *)old, 0, SIGSET_BYTES);
-    return 0;
-}
-
-long sys_rt_sigaction(long sig, long act, long old, long size)
-{
-    (void)act;
-    if (size != SIGSET_BYTES || sig < 1 || sig > NSIG_MAX)
-        return -EINVAL;
-    if (old)
-        memset((void *)old, 0, 32); /* kernel sigaction: SIG_DFL */
     return 0;
 }
 

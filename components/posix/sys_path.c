@@ -85,7 +85,8 @@ long sys_mkdirat(long dirfd, long path, long mode)
 {
     struct vnode *base;
     int r = file_base(dirfd, (const char *)path, &base);
-    return r < 0 ? r : vfs_mkdir(base, (const char *)path, (mode_t)mode);
+    return r < 0 ? r
+                 : vfs_mkdir(base, (const char *)path, proc_create_mode(mode));
 }
 
 long sys_mkdir(long path, long mode)
@@ -175,9 +176,12 @@ long sys_readlinkat(long dirfd, long path, long buf, long len)
     if (len <= 0)
         return -EINVAL;
     int r = file_base(dirfd, (const char *)path, &base);
-    return r < 0 ? r
-                 : vfs_readlink(base, (const char *)path, (char *)buf,
-                                (size_t)len);
+    long n = r < 0 ? r
+                   : vfs_readlink(base, (const char *)path, (char *)buf,
+                                  (size_t)len);
+    return n == -ENOENT && !base
+               ? gen_readlink((const char *)path, (char *)buf, (size_t)len)
+               : n;
 }
 
 long sys_readlink(long path, long buf, long len)

@@ -45,7 +45,8 @@ static long pipe_read(struct file *f, void *buf, size_t len, uint64_t off)
             return 0;
         if (pipe_nonblock(f))
             return -EAGAIN;
-        fdwait_block(0);
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return -ERESTARTSYS;
     }
     size_t n = len < p->ring.len ? len : p->ring.len;
     ring_get(&p->ring, buf, n);
@@ -83,7 +84,8 @@ static long pipe_write(struct file *f, const void *buf, size_t len,
         }
         if (pipe_nonblock(f))
             return done ? (long)done : -EAGAIN;
-        fdwait_block(0);
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return done ? (long)done : -ERESTARTSYS;
     }
     return (long)done;
 }

@@ -36,6 +36,8 @@ int poll_sleep(uint64_t deadline, int console)
     uint64_t now = hc_clock_monotonic();
     if (deadline && now >= deadline)
         return -ETIMEDOUT;
+    if (signal_pending_here())
+        return -EINTR;
     uint64_t until = deadline;
     if (console) {
         uint64_t soon = add_ns(now, CONSOLE_POLL_NS);
@@ -45,7 +47,7 @@ int poll_sleep(uint64_t deadline, int console)
     fdwait_enrol(); /* pipes and their kin wake us too (fdwait.c) */
     net_wait(until);
     fdwait_leave();
-    return 0;
+    return signal_pending_here() ? -EINTR : 0;
 }
 
 /* Fill revents; returns how many are non-zero. */
@@ -76,10 +78,10 @@ static long poll_until(struct pollfd *p, unsigned long n, uint64_t deadline,
     if (n > NFDS_MAX)
         return -EINVAL;
     for (;;) {
-        int console = 0;
+        int console = 0, slept = 0;
         int ready = poll_scan(p, n, &console);
-        if (ready || nowait || poll_sleep(deadline, console) < 0)
-            return ready;
+        if (ready || nowait || (slept = poll_sleep(deadline, console)) < 0)
+            return slept == -EINTR ? -EINTR : ready;
     }
 }
 
@@ -119,10 +121,11 @@ static void ts_remaining(struct timespec *t, uint64_t deadline)
 
 long sys_ppoll(long fds, long n, long ts, long sigmask, long sigsetsize)
 {
-    (void)sigmask, (void)sigsetsize;
     uint64_t deadline;
     int nowait;
     long r = ts_deadline((const struct timespec *)ts, &deadline, &nowait);
+    if (r == 0)
+        r = signal_wait_mask(sigmask, sigsetsize);
     if (r < 0)
         return r;
     r = poll_until((struct pollfd *)fds, (unsigned long)n, deadline, nowait);
@@ -175,12 +178,15 @@ static long select_until(long n, struct fdsets *s, uint64_t deadline,
     if (n < 0 || n > FD_SETSIZE)
         return -EINVAL;
     long ready;
+    int slept = 0;
     for (;;) {
         int console = 0;
         ready = select_scan((int)n, s, res, &console);
-        if (ready || nowait || poll_sleep(deadline, console) < 0)
+        if (ready || nowait || (slept = poll_sleep(deadline, console)) < 0)
             break;
     }
+    if (slept == -EINTR)
+        return -EINTR;
     if (ready < 0)
         return ready;
     size_t bytes = ((size_t)n + 7) / 8; /* only the first n bits change */
@@ -215,11 +221,13 @@ long sys_select(long n, long in, long out, long ex, long tv)
 
 long sys_pselect6(long n, long in, long out, long ex, long ts, long sig)
 {
-    (void)sig;
     struct fdsets s = {(fd_set *)in, (fd_set *)out, (fd_set *)ex};
+    const long *mask = (const long *)sig; /* {sigset pointer, its size} */
     uint64_t deadline;
     int nowait;
     long r = ts_deadline((const struct timespec *)ts, &deadline, &nowait);
+    if (r == 0 && mask)
+        r = signal_wait_mask(mask[0], mask[1]);
     if (r < 0)
         return r;
     r = select_until(n, &s, deadline, nowait);

@@ -46,7 +46,9 @@ int sock_wait(uint64_t deadline)
 {
     if (deadline && hc_clock_monotonic() >= deadline)
         return -ETIMEDOUT;
-    return net_wait(deadline);
+    if (!signal_pending_here())
+        net_wait(deadline);
+    return signal_pending_here() ? -ERESTARTSYS : 0;
 }
 
 long sock_recv(struct file *f, void *buf, size_t len, int flags,
@@ -72,8 +74,9 @@ long sock_recv(struct file *f, void *buf, size_t len, int flags,
             return (long)done; /* filled, or the end of the stream */
         if (n != -EAGAIN)
             return done ? (long)done : n;
-        if (nb || sock_wait(deadline) < 0)
-            return done ? (long)done : -EAGAIN;
+        int w = nb ? -EAGAIN : sock_wait(deadline);
+        if (w < 0)
+            return done ? (long)done : w == -ERESTARTSYS ? w : -EAGAIN;
     }
 }
 
@@ -97,8 +100,9 @@ long sock_send(struct file *f, const void *buf, size_t len, int flags,
             return done ? (long)done : n;
         if (n > 0)
             continue;
-        if (nb || sock_wait(deadline) < 0)
-            return done ? (long)done : -EAGAIN;
+        int w = nb ? -EAGAIN : sock_wait(deadline);
+        if (w < 0)
+            return done ? (long)done : w == -ERESTARTSYS ? w : -EAGAIN;
     }
 }
 
@@ -326,9 +330,11 @@ long sys_accept4(long fd, long addr, long len, long flags)
     struct net_sock *child;
     struct sockaddr_in peer;
     int r;
-    while ((r = net_accept(p->ns, &child, &peer)) == -EAGAIN)
-        if (sock_nonblock(f, 0) || sock_wait(deadline) < 0)
-            return -EAGAIN;
+    while ((r = net_accept(p->ns, &child, &peer)) == -EAGAIN) {
+        int w = sock_nonblock(f, 0) ? -EAGAIN : sock_wait(deadline);
+        if (w < 0)
+            return w == -ERESTARTSYS ? w : -EAGAIN;
+    }
     if (r < 0)
         return r;
     long nfd = sock_install(child, SOCK_STREAM, (int)flags);

@@ -31,16 +31,19 @@ static struct waiter waiters[WAITERS_MAX];
     (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
 
 long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
-               const struct hc_syscall_frame *frame)
+               struct hc_syscall_frame *frame)
 {
+    if (!(flags & CLONE_THREAD))
+        return proc_clone_process(); /* no processes: fork-like clones */
     if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS || !sp)
-        return -EINVAL; /* no processes: fork-like clones are refused */
+        return -EINVAL;
     uintptr_t child_tls =
         (flags & CLONE_SETTLS) ? (uintptr_t)tls : tls_of[hc_thread_self()];
     hc_tid t = hc_thread_clone(frame, (uintptr_t)sp, child_tls);
     if (t < 0)
         return t;
     tls_of[t] = child_tls;
+    signal_thread_start(t);
     clear_tid[t] = (flags & CLONE_CHILD_CLEARTID) ? (int *)ctid : NULL;
     if (flags & CLONE_PARENT_SETTID)
         *(int *)ptid = t;
@@ -179,24 +182,6 @@ long sys_arch_prctl(long code, long addr)
 
 /* raise() and pthread_kill(): with no handlers, a signal's default action
  * is to end the program, and SIGABRT (abort) deserves a backtrace. */
-long sys_tkill(long tid, long sig)
-{
-    if (sig < 0 || sig > 64 || tid < 1 || tid > HC_THREADS_MAX)
-        return -EINVAL;
-    if (sig == 0)
-        return 0;
-    if (sig == SIGABRT)
-        hc_abort("the application called abort()");
-    kiln_log("kiln: killed by signal %ld", sig);
-    hc_exit(128 + (int)sig);
-}
-
-long sys_tgkill(long tgid, long tid, long sig)
-{
-    (void)tgid; /* one process */
-    return sys_tkill(tid, sig);
-}
-
 long sys_gettid(void)
 {
     return hc_thread_self();

@@ -53,12 +53,16 @@ static int valid(const struct timespec *t)
     return t->tv_sec >= 0 && t->tv_nsec >= 0 && t->tv_nsec < NS;
 }
 
-/* Sleep until the monotonic clock reaches deadline. Nothing interrupts
- * a sleep (no signals are delivered), so it always completes. */
-static void sleep_until(uint64_t deadline)
+/* Sleep until the monotonic clock reaches deadline or a signal comes
+ * (-EINTR; Linux never restarts a sleep after a handler either). */
+static int sleep_until(uint64_t deadline)
 {
-    while (hc_clock_monotonic() < deadline)
+    while (hc_clock_monotonic() < deadline) {
+        if (signal_pending_here())
+            return -EINTR;
         hc_thread_block(deadline);
+    }
+    return 0;
 }
 
 /* Saturating: a time too far away to count in ns means "never". */
@@ -78,22 +82,27 @@ long sys_clock_nanosleep(long clk, long flags, long req, long rem)
 {
     const struct timespec *t = (const struct timespec *)req;
     int realtime;
-    (void)rem;
     if (clock_kind(clk, &realtime) < 0 || clk == CLOCK_THREAD_CPUTIME_ID)
         return -EINVAL;
     if (!valid(t))
         return -EINVAL;
     uint64_t now = hc_clock_monotonic();
     if (!(flags & TIMER_ABSTIME)) {
-        sleep_until(add_ns(now, timespec_ns(t)));
-        return 0;
+        uint64_t end = add_ns(now, timespec_ns(t));
+        int r = sleep_until(end);
+        if (r < 0 && rem) {
+            uint64_t now2 = hc_clock_monotonic();
+            uint64_t left = end > now2 ? end - now2 : 0;
+            *(struct timespec *)rem =
+                (struct timespec){(time_t)(left / NS), (long)(left % NS)};
+        }
+        return r;
     }
     uint64_t target = timespec_ns(t);
     int64_t offset = realtime ? hc_clock_wall_offset() : 0;
     if (offset > 0 && target != UINT64_MAX)
         target = target > (uint64_t)offset ? target - (uint64_t)offset : 0;
-    sleep_until(target); /* a time already past returns at once */
-    return 0;
+    return sleep_until(target); /* a time already past returns at once */
 }
 
 long sys_nanosleep(long req, long rem)

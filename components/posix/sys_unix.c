@@ -317,7 +317,8 @@ long unix_accept4(long fd, long addr, long len, long flags)
     while (!s->nbacklog) {
         if (unix_nonblock(f, 0))
             return -EAGAIN;
-        fdwait_block(0);
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return -ERESTARTSYS;
         if (f->ops != &unix_ops || !s->listening)
             return -EBADF; /* closed by another thread meanwhile */
     }
@@ -364,7 +365,8 @@ static long unix_connect_stream(struct file *f, struct usock *s,
             return unix_join(s, l);
         if (unix_nonblock(f, 0))
             return -EAGAIN;
-        fdwait_block(0);
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return -ERESTARTSYS;
     }
 }
 

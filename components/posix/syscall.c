@@ -30,8 +30,7 @@ struct syscall {
         long (*f4)(long, long, long, long);
         long (*f5)(long, long, long, long, long);
         long (*f6)(long, long, long, long, long, long);
-        long (*f7)(long, long, long, long, long,
-                   const struct hc_syscall_frame *);
+        long (*f7)(long, long, long, long, long, struct hc_syscall_frame *);
     } fn;
 };
 
@@ -107,6 +106,7 @@ static const struct syscall syscalls[] = {
     [SYS_mprotect] = {"mprotect", 3, {.f3 = sys_mprotect}},
     [SYS_mremap] = {"mremap", 4, {.f4 = sys_mremap}},
     [SYS_madvise] = {"madvise", 3, {.f3 = sys_madvise}},
+    [SYS_msync] = {"msync", 3, {.f3 = sys_msync}},
 
     /* sys_socket.c, sys_sockmsg.c */
     [SYS_socket] = {"socket", 3, {.f3 = sys_socket}},
@@ -165,8 +165,38 @@ static const struct syscall syscalls[] = {
     [SYS_uname] = {"uname", 1, {.f1 = sys_uname}},
     [SYS_sysinfo] = {"sysinfo", 1, {.f1 = sys_sysinfo}},
     [SYS_getrandom] = {"getrandom", 3, {.f3 = sys_getrandom}},
+
+    /* sys_signal.c: signals, ITIMER_REAL */
     [SYS_rt_sigprocmask] = {"rt_sigprocmask", 4, {.f4 = sys_rt_sigprocmask}},
     [SYS_rt_sigaction] = {"rt_sigaction", 4, {.f4 = sys_rt_sigaction}},
+    [SYS_rt_sigpending] = {"rt_sigpending", 2, {.f2 = sys_rt_sigpending}},
+    [SYS_rt_sigsuspend] = {"rt_sigsuspend", 2, {.f2 = sys_rt_sigsuspend}},
+    [SYS_rt_sigtimedwait] = {"rt_sigtimedwait", 4, {.f4 = sys_rt_sigtimedwait}},
+    [SYS_rt_sigreturn] = {"rt_sigreturn", WITH_FRAME, {.f7 = sys_rt_sigreturn}},
+    [SYS_sigaltstack] = {"sigaltstack", 2, {.f2 = sys_sigaltstack}},
+    [SYS_kill] = {"kill", 2, {.f2 = sys_kill}},
+    [SYS_pause] = {"pause", 0, {.f0 = sys_pause}},
+    [SYS_alarm] = {"alarm", 1, {.f1 = sys_alarm}},
+    [SYS_setitimer] = {"setitimer", 3, {.f3 = sys_setitimer}},
+    [SYS_getitimer] = {"getitimer", 2, {.f2 = sys_getitimer}},
+
+    /* sys_proc.c: umask, limits, affinity; no other processes */
+    [SYS_umask] = {"umask", 1, {.f1 = sys_umask}},
+    [SYS_getrlimit] = {"getrlimit", 2, {.f2 = sys_getrlimit}},
+    [SYS_setrlimit] = {"setrlimit", 2, {.f2 = sys_setrlimit}},
+    [SYS_prlimit64] = {"prlimit64", 4, {.f4 = sys_prlimit64}},
+    [SYS_sched_getaffinity] = {"sched_getaffinity",
+                               3,
+                               {.f3 = sys_sched_getaffinity}},
+    [SYS_sched_setaffinity] = {"sched_setaffinity",
+                               3,
+                               {.f3 = sys_sched_setaffinity}},
+    [SYS_fork] = {"fork", 0, {.f0 = sys_fork}},
+    [SYS_vfork] = {"vfork", 0, {.f0 = sys_vfork}},
+    [SYS_execve] = {"execve", 3, {.f3 = sys_execve}},
+    [SYS_execveat] = {"execveat", 5, {.f5 = sys_execveat}},
+    [SYS_wait4] = {"wait4", 4, {.f4 = sys_wait4}},
+    [SYS_waitid] = {"waitid", 5, {.f5 = sys_waitid}},
 };
 
 #define SYSCALLS_MAX (long)(sizeof syscalls / sizeof syscalls[0])
@@ -188,7 +218,7 @@ static long not_implemented(long nr, const char *name)
 }
 
 static long syscall_call(const struct syscall *s, const long a[6],
-                         const struct hc_syscall_frame *frame)
+                         struct hc_syscall_frame *frame)
 {
     switch (s->args) {
     case 0: return s->fn.f0();
@@ -202,12 +232,17 @@ static long syscall_call(const struct syscall *s, const long a[6],
     }
 }
 
-long syscall_dispatch(long nr, const long a[6],
-                      const struct hc_syscall_frame *frame)
+/* Signals are delivered here and nowhere else: on the way back from
+ * every call (sys_signal.c). */
+long syscall_dispatch(long nr, const long a[6], struct hc_syscall_frame *frame)
 {
     const struct syscall *s = nr >= 0 && nr < SYSCALLS_MAX ? &syscalls[nr] : 0;
-    if (!s || !s->name)
-        return not_implemented(nr, NULL);
-    long r = syscall_call(s, a, frame);
-    return r == -ENOSYS ? not_implemented(nr, s->name) : r;
+    long r =
+        !s || !s->name ? not_implemented(nr, NULL) : syscall_call(s, a, frame);
+    if (r == -ENOSYS && s && s->name && nr != SYS_rt_sigreturn)
+        r = not_implemented(nr, s->name); /* rt_sigreturn's r is restored */
+    if (r == -ENOSYS_EXPLAINED)
+        r = -ENOSYS;
+    signal_sigpipe(nr, a, r);
+    return signal_deliver(nr, r, frame);
 }

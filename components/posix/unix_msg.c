@@ -138,7 +138,8 @@ static long stream_send(struct file *f, const struct iovec *v, long cnt,
             return (long)done;
         if (unix_nonblock(f, flags))
             return done ? (long)done : -EAGAIN;
-        fdwait_block(0);
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return done ? (long)done : -ERESTARTSYS;
         if (f->ops != &unix_ops)
             return done ? (long)done : -EBADF;
     }
@@ -163,7 +164,8 @@ static long record_send(struct file *f, const struct iovec *v, long cnt,
         s->want = r == -EAGAIN ? total + sizeof(struct rec) + s->name.len : 0;
         if (r != -EAGAIN || unix_nonblock(f, flags))
             return r;
-        fdwait_block(0);
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return -ERESTARTSYS;
         if (f->ops != &unix_ops)
             return -EBADF;
     }
@@ -214,7 +216,8 @@ static long recv_wait(struct file *f, int flags)
             return 1;
         if (unix_nonblock(f, flags))
             return -EAGAIN;
-        fdwait_block(0);
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return -ERESTARTSYS;
         if (f->ops != &unix_ops)
             return -EBADF;
     }

@@ -72,10 +72,11 @@ int main(int argc, char **argv)
     root = argv[2];
     test_read();
     test_paths();
+    test_mmap_read();
     if (!strcmp(argv[1], "ro"))
         test_readonly();
     else
-        test_write();
+        test_write(), test_mmap_write();
     printf("fstest: %d checks, %d failed\n", checks, failed);
     return failed ? 1 : 0;
 }

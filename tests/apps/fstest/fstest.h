@@ -21,9 +21,11 @@ void check_err(const char *name, long r, int want);
 long slurp(const char *path, char *out, size_t len);
 unsigned char pattern(size_t i);
 
-void test_read(void);     /* fstest_read.c: reads, stat, dirs, links */
-void test_paths(void);    /* fstest_read.c: cwd, access, dup, statfs */
-void test_readonly(void); /* fstest_write.c: every change gives EROFS */
-void test_write(void);    /* fstest_write.c: changes, then left for host */
+void test_read(void);       /* fstest_read.c: reads, stat, dirs, links */
+void test_paths(void);      /* fstest_read.c: cwd, access, dup, statfs */
+void test_readonly(void);   /* fstest_write.c: every change gives EROFS */
+void test_write(void);      /* fstest_write.c: changes, then left for host */
+void test_mmap_read(void);  /* fstest_mmap.c: private mappings */
+void test_mmap_write(void); /* fstest_mmap.c: shared ones, umask */
 
 #endif

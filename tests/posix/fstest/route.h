@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -75,6 +76,11 @@ long route_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 #define readlink(p, b, n) ROUTE_SYS(SYS_readlink, p, b, n)
 #define readlinkat(d, p, b, n) ROUTE_SYS(SYS_readlinkat, d, p, b, n)
 #define chmod(p, m) ROUTE_SYS(SYS_chmod, p, m)
+#define mmap(a, n, p, f, fd, o) ((void *)ROUTE_SYS(SYS_mmap, a, n, p, f, fd, o))
+#define munmap(a, n) ROUTE_SYS(SYS_munmap, a, n)
+#define msync(a, n, f) ROUTE_SYS(SYS_msync, a, n, f)
+#define madvise(a, n, f) ROUTE_SYS(SYS_madvise, a, n, f)
+#define mremap(a, n, m, f) ((void *)ROUTE_SYS(SYS_mremap, a, n, m, f))
 #define utimensat(d, p, t, f) ROUTE_SYS(SYS_utimensat, d, p, t, f)
 #define sync() route_sync()
 #define getcwd(b, n) route_getcwd(b, n)
