@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include "memfile.h"
+#include "posix.h"
 
 static hc_tid waiters[HC_THREADS_MAX];
 static unsigned nwaiters;
