@@ -1,6 +1,7 @@
 /*
  * main.c: the boot sequence, from boot.S's long-mode jump to the first
- * thread. Each step needs only the ones above it.
+ * thread. Each step needs only the ones above it; boot=timeline on the
+ * command line prints what each took (timeline.c).
  */
 #include "platform.h"
 
@@ -19,19 +20,37 @@ static void memory_init(void)
         panic("no usable RAM for the page allocator");
 }
 
+static uint32_t boot_proto, boot_info;
+
+static void bootinfo_step(void)
+{
+    bootinfo_parse(boot_proto, boot_info);
+}
+
+/* The boot, one step a line; each needs only the ones above it. */
+static const struct boot_step steps[] = {
+    {"cpu_boot_tls", cpu_boot_tls},
+    {"console", platform_console_init},
+    {"bootinfo", bootinfo_step},
+    {"memory", memory_init},
+    {"cpu", cpu_init},
+    {"traps", traps_init},
+    {"mmu", mmu_init},
+    {"clock", platform_clock_init},
+    {"lapic", lapic_init},
+    {"entropy", platform_entropy_check},
+    {"devices", platform_devices_init},
+    {"syscall", syscall_init},
+};
+
 void platform_boot(uint32_t proto, uint32_t info)
 {
-    cpu_boot_tls();
-    platform_console_init();
-    bootinfo_parse(proto, info);
-    memory_init();
-    cpu_init();
-    traps_init();
-    mmu_init();
-    platform_clock_init();
-    lapic_init();
-    platform_entropy_check();
-    platform_devices_init();
-    syscall_init();
+    uint64_t ends[sizeof steps / sizeof steps[0]];
+    boot_proto = proto, boot_info = info;
+    for (unsigned i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        steps[i].run();
+        ends[i] = rdtsc();
+    }
+    timeline_print(steps, ends, sizeof steps / sizeof steps[0]);
     sched_start(posix_main, NULL);
 }
