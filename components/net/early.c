@@ -14,10 +14,10 @@
  * application woken by the lease runs first and its listener exists
  * when the SYN comes in.
  *
- * Limits: EARLY_MAX packets of at most EARLY_LEN bytes (a SYN with its
- * options, an echo request) for all interfaces together; larger ones
- * and the rest are dropped as before. A packet held longer than
- * EARLY_LIFE_NS is dropped: its sender has retransmitted by then.
+ * Limits: EARLY_MAX unicast packets of at most EARLY_LEN bytes (a SYN
+ * with its options, an echo request) for all interfaces together;
+ * larger ones, multicast and the rest are dropped as before. A packet held
+ * longer than EARLY_LIFE_NS is dropped: its sender has retransmitted by then.
  */
 #include <string.h>
 #include "netint.h"
@@ -35,10 +35,16 @@ struct early_pkt {
 
 static struct early_pkt held[EARLY_MAX];
 
+/* Unicast only: multicast on a busy link would fill the slots first. */
+static int early_unicast(const uint8_t *pkt)
+{
+    return pkt[16] < 224;
+}
+
 void early_hold(struct netif *nif, const uint8_t *pkt, size_t len)
 {
     uint64_t now = hc_clock_monotonic();
-    if (!nif->use_dhcp || nif->addr || len > EARLY_LEN)
+    if (!nif->use_dhcp || nif->addr || len > EARLY_LEN || !early_unicast(pkt))
         return;
     for (int i = 0; i < EARLY_MAX; i++) {
         struct early_pkt *e = &held[i];
