@@ -1,6 +1,7 @@
 /*
  * main.c: the boot sequence, from boot.S's long-mode jump to the first
- * thread. Each step needs only the ones above it.
+ * thread. Each step needs only the ones above it; boot=timeline on the
+ * command line prints what each took (timeline.c).
  */
 #include "platform.h"
 
@@ -19,23 +20,42 @@ static void memory_init(void)
         panic("no usable RAM for the page allocator");
 }
 
+static uint32_t boot_proto, boot_info;
+
+static void bootinfo_step(void)
+{
+    bootinfo_parse(boot_proto, boot_info);
+}
+
+/* The boot, one step a line; each needs only the ones above it. The
+ * canary is set as soon as entropy is known to work. */
+static const struct boot_step steps[] = {
+    {"tls", tls_boot},
+    {"console", platform_console_init},
+    {"entropy", platform_entropy_check},
+    {"canary", tls_canary_init},
+    {"bootinfo", bootinfo_step},
+    {"memory", memory_init},
+    {"cpu", cpu_init},
+    {"traps", traps_init},
+    {"mmu", mmu_init},
+    {"clock", platform_clock_init},
+    {"lapic", lapic_init},
+    {"devices", platform_devices_init},
+    {"syscall", syscall_init},
+};
+
 /* Not stack-protected: it starts before the thread pointer exists and
- * the canary is set below it; it never returns to check one. */
+ * the canary is set during it; it never returns to check one. */
 __attribute__((no_stack_protector)) void platform_boot(uint32_t proto,
                                                        uint32_t info)
 {
-    tls_boot();
-    platform_console_init();
-    platform_entropy_check();
-    tls_canary_init();
-    bootinfo_parse(proto, info);
-    memory_init();
-    cpu_init();
-    traps_init();
-    mmu_init();
-    platform_clock_init();
-    lapic_init();
-    platform_devices_init();
-    syscall_init();
+    uint64_t ends[sizeof steps / sizeof steps[0]];
+    boot_proto = proto, boot_info = info;
+    for (unsigned i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        steps[i].run();
+        ends[i] = rdtsc();
+    }
+    timeline_print(steps, ends, sizeof steps / sizeof steps[0]);
     sched_start(posix_main, NULL);
 }

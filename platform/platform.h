@@ -43,6 +43,15 @@ int pages_init(const struct mem_region *ram, unsigned n,
                const struct mem_region *reserved, unsigned nres);
 uint64_t pages_max_addr(void);
 
+/* timeline.c: boot=timeline prints each boot step's microseconds */
+struct boot_step {
+    const char *name;
+    void (*run)(void);
+};
+/* ends[i]: the TSC when steps[i] returned; the clock must be set up. */
+void timeline_print(const struct boot_step *steps, const uint64_t *ends,
+                    unsigned n);
+
 /* kprintf.c: kernel messages (musl's vsnprintf, state on the stack) */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kputs(const char *s);

@@ -4,9 +4,12 @@
  * configure address, mask and router. Renews with the server at T1
  * (unicast), rebinds with anyone at T2 (broadcast), and removes the
  * address when the lease expires; a NAK restarts from DISCOVER.
- * Retransmissions back off 4, 8, 16, 32, 64 s with +-1 s of jitter
- * (RFC 2131 section 4.1); renewals retry at half the time left, at
- * least 60 s apart.
+ * Retransmissions back off 0.5, 1, 2, 4 ... 64 s with a quarter of
+ * jitter (see dhcp_backoff); renewals retry at half the time left, at
+ * least 60 s apart. The first DISCOVER goes out as soon as the stack's
+ * thread runs after the links are up: no initial delay (RFC 2131
+ * section 4.4.1's random 1-10 s wait, a SHOULD, desynchronizes many
+ * hosts powered on at once; a guest is started on its own).
  *
  * Answers are taken only from the exchange we are in: our transaction
  * id and MAC; while requesting, the server we chose (its identifier
@@ -41,6 +44,7 @@
 #define SEC 1000000000ull
 #define DHCP_TRIES_REQUEST 4
 #define DHCP_BACKOFF_MAX 64
+#define DHCP_FIRST_MS 500ull
 #define DHCP_RENEW_MIN (60 * SEC)
 
 enum { DISCOVER = 1, OFFER, REQUEST, DECLINE, ACK, NAK };
@@ -124,13 +128,18 @@ static void dhcp_send(struct netif *nif, struct dhcp_client *c, uint8_t type)
                    0xffffffffu, htons(DHCP_CLIENT), htons(DHCP_SERVER));
 }
 
-/* RFC 2131 4.1: 4 s doubling to 64 s, randomized by +-1 s. */
+/* RFC 2131 4.1 suggests 4 s doubling to 64 s, randomized by +-1 s (a
+ * SHOULD); on a link whose server answers in a millisecond, 4 s is
+ * what one lost DISCOVER would cost the boot. We start at DHCP_FIRST_MS,
+ * double to 64 s, and randomize by a quarter of the delay, at most 1 s. */
 static uint64_t dhcp_backoff(uint8_t tries)
 {
-    uint64_t s = 4ull << (tries < 4 ? tries : 4);
-    if (s > DHCP_BACKOFF_MAX)
-        s = DHCP_BACKOFF_MAX;
-    return s * SEC - SEC + net_random32() % (2 * SEC);
+    uint64_t ms = DHCP_FIRST_MS << (tries < 8 ? tries : 8);
+    if (ms > DHCP_BACKOFF_MAX * 1000)
+        ms = DHCP_BACKOFF_MAX * 1000;
+    uint64_t jitter = ms / 4 < 1000 ? ms / 4 : 1000;
+    return (ms - jitter) * 1000000 +
+           net_random32() % (2 * jitter * 1000000 + 1);
 }
 
 static void dhcp_transmit(struct netif *nif, struct dhcp_client *c,

@@ -6,7 +6,8 @@
  * source address; skips options (never acted on); passes fragments
  * through reasm.c; and delivers to ICMP, UDP or TCP what is addressed
  * to us, to a broadcast address, or (for DHCP's offers) anything UDP on
- * an interface that has no address yet. A host, not a router: nothing
+ * an interface that has no address yet; what else comes before DHCP
+ * binds is held by early.c. A host, not a router: nothing
  * is forwarded. Unknown protocols get ICMP protocol unreachable.
  *
  * Output builds the 20-byte header in the caller's headroom and
@@ -95,8 +96,10 @@ void ip_input(struct netif *nif, uint8_t *pkt, size_t len)
     memcpy(&dst, pkt + 16, 4);
     if (!nif->loopback && (is_martian_src(src) || netif_is_local(src)))
         return; /* forged, or our own packet looped back by the network */
-    if (!ip_accepts(nif, dst, pkt[9]))
+    if (!ip_accepts(nif, dst, pkt[9])) {
+        early_hold(nif, pkt, total); /* before DHCP binds (early.c) */
         return;
+    }
     if (get16(pkt + 6) & (IP_MF | IP_OFFMASK)) {
         if (!(pkt = reasm_add(pkt, total, &total)))
             return;

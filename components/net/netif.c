@@ -168,6 +168,11 @@ static void netif_thread(void *unused)
             more |= netif_drain(&nifs[i]);
         more |= loop_drain();
         uint64_t next = netif_timers();
+        if (early_due()) {
+            hc_thread_yield(); /* the application the lease woke first */
+            early_replay();
+            continue;
+        }
         if (more) {
             hc_thread_yield(); /* let the application take what came */
             continue;

@@ -118,6 +118,11 @@ int ip_send_if(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
 int loop_send(const uint8_t *pkt, size_t len); /* 0 or -ENOBUFS */
 int loop_drain(void); /* deliver queued packets; 1 if some remain */
 
+/* early.c: packets for us before DHCP binds, replayed once it has */
+void early_hold(struct netif *nif, const uint8_t *pkt, size_t len);
+int early_due(void);     /* 1 if a held packet's interface is bound */
+void early_replay(void); /* ip_input each due packet; drop stale ones */
+
 /* reasm.c: fragment reassembly, bounded memory, 30 s timeout */
 /* Returns the whole datagram (in a reassembly buffer valid until the
  * next call) once complete, else NULL. */
