@@ -29,11 +29,10 @@ KERNEL_SRCS := $(wildcard platform/*.c platform/*.S components/*/*.c \
 APP_DIR := $(filter %/$(APP),$(APP_PATHS))
 APP_SRCS := $(wildcard $(APP_DIR)/*.c)
 KERNEL_OBJS := $(patsubst %,$(OBJ)/%.o,$(KERNEL_SRCS))
-APP_NAME_OBJ := $(OBJ_ROOT)/$(APP_DIR)/appname.o
-APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS)) $(APP_NAME_OBJ)
+APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS))
 LINK_OBJS := $(KERNEL_OBJS) $(APP_OBJS)
 
-.PHONY: all image iso run test test-quick deps clean
+.PHONY: all image iso kernel run test test-quick deps clean
 .DEFAULT_GOAL := all
 
 all:
@@ -74,30 +73,22 @@ $(OBJ)/%.S.o: %.S | $(SYSINC)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(filter-out $(APP_NAME_OBJ),$(APP_OBJS)): $(OBJ_ROOT)/%.c.o: %.c | $(SYSINC)
+$(APP_OBJS): $(OBJ_ROOT)/%.c.o: %.c | $(SYSINC)
 	$(quiet) CC $<
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(APP_CFLAGS) -c $< -o $@
 
-# argv[0] of the application is its name, baked in here.
-$(APP_NAME_OBJ): | $(SYSINC)
-	$(Q)mkdir -p $(@D)
-	$(Q)printf 'const char kiln_app_name[] = "%s";\n' $(APP) > $(@:.o=.c)
-	$(Q)$(CC) $(APP_CFLAGS) -c $(@:.o=.c) -o $@
-
-# Two links: the first gives the addresses for the backtrace symbol
-# table, the second adds the table after all code, and we check that no
-# code symbol moved.
-$(IMAGE).elf: $(LINK_OBJS) linker/kernel.ld linker/ksyms.sh
+# scripts/kiln-bake links the image, as it does for programs built by
+# scripts/kiln-cc (kiln bake): one way to link an image.
+$(IMAGE).elf: $(LINK_OBJS) linker/kernel.ld linker/ksyms.sh scripts/kiln-bake
 	$(quiet) LD $@
-	$(Q)mkdir -p $(OBJ)/$(APP)
-	$(Q)$(LD) $(LDFLAGS) -o $(OBJ)/$(APP)/pass1.elf $(LINK_OBJS) $(LDLIBS)
-	$(Q)linker/ksyms.sh $(OBJ)/$(APP)/pass1.elf > $(OBJ)/$(APP)/ksyms.S
-	$(Q)$(CC) -c $(OBJ)/$(APP)/ksyms.S -o $(OBJ)/$(APP)/ksyms.o
-	$(Q)$(LD) $(LDFLAGS) -o $@ $(LINK_OBJS) $(OBJ)/$(APP)/ksyms.o $(LDLIBS)
-	$(Q)nm -n $(OBJ)/$(APP)/pass1.elf | grep ' [tT] ' > $(OBJ)/$(APP)/text1
-	$(Q)nm -n $@ | grep ' [tT] ' | cmp -s - $(OBJ)/$(APP)/text1 || \
-		{ echo "kiln: code moved between link passes" >&2; rm -f $@; exit 1; }
+	$(Q)scripts/kiln-bake --objects --target $(TARGET) --name $(APP) \
+		--work $(OBJ)/$(APP) --kernel "$(KERNEL_OBJS)" -o $@ $(APP_OBJS)
+
+# The kernel objects of TARGET and their list, for kiln-bake.
+kernel: $(OBJ)/kernel.objs
+$(OBJ)/kernel.objs: $(KERNEL_OBJS)
+	$(Q)printf '%s\n' $(KERNEL_OBJS) > $@
 
 $(IMAGE).iso: $(IMAGE).elf scripts/mkiso $(ROOTFS_CPIO)
 	$(quiet) ISO $@
