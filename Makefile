@@ -7,6 +7,7 @@
 #                                  mounted at / (run and the ISO take it)
 #   make run | test | test-quick | deps | clean      (V=1: full commands)
 #   make host-NAME | fuzz-NAME | host    programs on hypercall-posix (mk/host.mk)
+#   make port-NAME | ports         programs from Debian source (ports/NAME)
 
 APP ?= hello
 TARGET ?= baremetal
@@ -127,6 +128,15 @@ endif
 
 deps:
 	$(Q)scripts/deps
+
+# Ports: Debian source packages built with scripts/kiln-cc and baked
+# (ports/port), images/NAME-TARGET.elf.
+PORTS := $(notdir $(patsubst %/,%,$(wildcard ports/*/)))
+.PHONY: ports FORCE
+ports: $(addprefix port-,$(PORTS))
+port-%: FORCE
+	$(Q)ports/port $* --target $(TARGET)
+FORCE:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
