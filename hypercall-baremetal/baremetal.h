@@ -22,8 +22,14 @@ void pci_write32(const struct pci_dev *d, uint8_t off, uint32_t v);
 uint8_t pci_read8(const struct pci_dev *d, uint8_t off);
 uint64_t pci_bar(const struct pci_dev *d, unsigned i);
 void pci_enable(const struct pci_dev *d);
-uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id, uint8_t from);
 int pci_msix_enable(const struct pci_dev *d, unsigned vector);
+/* pci_cap.c: capability lists, bounded (a device's list may loop) */
+#define PCI_CAP_MAX 48
+/* The offsets of the first max capabilities with ID id, in list order,
+ * into out: how many, or -ELOOP if the list does not end within
+ * PCI_CAP_MAX entries (the whole list is walked to know). */
+int pci_caps(const struct pci_dev *d, uint8_t id, uint8_t *out, unsigned max);
+uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id); /* 0: none */
 
 /* virtio_blk.c: the disks behind hc_blk_* */
 #define BLK_MAX_DISKS 8

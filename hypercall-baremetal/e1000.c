@@ -153,7 +153,7 @@ static int read_mac(struct e1000 *e)
     return 0;
 }
 
-static int info(unsigned unit, struct hc_net_info *out)
+static int e1000_info(unsigned unit, struct hc_net_info *out)
 {
     memcpy(out->mac, cards[unit]->mac, 6);
     out->mtu = 1500;
@@ -161,7 +161,7 @@ static int info(unsigned unit, struct hc_net_info *out)
     return 0;
 }
 
-static int send(unsigned unit, const void *frame, size_t len)
+static int e1000_send(unsigned unit, const void *frame, size_t len)
 {
     struct e1000 *e = cards[unit];
     if (len < 14 || len > FRAME_MAX)
@@ -200,7 +200,7 @@ static int take_one(struct e1000 *e, void *buf, size_t len)
 }
 
 /* -EAGAIN only when no frame is waiting: dropped ones are skipped. */
-static int recv(unsigned unit, void *buf, size_t len)
+static int e1000_recv(unsigned unit, void *buf, size_t len)
 {
     struct e1000 *e = cards[unit];
     for (unsigned tries = 0; tries < RING; tries++) {
@@ -213,7 +213,7 @@ static int recv(unsigned unit, void *buf, size_t len)
     return -EAGAIN;
 }
 
-static const struct nic_ops e1000_ops = {info, send, recv};
+static const struct nic_ops e1000_ops = {e1000_info, e1000_send, e1000_recv};
 
 /* INTx is level-triggered and shared: reading ICR acknowledges it. */
 static void e1000_interrupt(void)

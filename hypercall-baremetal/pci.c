@@ -12,10 +12,8 @@
 #define PCI_COMMAND 0x04
 #define CMD_MEMORY (1u << 1)
 #define CMD_BUS_MASTER (1u << 2)
-#define PCI_STATUS_CAPS (1u << 20) /* in the command/status dword */
 #define PCI_HEADER_TYPE 0x0e
 #define PCI_BAR0 0x10
-#define PCI_CAP_PTR 0x34
 #define PCI_SECONDARY_BUS 0x19
 #define PCI_CAP_MSIX 0x11
 #define MSIX_ENABLE (1u << 31)        /* message control bit 15 */
@@ -66,21 +64,6 @@ void pci_enable(const struct pci_dev *d)
     pci_write32(d, PCI_COMMAND, cmd | CMD_MEMORY | CMD_BUS_MASTER);
 }
 
-/* First capability of type id at or after offset `from` (0: start). */
-uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id, uint8_t from)
-{
-    if (!(pci_read32(d, PCI_COMMAND) & PCI_STATUS_CAPS))
-        return 0;
-    uint8_t at =
-        from ? pci_read8(d, (uint8_t)(from + 1)) : pci_read8(d, PCI_CAP_PTR);
-    for (int hops = 0; at >= 0x40 && hops < 48; hops++) {
-        if (pci_read8(d, at) == id)
-            return at;
-        at = pci_read8(d, (uint8_t)(at + 1));
-    }
-    return 0;
-}
-
 static void scan_bus(uint8_t bus, int depth);
 
 static void add_function(uint8_t bus, uint8_t slot, uint8_t func, int depth)
@@ -128,7 +111,7 @@ const struct pci_dev *pci_devices(unsigned *n)
  * Returns 0, or -1 if the function has no MSI-X. */
 int pci_msix_enable(const struct pci_dev *d, unsigned vector)
 {
-    uint8_t cap = pci_find_cap(d, PCI_CAP_MSIX, 0);
+    uint8_t cap = pci_find_cap(d, PCI_CAP_MSIX);
     if (!cap)
         return -1;
     uint32_t table = pci_read32(d, (uint8_t)(cap + 4));

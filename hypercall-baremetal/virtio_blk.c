@@ -7,11 +7,22 @@
  * data buffer is split to respect the device's size_max and our own
  * per-request bound. A device that does not answer within
  * BLK_TIMEOUT_NS, or answers nonsense, is disabled with a message.
+ *
+ * The device never sees the caller's memory: data goes through one
+ * bounce buffer per disk (REQUEST_MAX bytes, taken at probe), copied in
+ * before a write and out after a read succeeds, as blkfront does with
+ * its granted pages. So when a request times out, the caller gets -EIO
+ * and may free or reuse its buffer at once: a device that writes late
+ * (the reset virtio_fail asks for may not take) hits only the bounce
+ * buffer and the header and status bytes, which stay the disk's for
+ * good, as the dead disk's state is never freed. The copy costs one
+ * memcpy per request, small beside the device's own work.
  */
 #include <errno.h>
 #include <linux/virtio_blk.h>
 #include <stddef.h>
 #include <string.h>
+#include "kiln/lock.h"
 #include "virtio.h"
 
 #define SECTOR 512u
@@ -28,9 +39,8 @@ struct vblk {
     int read_only, can_flush, dead;
     struct virtio_blk_outhdr hdr; /* one request in flight at a time */
     uint8_t status;
-    int busy;          /* a thread owns hdr and status */
-    unsigned nwaiting; /* threads queued for them, in order */
-    hc_tid waiting[HC_THREADS_MAX];
+    uint8_t *bounce; /* REQUEST_MAX bytes: all the device reads or writes */
+    struct kiln_lock lock; /* a thread owns hdr, status and bounce */
 };
 
 /* Allocated per disk found, so images without disks carry no tables. */
@@ -53,7 +63,12 @@ void virtio_blk_probe(struct virtio_dev *d)
         return;
     }
     struct vblk *b = hc_pages_alloc(PAGES_FOR(sizeof *b));
-    if (!b) {
+    uint8_t *bounce = hc_pages_alloc(PAGES_FOR(REQUEST_MAX));
+    if (!b || !bounce) {
+        if (b)
+            hc_pages_free(b, PAGES_FOR(sizeof *b));
+        if (bounce)
+            hc_pages_free(bounce, PAGES_FOR(REQUEST_MAX));
         virtio_fail(d, "no memory for the disk's state");
         return;
     }
@@ -63,10 +78,12 @@ void virtio_blk_probe(struct virtio_dev *d)
     if (virtio_negotiate(d, want, &got) < 0 ||
         virtio_queue_create(d, 0, &b->vq, QUEUE_SIZE) < 0) {
         hc_pages_free(b, PAGES_FOR(sizeof *b));
+        hc_pages_free(bounce, PAGES_FOR(REQUEST_MAX));
         return;
     }
     disks[ndisks++] = b;
     b->dev = d;
+    b->bounce = bounce;
     b->capacity = cfg64(d, offsetof(struct virtio_blk_config, capacity));
     b->read_only = (got >> VIRTIO_BLK_F_RO) & 1;
     b->can_flush = (got >> VIRTIO_BLK_F_FLUSH) & 1;
@@ -78,29 +95,9 @@ void virtio_blk_probe(struct virtio_dev *d)
     virtio_ready(d);
 }
 
-/* The header and status byte are per disk, so requests take turns:
- * a thread that finds the disk busy queues up and sleeps until woken. */
-static void disk_lock(struct vblk *b)
-{
-    while (b->busy) {
-        b->waiting[b->nwaiting++] = hc_thread_self();
-        hc_thread_block(0);
-    }
-    b->busy = 1;
-}
-
-static void disk_unlock(struct vblk *b)
-{
-    b->busy = 0;
-    if (b->nwaiting) {
-        hc_tid next = b->waiting[0];
-        b->nwaiting--;
-        memmove(b->waiting, b->waiting + 1, b->nwaiting * sizeof(hc_tid));
-        hc_thread_wake(next);
-    }
-}
-
-/* Submit one request and wait for its status; the caller holds the disk. */
+/* Submit one request and wait for its status; the caller holds the
+ * disk. Only the disk's own memory is posted: data (len <= REQUEST_MAX)
+ * goes through the bounce buffer. */
 static int request_locked(struct vblk *b, uint32_t type, uint64_t sector,
                           void *data, uint32_t len)
 {
@@ -108,8 +105,10 @@ static int request_locked(struct vblk *b, uint32_t type, uint64_t sector,
     struct virtq_buf bufs[3] = {{&b->hdr, sizeof b->hdr}};
     unsigned n = 1, out = 1;
     if (len) {
-        bufs[n++] = (struct virtq_buf){data, len};
+        bufs[n++] = (struct virtq_buf){b->bounce, len};
         out += type == VIRTIO_BLK_T_OUT;
+        if (type == VIRTIO_BLK_T_OUT)
+            memcpy(b->bounce, data, len);
     }
     bufs[n++] = (struct virtq_buf){&b->status, 1};
     b->hdr = (struct virtio_blk_outhdr){.type = type, .sector = sector};
@@ -134,15 +133,19 @@ static int request_locked(struct vblk *b, uint32_t type, uint64_t sector,
         else
             hc_thread_yield();
     }
-    return b->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
+    if (b->status != VIRTIO_BLK_S_OK)
+        return -EIO;
+    if (len && type == VIRTIO_BLK_T_IN)
+        memcpy(data, b->bounce, len);
+    return 0;
 }
 
 static int request(struct vblk *b, uint32_t type, uint64_t sector, void *data,
                    uint32_t len)
 {
-    disk_lock(b);
+    kiln_lock(&b->lock);
     int r = b->dead ? -EIO : request_locked(b, type, sector, data, len);
-    disk_unlock(b);
+    kiln_unlock(&b->lock);
     return r;
 }
 

@@ -93,10 +93,11 @@ static void read_config(struct vnet *n, uint64_t got)
     n->has_status = (got >> VIRTIO_NET_F_STATUS) & 1;
 }
 
-static int net_info(unsigned idx, struct hc_net_info *out);
-static int net_send(unsigned idx, const void *frame, size_t len);
-static int net_recv(unsigned idx, void *buf, size_t len);
-static const struct nic_ops virtio_net_ops = {net_info, net_send, net_recv};
+static int virtio_net_info(unsigned idx, struct hc_net_info *out);
+static int virtio_net_send(unsigned idx, const void *frame, size_t len);
+static int virtio_net_recv(unsigned idx, void *buf, size_t len);
+static const struct nic_ops virtio_net_ops = {virtio_net_info, virtio_net_send,
+                                              virtio_net_recv};
 
 static int net_start(struct vnet *n);
 
@@ -154,7 +155,7 @@ static struct vnet *nic(unsigned idx)
     return idx < nnics && !nics[idx]->dead ? nics[idx] : NULL;
 }
 
-static int net_info(unsigned idx, struct hc_net_info *out)
+static int virtio_net_info(unsigned idx, struct hc_net_info *out)
 {
     struct vnet *n = nic(idx);
     if (!n)
@@ -187,7 +188,7 @@ static int reclaim_tx(struct vnet *n)
     }
 }
 
-static int net_send(unsigned idx, const void *frame, size_t len)
+static int virtio_net_send(unsigned idx, const void *frame, size_t len)
 {
     struct vnet *n = nic(idx);
     if (!n)
@@ -212,7 +213,7 @@ static int net_send(unsigned idx, const void *frame, size_t len)
     return 0;
 }
 
-static int net_recv(unsigned idx, void *buf, size_t len)
+static int virtio_net_recv(unsigned idx, void *buf, size_t len)
 {
     struct vnet *n = nic(idx);
     if (!n)

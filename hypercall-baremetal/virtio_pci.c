@@ -112,11 +112,22 @@ static unsigned device_type(uint16_t id)
     return 0;
 }
 
+/* Map the structures the vendor capabilities name: 0, or -1 after a
+ * line saying why the device is skipped. A capability list that loops
+ * is refused outright: a device that broken gets none of our memory. */
 static int find_structures(struct virtio_dev *d, const struct pci_dev *p)
 {
     uint32_t len;
-    for (uint8_t c = pci_find_cap(p, PCI_CAP_VENDOR, 0); c;
-         c = pci_find_cap(p, PCI_CAP_VENDOR, c)) {
+    uint8_t caps[PCI_CAP_MAX];
+    int n = pci_caps(p, PCI_CAP_VENDOR, caps, PCI_CAP_MAX);
+    if (n < 0) {
+        kprintf("kiln: %s skipped: its capability list does not end within "
+                "%d entries (a loop)\n",
+                d->name, PCI_CAP_MAX);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        uint8_t c = caps[i];
         switch (pci_read8(p, (uint8_t)(c + 3))) {
         case VIRTIO_PCI_CAP_COMMON_CFG:
             if (!d->common)
@@ -135,7 +146,10 @@ static int find_structures(struct virtio_dev *d, const struct pci_dev *p)
             break;
         }
     }
-    return d->common && d->notify && d->cfg ? 0 : -1;
+    if (d->common && d->notify && d->cfg)
+        return 0;
+    kprintf("kiln: %s skipped: no modern virtio interface\n", d->name);
+    return -1;
 }
 
 /* MSI-X needs no acknowledgement, so one handler does for all: taking
@@ -169,7 +183,6 @@ void virtio_pci_scan(void (*probe)(struct virtio_dev *d))
         d->name = d->name_buf;
         pci_enable(&p[i]);
         if (find_structures(d, &p[i]) < 0) {
-            kprintf("kiln: %s skipped: no modern virtio interface\n", d->name);
             hc_pages_free(d, PAGES_FOR(sizeof *d));
             continue;
         }

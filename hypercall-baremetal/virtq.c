@@ -8,15 +8,32 @@
  * list lives in our own memory, never read back from the shared table. The
  * first bad entry marks the queue broken for good and every later call fails,
  * so a misbehaving backend costs us the device, never memory safety. Pure code
- * apart from the memory barriers: tests/unit/virtq feeds it rings.
+ * apart from the fences: tests/unit/virtq feeds it rings.
  */
 #include <string.h>
 #include "virtq.h"
 
-/* The device reads the ring after our writes; a compiler barrier is
- * enough on x86 (stores are not reordered with stores), and reads of the
- * used ring must not move before the read of its index. */
-#define barrier() __asm__ volatile("" ::: "memory")
+/* The device runs beside us and shares the rings. Our stores to the
+ * descriptors and the avail entry must be visible before the avail
+ * index that publishes them (a release fence), and nothing in the used
+ * entry may be read before the used index that says it is there (an
+ * acquire fence); on x86 both cost only a compiler barrier. Every
+ * shared field the device writes is read exactly once, through a
+ * volatile access, into a local that is then checked and used: the
+ * compiler may neither cache the index across calls nor fetch an entry
+ * twice (once for the check, once for the use). */
+#define publish_fence() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define consume_fence() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+
+static uint16_t read_once16(const uint16_t *p)
+{
+    return *(const volatile uint16_t *)p;
+}
+
+static uint32_t read_once32(const uint32_t *p)
+{
+    return *(const volatile uint32_t *)p;
+}
 
 int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
                void *used)
@@ -65,10 +82,10 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned out,
     vq->in_flight++;
     vq->chain_len[head] = (uint16_t)n;
     vq->in_len[head] = in_len;
-    vq->avail->ring[vq->avail->idx % vq->size] = head;
-    barrier();
-    vq->avail->idx++;
-    barrier();
+    uint16_t idx = vq->avail->idx; /* only we write it */
+    vq->avail->ring[idx % vq->size] = head;
+    publish_fence();
+    *(volatile uint16_t *)&vq->avail->idx = (uint16_t)(idx + 1);
     return head;
 }
 
@@ -98,14 +115,15 @@ int virtq_get(struct virtq *vq, uint32_t *len, const char **why)
 {
     if (vq->broken)
         return broken(vq, why, "queue already disabled");
-    uint16_t used_idx = vq->used->idx;
-    barrier();
+    uint16_t used_idx = read_once16(&vq->used->idx);
+    consume_fence();
     uint16_t pending = (uint16_t)(used_idx - vq->last_used);
     if (pending == 0)
         return VIRTQ_EMPTY;
     if (pending > vq->in_flight)
         return broken(vq, why, "used index ran ahead of what we queued");
-    struct vring_used_elem e = vq->used->ring[vq->last_used % vq->size];
+    struct vring_used_elem *ue = &vq->used->ring[vq->last_used % vq->size];
+    struct vring_used_elem e = {read_once32(&ue->id), read_once32(&ue->len)};
     if (e.id >= vq->size || vq->chain_len[e.id] == 0)
         return broken(vq, why, "used id names no request in flight");
     if (e.len > vq->in_len[e.id])

@@ -36,7 +36,9 @@ int host_setup(int argc, char **argv);
 
 /* Run fn(arg) on a new cooperative thread and schedule every thread
  * until that one has ended; the others stay where they are for the next
- * call. Only from outside any cooperative thread (main, a fuzz target). */
+ * call. Only from outside any cooperative thread (main, a fuzz target);
+ * while it waits, the caller is a thread too and takes one of the
+ * HC_THREADS_MAX ids. */
 void host_run(void (*fn)(void *), void *arg);
 
 /* Add a NIC with no wire: frames sent go to sink (NULL: discarded),

@@ -39,7 +39,4 @@ int disk_add_file(const char *spec); /* FILE[,ro]: 0, or -1 + message */
 /* module.c */
 int module_add_file(const char *path); /* 0, or -1 after a message */
 
-/* thread.c: the scheduler runs on the process's own stack */
-void sched_run(int *done); /* until *done, or every thread ended */
-
 #endif

@@ -23,8 +23,6 @@ int main(int argc, char **argv)
     argv[first - 1] = argv[0]; /* the program name, then its arguments */
     prog_argc = argc - first + 1;
     prog_argv = argv + first - 1;
-    if (hc_thread_create(main_thread, 0, 0, 0) < 0)
-        host_panic("cannot start the first thread");
-    sched_run(NULL);
+    host_run(main_thread, NULL); /* which ends the process */
     hc_exit(0);
 }

@@ -1,7 +1,7 @@
 /*
- * hypercall.c: finding Xen and calling it. CPUID leaves 0x40000000+
- * (or +0x100 next to Hyper-V's) carry the "XenVMMXenVMM" signature;
- * leaf 2 names the MSR that installs the hypercall page.
+ * hypercall.c: finding Xen and calling it. Xen's CPUID leaves (found by
+ * platform/tsc.c's cpuid_xen_base, which the clock shares): leaf 2
+ * names the MSR that installs the hypercall page.
  */
 #include "xen.h"
 
@@ -9,22 +9,10 @@
 
 extern char hypercall_page[];
 
-static uint32_t xen_base(void)
-{
-    for (uint32_t base = 0x40000000; base <= 0x40000100; base += 0x100) {
-        uint32_t r[4];
-        cpuid(base, 0, r);
-        if (r[1] == 0x566e6558 && r[2] == 0x65584d4d && r[3] == 0x4d4d566e &&
-            r[0] >= base + 2)
-            return base;
-    }
-    return 0;
-}
-
 void hypercall_init(void)
 {
-    uint32_t base = xen_base(), r[4];
-    if (!base)
+    uint32_t last, base = cpuid_xen_base(&last), r[4];
+    if (!base || last < base + 2)
         panic("not running on Xen (no XenVMMXenVMM CPUID leaf); this is "
               "the Xen image: boot the -baremetal one elsewhere");
     cpuid(base + 2, 0, r); /* eax: pages, ebx: MSR */

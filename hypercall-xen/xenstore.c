@@ -82,26 +82,6 @@ static int send_bytes(const char *p, size_t n, uint64_t deadline)
     return 0;
 }
 
-/* Wait for n bytes of reply and take them. */
-static int recv_bytes(char *p, size_t n, uint64_t deadline)
-{
-    for (;;) {
-        long used = ring_used(xs->rsp_cons, xs->rsp_prod, XENSTORE_RING_SIZE);
-        if (used < 0)
-            return -EPROTO;
-        if ((size_t)used >= n)
-            break;
-        if (wait_until(deadline) < 0)
-            return -ETIMEDOUT;
-    }
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    ring_read(xs->rsp, XENSTORE_RING_SIZE, xs->rsp_cons, p, n);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    xs->rsp_cons += (uint32_t)n;
-    evtchn_notify(xs_port);
-    return 0;
-}
-
 static void queue_watch_event(const char *payload, size_t len)
 {
     const char *path, *token;
@@ -118,15 +98,23 @@ static void queue_watch_event(const char *payload, size_t len)
     snprintf(e->token, sizeof e->token, "%s", token);
 }
 
-/* Take the next message off the ring into msg. A daemon that stops
- * answering or breaks the protocol ends our use of xenstore. */
+/* Take the next message off the ring into msg, piece by piece as the
+ * daemon writes it (a reply can be four times the ring), telling it
+ * after each piece that there is room. A daemon that stops answering or
+ * breaks the protocol ends our use of xenstore. */
 static long take_message(struct xsd_sockmsg *h, uint64_t deadline)
 {
-    int r = recv_bytes((char *)h, sizeof *h, deadline);
-    if (r == 0)
-        r = xs_check_header(h);
-    if (r == 0)
-        r = recv_bytes(msg, h->len, deadline);
+    struct xs_reader rd = {0};
+    int r;
+    for (;;) {
+        size_t took;
+        r = xs_reader_take(&rd, xs, msg, &took);
+        if (took)
+            evtchn_notify(xs_port);
+        if (r != 0 || (r = wait_until(deadline)) < 0)
+            break;
+    }
+    *h = rd.h;
     if (r < 0) {
         kprintf("kiln: xenstore: %s reply; giving up on xenstore\n",
                 r == -ETIMEDOUT ? "no" : "malformed");

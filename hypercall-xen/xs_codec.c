@@ -29,6 +29,36 @@ void ring_write(volatile char *ring, uint32_t size, uint32_t idx,
         ring[(idx + i) & (size - 1)] = s[i];
 }
 
+int xs_reader_take(struct xs_reader *r,
+                   volatile struct xenstore_domain_interface *intf, char *body,
+                   size_t *took)
+{
+    const size_t hdr = sizeof r->h;
+    *took = 0;
+    for (;;) {
+        int in_hdr = r->got < hdr;
+        size_t want = in_hdr ? hdr - r->got : hdr + r->h.len - r->got;
+        if (!want)
+            return 1;
+        uint32_t cons = intf->rsp_cons, prod = intf->rsp_prod;
+        long used = ring_used(cons, prod, XENSTORE_RING_SIZE);
+        if (used < 0)
+            return -EPROTO;
+        if (!used)
+            return 0;
+        size_t k = (size_t)used < want ? (size_t)used : want;
+        char *dst = in_hdr ? (char *)&r->h + r->got : body + (r->got - hdr);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the bytes, after prod */
+        ring_read(intf->rsp, XENSTORE_RING_SIZE, cons, dst, k);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST); /* read before freed */
+        intf->rsp_cons = cons + (uint32_t)k;
+        r->got += k;
+        *took += k;
+        if (in_hdr && r->got == hdr && xs_check_header(&r->h) < 0)
+            return -EPROTO;
+    }
+}
+
 long xs_build(void *out, size_t cap, uint32_t type, uint32_t req_id,
               uint32_t tx_id, const char *path, const void *value, size_t len)
 {

@@ -22,6 +22,24 @@ void ring_read(const volatile char *ring, uint32_t size, uint32_t idx,
 void ring_write(volatile char *ring, uint32_t size, uint32_t idx,
                 const void *src, size_t n);
 
+/* A message read off the response ring in pieces as the other end
+ * writes it: the ring holds 1 KiB and a reply up to 4 KiB of payload,
+ * so waiting for a whole reply to be in the ring at once would wait
+ * forever. Start each message with a zeroed reader. */
+struct xs_reader {
+    struct xsd_sockmsg h;
+    size_t got; /* bytes of header and payload taken so far */
+};
+/* Take what the response ring holds of the current message (never a
+ * byte of the next) into r->h, then into body (XENSTORE_PAYLOAD_MAX
+ * bytes), advancing rsp_cons; *took says how many bytes, so the caller
+ * can tell the other end there is room. Returns 1 once the message is
+ * whole, 0 when more must come, -EPROTO for an index that claims more
+ * than the ring holds or a header xs_check_header refuses. */
+int xs_reader_take(struct xs_reader *r,
+                   volatile struct xenstore_domain_interface *intf, char *body,
+                   size_t *took);
+
 /* Build a request: header, then path with its NUL, then len bytes of
  * value (the caller includes a NUL where the operation wants one: XS_WRITE
  * does not, XS_WATCH's token does). Returns the message's length, or

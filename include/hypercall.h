@@ -8,7 +8,19 @@
  *   platform/ + hypercall-xen/         a Xen PVH guest
  *   hypercall-posix/                   a plain Linux process
  *
- * Which one an image gets is decided by the link step alone.
+ * Which one an image gets is decided by the link step alone. The calls
+ * come in three groups, by who implements them:
+ *
+ *   1. The port: what each hypercall-<host>/ writes for its machine:
+ *      console, clock, NICs, disks and exit. A new host writes these.
+ *   2. The shared platform: what platform/ provides to every image
+ *      (and hypercall-posix stands in for in a process): pages,
+ *      threads, entropy, the command line and boot modules, abort.
+ *   3. The Linux personality: the hooks between the platform's
+ *      syscall entry and components/posix, which musl's libc calls
+ *      into: syscall_dispatch and posix_main (components/posix
+ *      implements them), hc_thread_clone and hc_thread_set_tls (the
+ *      platform does).
  *
  * Execution model. One CPU, cooperative threads. A call runs to
  * completion unless it says it blocks; blocking calls switch to another
@@ -17,16 +29,23 @@
  * handlers never call into components.
  *
  * Error policy, stated once: a call that can fail returns a negative errno
- * value from <errno.h> (-EINVAL, -ENODEV, -EIO, ...) and changes nothing.
- * Success is 0 or a non-negative count. Calls documented as not failing
- * either succeed or do not return (they panic with a message on the
- * console and exit with status 255).
+ * value from <errno.h> (-EINVAL, -ENODEV, -EIO, ...). Success is 0 or a
+ * non-negative count. A call refused before it starts (bad arguments, no
+ * such device, a read-only disk, a full ring, no memory) changes nothing.
+ * A failure partway through may leave the part before it done, and the
+ * calls where that can happen say so: hc_blk_read and hc_blk_write
+ * (-EIO after some sectors), hc_pages_protect (some pages changed), and
+ * hc_net_recv, whose -EMSGSIZE consumes the frame it could not deliver.
+ * Calls documented as not failing either succeed or do not return (they
+ * panic with a message on the console and exit with status 255).
  */
 #ifndef KILN_HYPERCALL_H
 #define KILN_HYPERCALL_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* ==== 1. The port: each hypercall-<host>/ ============================== */
 
 /* ---- console ---------------------------------------------------------- */
 
@@ -49,6 +68,60 @@ uint64_t hc_clock_monotonic(void);
  * Read once at boot from the host's wall clock; 0 if the host has none. */
 int64_t hc_clock_wall_offset(void);
 
+/* ---- network interfaces ----------------------------------------------- */
+
+struct hc_net_info {
+    uint8_t mac[6];
+    uint16_t mtu;
+    uint8_t link_up; /* frames sent while 0 are lost (e1000 autonegotiates
+                        for about half a second after boot) */
+};
+
+/* Describe NIC number idx (0, 1, ...). Returns 0, or -ENODEV past the
+ * last NIC; so the count is the first idx that gives -ENODEV. */
+int hc_net_info(unsigned idx, struct hc_net_info *out);
+
+/* Queue one Ethernet frame (no FCS) for sending. Non-blocking: returns 0,
+ * -EAGAIN when the transmit ring is full, -EINVAL for a bad length. */
+int hc_net_send(unsigned idx, const void *frame, size_t len);
+
+/* Take one received frame into buf. Non-blocking: returns its length,
+ * -EAGAIN when none is waiting, -EIO once the device has failed, or
+ * -EMSGSIZE if it did not fit: that frame is consumed and lost, and the
+ * next call takes the next one. */
+int hc_net_recv(unsigned idx, void *buf, size_t len);
+
+/* ---- block devices ---------------------------------------------------- */
+
+struct hc_blk_info {
+    uint64_t sectors;     /* capacity in sectors */
+    uint32_t sector_size; /* bytes, a power of two >= 512 */
+    uint8_t read_only;
+};
+
+/* Describe disk idx; -ENODEV past the last one, as for NICs. */
+int hc_blk_info(unsigned idx, struct hc_blk_info *out);
+
+/* Synchronous sector I/O: the calling thread blocks until the device
+ * answers. Return 0, -ENODEV, -EINVAL (range) or -EROFS (write to a
+ * read-only disk), all before any transfer, or -EIO: then a transfer of
+ * several sectors may have been done in part (some sectors written,
+ * part of buf filled), in no promised order. hc_blk_flush returns when
+ * earlier writes are durable. */
+int hc_blk_read(unsigned idx, uint64_t sector, void *buf, size_t nsectors);
+int hc_blk_write(unsigned idx, uint64_t sector, const void *buf,
+                 size_t nsectors);
+int hc_blk_flush(unsigned idx);
+
+/* ---- exit ------------------------------------------------------------- */
+
+/* End the image with status (0..255), which reaches the host (QEMU's exit
+ * code through kiln, Xen's shutdown reason). Output already written to
+ * the console is delivered first. */
+_Noreturn void hc_exit(int status);
+
+/* ==== 2. The shared platform: platform/ (hypercall-posix in a process) == */
+
 /* ---- memory ----------------------------------------------------------- */
 
 #define HC_PAGE_SIZE 4096u
@@ -65,9 +138,12 @@ void hc_pages_free(void *p, size_t n);
  * for stack guards and PROT_NONE) or read-write again (access 1). Give
  * pages back their access before freeing them. Returns 0, -EINVAL for
  * pages that are not allocatable RAM, or -ENOMEM when removing access
- * needs a page-table page and none is free; restoring access never fails. */
+ * needs a page-table page and none is free; restoring access never fails.
+ * A failure partway leaves the pages before it changed. */
 int hc_pages_protect(void *p, size_t n, int access);
 
+/* Fill *out with the allocator's counts at this moment (for sysinfo()
+ * and for sizing caches by the memory there is). Never fails. */
 struct hc_mem_stats {
     size_t total_pages; /* usable RAM managed by the allocator */
     size_t free_pages;  /* of which free now */
@@ -95,20 +171,9 @@ typedef int hc_tid;
 hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
                         uintptr_t tls);
 
-/* The registers of a thread at a syscall instruction (see
- * syscall_dispatch below); layout is the platform's. */
-struct hc_syscall_frame;
-
-/* Start a thread that resumes after the syscall described by frame, as
- * the child of Linux's clone(): same registers, syscall result 0, stack
- * pointer sp, thread pointer tls. Returns its id or -EAGAIN. */
-hc_tid hc_thread_clone(const struct hc_syscall_frame *frame, uintptr_t sp,
-                       uintptr_t tls);
-
+/* The calling thread's id. Never fails; only a thread may call it (and
+ * every call below: a host program's threads run under host_run). */
 hc_tid hc_thread_self(void);
-
-/* Set the calling thread's thread pointer (FS base on x86_64). */
-void hc_thread_set_tls(uintptr_t tls);
 
 /* Let every other runnable thread run once, then return. */
 void hc_thread_yield(void);
@@ -117,7 +182,9 @@ void hc_thread_yield(void);
  * clock reaches deadline (0: no deadline). Returns 0 when woken, -ETIMEDOUT
  * at the deadline. A wake sent before the block is not remembered: check
  * your condition before blocking, there is no preemption in between.
- * If every thread is blocked with no deadline, the image panics. */
+ * If every thread is blocked, none with a deadline and none waiting in
+ * hc_thread_wait_io for a device that exists, nothing can wake one: the
+ * image panics ("deadlock"). */
 int hc_thread_block(uint64_t deadline);
 
 /* Block the caller until a device interrupt arrives (a frame received, a
@@ -135,47 +202,7 @@ int hc_thread_wake(hc_tid tid);
  * status 0. */
 _Noreturn void hc_thread_exit(void);
 
-/* ---- network interfaces ----------------------------------------------- */
-
-struct hc_net_info {
-    uint8_t mac[6];
-    uint16_t mtu;
-    uint8_t link_up; /* frames sent while 0 are lost (e1000 autonegotiates
-                        for about half a second after boot) */
-};
-
-/* Describe NIC number idx (0, 1, ...). Returns 0, or -ENODEV past the
- * last NIC; so the count is the first idx that gives -ENODEV. */
-int hc_net_info(unsigned idx, struct hc_net_info *out);
-
-/* Queue one Ethernet frame (no FCS) for sending. Non-blocking: returns 0,
- * -EAGAIN when the transmit ring is full, -EINVAL for a bad length. */
-int hc_net_send(unsigned idx, const void *frame, size_t len);
-
-/* Take one received frame into buf. Non-blocking: returns its length,
- * -EAGAIN when none is waiting, -EMSGSIZE if it did not fit (dropped). */
-int hc_net_recv(unsigned idx, void *buf, size_t len);
-
-/* ---- block devices ---------------------------------------------------- */
-
-struct hc_blk_info {
-    uint64_t sectors;     /* capacity in sectors */
-    uint32_t sector_size; /* bytes, a power of two >= 512 */
-    uint8_t read_only;
-};
-
-/* Describe disk idx; -ENODEV past the last one, as for NICs. */
-int hc_blk_info(unsigned idx, struct hc_blk_info *out);
-
-/* Synchronous sector I/O: the calling thread blocks until the device
- * answers. Return 0, -EINVAL (range), -EROFS (write to a read-only
- * disk) or -EIO. hc_blk_flush returns when earlier writes are durable. */
-int hc_blk_read(unsigned idx, uint64_t sector, void *buf, size_t nsectors);
-int hc_blk_write(unsigned idx, uint64_t sector, const void *buf,
-                 size_t nsectors);
-int hc_blk_flush(unsigned idx);
-
-/* ---- boot and exit ---------------------------------------------------- */
+/* ---- boot ------------------------------------------------------------- */
 
 /* The kernel command line as the boot loader gave it ("" if none). */
 const char *hc_cmdline(void);
@@ -187,15 +214,25 @@ const char *hc_cmdline(void);
  * keep pointers into them). Returns 0, or -ENODEV past the last one. */
 int hc_boot_module(unsigned idx, const void **data, size_t *len);
 
-/* End the image with status (0..255), which reaches the host (QEMU's exit
- * code through kiln, Xen's shutdown reason). Output already written to
- * the console is delivered first. */
-_Noreturn void hc_exit(int status);
-
 /* Print "PANIC: " msg, the registers and a backtrace; exit with 255. */
 _Noreturn void hc_abort(const char *msg);
 
-/* ---- the one call into components --------------------------------------- */
+/* ==== 3. The Linux personality: platform/ and components/posix ========= */
+
+/* The registers of a thread at a syscall instruction (see
+ * syscall_dispatch below); layout is the platform's. */
+struct hc_syscall_frame;
+
+/* Implemented by the platform, for components/posix's clone(): start a
+ * thread that resumes after the syscall described by frame, as the
+ * child of Linux's clone(): same registers, syscall result 0, stack
+ * pointer sp, thread pointer tls. Returns its id or -EAGAIN. */
+hc_tid hc_thread_clone(const struct hc_syscall_frame *frame, uintptr_t sp,
+                       uintptr_t tls);
+
+/* Implemented by the platform, for arch_prctl(ARCH_SET_FS): set the
+ * calling thread's thread pointer (FS base on x86_64). */
+void hc_thread_set_tls(uintptr_t tls);
 
 /* Implemented by components/posix, called by the host on every system
  * call a thread makes (musl's syscall instruction). nr and args are

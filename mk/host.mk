@@ -47,7 +47,9 @@ unit-%:
 
 ifneq ($(HOST_PROG),)
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-HOST_LIB := $(wildcard hypercall-posix/*.c)
+# The scheduler core is the images' own (platform/sched_core.c), so host
+# programs and fuzzers run the very scheduler that boots.
+HOST_LIB := $(wildcard hypercall-posix/*.c) platform/sched_core.c
 ifeq ($(HOST_KIND),fuzz)
 PROG_DIR := tests/fuzz/$(HOST_PROG)
 PROG_OUT := images/host/fuzz-$(HOST_PROG)
@@ -62,7 +64,7 @@ HOST_CC := gcc
 KIND_CFLAGS := $(HOST_SAN) -Iplatform -Icomponents/posix -Itests/unit
 KIND_LDFLAGS := $(HOST_SAN)
 HOST_LIB := $(wildcard $(shell sed -n 's/^ \* links: *//p' \
-	$(PROG_DIR)/test.c /dev/null | head -n 1))
+	$(PROG_DIR)/test.c /dev/null | head -n 1)) tests/unit/fakes.c
 else
 PROG_DIR := tests/posix/$(HOST_PROG)
 PROG_OUT := images/host/$(HOST_PROG)

@@ -84,6 +84,8 @@ void tsc_init(void);
 uint64_t tsc_hz(void);
 uint64_t tsc_now_ns(void);
 uint64_t tsc_from_ns(uint64_t ns);
+/* The first of Xen's CPUID leaves, *last the last; 0 when not on Xen. */
+uint32_t cpuid_xen_base(uint32_t *last);
 
 /* pit.c: TSC ticks per second measured against the PIT, 0 if none */
 uint64_t pit_measure_tsc(void);
@@ -95,7 +97,8 @@ void lapic_eoi(void);
 void lapic_idle(uint64_t deadline_ns);
 unsigned lapic_id(void);
 
-/* sched.c + switch.S: cooperative threads */
+/* sched.c + switch.S: thread stacks and the context switch under the
+ * scheduler core of sched_core.c (sched.h) */
 hc_tid sched_spawn_at(uint64_t rsp, uintptr_t tls);
 uint64_t *switch_frame_push(uint64_t *sp, void (*resume)(void));
 _Noreturn void sched_start(void (*first)(void *), void *arg);

@@ -14,20 +14,28 @@ static uint64_t hz;
 static uint64_t ns_per_tick_32; /* ns per tick << 32 */
 
 /* Xen's leaves start at 0x40000000, or 0x40000100 when it also offers
- * Hyper-V's; leaf 3 subleaf 0 has the guest TSC frequency in ECX (kHz). */
-static uint64_t hz_from_xen(void)
+ * Hyper-V's there; the first says "XenVMMXenVMM" and names the last. */
+uint32_t cpuid_xen_base(uint32_t *last)
 {
     for (uint32_t base = 0x40000000; base <= 0x40000100; base += 0x100) {
         uint32_t r[4];
         cpuid(base, 0, r);
-        if (r[1] != 0x566e6558 || r[2] != 0x65584d4d || r[3] != 0x4d4d566e)
-            continue; /* not "XenVMMXenVMM" */
-        if (r[0] < base + 3)
-            return 0;
-        cpuid(base + 3, 0, r);
-        return (uint64_t)r[2] * 1000;
+        if (r[1] == 0x566e6558 && r[2] == 0x65584d4d && r[3] == 0x4d4d566e) {
+            *last = r[0];
+            return base;
+        }
     }
     return 0;
+}
+
+/* Xen's leaf 3 subleaf 0 has the guest TSC frequency in ECX (kHz). */
+static uint64_t hz_from_xen(void)
+{
+    uint32_t last, base = cpuid_xen_base(&last), r[4];
+    if (!base || last < base + 3)
+        return 0;
+    cpuid(base + 3, 0, r);
+    return (uint64_t)r[2] * 1000;
 }
 
 static uint64_t hz_from_cpuid(void)

@@ -35,31 +35,6 @@ class XenError(Exception):
     """A usage or configuration error: one line on stderr, exit 2."""
 
 
-def add_parser(sub, mem_mib, net_spec, disk_spec, boot_option):
-    """kiln xl-config's options; the types are kiln's own parsers."""
-    xl = sub.add_parser(
-        "xl-config", allow_abbrev=False, help="print an xl domain config",
-        usage="kiln xl-config IMAGE [--mem MiB] [--name N] "
-              "[--net bridge:NAME]... [--disk FILE[,ro]]... [--boot OPT]... "
-              "[-- ARGS...]",
-        description="Print an xl config that boots the Xen image IMAGE as "
-                    "a PVH domU: `kiln xl-config ... > d.cfg; xl create -c "
-                    "d.cfg`.")
-    xl.add_argument("image", metavar="IMAGE", help="images/APP-xen.elf")
-    xl.add_argument("--mem", type=mem_mib, default=XEN_DEFAULT_MEM,
-                    metavar="MiB", help="memory = maxmem in MiB (default "
-                    f"{XEN_DEFAULT_MEM}, at least "
-                    f"{XEN_MIN_MEM})")
-    xl.add_argument("--name", help="domain name (default kiln-APP)")
-    xl.add_argument("--net", type=net_spec, action="append", default=[],
-                    metavar="bridge:NAME", help="a vif on bridge NAME; "
-                    "repeatable")
-    xl.add_argument("--disk", type=disk_spec, action="append", default=[],
-                    metavar="FILE[,ro]", help="a raw disk image as xvda, "
-                    "xvdb, ...; repeatable")
-    xl.add_argument("--boot", type=boot_option, action="append", default=[],
-                    metavar="OPT", help="a boot option before the ARGS")
-
 
 def image_target(notes):
     """The target a Kiln image was built for, from its ELF notes, or None

@@ -3,11 +3,21 @@ KILN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KILN="$KILN_ROOT/scripts/kiln"
 IMAGES="$KILN_ROOT/images"
 
-# kiln_test NAME IMAGE [kiln test options...]: one TAP line.
+# kiln_test NAME IMAGE [kiln test options...]: one TAP line (not ok
+# when IMAGE was not built).
 kiln_test() {
     local name=$1 image=$2
     shift 2
+    need_image "$name" "$image" || return 1
     "$KILN" test --name "$name" "$IMAGES/$image" "$@"
+}
+
+# need_image NAME IMAGE: true if images/IMAGE exists, else a not-ok line
+# for NAME: a test without its image fails, it does not skip.
+need_image() {
+    [ -f "$IMAGES/$2" ] && return 0
+    echo "not ok - $1: no images/$2; run make first"
+    return 1
 }
 
 # qemu_raw OUT IMAGE CMDLINE [qemu options...]: boot an image with a raw

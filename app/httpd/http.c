@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 #include "httpd.h"
 
@@ -200,13 +201,32 @@ static void respond_error(struct conn *c, const struct request *r, int status)
     respond(c, r, status, "text/plain", body, (size_t)n);
 }
 
+/* Memory in 4 KiB pages, as sysinfo reports it (Kiln's comes from the
+ * page allocator), so load tests can see that it comes back. */
+static void mem_pages(unsigned long long *total, unsigned long long *free)
+{
+    struct sysinfo si;
+    *total = *free = 0;
+    if (sysinfo(&si) < 0)
+        return;
+    *total = (unsigned long long)si.totalram * si.mem_unit / 4096;
+    *free = (unsigned long long)si.freeram * si.mem_unit / 4096;
+}
+
 static void respond_stats(struct conn *c, const struct request *r)
 {
-    char body[256];
+    char body[512];
+    unsigned long long total, free;
+    mem_pages(&total, &free);
     int n = snprintf(
-        body, sizeof body, "requests %llu\nconnections %llu\nopen %llu\n",
+        body, sizeof body,
+        "requests %llu\nconnections %llu\nopen %llu\n"
+        "timeouts %llu\nevicted %llu\nrefused %llu\n"
+        "total_pages %llu\nfree_pages %llu\n",
         (unsigned long long)stats.requests,
-        (unsigned long long)stats.connections, (unsigned long long)stats.open);
+        (unsigned long long)stats.connections, (unsigned long long)stats.open,
+        (unsigned long long)stats.timeouts, (unsigned long long)stats.evicted,
+        (unsigned long long)stats.refused, total, free);
     respond(c, r, 200, "text/plain", body, (size_t)n);
 }
 
@@ -287,7 +307,7 @@ static size_t handle_one(struct conn *c, const char *p, size_t left,
 void http_handle(struct conn *c)
 {
     size_t done = 0;
-    while (!c->closing && c->file_fd < 0 &&
+    while (!c->closing && !c->broken && c->file_fd < 0 &&
            c->out_len - c->out_off < OUT_HIGH && done < c->in_len) {
         const char *p = c->in + done;
         size_t left = c->in_len - done;
@@ -303,6 +323,7 @@ void http_handle(struct conn *c)
         if (!used)
             break;
         done += used;
+        c->progress++;
     }
     memmove(c->in, c->in + done, c->in_len - done);
     c->in_len -= done;

@@ -44,16 +44,6 @@ static void date_update(void)
              "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
 }
 
-static void conn_close(struct conn *c)
-{
-    close(c->fd); /* also leaves the epoll set */
-    if (c->file_fd >= 0)
-        close(c->file_fd);
-    free(c->out);
-    free(c);
-    stats.open--;
-}
-
 static int conn_watch(struct conn *c, uint32_t want)
 {
     if (c->want == want)
@@ -73,6 +63,17 @@ static void conn_linger(struct conn *c)
     c->in_len = 0;
     if (shutdown(c->fd, SHUT_WR) < 0 || conn_watch(c, EPOLLIN | EPOLLRDHUP) < 0)
         conn_close(c);
+    else
+        conn_arm(c, PH_LINGER);
+}
+
+/* Wait for an event and, with the phase, for a deadline. */
+static void conn_wait(struct conn *c, uint32_t want, int phase)
+{
+    if (conn_watch(c, want) < 0)
+        conn_close(c);
+    else
+        conn_arm(c, phase);
 }
 
 static void conn_drain(struct conn *c)
@@ -90,7 +91,7 @@ static void conn_run(struct conn *c)
     for (;;) {
         size_t before = c->in_len;
         http_handle(c);
-        int r = out_flush(c);
+        int r = c->broken ? -1 : out_flush(c);
         if (r < 0) {
             conn_close(c);
             return;
@@ -100,19 +101,19 @@ static void conn_run(struct conn *c)
             return;
         }
         if (r == 1) {
-            if (conn_watch(c, EPOLLOUT) < 0)
-                conn_close(c);
+            conn_wait(c, EPOLLOUT, PH_SEND);
             return;
         }
         if (c->in_len == before || c->in_len == 0)
             break; /* nothing more can be parsed without reading */
     }
-    if (conn_watch(c, EPOLLIN | EPOLLRDHUP) < 0)
-        conn_close(c);
+    conn_wait(c, EPOLLIN | EPOLLRDHUP, c->in_len ? PH_REQUEST : PH_IDLE);
 }
 
 static void conn_event(struct conn *c, uint32_t ev)
 {
+    if (c->fd < 0)
+        return; /* closed earlier in this batch */
     if (c->closing == 2) {
         conn_drain(c);
         return;
@@ -134,19 +135,46 @@ static void conn_event(struct conn *c, uint32_t ev)
 
 static void conn_new(int fd)
 {
-    struct conn *c = malloc(sizeof *c);
+    struct conn *c = conns_room() < 0 ? NULL : malloc(sizeof *c);
     if (!c) {
-        close(fd);
+        conn_refuse(fd);
         return;
     }
     *c = (struct conn){.fd = fd, .file_fd = -1, .want = EPOLLIN | EPOLLRDHUP};
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct epoll_event ev = {.events = c->want, .data.ptr = c};
-    stats.connections++;
-    stats.open++;
+    conns_add(c);
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
         conn_close(c);
+}
+
+/* Out of descriptors or memory with nothing to evict: the listener
+ * would wake us at once forever, so it sleeps until a connection closes
+ * or a second passes. */
+static struct {
+    int paused;
+    uint64_t open, until;
+} listener;
+
+static void listen_watch(int lfd, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = NULL};
+    epoll_ctl(epfd, EPOLL_CTL_MOD, lfd, &ev);
+    listener.paused = !events;
+    listener.open = stats.open;
+    listener.until = now_ms() + 1000;
+}
+
+static int listen_resume(int lfd, int timeout)
+{
+    if (!listener.paused)
+        return timeout;
+    if (stats.open < listener.open || now_ms() >= listener.until) {
+        listen_watch(lfd, EPOLLIN);
+        return timeout;
+    }
+    return timeout >= 0 && timeout < 1000 ? timeout : 1000;
 }
 
 static void accept_all(int lfd)
@@ -157,8 +185,14 @@ static void accept_all(int lfd)
             conn_new(fd);
             continue;
         }
-        if (errno != EINTR && errno != ECONNABORTED)
-            return; /* EAGAIN, or out of descriptors: try on next event */
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return;
+        if (conns_evict() < 0) { /* EMFILE, ENOMEM, ...: make room */
+            listen_watch(lfd, 0);
+            return;
+        }
     }
 }
 
@@ -202,7 +236,7 @@ static int parse_args(int argc, char **argv, int *port)
 int main(int argc, char **argv)
 {
     int port = 80;
-    if (parse_args(argc, argv, &port) < 0)
+    if (parse_args(argc, argv, &port) < 0 || conns_init() < 0)
         return 2;
     signal(SIGPIPE, SIG_IGN);
     int lfd = listen_on(port);
@@ -216,7 +250,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     struct epoll_event evs[EVENTS_MAX];
     for (;;) {
-        int n = epoll_wait(epfd, evs, EVENTS_MAX, -1);
+        int timeout = listen_resume(lfd, conns_tick());
+        int n = epoll_wait(epfd, evs, EVENTS_MAX, timeout);
         if (n < 0 && errno != EINTR) {
             perror("httpd: epoll_wait");
             return 1;

@@ -13,12 +13,26 @@
 #define OUT_HIGH 65536   /* stop parsing requests above this backlog */
 #define FILE_CHUNK 65536 /* bytes read from a served file at a time */
 
+/* What a connection waits for, which decides its timeout (conns.c). */
+enum phase {
+    PH_IDLE,    /* the next request on a kept-alive connection */
+    PH_REQUEST, /* the first request, or the rest of one begun */
+    PH_SEND,    /* the client to take queued output */
+    PH_LINGER,  /* the client to close after an error */
+};
+
 /* One client connection. Requests are parsed from in; responses are
  * appended to out and sent as one write when possible. */
 struct conn {
-    int fd;
+    int fd;        /* -1 once closed */
     int closing;   /* close once out is flushed */
-    uint32_t want; /* epoll events registered */
+    int broken;    /* output could not be queued (no memory): close */
+    int phase;     /* enum phase */
+    unsigned slot; /* index in the connection table */
+    uint64_t since, deadline; /* ms: phase armed, and when it expires */
+    uint64_t progress, armed; /* requests handled + bytes sent; at arming */
+    struct conn *next_dead;   /* closed, waiting to be freed */
+    uint32_t want;            /* epoll events registered */
     size_t in_len;
     char *out;
     size_t out_len, out_off, out_cap;
@@ -29,12 +43,30 @@ struct conn {
 
 struct stats {
     uint64_t requests, connections, open;
+    uint64_t timeouts, evicted, refused; /* closed by conns.c's limits */
+};
+
+/* Seconds, and a count; conns.c reads them from the environment. */
+struct limits {
+    unsigned request_s, send_s, keepalive_s, max_conns;
 };
 
 /* httpd.c */
 extern struct stats stats;
 extern const char *doc_root; /* NULL: only the built-in pages */
 extern char date_header[64]; /* "Date: ...\r\n", kept current */
+
+/* conns.c: the connection table, its timeouts and its cap */
+extern struct limits limits;
+uint64_t now_ms(void);
+int conns_init(void);  /* reads the limits; -1 after saying why */
+int conns_room(void);  /* 0, or -1: full of busy connections */
+int conns_evict(void); /* close the oldest idle one; -1: none */
+void conns_add(struct conn *c);
+void conn_refuse(int fd); /* a 503, then close */
+void conn_arm(struct conn *c, int phase);
+void conn_close(struct conn *c);
+int conns_tick(void); /* expire and free; ms to the next deadline */
 
 /* http.c: parse the requests waiting in c->in and queue responses. */
 void http_handle(struct conn *c);

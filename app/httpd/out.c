@@ -38,10 +38,14 @@ static int out_reserve(struct conn *c, size_t more)
     return 0;
 }
 
+/* A response that cannot be queued whole would be a corrupt one: the
+ * connection is marked broken and closed instead. */
 int out_append(struct conn *c, const void *data, size_t len)
 {
-    if (out_reserve(c, len) < 0)
+    if (out_reserve(c, len) < 0) {
+        c->broken = 1;
         return -1;
+    }
     memcpy(c->out + c->out_len, data, len);
     c->out_len += len;
     return 0;
@@ -54,8 +58,10 @@ int out_printf(struct conn *c, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof buf)
+    if (n < 0 || (size_t)n >= sizeof buf) {
+        c->broken = 1;
         return -1;
+    }
     return out_append(c, buf, (size_t)n);
 }
 
@@ -94,6 +100,7 @@ int out_flush(struct conn *c)
         if (n < 0)
             return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
         c->out_off += (size_t)n;
+        c->progress += (uint64_t)n;
         if (c->out_off < c->out_len)
             return 1; /* the socket took part: it is full */
     }

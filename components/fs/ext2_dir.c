@@ -210,15 +210,23 @@ int ext2_dir_add(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
     return dir_grow(fs, dir, &in, name, len, ino, ftype);
 }
 
+/* The directory's inode and its entry for name: the buffer holding it
+ * (held: bcache_put it), the offset and the previous entry's, or -1. */
+static int dir_entry(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *in,
+                     const char *name, size_t len, struct bbuf **b,
+                     unsigned *off, int *prev)
+{
+    int err = dir_read(fs, dir, in);
+    return err ? err : dir_find(fs, dir, in, name, len, b, off, prev);
+}
+
 int ext2_dir_remove(struct ext2_fs *fs, uint32_t dir, const char *name,
                     size_t len)
 {
     struct ext2_inode in;
     struct bbuf *b;
     unsigned off;
-    int prev, err = dir_read(fs, dir, &in);
-    if (!err)
-        err = dir_find(fs, dir, &in, name, len, &b, &off, &prev);
+    int prev, err = dir_entry(fs, dir, &in, name, len, &b, &off, &prev);
     if (err)
         return err;
     struct ext2_dirent *e = dirent_at(b, off);
@@ -238,9 +246,7 @@ int ext2_dir_retarget(struct ext2_fs *fs, uint32_t dir, const char *name,
     struct ext2_inode in;
     struct bbuf *b;
     unsigned off;
-    int prev, err = dir_read(fs, dir, &in);
-    if (!err)
-        err = dir_find(fs, dir, &in, name, len, &b, &off, &prev);
+    int prev, err = dir_entry(fs, dir, &in, name, len, &b, &off, &prev);
     if (err)
         return err;
     struct ext2_dirent *e = dirent_at(b, off);

@@ -132,15 +132,22 @@ static void rdev_encode(struct ext2_inode *in, uint32_t rdev)
         in->block[1] = (minor & 0xff) | major << 8 | (minor & ~0xffu) << 12;
 }
 
-int ext2_create(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
-                uint32_t mode, uint32_t uid, uint32_t gid, uint32_t rdev,
-                uint32_t *ino)
+/* A new inode for a name not yet in dir, on a writable filesystem. */
+static int inode_begin(struct ext2_fs *fs, uint32_t dir, const char *name,
+                       size_t len, uint32_t mode, uint32_t uid, uint32_t gid,
+                       uint32_t *ino)
 {
     int err = check_writable(fs);
     if (!err)
         err = name_free(fs, dir, name, len);
-    if (!err)
-        err = inode_new(fs, dir, mode, uid, gid, ino);
+    return err ? err : inode_new(fs, dir, mode, uid, gid, ino);
+}
+
+int ext2_create(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
+                uint32_t mode, uint32_t uid, uint32_t gid, uint32_t rdev,
+                uint32_t *ino)
+{
+    int err = inode_begin(fs, dir, name, len, mode, uid, gid, ino);
     if (err)
         return err;
     if (S_ISDIR(mode))
@@ -168,11 +175,7 @@ int ext2_symlink(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
         return -ENOENT;
     if (tlen >= fs->bsize)
         return -ENAMETOOLONG;
-    int err = check_writable(fs);
-    if (!err)
-        err = name_free(fs, dir, name, len);
-    if (!err)
-        err = inode_new(fs, dir, mode, uid, gid, ino);
+    int err = inode_begin(fs, dir, name, len, mode, uid, gid, ino);
     if (err)
         return err;
     if (tlen < EXT2_FAST_LINK_MAX) {

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "kiln/log.h"
 #include "netint.h"
 
 #define ARP_MAX 32
@@ -203,7 +204,7 @@ void arp_input(struct netif *nif, const uint8_t *a, size_t len)
         return; /* unconfigured, or a sender we must not cache */
     if (sip == nif->addr) {
         if (memcmp(smac, nif->mac, 6))
-            net_log("net: eth%u: another host claims our address\n", nif->idx);
+            kiln_log("net: eth%u: another host claims our address", nif->idx);
         return;
     }
     struct arp_entry *e = arp_find(nif, sip);

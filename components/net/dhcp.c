@@ -8,6 +8,13 @@
  * (RFC 2131 section 4.1); renewals retry at half the time left, at
  * least 60 s apart.
  *
+ * Answers are taken only from the exchange we are in: our transaction
+ * id and MAC; while requesting, the server we chose (its identifier
+ * option) and, in an ACK, the address it offered; while renewing, that
+ * server again; and a renewal's ACK must be for the address we hold.
+ * Another server's ACK or NAK, or an ACK for another address, could
+ * otherwise hand the interface to whoever answers on the link first.
+ *
  * Messages go out through udp_output on the interface itself with
  * source 0.0.0.0 until there is a lease; we set the BROADCAST flag so
  * servers answer to the broadcast address before we can receive unicast.
@@ -18,7 +25,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "kiln/log.h"
 #include "netint.h"
+#include "kiln/byteorder.h"
 
 #define DHCP_CLIENT 68
 #define DHCP_SERVER 67
@@ -56,18 +65,6 @@ struct dhcp_reply {
 
 static struct dhcp_client clients[NETIF_MAX];
 static uint8_t dhcp_buf[NET_HEADROOM + 8 + DHCP_MSG_MAX];
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
-}
 
 static uint8_t *opt_put(uint8_t *o, uint8_t code, const void *v, uint8_t len)
 {
@@ -225,7 +222,7 @@ static uint32_t mask_or_class(uint32_t mask, uint32_t addr)
 static void dhcp_unconfigure(struct netif *nif, const char *why)
 {
     if (nif->addr)
-        net_log("net: eth%u: %s; address removed\n", nif->idx, why);
+        kiln_log("net: eth%u: %s; address removed", nif->idx, why);
     nif->addr = nif->mask = nif->gw = 0;
     net_notify();
 }
@@ -256,12 +253,30 @@ static void dhcp_bind(struct netif *nif, struct dhcp_client *c,
     net_notify(); /* net_start waits for this */
 }
 
+/* 1 if an ACK or NAK belongs to the exchange we are in (see the top).
+ * A NAK may omit the server identifier; an ACK must carry it. */
+static int dhcp_answer_ok(const struct netif *nif, const struct dhcp_client *c,
+                          const struct dhcp_reply *r)
+{
+    int ack = r->type == ACK;
+    if ((c->state == D_REQUESTING || c->state == D_RENEWING) &&
+        r->server != c->server && (ack || r->server))
+        return 0;
+    if (ack && c->state == D_REQUESTING)
+        return r->yiaddr == c->offered;
+    if (ack)
+        return r->yiaddr == nif->addr;
+    return 1;
+}
+
 void dhcp_input(struct netif *nif, const uint8_t *m, size_t len)
 {
     struct dhcp_client *c = &clients[nif->idx];
     struct dhcp_reply r;
     if (c->state <= D_INIT || c->state == D_BOUND ||
         dhcp_parse(nif, c, m, len, &r) < 0)
+        return;
+    if ((r.type == ACK || r.type == NAK) && !dhcp_answer_ok(nif, c, &r))
         return;
     if (c->state == D_SELECTING && r.type == OFFER && usable_addr(r.yiaddr) &&
         r.server) {
@@ -274,9 +289,9 @@ void dhcp_input(struct netif *nif, const uint8_t *m, size_t len)
                usable_addr(r.yiaddr)) {
         dhcp_bind(nif, c, &r);
     } else if (c->state != D_SELECTING && r.type == NAK) {
-        net_log("net: eth%u: the DHCP server refused our request (NAK); "
-                "starting over\n",
-                nif->idx);
+        kiln_log("net: eth%u: the DHCP server refused our request (NAK); "
+                 "starting over",
+                 nif->idx);
         dhcp_unconfigure(nif, "DHCP NAK");
         dhcp_restart(nif, c);
     }

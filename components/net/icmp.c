@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <string.h>
 #include "netint.h"
+#include "kiln/byteorder.h"
 
 #define ICMP_ECHOREPLY 0
 #define ICMP_UNREACH 3
@@ -32,12 +33,6 @@ static uint8_t *echo_buf;
 static uint8_t err_buf[NET_HEADROOM + ICMP_HLEN + ICMP_QUOTE_MAX];
 static uint64_t tokens_at; /* when the bucket was last refilled */
 static unsigned tokens = ICMP_BURST;
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 static void icmp_echo(const struct ip_info *ip, const uint8_t *msg, size_t len)
 {

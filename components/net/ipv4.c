@@ -11,11 +11,22 @@
  *
  * Output builds the 20-byte header in the caller's headroom and
  * fragments datagrams longer than the interface MTU (unless DF, then
- * -EMSGSIZE). Fragments are copied into one frame buffer each in turn.
+ * -EMSGSIZE). Fragments are copied into one frame buffer each in turn;
+ * it holds the largest MTU's frame (the loopback's, NET_LOOP_MTU),
+ * taken from the page allocator at the first fragmented datagram.
+ *
+ * Identification (RFC 6864: unique per source, destination and
+ * protocol while fragments may live) comes from RFC 7739 section 5.3's
+ * hash-based scheme: a keyed hash of the three picks one of IPID_BUCKETS
+ * counters and an offset. One global counter would let any peer count
+ * the datagrams we send to everyone else between two of its own; here
+ * it sees only its bucket's, which the secret key hides the sharers of.
  */
 #include <errno.h>
 #include <string.h>
 #include "netint.h"
+#include "tcp.h" /* tcp_siphash: the stack's keyed hash */
+#include "kiln/byteorder.h"
 
 #define IP_MF 0x2000
 #define IP_DF 0x4000
@@ -23,19 +34,15 @@
 #define IP_TTL_DEFAULT 64
 #define IP_MAX 65535
 
-static uint16_t ip_id;
-static uint8_t frag_buf[NET_FRAME_MAX] __attribute__((aligned(8)));
+#define IPID_BUCKETS 256 /* a power of two */
+#define FRAG_PAGES ((ETH_HLEN + NET_LOOP_MTU + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
+/* The largest packet frag_buf holds: more than NET_LOOP_MTU. */
+#define FRAG_MTU (FRAG_PAGES * HC_PAGE_SIZE - ETH_HLEN)
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
+static uint16_t ipid_counter[IPID_BUCKETS];
+static uint8_t ipid_key[16];
+static int ipid_keyed;
+static uint8_t *frag_buf; /* FRAG_PAGES, at the first fragmented datagram */
 
 static int is_martian_src(uint32_t a)
 {
@@ -130,12 +137,32 @@ static int ip_transmit(struct netif *nif, uint32_t nh, uint8_t *ip, size_t len)
     return eth_output_ip(nif, nh, ip, len);
 }
 
-/* Fragments of at most the MTU, payload in multiples of 8 bytes. */
+/* The next identification toward dst (see the top of the file). */
+static uint16_t ip_next_id(uint32_t src, uint32_t dst, uint8_t proto)
+{
+    if (!ipid_keyed) {
+        for (size_t i = 0; i < sizeof ipid_key; i += 4) {
+            uint32_t r = net_random32();
+            memcpy(ipid_key + i, &r, 4);
+        }
+        ipid_keyed = 1;
+    }
+    uint32_t w[3] = {src, dst, proto};
+    uint64_t h = tcp_siphash(ipid_key, (const uint8_t *)w, sizeof w);
+    uint16_t *counter = &ipid_counter[h & (IPID_BUCKETS - 1)];
+    return (uint16_t)((h >> 32) + (*counter)++);
+}
+
+/* Fragments of at most the MTU and of what frag_buf holds, payload in
+ * multiples of 8 bytes. */
 static int ip_fragment(struct netif *nif, uint32_t nh, const uint8_t *data,
                        size_t len, uint32_t src, uint32_t dst, uint8_t proto)
 {
-    size_t chunk = (size_t)(nif->mtu - IP_HLEN) & ~(size_t)7;
-    uint16_t id = ip_id++;
+    if (!frag_buf && !(frag_buf = hc_pages_alloc(FRAG_PAGES)))
+        return -ENOBUFS;
+    size_t mtu = nif->mtu < FRAG_MTU ? nif->mtu : FRAG_MTU;
+    size_t chunk = (mtu - IP_HLEN) & ~(size_t)7;
+    uint16_t id = ip_next_id(src, dst, proto);
     uint8_t *h = frag_buf + ETH_HLEN;
     for (size_t off = 0; off < len; off += chunk) {
         size_t n = len - off < chunk ? len - off : chunk;
@@ -154,15 +181,14 @@ static int ip_output(struct netif *nif, uint32_t nh, uint8_t *buf, size_t len,
 {
     if (len > IP_MAX - IP_HLEN)
         return -EMSGSIZE;
-    if (!ip_id)
-        ip_id = (uint16_t)net_random32();
     if (IP_HLEN + len > nif->mtu) {
         if (df)
             return -EMSGSIZE;
         return ip_fragment(nif, nh, buf + NET_HEADROOM, len, src, dst, proto);
     }
     uint8_t *h = buf + ETH_HLEN;
-    ip_header(h, IP_HLEN + len, ip_id++, df ? IP_DF : 0, proto, src, dst);
+    ip_header(h, IP_HLEN + len, ip_next_id(src, dst, proto), df ? IP_DF : 0,
+              proto, src, dst);
     return ip_transmit(nif, nh, h, IP_HLEN + len);
 }
 

@@ -14,7 +14,7 @@
  * start, the end marked with LOOP_WRAP.
  *
  * Limits: a full ring drops the packet (-ENOBUFS), as a full device
- * queue would; packets are at most the loopback MTU (netif.c).
+ * queue would; packets are at most the loopback MTU (NET_LOOP_MTU).
  */
 #include <errno.h>
 #include <string.h>

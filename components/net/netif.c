@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "kiln/log.h"
 #include "netint.h"
 
 #define LINK_WAIT_NS 10000000000ull /* links: e1000 needs about 0.5 s */
@@ -26,14 +27,13 @@
 #define RX_SLACK 64  /* room past the largest frame (VLAN tag, FCS) */
 #define LOOP_ADDR 0x0100007fu /* 127.0.0.1, network order */
 #define LOOP_MASK 0x000000ffu /* 255.0.0.0 */
-#define LOOP_MTU 16384
 
 static struct netif nifs[NETIF_MAX];
 static unsigned nif_count;
 static struct netif loop_if = {
     .present = 1,
     .loopback = 1,
-    .mtu = LOOP_MTU,
+    .mtu = NET_LOOP_MTU,
     .addr = LOOP_ADDR,
     .mask = LOOP_MASK,
 };
@@ -52,18 +52,6 @@ static unsigned nwaiters;
 
 static uint32_t random_pool[32];
 static unsigned random_left;
-
-void net_log(const char *fmt, ...)
-{
-    char buf[200];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n > (int)sizeof buf - 1)
-        n = sizeof buf - 1;
-    hc_console_write(buf, n > 0 ? (size_t)n : 0);
-}
 
 struct netif *netif_get(unsigned i)
 {
@@ -99,14 +87,14 @@ int net_configure(const char *opt)
 {
     struct ip_config c;
     if (ipconfig_parse(opt, &c) < 0) {
-        net_log("net: ip=%s is not valid: %s\n", opt, c.why);
+        kiln_log("net: ip=%s is not valid: %s", opt, c.why);
         return -EINVAL;
     }
     int dev = c.dev >= 0 ? c.dev : (int)undevised++;
     if (dev >= NETIF_MAX) {
-        net_log("net: ip=%s is not valid: more ip= options than the %d "
-                "interfaces supported\n",
-                opt, NETIF_MAX);
+        kiln_log("net: ip=%s is not valid: more ip= options than the %d "
+                 "interfaces supported",
+                 opt, NETIF_MAX);
         return -EINVAL;
     }
     configs[dev] = c;
@@ -190,7 +178,7 @@ static void netif_thread(void *unused)
     }
 }
 
-/* musl's functions (vsnprintf in net_log) read %fs:0, which must point
+/* musl's functions (vsnprintf in kiln_log) read %fs:0, which must point
  * to itself: the thread gets a small zeroed block of its own, as the
  * boot thread does in platform/cpu.c. */
 static int netif_thread_start(void)
@@ -200,7 +188,7 @@ static int netif_thread_start(void)
     stack_tls[0] = (uintptr_t)stack_tls;
     hc_tid t = hc_thread_create(netif_thread, NULL, 0, (uintptr_t)stack_tls);
     if (t < 0) {
-        net_log("net: cannot start the stack's thread (%d)\n", t);
+        kiln_log("net: cannot start the stack's thread (%d)", t);
         return t;
     }
     stack_tid = t;
@@ -230,10 +218,10 @@ void netif_describe(const struct netif *nif, const char *how)
     char gw[24] = "";
     if (nif->gw)
         snprintf(gw, sizeof gw, " gw %u.%u.%u.%u", g[0], g[1], g[2], g[3]);
-    net_log("net: eth%u %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u/%d%s "
-            "(%s)\n",
-            nif->idx, m[0], m[1], m[2], m[3], m[4], m[5], a[0], a[1], a[2],
-            a[3], __builtin_popcount(nif->mask), gw, how);
+    kiln_log("net: eth%u %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u/%d%s "
+             "(%s)",
+             nif->idx, m[0], m[1], m[2], m[3], m[4], m[5], a[0], a[1], a[2],
+             a[3], __builtin_popcount(nif->mask), gw, how);
 }
 
 static unsigned netif_probe(void)
@@ -273,7 +261,7 @@ static void netif_apply(struct netif *nif)
 {
     struct ip_config *c = &configs[nif->idx];
     if (has_config[nif->idx] && c->off) {
-        net_log("net: eth%u left unconfigured (ip=off)\n", nif->idx);
+        kiln_log("net: eth%u left unconfigured (ip=off)", nif->idx);
         return;
     }
     if (has_config[nif->idx] && !c->dhcp) {
@@ -304,9 +292,9 @@ static void netif_wait_dhcp(void)
         net_wait(end);
     for (unsigned i = 0; i < nif_count; i++)
         if (nifs[i].use_dhcp && !dhcp_bound(&nifs[i]))
-            net_log("net: eth%u has no DHCP lease after %llu s; going on "
-                    "without an address (DHCP keeps trying)\n",
-                    i, DHCP_WAIT_NS / 1000000000ull);
+            kiln_log("net: eth%u has no DHCP lease after %llu s; going on "
+                     "without an address (DHCP keeps trying)",
+                     i, DHCP_WAIT_NS / 1000000000ull);
 }
 
 int net_start(void)
@@ -317,8 +305,8 @@ int net_start(void)
     if (netif_thread_start() < 0)
         return 0;
     if (!netif_wait_links())
-        net_log("net: some links are still down after %llu s; going on\n",
-                LINK_WAIT_NS / 1000000000ull);
+        kiln_log("net: some links are still down after %llu s; going on",
+                 LINK_WAIT_NS / 1000000000ull);
     for (unsigned i = 0; i < nif_count; i++)
         netif_apply(&nifs[i]);
     netif_kick();

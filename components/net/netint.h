@@ -23,7 +23,8 @@
 #define ETH_HLEN 14
 #define IP_HLEN 20 /* we never send IP options */
 #define NET_HEADROOM (ETH_HLEN + IP_HLEN)
-#define NET_MTU_MAX 1500
+#define NET_MTU_MAX 1500 /* a NIC's; the loopback interface's is larger */
+#define NET_LOOP_MTU 16384
 #define NET_FRAME_MAX (ETH_HLEN + NET_MTU_MAX)
 #define NET_NEVER UINT64_MAX
 
@@ -63,8 +64,6 @@ void net_timer_kick(uint64_t deadline);
 void netif_kick(void);
 /* The line "net: eth0 MAC ADDR/LEN gw GW (how)" for a configured nif. */
 void netif_describe(const struct netif *nif, const char *how);
-/* One line on the console, printf-style, "net: " prefix included. */
-void net_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* checksum.c: sums are numbers in host order (the folded sum of the
  * big-endian 16-bit words); store inet_fold's result with htons(). A

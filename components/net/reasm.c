@@ -20,6 +20,7 @@
  */
 #include <string.h>
 #include "netint.h"
+#include "kiln/byteorder.h"
 
 #define REASM_SLOTS 4
 #define REASM_HDR 20
@@ -40,11 +41,6 @@ struct reasm_slot {
 };
 
 static struct reasm_slot slots[REASM_SLOTS];
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static struct reasm_slot *reasm_find(const uint8_t *pkt)
 {

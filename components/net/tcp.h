@@ -30,6 +30,21 @@
 #define TCP_MSS_MIN 88
 #define TCP_WSCALE 7 /* what we offer: Linux's usual value */
 #define TCP_SYN_QUEUE_MAX 128
+/* One remote address may hold at most this many of the TCP_PCB_MAX
+ * blocks as half-open or accepted connections (a quarter: four hosts
+ * cannot be locked out by one); its further SYNs get SYN cookies, and
+ * a cookie ACK from it takes the place of one of its half-open ones or
+ * is dropped. Our own addresses (loopback) are not limited. */
+#define TCP_PEER_MAX 64
+/* Connections the application closed that wait for the peer (FIN to
+ * deliver, data behind a zero window): past this many, close() aborts
+ * with a RST, as Linux does past tcp_max_orphans. Half the table: a
+ * busy server closing many connections at once keeps its FINs. */
+#define TCP_ORPHAN_MAX 128
+/* An orphan's zero-window probes before it is reset, however the peer
+ * answers them, unless it takes data meanwhile (Linux's
+ * tcp_orphan_retries default). */
+#define TCP_ORPHAN_RETRIES 8
 #define TCP_BACKLOG_MAX 4096
 
 #define MS (1000000ull) /* ns per ms */
@@ -174,6 +189,7 @@ struct tcp_pcb {
     uint16_t backlog, syn_count, acc_count;
     uint16_t acc_head, acc_tail;
     uint16_t parent, acc_next;
+    uint64_t cookie_sent; /* when the SYN queue last overflowed, 0: never */
 };
 
 /* A connection in TIME_WAIT, kept small. */
@@ -188,7 +204,10 @@ struct tcp_tw {
 struct tcp_stats {
     uint64_t in_segs, out_segs, bad_sum, bad_hdr, rst_sent, retrans;
     uint64_t cookies_sent, cookies_ok, syn_dropped, ooo_dropped;
-    uint64_t sack_rexmits; /* holes resent from the SACK scoreboard */
+    uint64_t sack_rexmits;      /* holes resent from the SACK scoreboard */
+    uint64_t challenge_limited; /* challenge ACKs not sent (RFC 5961 7) */
+    uint64_t peer_limited;      /* SYNs or cookie ACKs past TCP_PEER_MAX */
+    uint64_t orphan_aborts;     /* close() past TCP_ORPHAN_MAX */
 };
 extern struct tcp_stats tcp_stats;
 
@@ -222,6 +241,10 @@ uint32_t tcp_isn(uint32_t laddr, uint32_t raddr, uint16_t lport, uint16_t rport,
 uint32_t tcp_cookie_make(uint32_t laddr, uint32_t raddr, uint16_t lport,
                          uint16_t rport, uint32_t peer_isn, uint16_t mss,
                          uint64_t now);
+/* Where a cookie connection's timestamps start: a keyed hash, so no
+ * state is needed to find it again and no uptime shows through. */
+uint32_t tcp_ts_offset(uint32_t laddr, uint32_t raddr, uint16_t lport,
+                       uint16_t rport);
 /* The MSS the cookie (our ISN) encodes, 0 if invalid. */
 uint16_t tcp_cookie_check(uint32_t laddr, uint32_t raddr, uint16_t lport,
                           uint16_t rport, uint32_t peer_isn, uint32_t cookie,
@@ -233,7 +256,10 @@ void tcp_ring_free(struct tcp_ring *r);
 /* Double r, keeping the len bytes from seq; -1 (r unchanged) when memory
  * is short or r is at TCP_RING_MAX. */
 int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len);
-void tcp_ring_put(struct tcp_ring *r, uint32_t seq, const void *p, uint32_t n);
+/* Store n bytes at seq in a ring whose oldest live byte is base; -1
+ * (nothing stored) when they do not fit in [base, base + size). */
+int tcp_ring_put(struct tcp_ring *r, uint32_t base, uint32_t seq, const void *p,
+                 uint32_t n);
 void tcp_ring_get(const struct tcp_ring *r, uint32_t seq, void *p, uint32_t n);
 
 /* tcp_pcb.c: tables, lookup, ports, TIME_WAIT */
@@ -243,6 +269,9 @@ extern unsigned tcp_pcb_n, tcp_tw_n; /* 0 until then: bounds for loops */
 struct tcp_pcb *tcp_pcb_alloc(void);
 void tcp_pcb_free(struct tcp_pcb *p);
 unsigned tcp_pcb_free_count(void);
+/* Connections made by listeners for raddr (half-open or not). */
+unsigned tcp_peer_count(uint32_t raddr);
+unsigned tcp_orphan_count(void);
 static inline uint16_t tcp_pcb_index(const struct tcp_pcb *p)
 {
     return (uint16_t)(p - tcp_pcbs + 1);

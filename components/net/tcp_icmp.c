@@ -10,7 +10,8 @@
 #include <string.h>
 #include "tcp.h"
 
-static uint32_t get32(const uint8_t *p)
+/* An address as the quoted header stores it: network order, unaligned. */
+static uint32_t addr_at(const uint8_t *p)
 {
     uint32_t v;
     memcpy(&v, p, 4);
@@ -27,6 +28,11 @@ static void pmtu_lower(struct tcp_pcb *p, uint16_t mtu)
     if (mss >= p->mss)
         return;
     p->mss = (uint16_t)mss;
+    /* Only the SYN is in flight during the handshake, and it is small:
+     * rewinding snd_nxt to the ISN would leave the established
+     * connection with 4 GB "in flight". */
+    if (p->state == TCPS_SYN_SENT || p->state == TCPS_SYN_RECEIVED)
+        return;
     p->snd_nxt = p->snd_una; /* resend what was too big */
     tcp_output(p);
 }
@@ -39,7 +45,7 @@ void tcp_icmp_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu)
     if (ihl < IP_HLEN || len < ihl + 8)
         return;
     const struct tcp_hdr *th = (const struct tcp_hdr *)(quoted + ihl);
-    uint32_t src = get32(quoted + 12), dst = get32(quoted + 16);
+    uint32_t src = addr_at(quoted + 12), dst = addr_at(quoted + 16);
     struct tcp_pcb *p = tcp_pcb_lookup(src, th->sport, dst, th->dport);
     if (!p)
         return;

@@ -12,13 +12,15 @@
 
 struct tcp_stats tcp_stats;
 
-/* The peer's SYN options decide what the connection uses. */
+/* The peer's SYN options decide what the connection uses; p->mss, set
+ * to what we announce, may be lower already (path MTU news about our
+ * SYN). */
 void tcp_apply_synopts(struct tcp_pcb *p, const struct tcp_opts *o)
 {
     p->peer_mss = o->has_mss ? o->mss : TCP_MSS_NOOPT;
     if (p->peer_mss < TCP_MSS_MIN)
         p->peer_mss = TCP_MSS_MIN;
-    p->mss = p->peer_mss < p->adv_mss ? p->peer_mss : p->adv_mss;
+    p->mss = p->peer_mss < p->mss ? p->peer_mss : p->mss;
     p->ws_ok = o->has_ws;
     p->snd_wscale = o->has_ws ? o->ws : 0;
     if (!p->ws_ok)

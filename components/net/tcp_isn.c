@@ -11,7 +11,9 @@
  * SYN cookie (our ISN when the SYN backlog is full): 5 bits of a 64 s
  * time counter, 3 bits indexing an MSS table, 24 bits of hash over the
  * 4-tuple, the peer's ISN and the counter. Accepted for two counter
- * periods. Window scale and SACK ride in our timestamp (tcp_listen.c).
+ * periods. Window scale and SACK ride in our timestamp (tcp_listen.c),
+ * which starts at a keyed offset per 4-tuple so it does not tell the
+ * uptime (tcp_ts_offset).
  */
 #include <string.h>
 #include "tcp.h"
@@ -79,14 +81,24 @@ void tcp_isn_init(const uint8_t secret[32])
     secret_ready = 1;
 }
 
-/* The secret is drawn on first use: the stack has no init call. */
+/* The secret is drawn on first use: the stack has no init call. A key
+ * the generator did not fill would make every ISN and cookie
+ * predictable, so a generator that keeps failing stops the system,
+ * as it does for net_random32 and the program's AT_RANDOM. */
+#define ENTROPY_TRIES 4
 static void secret_init(void)
 {
-    uint8_t s[32] = {0};
+    uint8_t s[32];
     if (secret_ready)
         return;
-    hc_entropy(s, sizeof s);
-    tcp_isn_init(s);
+    for (int i = 0; i < ENTROPY_TRIES; i++) {
+        if (hc_entropy(s, sizeof s) == 0) {
+            tcp_isn_init(s);
+            return;
+        }
+    }
+    hc_abort("tcp: the hardware random generator failed; no secret for "
+             "sequence numbers and SYN cookies");
 }
 
 static uint64_t tuple_hash(const uint8_t key[16], uint32_t laddr,
@@ -104,6 +116,13 @@ uint32_t tcp_isn(uint32_t laddr, uint32_t raddr, uint16_t lport, uint16_t rport,
     uint32_t h =
         (uint32_t)tuple_hash(isn_secret, laddr, raddr, lport, rport, 0, 0);
     return h + (uint32_t)(now >> 12);
+}
+
+uint32_t tcp_ts_offset(uint32_t laddr, uint32_t raddr, uint16_t lport,
+                       uint16_t rport)
+{
+    secret_init();
+    return (uint32_t)tuple_hash(isn_secret, laddr, raddr, lport, rport, 1, 0);
 }
 
 static uint32_t cookie_hash(uint32_t laddr, uint32_t raddr, uint16_t lport,

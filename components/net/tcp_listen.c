@@ -5,17 +5,27 @@
  * carries a SYN cookie (tcp_isn.c) and no state is kept, so a SYN flood
  * cannot keep real clients out. Completed connections wait in the
  * listener's accept queue, bounded by listen()'s backlog as in Linux
- * (a full queue drops the SYN or final ACK; the peer retries).
+ * (a full queue drops the SYN or final ACK; the peer retries). One
+ * remote host holds at most TCP_PEER_MAX connections: past that its
+ * SYNs get cookies, and its completed handshakes take the place of its
+ * own half-open connections. A cookie ACK is taken only within two
+ * minutes of the last cookie sent.
  *
  * Cookie timestamps: when the peer offers timestamps, our TSval's low
  * 5 bits carry its window scale (4 bits, 15: none) and SACK-permitted,
- * and come back in the final ACK's TSecr. Without timestamps a cookie
- * connection has neither window scaling nor SACK.
+ * and come back in the final ACK's TSecr; the clock they count starts
+ * at a keyed offset per 4-tuple (tcp_ts_offset), not at boot. Without
+ * timestamps a cookie connection has neither window scaling nor SACK.
  */
 #include <errno.h>
 #include "tcp.h"
 
 #define COOKIE_TS_OFFSET 64 /* later TSvals stay above the cookie's */
+/* A cookie ACK is taken only this long after the listener last sent a
+ * cookie (as Linux's tcp_synq_no_recent_overflow): a cookie lives two
+ * 64 s periods (tcp_isn.c), and without an overflow nobody was sent one,
+ * so a guessed cookie cannot open a connection. */
+#define COOKIE_RECENT (128000 * MS)
 
 static unsigned syn_queue_max(const struct tcp_pcb *l)
 {
@@ -26,6 +36,31 @@ static unsigned syn_queue_max(const struct tcp_pcb *l)
 static int accept_full(const struct tcp_pcb *l)
 {
     return l->acc_count > l->backlog; /* Linux lets backlog + 1 wait */
+}
+
+/* Whether raddr already holds its share of the connection table. */
+static int peer_full(uint32_t raddr)
+{
+    if (netif_is_local(raddr) || tcp_peer_count(raddr) < TCP_PEER_MAX)
+        return 0;
+    tcp_stats.peer_limited++;
+    return 1;
+}
+
+/* raddr at its share completes a handshake: the connection takes the
+ * place of one of raddr's own half-open ones, if it has any (a host
+ * that floods SYNs does not lock its own real clients out). */
+static int peer_reclaim(uint32_t raddr)
+{
+    for (unsigned i = 0; i < tcp_pcb_n; i++) {
+        struct tcp_pcb *p = &tcp_pcbs[i];
+        if (p->used && p->passive && p->raddr == raddr &&
+            p->state == TCPS_SYN_RECEIVED) {
+            tcp_drop(p, 0);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static uint16_t our_mss(uint32_t raddr)
@@ -48,12 +83,14 @@ static void cookie_synack(const struct ip_info *ip, const struct tcp_hdr *th,
     uint32_t cookie =
         tcp_cookie_make(ip->dst, ip->src, th->dport, th->sport, seq, mss, now);
     uint32_t bits = (o->has_ws ? o->ws : 15u) | (o->sack_ok ? 16u : 0u);
+    uint32_t ts0 =
+        tcp_now_ms(now) + tcp_ts_offset(ip->dst, ip->src, th->dport, th->sport);
     struct tcp_synopts so = {
         .mss = mine,
         .ws = o->has_ws ? TCP_WSCALE : -1,
         .sack_ok = o->sack_ok && o->has_ts,
         .ts = o->has_ts,
-        .tsval = ((tcp_now_ms(now) + 32) & ~31u) | bits,
+        .tsval = ((ts0 + 32) & ~31u) | bits,
         .tsecr = o->tsval,
     };
     uint8_t opt[TCP_OPT_MAX];
@@ -95,9 +132,11 @@ static void syn_input(struct tcp_pcb *l, const struct ip_info *ip,
         return;
     }
     struct tcp_pcb *c = NULL;
-    if (l->syn_count < syn_queue_max(l) && tcp_pcb_free_count() > 16)
+    if (l->syn_count < syn_queue_max(l) && tcp_pcb_free_count() > 16 &&
+        !peer_full(ip->src))
         c = tcp_pcb_alloc();
     if (!c) {
+        l->cookie_sent = now;
         cookie_synack(ip, th, o, now);
         return;
     }
@@ -132,7 +171,8 @@ static void cookie_opts(struct tcp_pcb *c, const struct tcp_opts *o,
     }
     tcp_apply_synopts(c, &so);
     if (o->has_ts)
-        c->ts_offset = COOKIE_TS_OFFSET;
+        c->ts_offset = tcp_ts_offset(c->laddr, c->raddr, c->lport, c->rport) +
+                       COOKIE_TS_OFFSET;
 }
 
 /* A bare ACK to a listener: the end of a cookie handshake, or junk. */
@@ -141,13 +181,15 @@ static void cookie_ack(struct tcp_pcb *l, const struct ip_info *ip,
                        const uint8_t *data, uint32_t dlen, uint64_t now)
 {
     uint32_t seq = ntohl(th->seq), ack = ntohl(th->ack);
-    uint16_t mss = tcp_cookie_check(ip->dst, ip->src, th->dport, th->sport,
-                                    seq - 1, ack - 1, now);
+    uint16_t mss = 0;
+    if (l->cookie_sent && now - l->cookie_sent <= COOKIE_RECENT)
+        mss = tcp_cookie_check(ip->dst, ip->src, th->dport, th->sport, seq - 1,
+                               ack - 1, now);
     if (!mss) {
         tcp_reply_rst(ip, th, dlen);
         return;
     }
-    if (accept_full(l))
+    if (accept_full(l) || (peer_full(ip->src) && !peer_reclaim(ip->src)))
         return; /* the peer's data or retransmission tries again */
     struct tcp_pcb *c = tcp_pcb_alloc();
     if (!c) {

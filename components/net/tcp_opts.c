@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include "tcp.h"
+#include "kiln/byteorder.h"
 
 #define OPT_EOL 0
 #define OPT_NOP 1
@@ -17,20 +18,6 @@
 #define OPT_SACK_OK 4
 #define OPT_SACK 5
 #define OPT_TS 8
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = v >> 24;
-    p[1] = v >> 16;
-    p[2] = v >> 8;
-    p[3] = v;
-}
 
 /* One option of kind k and total length n at p; -1 if its length is
  * wrong for its kind. */

@@ -79,6 +79,24 @@ unsigned tcp_pcb_free_count(void)
     return n;
 }
 
+unsigned tcp_peer_count(uint32_t raddr)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < tcp_pcb_n; i++)
+        n += tcp_pcbs[i].used && tcp_pcbs[i].passive &&
+             tcp_pcbs[i].raddr == raddr;
+    return n;
+}
+
+unsigned tcp_orphan_count(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < tcp_pcb_n; i++)
+        n += tcp_pcbs[i].used && tcp_pcbs[i].orphan &&
+             tcp_pcbs[i].state != TCPS_CLOSED;
+    return n;
+}
+
 /* Whether p takes part in demultiplexing (has a live 4-tuple). */
 static int pcb_live(const struct tcp_pcb *p)
 {

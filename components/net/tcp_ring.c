@@ -38,11 +38,22 @@ int tcp_ring_alloc(struct tcp_ring *r, uint32_t size)
     return -1;
 }
 
+/* Growing is a luxury: only while half of RAM stays free after it, so
+ * peers that make many senders' rings grow toward TCP_RING_MAX cannot
+ * take the memory the application and new connections need. */
+static int grow_allowed(uint32_t want)
+{
+    struct hc_mem_stats m;
+    hc_pages_stats(&m);
+    return want <= TCP_RING_MAX && m.free_pages * HC_PAGE_SIZE >=
+                                       want + m.total_pages / 2 * HC_PAGE_SIZE;
+}
+
 int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len)
 {
     struct tcp_ring n;
     uint32_t want = r->size * 2;
-    if (want > TCP_RING_MAX || ring_budget(want) < want)
+    if (!grow_allowed(want))
         return -1;
     n.buf = hc_pages_alloc(want / HC_PAGE_SIZE);
     if (!n.buf)
@@ -55,7 +66,7 @@ int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len)
         uint32_t chunk = r->size - at;
         if (chunk > len - done)
             chunk = len - done;
-        tcp_ring_put(&n, seq + done, r->buf + at, chunk);
+        tcp_ring_put(&n, seq, seq + done, r->buf + at, chunk);
         done += chunk;
     }
     tcp_ring_free(r);
@@ -71,13 +82,19 @@ void tcp_ring_free(struct tcp_ring *r)
     r->size = 0;
 }
 
-void tcp_ring_put(struct tcp_ring *r, uint32_t seq, const void *p, uint32_t n)
+/* The ring holds [base, base + size): bytes beyond it would land on
+ * live ones or, written as one span, past the buffer. */
+int tcp_ring_put(struct tcp_ring *r, uint32_t base, uint32_t seq, const void *p,
+                 uint32_t n)
 {
+    if (seq_lt(seq, base) || seq - base > r->size || n > r->size - (seq - base))
+        return -1;
     uint32_t at = seq & (r->size - 1), first = r->size - at;
     if (first > n)
         first = n;
     memcpy(r->buf + at, p, first);
     memcpy(r->buf, (const uint8_t *)p + first, n - first);
+    return 0;
 }
 
 void tcp_ring_get(const struct tcp_ring *r, uint32_t seq, void *p, uint32_t n)

@@ -178,7 +178,7 @@ static long tcp_send(struct net_sock *s, const void *buf, size_t len, int flags,
     if (!space)
         return -EAGAIN;
     uint32_t n = len < space ? (uint32_t)len : space;
-    tcp_ring_put(&p->snd, p->snd_buf_seq + p->snd_len, buf, n);
+    tcp_ring_put(&p->snd, p->snd_buf_seq, p->snd_buf_seq + p->snd_len, buf, n);
     p->snd_len += n;
     p->more = (flags & MSG_MORE) != 0;
     tcp_output(p);
@@ -276,6 +276,19 @@ static void linger_wait(struct tcp_pcb *p)
             return;
 }
 
+/* Whether close() resets rather than closes (as Linux): data the
+ * application never read, SO_LINGER 0, or too many orphans already (p,
+ * an orphan from now on, counts itself). */
+static int close_aborts(struct tcp_pcb *p)
+{
+    if (p->rcv_unread || (p->linger_on && !p->linger_s))
+        return 1;
+    if (tcp_orphan_count() <= TCP_ORPHAN_MAX)
+        return 0;
+    tcp_stats.orphan_aborts++;
+    return 1;
+}
+
 static int tcp_close(struct net_sock *s)
 {
     struct tcp_pcb *p = P(s);
@@ -287,8 +300,7 @@ static int tcp_close(struct net_sock *s)
     case TCPS_TIME_WAIT: tcp_pcb_free(p); return 0;
     default: break;
     }
-    if (p->rcv_unread || (p->linger_on && !p->linger_s)) {
-        /* data the application never read, or linger 0: abort (Linux) */
+    if (close_aborts(p)) {
         tcp_send_rst(p);
         tcp_drop(p, 0);
         return 0;

@@ -2,10 +2,10 @@
  * tcp_sync.c: segment processing in the synchronized states, in RFC
  * 9293 3.10.7.4 order: PAWS (RFC 7323), sequence acceptability, RST and
  * SYN under RFC 5961 (exact RST resets, in-window RST or any SYN gets a
- * challenge ACK), ACK acceptability (RFC 5961 5.2), the ACK's effects
- * (send ring, RTT, congestion control, window, our FIN), then data into
- * the receive ring (in order, or out of order within the window), then
- * the peer's FIN.
+ * challenge ACK, at most 1000 a second), ACK acceptability (RFC 5961 5.2), the
+ * ACK's effects (send ring, RTT, congestion control, window, our FIN), then
+ * data into the receive ring (in order, or out of order within the window),
+ * then the peer's FIN.
  */
 #include <errno.h>
 #include "tcp.h"
@@ -13,6 +13,7 @@
 /* A segment as trimmed to the window. */
 struct seg {
     uint32_t seq, len; /* data */
+    uint32_t seq0;     /* as sent: RFC 5961's RST check needs it untrimmed */
     const uint8_t *data;
     uint8_t flags;
     int fin;
@@ -23,6 +24,17 @@ struct seg {
 static uint32_t rcv_space(const struct tcp_pcb *p)
 {
     return tcp_rcv_window(p);
+}
+
+/* Cut what lies past the window off s: the peer was told not to send
+ * it, and the receive ring has no room for it. */
+static void seg_clip(const struct tcp_pcb *p, struct seg *s)
+{
+    uint32_t end = p->rcv_nxt + rcv_space(p);
+    if (!seq_gt(s->seq + s->len, end))
+        return;
+    s->len = seq_gt(end, s->seq) ? end - s->seq : 0;
+    s->fin = 0;
 }
 
 /* RFC 9293 3.10.7.4 first check; trims s to the window. */
@@ -47,22 +59,49 @@ static int seq_acceptable(const struct tcp_pcb *p, struct seg *s)
         s->len -= cut;
         s->seq += cut;
     }
-    if (seq_gt(s->seq + s->len, nxt + wnd)) { /* past the window */
-        s->len = nxt + wnd - s->seq;
-        s->fin = 0;
-    }
+    seg_clip(p, s);
     return 1;
 }
 
-static void challenge_ack(struct tcp_pcb *p)
+/* RFC 5961 7: challenge ACKs, all connections together, at most
+ * CHALLENGE_RATE a second (a token bucket holding a second's worth), so
+ * a flood of forged RSTs and SYNs cannot turn into a flood of ACKs. */
+#define CHALLENGE_RATE 1000
+#define CHALLENGE_NS (1000 * MS / CHALLENGE_RATE) /* one token's time */
+static uint64_t challenge_time;
+static uint32_t challenge_tokens;
+
+static int challenge_allowed(uint64_t now)
 {
-    tcp_send_ack(p);
+    uint64_t earned = (now - challenge_time) / CHALLENGE_NS;
+    if (earned >= CHALLENGE_RATE - challenge_tokens) {
+        challenge_tokens = CHALLENGE_RATE;
+        challenge_time = now;
+    } else {
+        challenge_tokens += (uint32_t)earned;
+        challenge_time += earned * CHALLENGE_NS;
+    }
+    if (!challenge_tokens)
+        return 0;
+    challenge_tokens--;
+    return 1;
 }
 
-static int rst_input(struct tcp_pcb *p, const struct seg *s)
+static void challenge_ack(struct tcp_pcb *p, uint64_t now)
 {
-    if (s->seq != p->rcv_nxt) {
-        challenge_ack(p); /* RFC 5961 3.2 */
+    if (challenge_allowed(now))
+        tcp_send_ack(p);
+    else
+        tcp_stats.challenge_limited++;
+}
+
+static int rst_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
+{
+    /* RFC 5961 3.2: only a RST at exactly rcv_nxt, as sent (a RST with
+     * data may start below it and be trimmed there), resets; another in
+     * the window gets a challenge ACK. */
+    if (s->seq0 != p->rcv_nxt) {
+        challenge_ack(p, now);
         return 1;
     }
     switch (p->state) {
@@ -127,6 +166,7 @@ static void new_ack(struct tcp_pcb *p, uint32_t ack, const struct tcp_opts *o,
         p->snd_buf_seq = upto;
     }
     p->snd_una = ack;
+    p->persist_probes = 0; /* progress, for an orphan too */
     if (seq_lt(p->snd_nxt, ack))
         p->snd_nxt = ack;
     if (p->ts_ok && o->has_ts && o->tsecr) {
@@ -220,8 +260,11 @@ static void ack_policy(struct tcp_pcb *p, uint64_t now)
 
 static void data_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
 {
+    if (tcp_ring_put(&p->rcv, p->rcv_read, s->seq, s->data, s->len) < 0) {
+        tcp_stats.ooo_dropped++; /* cannot happen past seg_clip */
+        return;
+    }
     if (s->seq == p->rcv_nxt) {
-        tcp_ring_put(&p->rcv, s->seq, s->data, s->len);
         uint32_t nxt = p->rcv_nxt + s->len;
         if (p->ooo.n) {
             nxt = tcp_ooo_advance(&p->ooo, nxt);
@@ -233,9 +276,8 @@ static void data_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
         net_notify();
         return;
     }
-    if (tcp_ooo_add(&p->ooo, s->seq, s->seq + s->len) == 0)
-        tcp_ring_put(&p->rcv, s->seq, s->data, s->len);
-    else
+    /* not kept: its bytes in the ring count for nothing */
+    if (tcp_ooo_add(&p->ooo, s->seq, s->seq + s->len) < 0)
         tcp_stats.ooo_dropped++;
     p->ack_now = 1; /* duplicate ACK, with SACK blocks */
 }
@@ -285,8 +327,13 @@ static void ts_update(struct tcp_pcb *p, const struct tcp_opts *o,
 static int sync_body(struct tcp_pcb *p, const struct tcp_hdr *th,
                      const struct tcp_opts *o, struct seg *s, uint64_t now)
 {
-    if (p->state == TCPS_SYN_RECEIVED && syn_received_ack(p, th, now) < 0)
-        return !p->used || p->state == TCPS_CLOSED;
+    if (p->state == TCPS_SYN_RECEIVED) {
+        if (syn_received_ack(p, th, now) < 0)
+            return !p->used || p->state == TCPS_CLOSED;
+        /* s was trimmed to the window a half-open connection announces;
+         * the ring it just got may be smaller (memory pressure). */
+        seg_clip(p, s);
+    }
     int r = ack_input(p, th, o, s, now);
     if (r == -2)
         return 1;
@@ -309,8 +356,12 @@ void tcp_input_established(struct tcp_pcb *p, const struct tcp_hdr *th,
                            const struct tcp_opts *o, const uint8_t *data,
                            uint32_t dlen, uint64_t now)
 {
-    struct seg s = {ntohl(th->seq), dlen, data, th->flags,
-                    (th->flags & TH_FIN) != 0};
+    struct seg s = {.seq = ntohl(th->seq),
+                    .len = dlen,
+                    .seq0 = ntohl(th->seq),
+                    .data = data,
+                    .flags = th->flags,
+                    .fin = (th->flags & TH_FIN) != 0};
     if (p->state == TCPS_SYN_RECEIVED &&
         (th->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
         s.seq == p->irs) { /* its SYN again: our SYN-ACK was lost */
@@ -327,17 +378,20 @@ void tcp_input_established(struct tcp_pcb *p, const struct tcp_hdr *th,
         return;
     }
     p->last_rcv = now;
-    p->persist_probes = 0;
+    /* An orphan's zero-window probes stay counted until the peer takes
+     * data (new_ack): answering them is not enough. */
+    if (!p->orphan)
+        p->persist_probes = 0;
     if (p->keepalive && p->t_keep) {
         p->t_keep = now + (uint64_t)p->keepidle * 1000 * MS;
         p->keep_probes = 0;
     }
     if (th->flags & TH_RST) {
-        rst_input(p, &s);
+        rst_input(p, &s, now);
         return;
     }
     if (th->flags & TH_SYN) { /* RFC 5961 4.2, in any synchronized state */
-        challenge_ack(p);
+        challenge_ack(p, now);
         return;
     }
     if (!(th->flags & TH_ACK))

@@ -3,9 +3,11 @@
  * in ns, 0 when off): retransmission (RFC 6298, exponential backoff,
  * SYN and SYN-ACK retries as Linux counts them), delayed ACK (40 ms, and
  * the 1 ms retry after a full NIC ring), persist (zero-window probes),
- * keepalive, and the orphan FIN_WAIT_2 timeout. tcp_timer() runs what
- * is due; a cached earliest deadline keeps it from scanning the tables
- * on every wake-up.
+ * keepalive, and the orphan FIN_WAIT_2 timeout. An orphan (closed by
+ * the application) gets TCP_ORPHAN_RETRIES zero-window probes while
+ * its peer takes no data, however the peer answers them. tcp_timer()
+ * runs what is due; a cached earliest deadline keeps it from scanning
+ * the tables on every wake-up.
  */
 #include <errno.h>
 #include "tcp.h"
@@ -108,7 +110,9 @@ static void persist_fire(struct tcp_pcb *p, uint64_t now)
         p->force = 0;
         return;
     }
-    if (++p->persist_probes > TCP_RETRIES) { /* nobody answers any more */
+    /* Nobody answers any more; or, for an orphan, its peer answers and
+     * keeps the window shut (tcp_sync.c leaves its count alone). */
+    if (++p->persist_probes > (p->orphan ? TCP_ORPHAN_RETRIES : TCP_RETRIES)) {
         tcp_send_rst(p);
         tcp_drop(p, -ETIMEDOUT);
         return;

@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <string.h>
 #include "netint.h"
+#include "kiln/byteorder.h"
 
 #define UDP_SOCKS 64
 #define UDP_HLEN 8
@@ -48,17 +49,6 @@ struct udp_sock {
 
 static struct udp_sock socks[UDP_SOCKS];
 static uint8_t *tx_buf;
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 static size_t round8(size_t n)
 {

@@ -1,7 +1,9 @@
 /*
  * posix.h: the map of components/posix, the Linux system-call
  * personality that musl's libc.a calls into. Each sys_*.c file groups
- * related calls; syscall.c routes numbers to them.
+ * related calls; syscall.c's table routes numbers to them. A handler
+ * takes the call's arguments as longs, as many as it uses, and is
+ * named sys_ and the Linux call it implements.
  */
 #ifndef KILN_POSIX_H
 #define KILN_POSIX_H
@@ -23,9 +25,6 @@ struct cmdline {
 };
 int cmdline_parse(const char *line, struct cmdline *out);
 const char *cmdline_value(const struct cmdline *c, const char *key);
-
-/* log.c */
-void posix_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* sys_file.c: open goes to /dev/vdX or the VFS */
 long sys_open(long path, long flags, long mode);
@@ -82,20 +81,23 @@ long sys_rmdir(long path);
 long sys_renameat2(long odirfd, long opath, long ndirfd, long npath,
                    long flags);
 long sys_rename(long opath, long npath);
+long sys_renameat(long odirfd, long opath, long ndirfd, long npath);
 long sys_symlinkat(long target, long dirfd, long path);
+long sys_symlink(long target, long path);
 long sys_linkat(long odirfd, long opath, long ndirfd, long npath, long flags);
+long sys_link(long opath, long npath);
 long sys_readlinkat(long dirfd, long path, long buf, long len);
+long sys_readlink(long path, long buf, long len);
 long sys_truncate(long path, long len);
 long sys_faccessat2(long dirfd, long path, long mode, long flags);
+long sys_faccessat(long dirfd, long path, long mode);
+long sys_access(long path, long mode);
 long sys_utimensat(long dirfd, long path, long times, long flags);
 long sys_fchmodat(long dirfd, long path, long mode);
+long sys_chmod(long path, long mode);
 long sys_chdir(long path);
 long sys_getcwd(long buf, long len);
 long sys_statfs(long path, long buf);
-
-/* syscall.c, syscall_fs.c: routing by number */
-long syscall_unknown(long nr); /* -ENOSYS, logged once per number */
-long fs_syscall(long nr, const long a[6]);
 
 /* sys_mem.c */
 long sys_brk(long addr);
@@ -124,6 +126,9 @@ long sys_exit(long status);
 long sys_exit_group(long status);
 long sys_arch_prctl(long code, long addr);
 long sys_tkill(long tid, long sig);
+long sys_tgkill(long tgid, long tid, long sig);
+long sys_gettid(void);
+long sys_sched_yield(void);
 
 /* sys_misc.c */
 long sys_uname(long buf);
@@ -131,6 +136,9 @@ long sys_getrandom(long buf, long len, long flags);
 long sys_sysinfo(long buf);
 long sys_rt_sigprocmask(long how, long set, long old, long size);
 long sys_rt_sigaction(long sig, long act, long old, long size);
+long sys_getpid(void);
+long sys_getppid(void);
+long sys_getuid(void); /* also geteuid, getgid and getegid */
 
 /* sys_socket.c: sockets as a file kind over components/net */
 struct file;

@@ -11,6 +11,7 @@
  */
 #include <elf.h>
 #include <string.h>
+#include "kiln/log.h"
 #include "../net/net.h"
 #include "posix.h"
 
@@ -95,7 +96,7 @@ static size_t build_vector(size_t *v, const struct cmdline *cmd)
         else if (strchr(cmd->opt[i], '='))
             v[n++] = (uintptr_t)cmd->opt[i];
         else
-            posix_log("kiln: unknown boot option '%s' ignored\n", cmd->opt[i]);
+            kiln_log("kiln: unknown boot option '%s' ignored", cmd->opt[i]);
     v[n++] = 0;
     return put_auxv(v, n);
 }
@@ -116,10 +117,10 @@ _Noreturn void posix_main(void *unused)
     if (!ps)
         hc_abort("no memory for the program's arguments");
     if (cmdline_parse(hc_cmdline(), &ps->cmd) < 0) {
-        posix_log("kiln: the command line is malformed (unbalanced quote, "
-                  "trailing backslash, or over %d words); fix the boot "
-                  "arguments\n",
-                  CMDLINE_MAX_ARGS);
+        kiln_log("kiln: the command line is malformed (unbalanced quote, "
+                 "trailing backslash, or over %d words); fix the boot "
+                 "arguments",
+                 CMDLINE_MAX_ARGS);
         hc_exit(2);
     }
     if (hc_entropy(at_random, sizeof at_random) < 0)

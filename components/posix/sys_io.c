@@ -85,13 +85,20 @@ static long vector(long fd, int write, long iov, long cnt)
     return total ? total : (file_of(fd) ? 0 : -EBADF);
 }
 
+/* On a socket, readv/writev are one transfer, not one per part. */
 long sys_readv(long fd, long iov, long cnt)
 {
+    struct file *f;
+    if (sock_get(fd, &f) == 0)
+        return sock_rw_iov(fd, iov, cnt, 0);
     return vector(fd, 0, iov, cnt);
 }
 
 long sys_writev(long fd, long iov, long cnt)
 {
+    struct file *f;
+    if (sock_get(fd, &f) == 0)
+        return sock_rw_iov(fd, iov, cnt, 1);
     return vector(fd, 1, iov, cnt);
 }
 

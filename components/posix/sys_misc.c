@@ -67,3 +67,19 @@ long sys_rt_sigaction(long sig, long act, long old, long size)
         memset((void *)old, 0, 32); /* kernel sigaction: SIG_DFL */
     return 0;
 }
+
+/* One process, its own parent's child, and every call runs as root. */
+long sys_getpid(void)
+{
+    return 1;
+}
+
+long sys_getppid(void)
+{
+    return 0;
+}
+
+long sys_getuid(void)
+{
+    return 0;
+}

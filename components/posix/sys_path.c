@@ -129,6 +129,11 @@ long sys_rename(long opath, long npath)
     return sys_renameat2(AT_FDCWD, opath, AT_FDCWD, npath, 0);
 }
 
+long sys_renameat(long odirfd, long opath, long ndirfd, long npath)
+{
+    return sys_renameat2(odirfd, opath, ndirfd, npath, 0);
+}
+
 long sys_symlinkat(long target, long dirfd, long path)
 {
     struct vnode *base;
@@ -137,6 +142,11 @@ long sys_symlinkat(long target, long dirfd, long path)
     int r = file_base(dirfd, (const char *)path, &base);
     return r < 0 ? r
                  : vfs_symlink((const char *)target, base, (const char *)path);
+}
+
+long sys_symlink(long target, long path)
+{
+    return sys_symlinkat(target, AT_FDCWD, path);
 }
 
 long sys_linkat(long odirfd, long opath, long ndirfd, long npath, long flags)
@@ -151,6 +161,11 @@ long sys_linkat(long odirfd, long opath, long ndirfd, long npath, long flags)
                  : vfs_link(ob, (const char *)opath, nb, (const char *)npath);
 }
 
+long sys_link(long opath, long npath)
+{
+    return sys_linkat(AT_FDCWD, opath, AT_FDCWD, npath, 0);
+}
+
 long sys_readlinkat(long dirfd, long path, long buf, long len)
 {
     struct vnode *base;
@@ -160,6 +175,11 @@ long sys_readlinkat(long dirfd, long path, long buf, long len)
     return r < 0 ? r
                  : vfs_readlink(base, (const char *)path, (char *)buf,
                                 (size_t)len);
+}
+
+long sys_readlink(long path, long buf, long len)
+{
+    return sys_readlinkat(AT_FDCWD, path, buf, len);
 }
 
 long sys_truncate(long path, long len)
@@ -180,6 +200,16 @@ long sys_faccessat2(long dirfd, long path, long mode, long flags)
     return r < 0 ? r
                  : vfs_access(base, (const char *)path, (int)mode,
                               !(flags & AT_SYMLINK_NOFOLLOW));
+}
+
+long sys_faccessat(long dirfd, long path, long mode)
+{
+    return sys_faccessat2(dirfd, path, mode, 0);
+}
+
+long sys_access(long path, long mode)
+{
+    return sys_faccessat2(AT_FDCWD, path, mode, 0);
 }
 
 /* utimensat: path NULL is Linux's futimens form (times of dirfd). */
@@ -215,6 +245,11 @@ long sys_fchmodat(long dirfd, long path, long mode)
     r = vfs_fchmod(v, (mode_t)mode);
     vfs_put(v);
     return r;
+}
+
+long sys_chmod(long path, long mode)
+{
+    return sys_fchmodat(AT_FDCWD, path, mode);
 }
 
 long sys_chdir(long path)

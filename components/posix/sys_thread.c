@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <time.h>
+#include "kiln/log.h"
 #include "posix.h"
 
 #define WAITERS_MAX HC_THREADS_MAX
@@ -186,6 +187,23 @@ long sys_tkill(long tid, long sig)
         return 0;
     if (sig == SIGABRT)
         hc_abort("the application called abort()");
-    posix_log("kiln: killed by signal %ld\n", sig);
+    kiln_log("kiln: killed by signal %ld", sig);
     hc_exit(128 + (int)sig);
+}
+
+long sys_tgkill(long tgid, long tid, long sig)
+{
+    (void)tgid; /* one process */
+    return sys_tkill(tid, sig);
+}
+
+long sys_gettid(void)
+{
+    return hc_thread_self();
+}
+
+long sys_sched_yield(void)
+{
+    hc_thread_yield();
+    return 0;
 }

@@ -39,16 +39,11 @@ fail_all() {
     exit 1
 }
 
-# need_app APP: the baremetal image of APP, or skip while the app or a
-# part of the stack (IP, TCP, sockets) is not in the tree yet (they land
-# piece by piece), or fail when the app exists but was not built.
+# need_app APP: the baremetal image of APP and curl. A missing app or
+# image fails every test (a skip is for a missing host tool only).
 need_app() {
-    local image="$IMAGES/$1-baremetal.elf" part
-    [ -d "$KILN_ROOT/app/$1" ] || skip_all "app/$1 is not in this tree yet"
-    for part in net/netif.c 'net/tcp*.c' posix/sys_socket.c; do
-        compgen -G "$KILN_ROOT/components/$part" > /dev/null ||
-            skip_all "the network stack is not all in this tree yet ($part)"
-    done
+    local image="$IMAGES/$1-baremetal.elf"
+    [ -d "$KILN_ROOT/app/$1" ] || fail_all "app/$1 is missing from the tree"
     [ -f "$image" ] || fail_all "no $image; run make first"
     command -v curl > /dev/null || skip_all "curl is not installed (make deps)"
 }
@@ -140,4 +135,27 @@ fetch() {
     for _ in "$@"; do outs+=(-o "$WORK/$name.$i"); i=$((i + 1)); done
     in_ns curl -sS --max-time 30 --connect-timeout 10 "${outs[@]}" \
         -w '%{http_code} %{num_connects}\n' "$@" 2> "$WORK/$name.err"
+}
+
+# stats_get URL: httpd's /stats at URL into $WORK/stats (one connection,
+# bounded); fails when there is no 200 answer.
+stats_get() {
+    in_ns curl -sS --max-time 10 --connect-timeout 5 -o "$WORK/stats" \
+        -w '%{http_code}' "$1/stats" 2> /dev/null | grep -q '^200$'
+}
+
+# stat_of NAME: one counter from the last stats_get, or empty.
+stat_of() {
+    sed -n "s/^$1 \([0-9]*\)\r\{0,1\}$/\1/p" "$WORK/stats" 2> /dev/null
+}
+
+# wait_until SECONDS CMD...: run CMD every half second until it succeeds
+# or SECONDS pass (a bounded wait for a condition, not a sleep).
+wait_until() {
+    local end=$((SECONDS + $1))
+    shift
+    while ! "$@"; do
+        [ "$SECONDS" -ge "$end" ] && return 1
+        sleep 0.5
+    done
 }

@@ -1,7 +1,9 @@
 /*
  * net-dhcp/test.c: host unit test of components/net/dhcp.c, the DHCP
  * client, against a scripted server: the DISCOVER/OFFER/REQUEST/ACK
- * exchange, answers for other transactions ignored, malformed options
+ * exchange, answers for other transactions ignored, ACKs and NAKs from
+ * a server we did not choose or ACKs for an address we did not ask for
+ * ignored while requesting, malformed options
  * refused, retransmission back-off, renewal at T1 (unicast), rebinding
  * at T2 (broadcast), expiry removing the address, and NAK starting over.
  * The rest of the stack (udp_output, ARP, the clock) is faked here.
@@ -56,10 +58,6 @@ void arp_announce(struct netif *nif)
 void netif_describe(const struct netif *nif, const char *how)
 {
     (void)nif, (void)how;
-}
-void net_log(const char *fmt, ...)
-{
-    (void)fmt;
 }
 int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
                uint32_t dst, uint16_t sport, uint16_t dport)
@@ -123,6 +121,16 @@ static size_t reply(uint8_t *m, uint8_t t, const char *yi, uint32_t lease)
     return 300;
 }
 
+/* The same from another server (its identifier option replaced). */
+static size_t reply_from(uint8_t *m, const char *server, uint8_t t,
+                         const char *yi, uint32_t lease)
+{
+    size_t n = reply(m, t, yi, lease);
+    uint32_t sid = A(server);
+    memcpy(m + 245, &sid, 4); /* after option 53's three bytes: 54, 4 */
+    return n;
+}
+
 static void run_timer(void)
 {
     dhcp_timer(now_ns);
@@ -158,6 +166,20 @@ static void test_exchange(void)
                   !memcmp(req, "\x0a\x00\x00\x05", 4) &&
                   !memcmp(sid, "\x0a\x00\x00\x01", 4),
               "OFFER answered by a REQUEST naming address and server", NULL);
+    n = reply_from(m, "10.0.0.9", 5, "10.0.0.5", 100);
+    dhcp_input(&eth0, m, n);
+    n = reply_from(m, "10.0.0.9", 6, "0.0.0.0", 0);
+    dhcp_input(&eth0, m, n);
+    tap_check(!dhcp_bound(&eth0) && !eth0.addr && sent.count == 2,
+              "ACK and NAK from a server we did not choose are ignored", NULL);
+    n = reply(m, 5, "10.0.0.66", 100);
+    dhcp_input(&eth0, m, n);
+    n = reply(m, 5, "10.0.0.5", 100);
+    memset(m + 245, 0, 4); /* no server identifier at all */
+    dhcp_input(&eth0, m, n);
+    tap_check(!dhcp_bound(&eth0) && !eth0.addr,
+              "ACKs for another address or without the server are ignored",
+              NULL);
     n = reply(m, 5, "10.0.0.5", 100);
     dhcp_input(&eth0, m, n);
     tap_check(dhcp_bound(&eth0) && eth0.addr == A("10.0.0.5") &&
@@ -181,6 +203,14 @@ static void test_renewal(void)
                   !memcmp(sent.msg + 12, "\x0a\x00\x00\x05", 4) &&
                   !sent_opt(50, &l),
               "at T1: unicast REQUEST to the server with ciaddr", NULL);
+    uint8_t m[400];
+    size_t n = reply(m, 5, "10.0.0.99", 100);
+    dhcp_input(&eth0, m, n);
+    n = reply_from(m, "10.0.0.9", 5, "10.0.0.5", 100);
+    dhcp_input(&eth0, m, n);
+    tap_check(eth0.addr == A("10.0.0.5") &&
+                  dhcp_timer(now_ns) < bound + 100 * SEC,
+              "renewing: ACKs for another address or server are ignored", NULL);
     now_ns = bound + 88 * SEC;
     run_timer();
     tap_check(sent.count == 4 && sent_type() == 3 && !sent.routed &&

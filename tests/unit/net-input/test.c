@@ -3,7 +3,10 @@
  * as a whole, frames in and frames out: ARP replies and resolution with
  * queued packets, ping answers, ICMP errors (and when none may be sent),
  * UDP sockets receiving plain and fragmented datagrams and sending long
- * ones in fragments, loopback delivery, and then a long run of mutated
+ * ones in fragments, loopback delivery (datagrams up to 64 KiB, in
+ * fragments of the loopback's 16 KiB MTU), per-destination IP
+ * identification (traffic to others must not show in the IDs a peer
+ * sees), and then a long run of mutated
  * frames (truncated, bytes changed, lengths lied about) through
  * eth_input under ASan/UBSan: nothing may crash or read out of bounds.
  *
@@ -15,7 +18,7 @@
  */
 /* clang-format off */
 /*
- * links: components/net/eth.c components/net/arp.c components/net/route.c components/net/ipv4.c components/net/icmp.c components/net/udp.c components/net/reasm.c components/net/checksum.c components/net/loopback.c components/net/dhcp.c components/net/socket.c
+ * links: components/net/eth.c components/net/arp.c components/net/route.c components/net/ipv4.c components/net/icmp.c components/net/udp.c components/net/reasm.c components/net/checksum.c components/net/loopback.c components/net/dhcp.c components/net/socket.c components/net/tcp_isn.c
  */
 /* clang-format on */
 #include <arpa/inet.h>
@@ -47,18 +50,6 @@ uint64_t hc_clock_monotonic(void)
 {
     return now_ns;
 }
-void *hc_pages_alloc(size_t n)
-{
-    void *p = aligned_alloc(HC_PAGE_SIZE, n * HC_PAGE_SIZE);
-    if (p)
-        memset(p, 0, n * HC_PAGE_SIZE);
-    return p;
-}
-void hc_pages_free(void *p, size_t n)
-{
-    (void)n;
-    free(p);
-}
 int hc_net_send(unsigned idx, const void *frame, size_t len)
 {
     if (idx != 0 || len > NET_FRAME_MAX)
@@ -88,16 +79,18 @@ uint32_t net_random32(void)
 {
     return (uint32_t)rand();
 }
+int hc_entropy(void *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        ((uint8_t *)buf)[i] = (uint8_t)rand();
+    return 0;
+}
 void netif_kick(void)
 {
 }
 void net_timer_kick(uint64_t d)
 {
     (void)d;
-}
-void net_log(const char *fmt, ...)
-{
-    (void)fmt;
 }
 void netif_describe(const struct netif *nif, const char *how)
 {
@@ -331,6 +324,75 @@ static void test_loopback(void)
     net_close(c);
 }
 
+/* One datagram of n bytes to dst over loopback, drained and received
+ * by a socket on port 6001: 1 if it came back whole. */
+static int loop_roundtrip(uint32_t dst, size_t n)
+{
+    static char tx[65507], rx[65600];
+    for (size_t i = 0; i < n; i++)
+        tx[i] = (char)(i * 13 + (i >> 9));
+    struct net_sock *s = bound_udp(6001), *c;
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(6001), .sin_addr.s_addr = dst};
+    net_socket(SOCK_DGRAM, 0, &c);
+    long sent = net_send(c, tx, n, 0, &to);
+    while (loop_drain())
+        ;
+    long got = net_recv(s, rx, sizeof rx, 0, NULL);
+    net_close(s);
+    net_close(c);
+    return sent == (long)n && got == (long)n && !memcmp(rx, tx, n);
+}
+
+/* Datagrams past the loopback MTU leave in 16 KiB fragments, which must
+ * fit the fragment buffer (ASan watches) and reassemble. */
+static void test_loopback_big(void)
+{
+    tap_check(loop_roundtrip(htonl(INADDR_LOOPBACK), 20000),
+              "a 20000-byte datagram over loopback, fragmented", NULL);
+    tap_check(loop_roundtrip(htonl(INADDR_LOOPBACK), 65507),
+              "a 65507-byte datagram over loopback, fragmented", NULL);
+    tap_check(loop_roundtrip(me, 40000),
+              "a 40000-byte datagram to our own address", NULL);
+}
+
+/* The IP ID of a one-byte datagram sent to dst (a frame to the gateway
+ * or on the link), or -1 if none left. */
+static int ip_id_to(struct net_sock *s, uint32_t dst)
+{
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = dst};
+    out.n = 0;
+    net_send(s, "x", 1, 0, &to);
+    const uint8_t *h = out_ip(0);
+    return h ? h[4] << 8 | h[5] : -1;
+}
+
+static void test_ip_id(void)
+{
+    struct net_sock *s;
+    net_socket(SOCK_DGRAM, 0, &s);
+    int first = ip_id_to(s, peer), ok = first >= 0;
+    for (int i = 1; i <= 50; i++) { /* others, through the gateway */
+        uint32_t other = htonl(0xc6336400u + (uint32_t)i); /* 198.51.100.i */
+        ok &= ip_id_to(s, other) >= 0;
+    }
+    int second = ip_id_to(s, peer);
+    unsigned step = (unsigned)(uint16_t)(second - first);
+    tap_check(ok && second >= 0 && step >= 1 && step < 10,
+              "datagrams to 50 others barely move a peer's IP IDs",
+              "ID %d then %d", first, second);
+    int ids[20], distinct = 1;
+    for (int i = 0; i < 20; i++)
+        ids[i] = ip_id_to(s, peer);
+    for (int i = 0; i < 20; i++)
+        for (int j = 0; j < i; j++)
+            distinct &= ids[i] != ids[j] && ids[i] >= 0;
+    tap_check(distinct, "successive datagrams to one peer get distinct IDs",
+              NULL);
+    net_close(s);
+}
+
 /* Mutations of valid frames: nothing may crash (ASan/UBSan watch). */
 static void test_mutations(void)
 {
@@ -383,6 +445,8 @@ int main(void)
     test_icmp_errors();
     test_udp();
     test_loopback();
+    test_loopback_big();
+    test_ip_id();
     test_mutations();
     return tap_done();
 }

@@ -19,14 +19,6 @@ uint64_t hc_clock_monotonic(void)
     return now_ns;
 }
 
-void *hc_pages_alloc(size_t n)
-{
-    void *p = aligned_alloc(HC_PAGE_SIZE, n * HC_PAGE_SIZE);
-    if (p)
-        memset(p, 0, n * HC_PAGE_SIZE);
-    return p;
-}
-
 /* Time-exceeded messages reasm.c asked for, and the last one's quote. */
 static int icmp_errors;
 static uint8_t icmp_quote[28];

@@ -4,17 +4,53 @@
  * 4-tuple and grow with the clock (RFC 6528), and SYN cookies that
  * validate for their own connection and MSS within two 64 s periods,
  * but not for another peer ISN, tuple, a flipped bit, or when stale.
+ * A generator that fails now and then is asked again; one that keeps
+ * failing stops the system (hc_abort) rather than leave a zero key.
  *
  * links: components/net/tcp_isn.c
  */
+#include <setjmp.h>
 #include <string.h>
 #include "../../../components/net/tcp.h"
 #include "tap.h"
 
+static int entropy_fails; /* the next calls that fail (-1: all) */
+static jmp_buf abort_jmp;
+
 int hc_entropy(void *buf, size_t len)
 {
+    if (entropy_fails) {
+        entropy_fails -= entropy_fails > 0;
+        return -5; /* -EIO, buf untouched */
+    }
     memset(buf, 0x5a, len);
     return 0;
+}
+
+_Noreturn void hc_abort(const char *msg)
+{
+    printf("# hc_abort: %s\n", msg);
+    longjmp(abort_jmp, 1);
+}
+
+/* Runs before any other test: the secret is drawn once. */
+static void test_entropy_failure(void)
+{
+    volatile int aborted = 0;
+    entropy_fails = -1;
+    if (setjmp(abort_jmp) == 0)
+        tcp_isn(1, 2, 80, 4000, 0);
+    else
+        aborted = 1;
+    tap_check(aborted, "a generator that keeps failing: hc_abort, no zero key",
+              NULL);
+    entropy_fails = 2;
+    uint32_t first = tcp_isn(1, 2, 80, 4000, 0);
+    uint8_t secret[32];
+    memset(secret, 0x5a, sizeof secret);
+    tcp_isn_init(secret);
+    tap_check(first == tcp_isn(1, 2, 80, 4000, 0),
+              "two failures: the third draw is the key", "%#x", first);
 }
 
 static void test_siphash(void)
@@ -69,6 +105,7 @@ static void test_cookie(void)
 
 int main(void)
 {
+    test_entropy_failure();
     test_siphash();
     test_isn();
     test_cookie();

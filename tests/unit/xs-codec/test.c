@@ -3,7 +3,10 @@
  * rings shared with dom0 (console, xenstore) and xenstore's messages.
  * The peer is not trusted: ring indexes that claim more than the ring
  * holds, oversized or unknown replies, malformed watch events and
- * unknown error names must all be refused, not used.
+ * unknown error names must all be refused, not used. A simulated
+ * daemon writes replies of up to XENSTORE_PAYLOAD_MAX through the 1 KiB
+ * response ring as room appears, and the reader must take them in
+ * pieces, never past the end of one message.
  *
  * links: hypercall-xen/xs_codec.c
  */
@@ -109,6 +112,87 @@ static void test_watch_event(void)
               "an empty event is refused", NULL);
 }
 
+static struct xenstore_domain_interface ring_if;
+static char reply[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
+
+/* The daemon: write up to max bytes of msg[*at, n) that fit the ring. */
+static void produce(const char *msg, size_t n, size_t *at, size_t max)
+{
+    uint32_t room = XENSTORE_RING_SIZE - (ring_if.rsp_prod - ring_if.rsp_cons);
+    size_t k = n - *at < room ? n - *at : room;
+    k = k < max ? k : max;
+    ring_write(ring_if.rsp, XENSTORE_RING_SIZE, ring_if.rsp_prod, msg + *at, k);
+    ring_if.rsp_prod += (uint32_t)k;
+    *at += k;
+}
+
+/* A reply of type XS_READ, payload len bytes of a pattern; its length. */
+static size_t mk_reply(uint32_t req_id, size_t len)
+{
+    struct xsd_sockmsg h = {XS_READ, req_id, 0, (uint32_t)len};
+    memcpy(reply, &h, sizeof h);
+    for (size_t i = 0; i < len; i++)
+        reply[sizeof h + i] = (char)(i * 7 + req_id);
+    return sizeof h + len;
+}
+
+/* Pass one reply through the ring, the daemon writing at most max bytes
+ * per round; 1 if it arrived whole within a bounded number of rounds. */
+static int pass_reply(uint32_t req_id, size_t len, size_t max)
+{
+    static char body[XENSTORE_PAYLOAD_MAX];
+    size_t n = mk_reply(req_id, len), at = 0;
+    struct xs_reader r = {0};
+    int res = 0;
+    for (int round = 0; round < 1000 && res == 0; round++) {
+        produce(reply, n, &at, max);
+        size_t took;
+        res = xs_reader_take(&r, &ring_if, body, &took);
+    }
+    return res == 1 && r.h.req_id == req_id && r.h.len == len &&
+           !memcmp(body, reply + sizeof r.h, len) &&
+           ring_if.rsp_cons == ring_if.rsp_prod;
+}
+
+static void test_reader(void)
+{
+    tap_check(pass_reply(1, XENSTORE_PAYLOAD_MAX, 4096),
+              "a 4096-byte reply through the 1024-byte ring", NULL);
+    tap_check(pass_reply(2, 3000, 333),
+              "a reply written in odd pieces, wrapping anywhere", NULL);
+    tap_check(pass_reply(3, 0, 5), "an empty payload, header in pieces", NULL);
+    ring_if.rsp_cons = ring_if.rsp_prod = UINT32_MAX - 100;
+    tap_check(pass_reply(4, 2000, 700), "indexes wrapping around 2^32", NULL);
+
+    static char body[XENSTORE_PAYLOAD_MAX], two[2 * 48];
+    size_t n1 = mk_reply(5, 20), at = 0, took;
+    memcpy(two, reply, n1);
+    size_t n2 = mk_reply(6, 30);
+    memcpy(two + n1, reply, n2);
+    produce(two, n1 + n2, &at, sizeof two);
+    struct xs_reader r = {0};
+    int first = xs_reader_take(&r, &ring_if, body, &took);
+    tap_check(first == 1 && r.h.req_id == 5 && took == n1 &&
+                  ring_if.rsp_prod - ring_if.rsp_cons == n2,
+              "two messages in the ring: the first is taken alone", NULL);
+    r = (struct xs_reader){0};
+    tap_check(xs_reader_take(&r, &ring_if, body, &took) == 1 &&
+                  r.h.req_id == 6 && !memcmp(body, reply + 16, 30),
+              "then the second", NULL);
+
+    r = (struct xs_reader){0};
+    ring_if.rsp_prod = ring_if.rsp_cons + XENSTORE_RING_SIZE + 1;
+    tap_check(xs_reader_take(&r, &ring_if, body, &took) == -EPROTO,
+              "a producer index past the ring's size is refused", NULL);
+    ring_if.rsp_prod = ring_if.rsp_cons;
+    struct xsd_sockmsg h = {XS_READ, 7, 0, XENSTORE_PAYLOAD_MAX + 1};
+    at = 0;
+    produce((const char *)&h, sizeof h, &at, sizeof h);
+    r = (struct xs_reader){0};
+    tap_check(xs_reader_take(&r, &ring_if, body, &took) == -EPROTO,
+              "an oversized reply is refused before its payload", NULL);
+}
+
 int main(void)
 {
     test_ring_used();
@@ -117,5 +201,6 @@ int main(void)
     test_header();
     test_errors();
     test_watch_event();
+    test_reader();
     return tap_done();
 }

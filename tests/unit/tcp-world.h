@@ -1,0 +1,313 @@
+/*
+ * tcp-world.h: the fake world the TCP unit tests (tcp-conn, tcp-attack)
+ * run components/net/tcp_*.c in. The lower layers are faked: ip_send
+ * queues segments, pump() delivers them to tcp_input (optionally
+ * dropping or reordering), a fake clock jumps to the next TCP deadline
+ * when the network is idle, and the page allocator can be told to be
+ * short of memory. inject() hands tcp_input a segment built by the test,
+ * as a hostile peer would send it.
+ *
+ * Header-only, like tap.h: each test is one translation unit plus the
+ * kernel files it links.
+ */
+#ifndef KILN_TCP_WORLD_H
+#define KILN_TCP_WORLD_H
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../components/net/tcp.h"
+#include "tap.h"
+
+#define A 0x0100000a /* 10.0.0.1, network order */
+#define B 0x0200000a
+#define C 0x0300000a /* a flooder nobody answers for */
+#define D 0x0400000a /* another remote host, answered like C */
+
+/* ---- the fake world ---------------------------------------------------- */
+
+static uint64_t clock_ns = 1000000000ull;
+static int fail_alloc;
+static size_t free_pages = 8000; /* what hc_pages_stats reports */
+static int aborted;              /* hc_abort was called */
+static jmp_buf abort_jmp;        /* where hc_abort returns to */
+static unsigned drop_every, drop_count, reorder, nobufs_every, sends;
+static unsigned drop_also; /* with drop_every: also lose this one after */
+
+uint64_t hc_clock_monotonic(void)
+{
+    return clock_ns;
+}
+void *hc_pages_alloc(size_t n)
+{
+    if (fail_alloc)
+        return NULL;
+    void *p = aligned_alloc(HC_PAGE_SIZE, n * HC_PAGE_SIZE);
+    memset(p, 0, n * HC_PAGE_SIZE);
+    return p;
+}
+void hc_pages_stats(struct hc_mem_stats *out)
+{
+    out->total_pages = 8192; /* 32 MiB, all but a little free */
+    out->free_pages = fail_alloc ? 10 : free_pages;
+}
+void hc_pages_free(void *p, size_t n)
+{
+    (void)n;
+    free(p);
+}
+int hc_entropy(void *buf, size_t len)
+{
+    memset(buf, 0x33, len);
+    return 0;
+}
+_Noreturn void hc_abort(const char *msg)
+{
+    printf("# hc_abort: %s\n", msg);
+    aborted = 1;
+    longjmp(abort_jmp, 1);
+}
+void net_notify(void)
+{
+}
+void net_timer_kick(uint64_t deadline)
+{
+    (void)deadline;
+}
+uint32_t net_random32(void)
+{
+    return (uint32_t)rand();
+}
+static struct netif nif = {.mtu = 1500, .present = 1};
+struct netif *route_lookup(uint32_t dst, uint32_t *nh)
+{
+    *nh = dst;
+    return &nif;
+}
+uint32_t route_source(uint32_t dst)
+{
+    return dst == A ? B : A;
+}
+int netif_is_local(uint32_t a)
+{
+    return a == A || a == B;
+}
+int net_wait(uint64_t deadline)
+{
+    (void)deadline;
+    return -ETIMEDOUT;
+}
+
+#define QMAX 4096
+struct pkt {
+    uint32_t src, dst;
+    size_t len;
+    uint8_t b[1600];
+};
+static struct pkt q[QMAX];
+static unsigned qhead, qtail;
+
+int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
+            int df)
+{
+    (void)proto;
+    (void)df;
+    if (qtail - qhead >= QMAX || (nobufs_every && ++sends % nobufs_every == 0))
+        return -ENOBUFS;
+    struct pkt *k = &q[qtail++ % QMAX];
+    k->src = src;
+    k->dst = dst;
+    k->len = len;
+    memcpy(k->b, buf + NET_HEADROOM, len);
+    return 0;
+}
+
+static inline int is_data(const struct pkt *k)
+{
+    return k->len > (size_t)((k->b[12] >> 4) * 4);
+}
+
+/* Deliver everything queued (and what that sends); 0 if nothing was.
+ * max: at most that many packets. */
+static inline int pump_n(unsigned max)
+{
+    int any = 0;
+    while (qhead != qtail && max--) {
+        unsigned i = qhead;
+        if (reorder && qtail - qhead >= 2 && (i % 5) == 0) {
+            struct pkt t = q[i % QMAX]; /* swap the next two */
+            q[i % QMAX] = q[(i + 1) % QMAX];
+            q[(i + 1) % QMAX] = t;
+        }
+        struct pkt *k = &q[qhead++ % QMAX];
+        any = 1;
+        if (k->dst == C || k->dst == D)
+            continue;
+        if (drop_every && is_data(k) &&
+            (++drop_count % drop_every == 0 ||
+             (drop_also && drop_count % drop_every == drop_also)))
+            continue;
+        struct ip_info ip = {.nif = &nif, .src = k->src, .dst = k->dst};
+        tcp_input(&ip, k->b, k->len);
+    }
+    return any;
+}
+
+static inline int pump(void)
+{
+    return pump_n(UINT32_MAX);
+}
+
+/* Deliver, and when idle move the clock to the next TCP deadline. A
+ * round delivers at most PUMP_MAX segments, so two ends that answer
+ * each other forever (an ACK storm) end a test instead of hanging it. */
+#define PUMP_MAX 100000
+static inline void run(unsigned rounds)
+{
+    for (unsigned r = 0; r < rounds; r++) {
+        if (pump_n(PUMP_MAX))
+            continue;
+        uint64_t next = tcp_timer(clock_ns);
+        if (next == NET_NEVER || next - clock_ns > 10000 * MS)
+            return; /* only retransmissions, not TIME_WAIT's end */
+        if (next > clock_ns)
+            clock_ns = next;
+        tcp_timer(clock_ns);
+    }
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static inline struct sockaddr_in sin_of(uint32_t a, uint16_t port)
+{
+    struct sockaddr_in s = {0};
+    s.sin_family = AF_INET;
+    s.sin_addr.s_addr = a;
+    s.sin_port = htons(port);
+    return s;
+}
+
+static inline struct net_sock *listener(uint16_t port, int backlog)
+{
+    struct net_sock *l;
+    struct sockaddr_in a = sin_of(B, port);
+    if (tcp_sock_create(&l) < 0)
+        return NULL;
+    tcp_ops.bind(l, &a);
+    tcp_ops.listen(l, backlog);
+    return l;
+}
+
+/* A connected pair: client c (on A) and the accepted server side s. */
+static inline int connect_pair(struct net_sock *l, uint16_t port,
+                               struct net_sock **c, struct net_sock **s)
+{
+    struct sockaddr_in a = sin_of(B, port);
+    if (tcp_sock_create(c) < 0)
+        return -1;
+    int rc = tcp_ops.connect(*c, &a);
+    if (rc != -EINPROGRESS)
+        return rc;
+    run(100);
+    rc = tcp_ops.connect(*c, &a);
+    if (rc != 0)
+        return rc;
+    return tcp_ops.accept(l, s, NULL);
+}
+
+/* Move n bytes from x to y through the fake network; 1 if intact. */
+static inline int transfer(struct net_sock *x, struct net_sock *y, size_t n)
+{
+    uint8_t *src = malloc(n), *dst = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        src[i] = (uint8_t)(i * 31 + i / 251);
+    size_t sent = 0, got = 0;
+    for (unsigned guard = 0; got < n && guard < 200000; guard++) {
+        if (sent < n) {
+            long k = tcp_ops.send(x, src + sent, n - sent, 0, NULL);
+            if (k > 0)
+                sent += (size_t)k;
+        }
+        run(1);
+        long k = tcp_ops.recv(y, dst + got, n - got, 0, NULL);
+        if (k > 0)
+            got += (size_t)k;
+    }
+    int ok = got == n && memcmp(src, dst, n) == 0;
+    free(src);
+    free(dst);
+    return ok;
+}
+
+/* ---- a hostile peer ---------------------------------------------------- */
+
+/* One segment a test writes field by field. */
+struct raw_seg {
+    uint32_t src, dst;
+    uint16_t sport, dport; /* host order */
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t win;
+    const uint8_t *opt, *data;
+    size_t optlen, dlen;
+};
+
+/* Hand tcp_input the segment r (checksummed), of any size: a peer's IP
+ * fragments can carry far more than one MTU. */
+static inline void inject(const struct raw_seg *r)
+{
+    size_t len = TCP_HLEN + r->optlen + r->dlen;
+    uint8_t *b = calloc(1, len);
+    struct tcp_hdr *th = (struct tcp_hdr *)b;
+    th->sport = htons(r->sport);
+    th->dport = htons(r->dport);
+    th->seq = htonl(r->seq);
+    th->ack = htonl(r->ack);
+    th->off = (uint8_t)(((TCP_HLEN + r->optlen) / 4) << 4);
+    th->flags = r->flags;
+    th->win = htons(r->win);
+    if (r->optlen)
+        memcpy(b + TCP_HLEN, r->opt, r->optlen);
+    if (r->dlen)
+        memcpy(b + TCP_HLEN + r->optlen, r->data, r->dlen);
+    uint32_t ps = inet_pseudo(r->src, r->dst, IPPROTO_TCP, len);
+    th->sum = htons(inet_fold(inet_sum(b, len, ps)));
+    struct ip_info ip = {.nif = &nif, .src = r->src, .dst = r->dst};
+    tcp_input(&ip, b, len);
+    free(b);
+}
+
+/* The newest segment queued for dst, NULL if none. */
+static inline const struct tcp_hdr *last_to(uint32_t dst)
+{
+    for (unsigned i = qtail; i != qhead; i--)
+        if (q[(i - 1) % QMAX].dst == dst)
+            return (const struct tcp_hdr *)q[(i - 1) % QMAX].b;
+    return NULL;
+}
+
+/* Segments queued for dst and not yet delivered. */
+static inline unsigned queued_to(uint32_t dst)
+{
+    unsigned n = 0;
+    for (unsigned i = qhead; i != qtail; i++)
+        n += q[i % QMAX].dst == dst;
+    return n;
+}
+
+/* What an ICMP error quotes: the IP header and 8 bytes of our segment. */
+static inline void icmp_quote(struct tcp_pcb *p, uint32_t seq, int err,
+                              uint16_t mtu)
+{
+    uint8_t q[28] = {0x45};
+    memcpy(q + 12, &p->laddr, 4);
+    memcpy(q + 16, &p->raddr, 4);
+    memcpy(q + 20, &p->lport, 2);
+    memcpy(q + 22, &p->rport, 2);
+    uint32_t s = htonl(seq);
+    memcpy(q + 24, &s, 4);
+    tcp_icmp_error(q, sizeof q, err, mtu);
+}
+
+#endif
