@@ -223,17 +223,19 @@ def compile_flags(flags):
 
 
 def find_lib(name, libdirs, state):
+    """-lNAME as libNAME.a, -l:FILE as FILE, in the -L directories first."""
+    file = name[1:] if name.startswith(":") else "lib%s.a" % name
     for d in libdirs + [os.path.join(state, "lib"), MUSL_LIB]:
-        p = os.path.join(d, "lib%s.a" % name)
+        p = os.path.join(d, file)
         if os.path.exists(p):
             return p
-    die("cannot find -l%s as a static library (lib%s.a) in %s" %
-        (name, name, " ".join(libdirs + [MUSL_LIB])))
+    die("cannot find -l%s as a static library (%s) in %s" %
+        (name, file, " ".join(libdirs + [MUSL_LIB])))
 
 
 def link(args, state):
     out, flags, inputs, libdirs = split_link(args)
-    if not any(kind in ("src", "file") for kind, _ in inputs):
+    if not any(kind in ("src", "file", "lib") for kind, _ in inputs):
         # -Wl,--version and friends: nothing to bundle.
         run([GCC, *base_cflags(state), *args])
         return
@@ -279,7 +281,10 @@ def make_bundle(bundle, files):
     """ld -r of the program's objects and archives, musl's left out (the
     image links its own libc.a). -d gives common symbols their space so
     bake can make them local."""
-    cmd = ["ld", "-r", "-d", "--build-id=none", "-o", bundle, "--start-group"]
+    # -u main: a main that lives in an archive is pulled in like crt1.o's
+    # reference pulls it into the executable.
+    cmd = ["ld", "-r", "-d", "--build-id=none", "-u", "main", "-o", bundle,
+           "--start-group"]
     for kind, v in files:
         if kind == "wl":
             cmd += [w for w in v.split(",")[1:] if w in (
@@ -305,7 +310,10 @@ def expand_response_files(args):
 def main(argv):
     # Die quietly on a closed pipe (`kiln-cc --version | grep -q`), as gcc.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    args = expand_response_files(argv[1:])
+    # Link-time optimisation is dropped: LTO objects hold GCC's IR, which
+    # the bundle's ld -r would carry without code.
+    args = [a for a in expand_response_files(argv[1:])
+            if not a.startswith(("-flto", "-ffat-lto"))]
     if not args:
         die("no input files", 1)
     answer = query(args)
