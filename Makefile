@@ -86,10 +86,12 @@ $(IMAGE).elf: $(LINK_OBJS) linker/kernel.ld linker/ksyms.sh scripts/kiln-bake
 	$(Q)scripts/kiln-bake --objects --target $(TARGET) --name $(APP) \
 		--work $(OBJ)/$(APP) --kernel "$(KERNEL_OBJS)" -o $@ $(APP_OBJS)
 
-# The kernel objects of TARGET and their list, for kiln-bake.
+# The kernel objects of TARGET and their list, for kiln-bake; written
+# every time but replaced only when it changed (a source removed).
 kernel: $(OBJ)/kernel.objs
-$(OBJ)/kernel.objs: $(KERNEL_OBJS)
-	$(Q)printf '%s\n' $(KERNEL_OBJS) > $@
+$(OBJ)/kernel.objs: $(KERNEL_OBJS) FORCE
+	$(Q)printf '%s\n' $(KERNEL_OBJS) > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(IMAGE).iso: $(IMAGE).elf scripts/mkiso $(ROOTFS_CPIO)
 	$(quiet) ISO $@
