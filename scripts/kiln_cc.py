@@ -35,6 +35,8 @@ MUSL_INC = "/usr/include/x86_64-linux-musl"
 MUSL_LIB = "/usr/lib/x86_64-linux-musl"
 TRIPLE = "x86_64-linux-musl"
 BUNDLE_SECTION = ".kiln.bundle"
+# libcrypt.a: musl in Debian has no crypt (kiln-cc-lib/crypt.c says more).
+LIB_SOURCES = ["crypt.c", "sha512.c"]
 # Linux's UAPI headers, from linux-libc-dev, without glibc's headers
 # beside them (the same directories the Makefile's SYSINC links).
 UAPI = {"linux": "/usr/include/linux", "asm-generic": "/usr/include/asm-generic",
@@ -77,14 +79,16 @@ def gcc_out(*args):
 
 def state_dir():
     """Generated files live under images/ and are made again when missing
-    (after `make clean`) or older than this script or crypt.c: the UAPI
-    links, libcrypt.a, and cflags, the compile flags one per line, which
-    scripts/kiln-cc reads for plain compiles without starting Python.
+    (after `make clean`) or older than this script or libcrypt's sources:
+    the UAPI links, libcrypt.a, and cflags, the compile flags one per
+    line, which scripts/kiln-cc reads for plain compiles without Python.
     Built in a temporary directory and renamed into place, so parallel
     compiles never see half of it."""
     d = os.path.join(ROOT, "images", "kiln-cc")
     stamp = os.path.join(d, "cflags")
-    sources = [os.path.realpath(__file__), os.path.join(SUPPORT, "crypt.c")]
+    lib_sources = [os.path.join(SUPPORT, f) for f in LIB_SOURCES]
+    sources = [os.path.realpath(__file__)] + lib_sources + [
+        os.path.join(SUPPORT, "sha512.h")]
     if os.path.exists(stamp) and all(os.path.getmtime(stamp) >= os.path.getmtime(f)
                                      for f in sources):
         return d
@@ -96,11 +100,13 @@ def state_dir():
     os.makedirs(lib)
     for name, target in UAPI.items():
         os.symlink(target, os.path.join(inc, name))
-    obj = os.path.join(lib, "crypt.o")
-    run([GCC, *base_cflags(tmp), "-O2", "-c",
-         os.path.join(SUPPORT, "crypt.c"), "-o", obj])
-    run(["ar", "rcD", os.path.join(lib, "libcrypt.a"), obj])
-    os.unlink(obj)
+    objs = [os.path.join(lib, os.path.basename(c)[:-2] + ".o")
+            for c in lib_sources]
+    for c, o in zip(lib_sources, objs):
+        run([GCC, *base_cflags(tmp), "-O2", "-c", c, "-o", o])
+    run(["ar", "rcD", os.path.join(lib, "libcrypt.a"), *objs])
+    for o in objs:
+        os.unlink(o)
     with open(os.path.join(tmp, "cflags"), "w") as f:
         f.write("\n".join(base_cflags(d)) + "\n")
     old = tmp + ".old"

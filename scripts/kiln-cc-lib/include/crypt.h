@@ -1,8 +1,7 @@
 /*
  * crypt.h: the declarations glibc's <crypt.h> gives, which Debian's musl
- * lacks. Kiln has no password hashing: crypt() and crypt_r() (in
- * kiln-cc-lib/crypt.c, linked by -lcrypt) fail with ENOSYS, as POSIX
- * allows, so a program that checks passwords refuses every one.
+ * lacks. crypt() and crypt_r() are in kiln-cc-lib/crypt.c, linked by
+ * -lcrypt: SHA-512 crypt ("$6$") only; other methods fail with EINVAL.
  */
 #ifndef KILN_CRYPT_H
 #define KILN_CRYPT_H

@@ -2,7 +2,7 @@
  * prog.c: built by tests/build/kiln-cc/run with scripts/kiln-cc, run on
  * the host and baked into an image. It uses what kiln-cc adds beside
  * musl: <sys/queue.h> (every list kind, checked against the expected
- * order), <crypt.h> (fails with ENOSYS), Linux's UAPI headers; its own
+ * order), <crypt.h> and -lcrypt (SHA-512 crypt), Linux's UAPI headers; its own
  * definition of a name the kernel also defines (sched_start) must not
  * clash, since bake makes the program's symbols local.
  */
@@ -76,10 +76,11 @@ int main(int argc, char **argv)
     char *c;
 
     lists(it, out);
+    c = crypt("key", "$6$saltsalt$");
     errno = 0;
-    c = crypt("key", "$6$salt$");
-    printf("lists=%s crypt=%s sqrt=%d kernel-name=%d\n", out,
-           c == NULL && errno == ENOSYS ? "ENOSYS" : "?",
+    printf("lists=%s crypt=%s md5=%s sqrt=%d kernel-name=%d\n", out,
+           c ? c : "NULL",
+           crypt("key", "$1$salt$") || errno != EINVAL ? "?" : "EINVAL",
            (int)sqrt((double)four * argc * argc), sched_start);
     return 0;
 }
