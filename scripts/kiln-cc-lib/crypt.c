@@ -5,7 +5,8 @@
  * (the default of glibc before yescrypt, and what mkpasswd -m sha-512
  * and openssl passwd -6 write). Every other method (DES, MD5, yescrypt
  * "$y$", bcrypt) fails with EINVAL, so a password hashed that way is
- * refused rather than accepted.
+ * refused rather than accepted. rounds= outside 1000..999999999 is
+ * clamped, as the specification says (libxcrypt refuses it instead).
  */
 #include <crypt.h>
 #include <errno.h>
