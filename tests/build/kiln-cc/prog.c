@@ -4,7 +4,8 @@
  * musl: <sys/queue.h> (every list kind, checked against the expected
  * order), <crypt.h> and -lcrypt (SHA-512 crypt), Linux's UAPI headers; its own
  * definition of a name the kernel also defines (sched_start) must not
- * clash, since bake makes the program's symbols local.
+ * clash, since bake makes the program's symbols local. argv[0] is
+ * writable, as on Linux (setproctitle writes over it).
  */
 #include <crypt.h>
 #include <errno.h>
@@ -73,8 +74,10 @@ int main(int argc, char **argv)
     struct item it[3] = {{.v = 1}, {.v = 2}, {.v = 3}};
     char out[64] = "";
     __u32 four = 4;
+    volatile char *arg0 = argv[0];
     char *c;
 
+    arg0[0] = arg0[0]; /* faults if argv[0] is read-only */
     lists(it, out);
     c = crypt("key", "$6$saltsalt$");
     errno = 0;
