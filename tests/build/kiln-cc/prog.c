@@ -28,6 +28,13 @@ STAILQ_HEAD(qhead, item);
 TAILQ_HEAD(thead, item);
 
 int sched_start = 42; /* the kernel has a function of that name */
+static int constructed;
+
+/* Constructors run in an image too (bake keeps .init_array). */
+__attribute__((constructor)) static void construct(void)
+{
+    constructed = 1;
+}
 
 static void put(char *out, int v)
 {
@@ -81,8 +88,8 @@ int main(int argc, char **argv)
     lists(it, out);
     c = crypt("key", "$6$saltsalt$");
     errno = 0;
-    printf("lists=%s crypt=%s md5=%s sqrt=%d kernel-name=%d\n", out,
-           c ? c : "NULL",
+    printf("ctor=%d lists=%s crypt=%s md5=%s sqrt=%d kernel-name=%d\n",
+           constructed, out, c ? c : "NULL",
            crypt("key", "$1$salt$") || errno != EINVAL ? "?" : "EINVAL",
            (int)sqrt((double)four * argc * argc), sched_start);
     return 0;
