@@ -1,5 +1,6 @@
-# flags.mk: compiler and linker settings shared by every image, plus the
-# quiet one-line recipe echoes (V=1 prints full commands).
+# flags.mk: compiler settings shared by every image (the link's are in
+# scripts/kiln-bake), plus the quiet one-line recipe echoes (V=1 prints
+# full commands).
 
 CC := gcc
 LD := ld
