@@ -9,6 +9,7 @@
 #   make host-NAME | fuzz-NAME | host    programs on hypercall-posix (mk/host.mk)
 #   make fuzz-long                 every fuzzer's long campaign
 #                                  (FUZZ_LONG_SECONDS each, default 600)
+#   make port-NAME | ports         programs from Debian source (ports/NAME)
 
 APP ?= hello
 TARGET ?= baremetal
@@ -31,13 +32,12 @@ KERNEL_SRCS := $(wildcard platform/*.c platform/*.S components/*/*.c \
 APP_DIR := $(filter %/$(APP),$(APP_PATHS))
 APP_SRCS := $(wildcard $(APP_DIR)/*.c)
 KERNEL_OBJS := $(patsubst %,$(OBJ)/%.o,$(KERNEL_SRCS))
-APP_NAME_OBJ := $(OBJ_ROOT)/$(APP_DIR)/appname.o
-APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS)) $(APP_NAME_OBJ)
+APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS))
 LINK_OBJS := $(KERNEL_OBJS) $(APP_OBJS)
 # A change of flags (the stack protector, say) rebuilds every object.
 $(LINK_OBJS): mk/flags.mk
 
-.PHONY: all image iso run test test-quick deps clean fuzz-long
+.PHONY: all image iso kernel run test test-quick deps clean fuzz-long
 .DEFAULT_GOAL := all
 
 all:
@@ -78,30 +78,24 @@ $(OBJ)/%.S.o: %.S | $(SYSINC)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(filter-out $(APP_NAME_OBJ),$(APP_OBJS)): $(OBJ_ROOT)/%.c.o: %.c | $(SYSINC)
+$(APP_OBJS): $(OBJ_ROOT)/%.c.o: %.c | $(SYSINC)
 	$(quiet) CC $<
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(APP_CFLAGS) -c $< -o $@
 
-# argv[0] of the application is its name, baked in here.
-$(APP_NAME_OBJ): | $(SYSINC)
-	$(Q)mkdir -p $(@D)
-	$(Q)printf 'const char kiln_app_name[] = "%s";\n' $(APP) > $(@:.o=.c)
-	$(Q)$(CC) $(APP_CFLAGS) -c $(@:.o=.c) -o $@
-
-# Two links: the first gives the addresses for the backtrace symbol
-# table, the second adds the table after all code, and we check that no
-# code symbol moved.
-$(IMAGE).elf: $(LINK_OBJS) linker/kernel.ld linker/ksyms.sh
+# scripts/kiln-bake links the image, as it does for programs built by
+# scripts/kiln-cc (kiln bake): one way to link an image.
+$(IMAGE).elf: $(LINK_OBJS) linker/kernel.ld linker/ksyms.sh scripts/kiln-bake
 	$(quiet) LD $@
-	$(Q)mkdir -p $(OBJ)/$(APP)
-	$(Q)$(LD) $(LDFLAGS) -o $(OBJ)/$(APP)/pass1.elf $(LINK_OBJS) $(LDLIBS)
-	$(Q)linker/ksyms.sh $(OBJ)/$(APP)/pass1.elf > $(OBJ)/$(APP)/ksyms.S
-	$(Q)$(CC) -c $(OBJ)/$(APP)/ksyms.S -o $(OBJ)/$(APP)/ksyms.o
-	$(Q)$(LD) $(LDFLAGS) -o $@ $(LINK_OBJS) $(OBJ)/$(APP)/ksyms.o $(LDLIBS)
-	$(Q)nm -n $(OBJ)/$(APP)/pass1.elf | grep ' [tT] ' > $(OBJ)/$(APP)/text1
-	$(Q)nm -n $@ | grep ' [tT] ' | cmp -s - $(OBJ)/$(APP)/text1 || \
-		{ echo "kiln: code moved between link passes" >&2; rm -f $@; exit 1; }
+	$(Q)scripts/kiln-bake --objects --target $(TARGET) --name $(APP) \
+		--work $(OBJ)/$(APP) --kernel "$(KERNEL_OBJS)" -o $@ $(APP_OBJS)
+
+# The kernel objects of TARGET and their list, for kiln-bake; written
+# every time but replaced only when it changed (a source removed).
+kernel: $(OBJ)/kernel.objs
+$(OBJ)/kernel.objs: $(KERNEL_OBJS) FORCE
+	$(Q)printf '%s\n' $(KERNEL_OBJS) > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(IMAGE).iso: $(IMAGE).elf scripts/mkiso $(ROOTFS_CPIO)
 	$(quiet) ISO $@
@@ -140,6 +134,15 @@ endif
 
 deps:
 	$(Q)scripts/deps
+
+# Ports: Debian source packages built with scripts/kiln-cc and baked
+# (ports/port), images/NAME-TARGET.elf.
+PORTS := $(notdir $(patsubst %/,%,$(wildcard ports/*/)))
+.PHONY: ports FORCE
+ports: $(addprefix port-,$(PORTS))
+port-%: FORCE
+	$(Q)ports/port $* --target $(TARGET)
+FORCE:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -1,12 +1,12 @@
-# flags.mk: compiler and linker settings shared by every image, plus the
-# quiet one-line recipe echoes (V=1 prints full commands).
+# flags.mk: compiler settings shared by every image (the link's are in
+# scripts/kiln-bake), plus the quiet one-line recipe echoes (V=1 prints
+# full commands).
 
 CC := gcc
 LD := ld
 MUSL_INC := /usr/include/x86_64-linux-musl
 MUSL_LIB := /usr/lib/x86_64-linux-musl
 GCC_INC := $(shell $(CC) -print-file-name=include)
-LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 SYSINC := $(OBJ_ROOT)/sysinc
 
 ifeq ($(V),1)
@@ -38,7 +38,3 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -g $(WARN) \
 KERNEL_CFLAGS := $(BASE_CFLAGS) -mno-red-zone -Iinclude
 # Apps use libc; test apps (tests/apps/nettest) may also use hypercall.h.
 APP_CFLAGS := $(BASE_CFLAGS) -Iinclude
-
-LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
-	--gc-sections --build-id=none -T linker/kernel.ld
-LDLIBS := --start-group $(MUSL_LIB)/libc.a $(LIBGCC) --end-group
