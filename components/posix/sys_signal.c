@@ -31,6 +31,10 @@
 #include "kiln/log.h"
 #include "posix.h"
 
+/* Linux x86-64 ABI value; glibc on a host may make MINSIGSTKSZ a sysconf
+ * call, and the guest's answer must not depend on the build host. */
+#define ABI_MINSIGSTKSZ 2048u
+
 #define NSIG_MAX 64
 #define SIGSET_BYTES 8
 #define NS 1000000000ull
@@ -221,7 +225,7 @@ long sys_sigaltstack(long ss, long old)
         return -EPERM;
     if (n->ss_flags & ~SS_DISABLE)
         return -EINVAL;
-    if (!(n->ss_flags & SS_DISABLE) && n->ss_size < MINSIGSTKSZ)
+    if (!(n->ss_flags & SS_DISABLE) && n->ss_size < ABI_MINSIGSTKSZ)
         return -ENOMEM;
     altstack[t] = *n;
     return 0;
