@@ -45,6 +45,8 @@ int vfs_fstatfs(struct vnode *v, struct fs_statfs *out);
 /* Set times (UTIME_NOW/UTIME_OMIT as in utimensat) and permissions. */
 int vfs_futimens(struct vnode *v, const struct timespec t[2]);
 int vfs_fchmod(struct vnode *v, mode_t mode);
+/* -EROFS if v lies on a read-only mount, else 0. */
+int vfs_writable(struct vnode *v);
 /* Next entry of directory v at *cookie; 1, 0 at the end, or -errno. */
 int vfs_readdir(struct vnode *v, uint64_t *cookie, struct fs_dirent *out);
 

@@ -238,6 +238,14 @@ int vfs_fchmod(struct vnode *v, mode_t mode)
     return r;
 }
 
+int vfs_writable(struct vnode *v)
+{
+    vfs_lock();
+    int r = read_only(v->at.m) ? -EROFS : 0;
+    vfs_unlock();
+    return r;
+}
+
 int vfs_readdir(struct vnode *v, uint64_t *cookie, struct fs_dirent *out)
 {
     vfs_lock();

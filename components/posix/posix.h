@@ -67,6 +67,7 @@ long sys_getdents64(long fd, long buf, long len);
 long sys_ftruncate(long fd, long len);
 long sys_fchdir(long fd);
 long sys_fchmod(long fd, long mode);
+long sys_fchown(long fd, long uid, long gid);
 long sys_fstatfs(long fd, long buf);
 
 /* sys_path.c */
@@ -96,6 +97,9 @@ long sys_access(long path, long mode);
 long sys_utimensat(long dirfd, long path, long times, long flags);
 long sys_fchmodat(long dirfd, long path, long mode);
 long sys_chmod(long path, long mode);
+long sys_fchownat(long dirfd, long path, long uid, long gid, long flags);
+long sys_chown(long path, long uid, long gid);
+long sys_lchown(long path, long uid, long gid);
 long sys_chdir(long path);
 long sys_getcwd(long buf, long len);
 long sys_statfs(long path, long buf);

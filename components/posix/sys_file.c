@@ -234,6 +234,16 @@ long sys_fchmod(long fd, long mode)
     return !f ? -EBADF : v ? vfs_fchmod(v, (mode_t)mode) : -EINVAL;
 }
 
+/* Owners are not recorded (see sys_fchownat); the descriptor must be open. */
+long sys_fchown(long fd, long uid, long gid)
+{
+    (void)uid;
+    (void)gid;
+    struct file *f = fd_file(fd);
+    struct vnode *v = file_vnode(f);
+    return !f ? -EBADF : v ? vfs_writable(v) : 0;
+}
+
 long file_statfs(struct vnode *v, struct statfs *st)
 {
     struct fs_statfs s;

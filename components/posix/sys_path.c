@@ -290,3 +290,37 @@ long sys_statfs(long path, long buf)
     vfs_put(v);
     return r;
 }
+
+/*
+ * There are no users here: every call runs as root and every file belongs
+ * to root, so a change of owner has nothing to record. It still answers
+ * as Linux would for a missing file or a bad flag, so a program that
+ * chowns its own files (nginx, its temp directories) goes on.
+ */
+long sys_fchownat(long dirfd, long path, long uid, long gid, long flags)
+{
+    struct stat st;
+    (void)uid;
+    (void)gid;
+    long r = stat_at(dirfd, (const char *)path, flags, &st);
+    if (r < 0 || special_stat((const char *)path, &st) == 0)
+        return r;
+    if (path && !*(const char *)path) /* AT_EMPTY_PATH: the fd itself */
+        return sys_fchown(dirfd, uid, gid);
+    struct vnode *base;
+    r = file_base(dirfd, (const char *)path, &base);
+    /* W_OK as root fails only on a read-only mount, as chown does. */
+    return r < 0 ? r
+                 : vfs_access(base, (const char *)path, W_OK,
+                              !(flags & AT_SYMLINK_NOFOLLOW));
+}
+
+long sys_chown(long path, long uid, long gid)
+{
+    return sys_fchownat(AT_FDCWD, path, uid, gid, 0);
+}
+
+long sys_lchown(long path, long uid, long gid)
+{
+    return sys_fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
+}

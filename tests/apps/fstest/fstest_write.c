@@ -39,6 +39,7 @@ void test_readonly(void)
     check_err("truncate", truncate(f, 0), EROFS);
     check_err("utimensat", utimensat(AT_FDCWD, f, t, 0), EROFS);
     check_err("chmod", chmod(f, 0600), EROFS);
+    check_err("chown", chown(f, 0, 0), EROFS);
     check_err("access W_OK", access(f, W_OK), EROFS);
     int fd = open(f, O_RDONLY);
     check_err("write to a read-only fd", write(fd, "x", 1), EBADF);
@@ -201,6 +202,18 @@ static void symlinks_and_times(void)
                            s.st_atim.tv_sec == 1000000000);
     check("chmod", chmod(r, 0600) == 0 && stat(r, &s) == 0 &&
                        (s.st_mode & 07777) == 0600 && S_ISREG(s.st_mode));
+    int fd = open(r, O_RDONLY);
+    check("chown, lchown, fchown, fchownat: one owner, root",
+          chown(r, 65534, 65534) == 0 && lchown(r, 0, 0) == 0 &&
+              fchown(fd, 0, (gid_t)-1) == 0 &&
+              fchownat(AT_FDCWD, r, 0, 0, AT_SYMLINK_NOFOLLOW) == 0 &&
+              stat(r, &s) == 0 && s.st_uid == 0 && s.st_gid == 0);
+    close(fd);
+    check_err("chown of a missing file", chown(at_root("out/none"), 0, 0),
+              ENOENT);
+    check_err("fchownat with a bad flag", fchownat(AT_FDCWD, r, 0, 0, 0x8000),
+              EINVAL);
+    check_err("fchown of a closed fd", fchown(fd, 0, 0), EBADF);
 }
 
 static void open_unlinked(void)
