@@ -88,24 +88,24 @@ static long vector(long fd, int write, long iov, long cnt)
 }
 
 /* On a socket, readv/writev are one transfer, not one per part. */
-long sys_readv(long fd, long iov, long cnt)
+static long rw_iov(long fd, long iov, long cnt, int write)
 {
     struct file *f;
     if (unix_is(fd))
-        return unix_rw_iov(fd, iov, cnt, 0);
+        return unix_rw_iov(fd, iov, cnt, write);
     if (sock_get(fd, &f) == 0)
-        return sock_rw_iov(fd, iov, cnt, 0);
-    return vector(fd, 0, iov, cnt);
+        return sock_rw_iov(fd, iov, cnt, write);
+    return vector(fd, write, iov, cnt);
+}
+
+long sys_readv(long fd, long iov, long cnt)
+{
+    return rw_iov(fd, iov, cnt, 0);
 }
 
 long sys_writev(long fd, long iov, long cnt)
 {
-    struct file *f;
-    if (unix_is(fd))
-        return unix_rw_iov(fd, iov, cnt, 1);
-    if (sock_get(fd, &f) == 0)
-        return sock_rw_iov(fd, iov, cnt, 1);
-    return vector(fd, 1, iov, cnt);
+    return rw_iov(fd, iov, cnt, 1);
 }
 
 long sys_lseek(long fd, long off, long whence)
