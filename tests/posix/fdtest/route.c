@@ -5,6 +5,7 @@
  * when its function returns.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include "hypercall.h"
 #include "posix.h"
@@ -27,6 +28,25 @@ long route_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
         return -1;
     }
     return r;
+}
+
+void (*route_signal(int sig, void (*handler)(int)))(int)
+{
+    /* the kernel's struct sigaction: handler, flags, restorer, mask */
+    struct {
+        void (*handler)(int);
+        unsigned long flags;
+        void *restorer;
+        unsigned long mask;
+    } act = {handler, 0, 0, 0}, old;
+    if (handler != SIG_IGN && handler != SIG_DFL) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
+    if (route_syscall(SYS_rt_sigaction, sig, (long)&act, (long)&old, 8, 0, 0) <
+        0)
+        return SIG_ERR;
+    return old.handler;
 }
 
 static void route_thread_main(void *arg)

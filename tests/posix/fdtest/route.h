@@ -8,8 +8,10 @@
  * image. Function-like macros with every argument as a long, as a
  * system call sees them; calls with optional arguments are padded.
  *
- * Limits: only the calls tests/apps/fdtest makes; stdio and signal()
- * still go to the process's own libc.
+ * Limits: only the calls tests/apps/fdtest makes; stdio still goes to
+ * the process's own libc. signal() takes SIG_IGN or SIG_DFL (a handler
+ * could not run here), so a SIGPIPE set to be ignored is ignored by
+ * components/posix as in an image, not left pending.
  */
 #ifndef FDTEST_ROUTE_H
 #define FDTEST_ROUTE_H
@@ -37,6 +39,10 @@ long route_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
     route_syscall((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d),      \
                   (long)(e), (long)(f))
 #define ROUTE_SYS(...) ROUTE_SYS_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
+
+/* signal(SIG, SIG_IGN or SIG_DFL) through rt_sigaction. */
+void (*route_signal(int sig, void (*handler)(int)))(int);
+#define signal(s, h) route_signal(s, h)
 
 #define syscall(...) ROUTE_SYS(__VA_ARGS__)
 #define open(...) ROUTE_SYS(SYS_open, __VA_ARGS__)
