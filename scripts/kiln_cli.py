@@ -3,6 +3,7 @@
   kiln run IMAGE [options] [-- ARGS...]    boot, exit with the app's status
   kiln test IMAGE --expect REGEX [...]     boot, check, print one TAP line
   kiln xl-config IMAGE [...] [-- ARGS...]  print an xl config (Xen images)
+  kiln libvirt-xml IMAGE [...] [-- ARGS...]  print a libvirt domain
   kiln bake PROGRAM [-o IMAGE] [...]       image from a kiln-cc program (kiln-bake)
 
 `run --xen` boots a Xen image with xl on a Xen dom0, `run|test --testbed`
@@ -529,8 +530,42 @@ def make_parser(command=None):
         add_xl_config_parser(sub)
     else:  # its options need kiln_xen: only for the command itself
         sub.add_parser("xl-config", help=XL_CONFIG_HELP)
+    add_libvirt_parser(sub)
     sub.add_parser("help", help="show this help")
     return top
+
+
+LIBVIRT_HELP = """\
+Print a libvirt domain that boots IMAGE with its disks, NICs and command
+line: `kiln libvirt-xml IMAGE [options] > d.xml; virsh create d.xml`.
+A baremetal image becomes a QEMU domain (type qemu, TCG; kvm with --accel
+kvm) booting the ELF directly on --machine pc (default) or q35, its
+console (COM1) on a pty (`virsh console`) or --console FILE. QEMU's
+isa-debug-exit device ends the domain when the application exits, and
+--status-file FILE receives its "exit=N" line. A Xen image becomes a
+PVH domain for libvirt's libxl driver (--net bridge:NAME, xvd disks).
+"""
+
+
+def add_libvirt_parser(sub):
+    import argparse
+    virt = sub.add_parser(
+        "libvirt-xml", allow_abbrev=False, help="print a libvirt domain",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="kiln libvirt-xml IMAGE [options] [-- ARGS...]",
+        description=LIBVIRT_HELP)
+    virt.add_argument("image", metavar="IMAGE",
+                      help="images/APP-baremetal.elf or images/APP-xen.elf")
+    add_options(virt, [o for o in RUN_OPTIONS if o[0] != "--testbed"])
+    virt.add_argument("--name", help="domain name (default kiln-APP)")
+    virt.add_argument("--target", choices=["baremetal", "xen"],
+                      help="the domain's kind; must match the image's "
+                           "target (default: the image's)")
+    virt.add_argument("--console", metavar="FILE|pty", default="pty",
+                      help="where the guest's console goes (default pty)")
+    virt.add_argument("--status-file", metavar="FILE",
+                      help="QEMU domains: a file that receives the guest's "
+                           "\"exit=N\" line (debugcon, port 0xe9)")
 
 XL_CONFIG_HELP = "print an xl domain config"
 
@@ -1058,8 +1093,19 @@ def is_xen_run(opts):
         getattr(opts, "xen", False)
 
 
+def command_libvirt(opts, kind, scratch):
+    """libvirt-xml (kiln_libvirt.py)."""
+    import kiln_libvirt
+    sys.stdout.write(kiln_libvirt.domain_xml(opts))
+    return 0
+
+
 def prepare(opts):
     kind = check_image(opts.image)
+    if opts.command == "libvirt-xml":
+        import kiln_libvirt
+        kiln_libvirt.prepare(opts, kind, image_notes(opts.image))
+        return kind
     if is_xen_run(opts):
         xen().prepare(opts, kind, image_notes(opts.image))
         return kind
@@ -1109,7 +1155,8 @@ def main(argv):
         if opts.command is None:
             raise KilnError("no command; see `kiln --help`")
         kind = prepare(opts)
-        command = command_xen if is_xen_run(opts) else \
+        command = command_libvirt if opts.command == "libvirt-xml" else \
+            command_xen if is_xen_run(opts) else \
             command_run if opts.command == "run" else command_test
         with Scratch() as scratch:
             return command(opts, kind, scratch)
