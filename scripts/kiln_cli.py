@@ -126,7 +126,8 @@ def elf_segments(read):
         phentsize, phnum = struct.unpack_from("<HH", head, 42)
     table = read(phoff, phentsize * phnum)
     segments = []
-    for at in range(0, phentsize * phnum, phentsize):
+    for i in range(phnum):
+        at = i * phentsize
         if at + (56 if is64 else 32) > len(table):
             break
         if is64:
