@@ -1,5 +1,5 @@
 """netbench.py: what the network benchmarks share (bench/boot-http,
-bench/http, bench/tcp-bulk).
+bench/http, bench/tcp-bulk, bench/redis, bench/nginx).
 
 - A network namespace with one TAP device: the host side is HOST_IP,
   the guest GUEST_IP. The benchmark script re-runs itself inside it
@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,7 @@ TAP = "tap0"
 HOST_IP, GUEST_IP, PREFIX = "10.81.0.1", "10.81.0.2", 24
 GUEST_MAC = "52:54:00:12:34:56"  # QEMU's default for the first NIC
 KILN_IP_OPTION = f"ip={GUEST_IP}::{HOST_IP}:255.255.255.0"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class BenchError(Exception):
@@ -68,6 +70,30 @@ def step(cmd, what, **kw):
 def make_image(app):
     step(["make", "-C", ROOT, f"APP={app}", "image"], f"make APP={app} image")
     return os.path.join(ROOT, "images", f"{app}-baremetal.elf")
+
+
+def make_port(name):
+    """`make port-NAME` (ports/NAME); images/NAME-baremetal.elf and
+    images/ports/NAME/src, the build tree. A failure is one line: the
+    port's own last one, which names its build log."""
+    r = subprocess.run(["make", "-C", ROOT, "--no-print-directory",
+                        f"port-{name}"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, errors="replace")
+    if r.returncode != 0:
+        lines = [line for line in (r.stdout + r.stderr).splitlines()
+                 if line.strip() and not line.startswith("make")]
+        raise BenchError(f"make port-{name} failed: "
+                         f"{(lines or ['no message'])[-1].strip()}")
+    return os.path.join(ROOT, "images", "ports", name, "src")
+
+
+def unbundled(program, out):
+    """A kiln-cc executable for the Linux guest: the same loaded bytes,
+    without the relocatable bundle (.kiln.bundle, several times the
+    program's size) and symbols, which only the bake reads."""
+    step(["strip", "--strip-all", "--remove-section=.kiln.bundle",
+          program, "-o", out], f"strip {program}")
+    return out
 
 
 def musl_static(sources, out):
@@ -155,6 +181,13 @@ class Guest:
                          self.text().splitlines()[-15:])
         raise BenchError(f"{self.name}: {why}; console:\n{tail}")
 
+    def cpu_seconds(self):
+        """User and system time QEMU has used (all its threads): a guest
+        that idles while waiting for its peer uses less than wall time."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -170,9 +203,11 @@ class Guests:
         self.lg = load_script(LINUX_GUEST, "linux_guest")
         self.linux_built = {}
 
-    def kiln_argv(self, image, args, boot=(KILN_IP_OPTION,), nic=True):
+    def kiln_argv(self, image, args, boot=(KILN_IP_OPTION,), nic=True,
+                  extra=()):
+        """extra: more `kiln run` options (--rootfs DIR, --disk FILE)."""
         argv = ["run", image, "--machine", self.machine,
-                "--mem", str(self.mem)]
+                "--mem", str(self.mem)] + list(extra)
         if nic:
             argv += ["--net", f"tap:{TAP}"]
         for option in boot:
@@ -182,26 +217,64 @@ class Guests:
         scratch = tempfile.mkdtemp(prefix="kiln-", dir=self.scratch)
         return self.kiln.qemu_command(opts, kind, scratch, "stdio")
 
-    def linux_build(self, binary):
+    def linux_build(self, binary, rootfs=None):
         """Build (or find cached) the guest; call before entering the
-        namespace, where apt-get cannot reach the network."""
-        if binary not in self.linux_built:
-            vmlinuz, initrd = self.lg.build(binary)
+        namespace, where apt-get cannot reach the network. rootfs: a
+        directory the initramfs also holds (linux-guest --rootfs)."""
+        if (binary, rootfs) not in self.linux_built:
+            vmlinuz, initrd = self.lg.build(binary, rootfs)
             # a copy: the cache keeps one initrd per kernel, and another
             # benchmark's build may replace it while this one runs
             own = os.path.join(self.scratch, os.path.basename(initrd))
             if not os.path.exists(own):
                 shutil.copyfile(initrd, own)
-            self.linux_built[binary] = vmlinuz, own
-        return self.linux_built[binary]
+            self.linux_built[binary, rootfs] = vmlinuz, own
+        return self.linux_built[binary, rootfs]
 
-    def linux_argv(self, binary, args):
-        vmlinuz, initrd = self.linux_build(binary)
+    def linux_argv(self, binary, args, rootfs=None):
+        vmlinuz, initrd = self.linux_build(binary, rootfs)
         opts = self.lg.parse_args(
             ["run", binary, "--machine", self.machine, "--mem", str(self.mem),
              "--net", f"tap:{TAP}", "--ip", f"{GUEST_IP}/{PREFIX}", "--"] +
             list(args))
         return self.lg.qemu_command(opts, vmlinuz, initrd)
+
+
+def wait_port(guest, port, timeout):
+    """Until the guest accepts a TCP connection on port (for servers that
+    print no line once they listen: nginx); BenchError otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if guest.proc.poll() is not None:
+            break
+        try:
+            socket.create_connection((GUEST_IP, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    guest.fail(f"nothing accepts connections on port {port}")
+
+
+# --- load generators ------------------------------------------------------
+
+WRK_RPS_RE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.M)
+WRK_ERRORS_RE = re.compile(
+    r"^\s+(Socket errors:.*|Non-2xx or 3xx responses:.*)$", re.M)
+WRK_REQS_RE = re.compile(r"^\s+(\d+) requests in", re.M)
+
+
+def wrk(url, threads, conns, seconds):
+    """(req/s, requests, [error lines]) of one `wrk` run on url."""
+    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s",
+           "--timeout", "5s", url]
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, errors="replace", timeout=seconds + 60)
+    rps, reqs = WRK_RPS_RE.search(r.stdout), WRK_REQS_RE.search(r.stdout)
+    if r.returncode != 0 or not rps or not reqs:
+        raise BenchError(f"wrk failed (status {r.returncode}): "
+                         f"{(r.stdout + r.stderr).strip()[-300:]}")
+    return float(rps.group(1)), int(reqs.group(1)), \
+        WRK_ERRORS_RE.findall(r.stdout)
 
 
 # --- host-side TCP counters (this namespace's) ---------------------------
