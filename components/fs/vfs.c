@@ -193,7 +193,12 @@ static int mount_at(const struct fs_type *t, const struct fs_source *src,
     if (nmounts == FS_MOUNTS_MAX)
         return -ENOMEM;
     struct fs_mount *m = &mounts[nmounts];
-    *m = (struct fs_mount){.type = t, .flags = flags, .id = nmounts + 1};
+    /* place_mount has already said what this mount covers; keep it */
+    *m = (struct fs_mount){.type = t,
+                           .flags = flags,
+                           .id = nmounts + 1,
+                           .covered = m->covered,
+                           .covered_ino = m->covered_ino};
     snprintf(m->path, sizeof m->path, "%s", path);
     int r = t->mount(m, src);
     if (r < 0)
