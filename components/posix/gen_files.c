@@ -37,8 +37,6 @@
 #define DNS_MAX 3 /* musl reads at most MAXNS (3) servers */
 #define KIB (HC_PAGE_SIZE / 1024)
 
-extern const char kiln_app_name[]; /* linker/appname.c, per image */
-
 static size_t gen_resolv(char *b, size_t n);
 static size_t gen_hosts(char *b, size_t n);
 static size_t gen_cpuinfo(char *b, size_t n);

@@ -141,6 +141,13 @@ long sys_arch_prctl(long code, long addr);
 long sys_gettid(void);
 long sys_sched_yield(void);
 
+/* sys_prctl.c */
+long sys_prctl(long option, long a2, long a3, long a4, long a5);
+void prctl_thread_start(hc_tid t); /* clone: the creator's name */
+
+/* The program's name: kiln bake writes it into each image. */
+extern const char kiln_app_name[];
+
 /* sys_misc.c */
 long sys_uname(long buf);
 long sys_getrandom(long buf, long len, long flags);

@@ -21,7 +21,6 @@ int main(int, char **, char **);
 int __libc_start_main(int (*)(int, char **, char **), int, char **,
                       void (*)(void), void (*)(void), void (*)(void));
 
-extern const char kiln_app_name[]; /* linker/appname.c, per image */
 extern char _tdata_start[], _tdata_end[], _tbss_end[];
 extern char _tls_align[]; /* an absolute linker symbol */
 

@@ -44,6 +44,7 @@ long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
         return t;
     tls_of[t] = child_tls;
     signal_thread_start(t);
+    prctl_thread_start(t);
     clear_tid[t] = (flags & CLONE_CHILD_CLEARTID) ? (int *)ctid : NULL;
     if (flags & CLONE_PARENT_SETTID)
         *(int *)ptid = t;

@@ -152,6 +152,7 @@ static const struct syscall syscalls[] = {
     [SYS_futex] = {"futex", 6, {.f6 = sys_futex}},
     [SYS_set_tid_address] = {"set_tid_address", 1, {.f1 = sys_set_tid_address}},
     [SYS_arch_prctl] = {"arch_prctl", 2, {.f2 = sys_arch_prctl}},
+    [SYS_prctl] = {"prctl", 5, {.f5 = sys_prctl}},
     [SYS_sched_yield] = {"sched_yield", 0, {.f0 = sys_sched_yield}},
     [SYS_gettid] = {"gettid", 0, {.f0 = sys_gettid}},
     [SYS_tkill] = {"tkill", 2, {.f2 = sys_tkill}},

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -65,11 +66,29 @@ static void check_not_implemented(void)
               "a known futex operation still works", NULL);
 }
 
+static void check_prctl(void)
+{
+    char name[16] = "";
+    tap_check(call(SYS_prctl, PR_GET_NAME, (long)name, 0) == 0 &&
+                  !strcmp(name, "syscalls"),
+              "prctl: an unnamed thread has the program's name", "%s", name);
+    call(SYS_prctl, PR_SET_NAME, (long)"a-name-longer-than-15", 0);
+    call(SYS_prctl, PR_GET_NAME, (long)name, 0);
+    tap_check(!strcmp(name, "a-name-longer-t"),
+              "prctl: PR_SET_NAME keeps 15 bytes, as Linux", "%s", name);
+    tap_check(call(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0) == 0 &&
+                  call(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0) == 1,
+              "prctl: no_new_privs is set and read back", NULL);
+    tap_check(call(SYS_prctl, 12345, 0, 0) == -EINVAL,
+              "prctl: an unknown option gives -EINVAL", NULL);
+}
+
 int host_main(int argc, char **argv)
 {
     (void)argc, (void)argv;
     setvbuf(stdout, NULL, _IOLBF, 0); /* in order with the console's lines */
     check_fixed_answers();
     check_not_implemented();
+    check_prctl();
     return tap_done();
 }
