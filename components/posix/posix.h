@@ -46,6 +46,7 @@ long sys_writev(long fd, long iov, long cnt);
 long sys_ioctl(long fd, long req, long arg);
 long sys_pread(long fd, long buf, long len, long off);
 long sys_pwrite(long fd, long buf, long len, long off);
+long sys_sendfile(long out, long in, long offset, long count);
 long sys_lseek(long fd, long off, long whence);
 long sys_fsync(long fd);
 long sys_fstat(long fd, long buf);

@@ -268,7 +268,7 @@ void signal_sigpipe(long nr, const long a[6], long result)
         (nr == SYS_sendmsg && (a[2] & MSG_NOSIGNAL)))
         return;
     if (nr == SYS_write || nr == SYS_writev || nr == SYS_sendto ||
-        nr == SYS_sendmsg)
+        nr == SYS_sendmsg || nr == SYS_sendfile)
         signal_post_thread(hc_thread_self(), SIGPIPE, SI_USER);
 }
 

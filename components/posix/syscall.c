@@ -42,6 +42,7 @@ static const struct syscall syscalls[] = {
     [SYS_writev] = {"writev", 3, {.f3 = sys_writev}},
     [SYS_pread64] = {"pread64", 4, {.f4 = sys_pread}},
     [SYS_pwrite64] = {"pwrite64", 4, {.f4 = sys_pwrite}},
+    [SYS_sendfile] = {"sendfile", 4, {.f4 = sys_sendfile}},
     [SYS_lseek] = {"lseek", 3, {.f3 = sys_lseek}},
     [SYS_ioctl] = {"ioctl", 3, {.f3 = sys_ioctl}},
     [SYS_fsync] = {"fsync", 1, {.f1 = sys_fsync}},

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sendfile.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -172,6 +173,39 @@ static void links_and_errors(void)
     close(dir);
 }
 
+static int pattern_at(const char *buf, size_t n, size_t from)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)buf[i] != pattern(from + i))
+            return 0;
+    return 1;
+}
+
+/* sendfile into a non-blocking pipe: at an offset, at the file's position,
+ * and until the pipe is full; a pipe as the source is EINVAL. */
+static void send_file(void)
+{
+    static char buf[BIG_SIZE];
+    int fd = open(at_root("t/big"), O_RDONLY), p[2];
+    off_t off = 10;
+    check("sendfile: a pipe to send into",
+          fd >= 0 && pipe2(p, O_NONBLOCK) == 0);
+    check("sendfile at an offset moves the offset, not the file",
+          sendfile(p[1], fd, &off, 100) == 100 && off == 110 &&
+              lseek(fd, 0, SEEK_CUR) == 0 && read(p[0], buf, 200) == 100 &&
+              pattern_at(buf, 100, 10));
+    long n = sendfile(p[1], fd, NULL, BIG_SIZE);
+    check("sendfile into a full pipe sends what fits, the file moves as much",
+          n == 65536 && lseek(fd, 0, SEEK_CUR) == n &&
+              read(p[0], buf, sizeof buf) == n &&
+              pattern_at(buf, (size_t)n, 0));
+    check_err("sendfile from a pipe", sendfile(p[1], p[0], NULL, 10), EINVAL);
+    check_err("sendfile from a closed fd", sendfile(p[1], 99, NULL, 10), EBADF);
+    close(p[0]);
+    close(p[1]);
+    close(fd);
+}
+
 void test_read(void)
 {
     read_small();
@@ -179,6 +213,7 @@ void test_read(void)
     stat_calls();
     read_dir();
     links_and_errors();
+    send_file();
 }
 
 static void cwd_calls(void)

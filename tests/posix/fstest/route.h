@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -46,6 +47,8 @@ long route_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 #define readv(fd, v, n) ROUTE_SYS(SYS_readv, fd, v, n)
 #define writev(fd, v, n) ROUTE_SYS(SYS_writev, fd, v, n)
 #define lseek(fd, o, w) ROUTE_SYS(SYS_lseek, fd, o, w)
+#define pipe2(p, f) ROUTE_SYS(SYS_pipe2, p, f)
+#define sendfile(o, i, off, n) ROUTE_SYS(SYS_sendfile, o, i, off, n)
 #define fsync(fd) ROUTE_SYS(SYS_fsync, fd)
 #define fdatasync(fd) ROUTE_SYS(SYS_fdatasync, fd)
 #define ftruncate(fd, n) ROUTE_SYS(SYS_ftruncate, fd, n)
