@@ -286,6 +286,7 @@ void netfront_init(void)
  * from recv on every poll would keep the stack's thread spinning). */
 static struct vif *vif_get(unsigned idx)
 {
+    xen_devices_find(); /* the first call finds them */
     return idx < nvifs ? vifs[idx] : NULL;
 }
 

@@ -51,9 +51,13 @@ int gnttab_grant(domid_t dom, const void *page, int readonly);
 /* Take a grant back: 0, or -EBUSY while the other domain maps it. */
 int gnttab_end(grant_ref_t ref);
 
+/* devices.c: find and connect the vifs and disks, once, on the first
+ * hc_net_* or hc_blk_* call (blocks until done; see devices.c) */
+void xen_devices_find(void);
+
 /* netfront.c, blkfront.c: find and start the domain's vifs and disks
  * (xenstore device/vif/N, device/vbd/N) and implement hc_net_* and
- * hc_blk_*; called once from platform_devices_init, and only when
+ * hc_blk_*; called once from xen_devices_find, and only when
  * xenstore's device/ lists their class */
 void netfront_init(void);
 void blkfront_init(void);
