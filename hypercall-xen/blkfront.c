@@ -230,8 +230,8 @@ void blkfront_init(void)
     static char names[512];
     uint32_t vdevs[BLKF_DISKS_MAX];
     long len = xs_directory(0, "device/vbd", names, sizeof names);
-    if (len <= 0)
-        return; /* no disks */
+    if (len <= 0 || gnttab_init() < 0)
+        return; /* no disks, or no way to share pages with a backend */
     unsigned n = blkring_vbd_list(names, (size_t)len, vdevs, BLKF_DISKS_MAX);
     for (unsigned i = 0; i < n; i++) {
         /* Pages, not a static table: images without disks pay nothing.

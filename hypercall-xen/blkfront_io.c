@@ -147,6 +147,7 @@ static int transfer(struct blkf_disk *d, uint8_t op, uint64_t sector512,
 
 static struct blkf_disk *disk(unsigned idx)
 {
+    xen_devices_find(); /* the first call finds them */
     return idx < blkf_ndisks && !blkf_disks[idx]->dead ? blkf_disks[idx] : NULL;
 }
 

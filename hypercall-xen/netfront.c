@@ -27,6 +27,7 @@
 #include <string.h>
 #include <xen/io/xenbus.h>
 #include "netfront_ring.h"
+#include "xs_codec.h"
 
 #define NF_VIFS_MAX 4
 #define NF_DEVID_MAX 16 /* vif ids we look for: xl numbers them from 0 */
@@ -253,14 +254,20 @@ static int vif_start(struct vif *v)
     return 0;
 }
 
-/* Pages taken by a vif that fails to start stay with it: some may be
- * granted, and the backend may still map them. */
+/* The vifs come from one listing of device/vif (a request per id would
+ * cost a round trip through dom0 each). Pages taken by a vif that fails
+ * to start stay with it: some may be granted, and the backend may still
+ * map them. */
 void netfront_init(void)
 {
+    static char names[512];
+    long len = xs_directory(0, "device/vif", names, sizeof names);
+    if (len <= 0 || gnttab_init() < 0)
+        return; /* no vifs, or no way to share pages with a backend */
     for (unsigned id = 0; id < NF_DEVID_MAX && nvifs < NF_VIFS_MAX; id++) {
-        char path[32], val[8];
-        snprintf(path, sizeof path, "device/vif/%u/backend-id", id);
-        if (xs_read(0, path, val, sizeof val) < 0)
+        char name[8];
+        snprintf(name, sizeof name, "%u", id);
+        if (!xs_list_has(names, (size_t)len, name))
             continue;
         struct vif *v = hc_pages_alloc(PAGES_FOR(sizeof *v));
         if (!v)
@@ -279,6 +286,7 @@ void netfront_init(void)
  * from recv on every poll would keep the stack's thread spinning). */
 static struct vif *vif_get(unsigned idx)
 {
+    xen_devices_find(); /* the first call finds them */
     return idx < nvifs ? vifs[idx] : NULL;
 }
 

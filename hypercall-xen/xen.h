@@ -3,7 +3,7 @@
  * libxen-dev (<xen/...>). It runs on the shared platform (boot, page
  * tables, scheduler, RDRAND) and adds the hypercall page, shared info,
  * pvclock and the single-shot timer, event channels, the debug console
- * and shutdown. Xenstore, netfront and blkfront are still to come.
+ * and shutdown, xenstore, grant tables, netfront and blkfront.
  */
 #ifndef KILN_XEN_H
 #define KILN_XEN_H
@@ -43,16 +43,22 @@ int evtchn_notify(unsigned port);
 void xen_console_ring_init(void);
 void xen_console_flush(void);
 
-/* gnttab.c: grants of our pages to another domain (dom0's backends) */
+/* gnttab.c: grants of our pages to another domain (dom0's backends);
+ * the frontends set it up when they find a device (0 if already done) */
 int gnttab_init(void);
 /* A grant reference for page, or -ENOSPC when the table is full. */
 int gnttab_grant(domid_t dom, const void *page, int readonly);
 /* Take a grant back: 0, or -EBUSY while the other domain maps it. */
 int gnttab_end(grant_ref_t ref);
 
+/* devices.c: find and connect the vifs and disks, once, on the first
+ * hc_net_* or hc_blk_* call (blocks until done; see devices.c) */
+void xen_devices_find(void);
+
 /* netfront.c, blkfront.c: find and start the domain's vifs and disks
  * (xenstore device/vif/N, device/vbd/N) and implement hc_net_* and
- * hc_blk_*; called once from platform_devices_init */
+ * hc_blk_*; called once from xen_devices_find, and only when
+ * xenstore's device/ lists their class */
 void netfront_init(void);
 void blkfront_init(void);
 
@@ -67,5 +73,6 @@ int xs_unwatch(const char *path, const char *token);
 int xs_transaction_start(uint32_t *tx);
 int xs_transaction_end(uint32_t tx, int commit); /* -EAGAIN: retry */
 int xs_wait_watch(const char *token, uint64_t deadline);
+unsigned xs_requests(void); /* requests sent since boot */
 
 #endif

@@ -31,6 +31,7 @@ struct watch_event {
 static volatile struct xenstore_domain_interface *xs;
 static unsigned xs_port;
 static uint32_t next_req_id = 1;
+static unsigned requests; /* sent so far: each is a round trip to dom0 */
 static char msg[MSG_MAX];
 static struct watch_event events[WATCH_QUEUE];
 static unsigned events_head, events_count;
@@ -53,6 +54,11 @@ int xs_init(void)
                                                                   HC_PAGE_SIZE);
     xs_port = (unsigned)port;
     return evtchn_handle(xs_port, xs_event, NULL);
+}
+
+unsigned xs_requests(void)
+{
+    return requests;
 }
 
 static int wait_until(uint64_t deadline)
@@ -150,6 +156,7 @@ static long xs_call(uint32_t type, uint32_t tx, const char *path,
     if (!xs)
         return -ENODEV;
     uint32_t id = next_req_id++;
+    requests++;
     long n = xs_build(out, sizeof out, type, id, tx, path, value, len);
     if (n < 0)
         return n;

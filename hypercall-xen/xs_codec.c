@@ -104,3 +104,17 @@ int xs_watch_event(const char *payload, size_t len, const char **path,
     *token = nul + 1;
     return 0;
 }
+
+int xs_list_has(const char *names, size_t len, const char *name)
+{
+    size_t at = 0;
+    while (at < len) {
+        size_t k = strnlen(names + at, len - at);
+        if (k == len - at)
+            return 0; /* no NUL: not a whole name */
+        if (!strcmp(names + at, name))
+            return 1;
+        at += k + 1;
+    }
+    return 0;
+}

@@ -50,6 +50,9 @@ long xs_build(void *out, size_t cap, uint32_t type, uint32_t req_id,
 int xs_check_header(const struct xsd_sockmsg *h);
 /* The negative errno an XS_ERROR payload names (-EIO if unknown). */
 int xs_error_value(const char *payload, size_t len);
+/* 1 if a xenstore directory listing (names each ending in a NUL, len
+ * bytes) holds name, else 0; a last name without its NUL is ignored. */
+int xs_list_has(const char *names, size_t len, const char *name);
 /* Split a watch event "path\0token\0": 0 with pointers into payload, or
  * -EPROTO if malformed. */
 int xs_watch_event(const char *payload, size_t len, const char **path,

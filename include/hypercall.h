@@ -78,7 +78,9 @@ struct hc_net_info {
 };
 
 /* Describe NIC number idx (0, 1, ...). Returns 0, or -ENODEV past the
- * last NIC; so the count is the first idx that gives -ENODEV. */
+ * last NIC; so the count is the first idx that gives -ENODEV. A host may
+ * find its NICs and disks on the first hc_net_* or hc_blk_* call rather
+ * than at boot (Xen does): that call blocks until they are ready. */
 int hc_net_info(unsigned idx, struct hc_net_info *out);
 
 /* Queue one Ethernet frame (no FCS) for sending. Non-blocking: returns 0,

@@ -48,6 +48,8 @@ struct boot_step {
     const char *name;
     void (*run)(void);
 };
+/* 1 when boot=timeline asked for it: steps may add lines of their own. */
+int timeline_wanted(void);
 /* ends[i]: the TSC when steps[i] returned; the clock must be set up. */
 void timeline_print(const struct boot_step *steps, const uint64_t *ends,
                     unsigned n);

@@ -14,7 +14,7 @@
 #include "platform.h"
 
 /* 1 if the boot options (before "--") include the word boot=timeline. */
-static int timeline_wanted(void)
+int timeline_wanted(void)
 {
     const char *s = hc_cmdline(), *w = "boot=timeline";
     size_t n = strlen(w);

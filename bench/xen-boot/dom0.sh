@@ -9,6 +9,7 @@
 #   bench: kiln-ping RUN US        xl create -> first ping reply (nettest)
 #   bench: linux-ping RUN US       xl create -> first ping reply (busybox)
 #   bench: fail WHAT               something did not run; the host fails
+#   # domU boot: ...               hello's boot=timeline, once at the end
 # Waits poll every 50 ms and pings go out every 200 ms, each with a
 # 180 s bound, so a reply is timed within ~0.2 s.
 P=/payload
@@ -118,4 +119,12 @@ while [ $run -le "$RUNS" ]; do
     boot linux linux-bench /tmp/linux.cfg "linux-domu: init" $LINUX_IP $run
     run=$((run + 1))
 done
+# One more hello with boot=timeline: where its boot went, step by step
+# (printing the steps costs a few ms, so kiln-main is timed without it)
+config kiln-hello $P/hello.elf 32 "boot=timeline" novif >/tmp/timeline.cfg
+rm -f "$LOGS/guest-kiln-hello.log"
+xl create /tmp/timeline.cfg >/dev/null 2>&1
+wait_log kiln-hello "exit=" || echo "bench: fail timeline: hello did not exit"
+xl destroy kiln-hello 2>/dev/null
+grep '^boot:' "$LOGS/guest-kiln-hello.log" | tr -d '\r' | sed 's/^/# domU /'
 echo "bench: done"

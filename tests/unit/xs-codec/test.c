@@ -193,6 +193,24 @@ static void test_reader(void)
               "an oversized reply is refused before its payload", NULL);
 }
 
+static void test_list_has(void)
+{
+    const char names[] = "suspend\0vif\0vbd\0";
+    size_t len = sizeof names - 1;
+    tap_check(xs_list_has(names, len, "vif") &&
+                  xs_list_has(names, len, "vbd") &&
+                  xs_list_has(names, len, "suspend"),
+              "every name in a listing is found", NULL);
+    tap_check(!xs_list_has(names, len, "vi") &&
+                  !xs_list_has(names, len, "vbd2"),
+              "a prefix or a longer name is not a match", NULL);
+    const char cut[] = {'3', 0, 'v', 'i', 'f'};
+    tap_check(xs_list_has(cut, sizeof cut, "3") &&
+                  !xs_list_has(cut, sizeof cut, "vif"),
+              "a last name without its NUL is not found", NULL);
+    tap_check(!xs_list_has("", 0, "vif"), "an empty listing has nothing", NULL);
+}
+
 int main(void)
 {
     test_ring_used();
@@ -202,5 +220,6 @@ int main(void)
     test_errors();
     test_watch_event();
     test_reader();
+    test_list_has();
     return tap_done();
 }

@@ -90,6 +90,19 @@ domu xen-domu-hello hello-xen.elf 32 "hello: all checks passed" -- a b
 domu xen-domu-libc libctest-xen.elf 32 "libctest: all" -- x
 # the same domain name again: destroying and re-creating works
 domu xen-domu-recreate hello-xen.elf 32 "hello: all checks passed" -- again
+# A domain without vifs or disks learns so from at most one xenstore
+# request (each is a round trip through dom0: hello's 17 took ~200 ms),
+# none if its program never asks for a NIC or disk.
+domu xen-domu-find-devices hello-xen.elf 32 "hello: all checks passed" \
+    'cmdline = "boot=timeline"'
+if grep -q 'devices found with \([2-9]\|[1-9][0-9]\)' \
+    $LOGS/guest-kiln-hello.log.xen-domu-find-devices; then
+    echo "not ok - xen-domu-find-devices-one-request: $(grep 'devices found' \
+        $LOGS/guest-kiln-hello.log.xen-domu-find-devices)"
+    failed=1
+else
+    echo "ok - xen-domu-find-devices-one-request"
+fi
 
 # Disks (blkfront): tests/apps/blktest on a read-write and a read-only disk, both
 # copies of pristine.img (sector i holds "kiln sector i", made on the host
