@@ -142,6 +142,12 @@ long sys_arch_prctl(long code, long addr);
 long sys_gettid(void);
 long sys_sched_yield(void);
 
+/* sys_compat.c: calls of programs built for Linux that musl never makes */
+long sys_set_robust_list(long head, long len);
+long sys_rseq(long rseq, long len, long flags, long sig);
+long sys_clone3(long args, long size);
+long sys_time(long tloc);
+
 /* sys_prctl.c */
 long sys_prctl(long option, long a2, long a3, long a4, long a5);
 void prctl_thread_start(hc_tid t); /* clone: the creator's name */

@@ -5,9 +5,10 @@
  * Memory is identity-mapped RAM from hc_pages_alloc, so a mapping is a
  * run of pages. A fixed table records every mapping, so munmap and
  * mprotect can reject ranges we never handed out instead of corrupting
- * the allocator. Protections are two-valued: PROT_NONE makes pages
- * inaccessible (musl's thread stack guards rely on it), anything else
- * is read-write; read-only and execute rights are not enforced.
+ * the allocator. mmap gives read-write pages (PROT_NONE: inaccessible,
+ * for musl's thread stack guards); mprotect sets read-only and
+ * read-execute too, but never writable and executable at once (W^X).
+ * MAP_FIXED takes only free pages at that address (app/exec's segments).
  * brk grows inside a window reserved at its first call.
  * MADV_DONTNEED zeroes pages, as Linux refills anonymous memory, except
  * in a mapping with PROT_NONE pages (which a write would fault on) or
@@ -56,20 +57,34 @@ static struct mapping *find(uintptr_t addr, size_t pages)
     return NULL;
 }
 
+/* Anonymous pages where the caller must have them (a program linked at
+ * a fixed address, loaded by app/exec): only pages nobody holds, as
+ * MAP_FIXED_NOREPLACE promises; plain MAP_FIXED over a mapping, which
+ * Linux would replace, is refused too. */
+static void *pages_fixed(long addr, size_t pages, long *err)
+{
+    int r = addr % PAGE ? -EINVAL : hc_pages_reserve((void *)addr, pages);
+    *err = r == -EBUSY ? -EEXIST : r;
+    return r < 0 ? NULL : (void *)addr;
+}
+
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 {
-    (void)addr;
+    int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
     if (len <= 0)
         return -EINVAL;
-    if (flags & MAP_FIXED)
+    if (fixed && !(flags & MAP_ANONYMOUS))
         return -EINVAL; /* one address space, nothing to place at will */
     if (!(flags & MAP_ANONYMOUS))
         return mmap_file(len, prot, flags, fd, off);
     struct mapping *m = slot_free();
     size_t pages = pages_for((size_t)len);
-    void *p = m ? hc_pages_alloc(pages) : NULL;
+    long err = -ENOMEM;
+    void *p = !m      ? NULL
+              : fixed ? pages_fixed(addr, pages, &err)
+                      : hc_pages_alloc(pages);
     if (!p)
-        return -ENOMEM;
+        return err;
     if (prot == PROT_NONE && hc_pages_protect(p, pages, 0) < 0) {
         hc_pages_protect(p, pages, 1);
         hc_pages_free(p, pages);
@@ -119,6 +134,16 @@ static int mapped(long addr, long len)
     return find((uintptr_t)addr, pages_for((size_t)len)) ? 0 : -ENOMEM;
 }
 
+/* W^X: a writable request stays non-executable. */
+static int prot_rights(long prot)
+{
+    if (prot == PROT_NONE)
+        return HC_PAGES_NONE;
+    if (prot & PROT_WRITE)
+        return HC_PAGES_RW;
+    return prot & PROT_EXEC ? HC_PAGES_RX : HC_PAGES_R;
+}
+
 long sys_mprotect(long addr, long len, long prot)
 {
     int r = mapped(addr, len);
@@ -127,7 +152,7 @@ long sys_mprotect(long addr, long len, long prot)
     if (prot == PROT_NONE)
         find((uintptr_t)addr, pages_for((size_t)len))->some_none = 1;
     return hc_pages_protect((void *)addr, pages_for((size_t)len),
-                            prot != PROT_NONE);
+                            prot_rights(prot));
 }
 
 long sys_madvise(long addr, long len, long advice)
