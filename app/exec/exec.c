@@ -107,3 +107,7 @@ int main(int argc, char **argv)
     fflush(NULL);
     jump(base + im.entry, sp);
 }
+
+/* Programs that fork (busybox httpd, per connection) get vfork's
+ * semantics from components/posix (sys_vfork.c). */
+const int kiln_fork_by_vfork = 1;
