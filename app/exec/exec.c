@@ -4,6 +4,7 @@
  *
  *   exec=/bin/busybox -- echo hi        (boot option: path, then argv[1..])
  *   -- /bin/busybox echo hi             (the first argument is the path)
+ *   -- echo hi                          (baked as NAME: /bin/NAME)
  *
  * The program gets the path as argv[0], the boot options' environment
  * less exec=, and Linux's initial stack (stack.c). Its own `syscall`
@@ -14,6 +15,7 @@
  * Limits: one program and no other process: fork and execve fail.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "exec.h"
 
 #define HEAD_BYTES 4096
+#define LOADER_NAME "exec" /* argv[0] unless kiln bake --exec renamed us */
 
 extern char **environ;
 
@@ -76,9 +79,13 @@ static _Noreturn void jump(uintptr_t entry, uintptr_t sp)
 
 int main(int argc, char **argv)
 {
+    static char baked[PATH_MAX];
     const char *path = getenv("exec");
     char **args = argv;
-    if (!path) {
+    if (!path && strcmp(argv[0], LOADER_NAME)) {
+        snprintf(baked, sizeof baked, "/bin/%s", argv[0]); /* kiln bake */
+        path = baked;
+    } else if (!path) {
         if (argc < 2) {
             fprintf(stderr, "exec: name the program: exec=/bin/PROGRAM or "
                             "-- /bin/PROGRAM ARGS\n");
