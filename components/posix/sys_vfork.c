@@ -124,11 +124,12 @@ int vfork_child_exit(long status)
     hc_thread_exit();
 }
 
-/* wait4 for the child that exited, once; -ECHILD when there is none. */
+/* wait4 for the child that exited, once; -ECHILD when there is none.
+ * pid is an int, as Linux reads it (glibc leaves -1's upper half 0). */
 long vfork_wait(long pid, long status, long options)
 {
     (void)options;
-    if (!vf.zombie_pid || (pid > 0 && pid != vf.zombie_pid))
+    if (!vf.zombie_pid || ((int)pid > 0 && (int)pid != vf.zombie_pid))
         return -ECHILD;
     if (status)
         *(int *)status = vf.status << 8;
