@@ -25,7 +25,7 @@ static long stat_at(long dirfd, const char *path, long flags, struct stat *st)
         return -EINVAL;
     if (path && !path[0] && (flags & AT_EMPTY_PATH))
         return (int)dirfd == AT_FDCWD ? vfs_stat(NULL, ".", 1, st)
-                                 : sys_fstat(dirfd, (long)st);
+                                      : sys_fstat(dirfd, (long)st);
     int r = file_base(dirfd, path, &base);
     if (r < 0)
         return r;
