@@ -46,8 +46,9 @@ static long map_span(const char *path, const struct elf_image *im)
                 (unsigned long)im->span_end);
     else
         fprintf(stderr,
-                "exec: %s: no room for its %lu KiB at %#lx (past the end of "
-                "memory? give the guest more with --mem)\n",
+                "exec: %s: its %lu KiB at %#lx are not free RAM (past the "
+                "end of memory, or a boot module: give the guest more "
+                "memory)\n",
                 path, (unsigned long)(len >> 10),
                 (unsigned long)im->span_start);
     return -1;
