@@ -146,6 +146,10 @@ long sys_sched_yield(void);
 long vfork_start(struct hc_syscall_frame *frame);
 int vfork_child_exit(long status); /* returns only when not in a child */
 long vfork_wait(long pid, long status, long options);
+long sys_fork_frame(long a, long b, long c, long d, long e,
+                    struct hc_syscall_frame *frame);
+long sys_vfork_frame(long a, long b, long c, long d, long e,
+                     struct hc_syscall_frame *frame);
 /* sys_thread.c: what clone keeps of a thread, for sys_vfork.c's child */
 uintptr_t thread_tls(hc_tid t);
 void thread_started(hc_tid t, uintptr_t tls);

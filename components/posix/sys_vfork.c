@@ -137,3 +137,18 @@ long vfork_wait(long pid, long status, long options)
     vf.zombie_pid = 0;
     return r;
 }
+
+/* musl's fork and anyone's vfork make these calls, not clone. */
+long sys_fork_frame(long a, long b, long c, long d, long e,
+                    struct hc_syscall_frame *frame)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e;
+    return &kiln_fork_by_vfork ? vfork_start(frame) : sys_fork();
+}
+
+long sys_vfork_frame(long a, long b, long c, long d, long e,
+                     struct hc_syscall_frame *frame)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e;
+    return &kiln_fork_by_vfork ? vfork_start(frame) : sys_vfork();
+}

@@ -4,7 +4,8 @@
  * unmodified under the loader image. It checks threads (a mutex, a
  * condition variable, thread-local storage, join), a TCP connection over
  * loopback between two threads, and files: it writes, renames and reads
- * back one on the ext2 disk mounted at /data, then reads the archive's.
+ * back one on the ext2 disk mounted at /data, then reads the archive's;
+ * and fork (musl's is the fork call, glibc's clone) with wait.
  * Usage: linuxprog WORD; prints "ok: ..." lines, then "linuxprog: all
  * checks passed WORD", and exits 1 at the first failure.
  */
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define THREADS 4
@@ -136,12 +138,36 @@ static void check_files(const char *word)
     printf("ok: files\n");
 }
 
+/* fork: the child's changes to memory and descriptors stay its own,
+ * and wait reports its status. */
+static void check_fork(void)
+{
+    static int shared = 1;
+    int fd = open("/etc/motd.txt", O_RDONLY);
+    pid_t pid = fork();
+    if (pid == 0) {
+        shared = 2;
+        close(fd);
+        _exit(3);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        fail("fork and wait");
+    char c;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 3 || shared != 1 ||
+        read(fd, &c, 1) != 1)
+        fail("the child's status, memory or descriptors");
+    close(fd);
+    printf("ok: fork\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *word = argc > 1 ? argv[1] : "nobody";
     check_threads();
     check_sockets();
     check_files(word);
+    check_fork();
     printf("linuxprog: all checks passed %s\n", word);
     return 0;
 }
