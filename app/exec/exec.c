@@ -28,6 +28,13 @@
 
 extern char **environ;
 
+/* /proc/self/exe names the program, not the loader (gen_files.c). */
+const char *kiln_exe_path;
+
+/* Programs that fork (busybox httpd, per connection) get vfork's
+ * semantics from components/posix (sys_vfork.c). */
+const int kiln_fork_by_vfork = 1;
+
 /* The environment the program sees: the boot options but exec=. */
 static char **program_env(void)
 {
@@ -95,6 +102,7 @@ int main(int argc, char **argv)
         args++, argc--;
     }
     args[0] = (char *)path;
+    kiln_exe_path = path;
     static struct elf_image im;
     int status;
     int fd = open_checked(path, &im, &status);
@@ -114,7 +122,3 @@ int main(int argc, char **argv)
     fflush(NULL);
     jump(base + im.entry, sp);
 }
-
-/* Programs that fork (busybox httpd, per connection) get vfork's
- * semantics from components/posix (sys_vfork.c). */
-const int kiln_fork_by_vfork = 1;
