@@ -138,12 +138,23 @@ int hc_pages_protect(void *p, size_t n, int access)
 {
     if (allocated_range(p, n) < 0)
         return -EINVAL;
-    int prot = access ? PROT_READ | PROT_WRITE : PROT_NONE;
+    static const int prots[] = {PROT_NONE, PROT_READ | PROT_WRITE, PROT_READ,
+                                PROT_READ | PROT_EXEC};
+    if (access < HC_PAGES_NONE || access > HC_PAGES_RX)
+        return -EINVAL;
+    int prot = prots[access];
     if (mprotect(p, n * HC_PAGE_SIZE, prot) == 0)
         return 0;
     if (access) /* the contract says restoring never fails */
         host_panic("mprotect failed restoring access to %p", p);
     return -ENOMEM;
+}
+
+/* The arena is wherever Linux put it: no fixed address is ours to give. */
+int hc_pages_reserve(void *p, size_t n)
+{
+    (void)p, (void)n;
+    return -EINVAL;
 }
 
 void hc_pages_stats(struct hc_mem_stats *out)

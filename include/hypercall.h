@@ -136,12 +136,25 @@ void *hc_pages_alloc(size_t n);
  * be freed). Freeing a page that is not allocated is a panic. */
 void hc_pages_free(void *p, size_t n);
 
-/* Make n allocated pages at p inaccessible (access 0: any touch faults,
- * for stack guards and PROT_NONE) or read-write again (access 1). Give
- * pages back their access before freeing them. Returns 0, -EINVAL for
- * pages that are not allocatable RAM, or -ENOMEM when removing access
- * needs a page-table page and none is free; restoring access never fails.
- * A failure partway leaves the pages before it changed. */
+/* Allocate the n pages starting at page-aligned address p, for programs
+ * linked to run at a fixed address (app/exec loads Linux executables
+ * linked at 4 MiB). Zeroed, as from hc_pages_alloc, and freed the same
+ * way. Returns 0, -EINVAL for pages that are not allocatable RAM (the
+ * image, a boot module, a hole), or -EBUSY when some page is in use. */
+int hc_pages_reserve(void *p, size_t n);
+
+/* Set the rights of n allocated pages at p: HC_PAGES_NONE (any touch
+ * faults, for stack guards and PROT_NONE), HC_PAGES_RW (the default),
+ * HC_PAGES_R or HC_PAGES_RX (a loaded program's text; never writable and
+ * executable at once). Give pages back HC_PAGES_RW before freeing them.
+ * Returns 0, -EINVAL for pages that are not allocatable RAM, or -ENOMEM
+ * when it needs a page-table page and none is free; restoring
+ * HC_PAGES_RW never fails. A failure partway leaves the pages before it
+ * changed. */
+#define HC_PAGES_NONE 0
+#define HC_PAGES_RW 1
+#define HC_PAGES_R 2
+#define HC_PAGES_RX 3
 int hc_pages_protect(void *p, size_t n, int access);
 
 /* Fill *out with the allocator's counts at this moment (for sysinfo()

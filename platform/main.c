@@ -11,6 +11,7 @@ static void memory_init(void)
 {
     struct mem_region reserved[1 + MAX_MODULES];
     unsigned n = 0;
+    modules_clear_low_window();
     reserved[n++] = (struct mem_region){
         (uintptr_t)_image_start, (uintptr_t)_end - (uintptr_t)_image_start};
     for (unsigned i = 0; i < bootinfo.nmod; i++)

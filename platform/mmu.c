@@ -6,8 +6,9 @@
  * gets its own rights: text read+execute, rodata read-only, data and bss
  * read-write. Page 0 is left unmapped so a NULL dereference faults.
  * CR0.WP (set in boot.S) makes read-only pages binding on ring 0 too.
- * hc_pages_protect splits a 2 MiB page on demand to make single pages
- * inaccessible: thread stack guards and musl's PROT_NONE mappings.
+ * hc_pages_protect splits a 2 MiB page on demand to give single pages
+ * other rights: thread stack guards and musl's PROT_NONE mappings, and
+ * the read-only and executable segments of a program app/exec loads.
  *
  * The page tables themselves are read-only: boot.S's in the image, and
  * the rest from a pool set aside at boot, never from pages other code
@@ -199,6 +200,17 @@ uint64_t mmu_mapped_top(void)
     return mapped_top;
 }
 
+/* The page-table bits of HC_PAGES_*: only HC_PAGES_RX lacks NX. */
+static uint64_t rights_flags(int access)
+{
+    switch (access) {
+    case HC_PAGES_RW: return PTE_P | PTE_W | nx_bit();
+    case HC_PAGES_R: return PTE_P | nx_bit();
+    case HC_PAGES_RX: return PTE_P;
+    default: return 0;
+    }
+}
+
 static int protect_range(uint64_t a, uint64_t end, int access)
 {
     for (; a < end; a += HC_PAGE_SIZE) {
@@ -206,13 +218,13 @@ static int protect_range(uint64_t a, uint64_t end, int access)
         if (!(*pde & PTE_P))
             return -EINVAL;
         if (*pde & PTE_PS) {
-            if (access)
-                continue; /* a whole 2 MiB page is accessible already */
+            if (access == HC_PAGES_RW)
+                continue; /* a whole 2 MiB page is read-write already */
             if (split_2m_try(ALIGN_DOWN(a, SIZE_2M)) < 0)
                 return -ENOMEM;
         }
         uint64_t *pt = (uint64_t *)(uintptr_t)(*pde & PTE_ADDR);
-        pt[(a >> 12) & 511] = access ? (a | PTE_P | PTE_W | nx_bit()) : a;
+        pt[(a >> 12) & 511] = a | rights_flags(access);
         __asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
     }
     return 0;
@@ -225,7 +237,8 @@ int hc_pages_protect(void *p, size_t n, int access)
     uint64_t pool_end = pool_base + pool_pages * HC_PAGE_SIZE;
     if (a % HC_PAGE_SIZE || a < HC_PAGE_SIZE || end > pages_max_addr() ||
         end < a || (a < (uintptr_t)_end && end > (uintptr_t)_text_start) ||
-        (a < pool_end && end > pool_base))
+        (a < pool_end && end > pool_base) || access < HC_PAGES_NONE ||
+        access > HC_PAGES_RX)
         return -EINVAL;
     tables_unlock();
     int r = protect_range(a, end, access);

@@ -12,6 +12,7 @@
  * access: tests/unit/pages runs it on a host buffer. Callers see it
  * through hc_pages_* in include/hypercall.h.
  */
+#include <errno.h>
 #include <string.h>
 #include "platform.h"
 
@@ -160,6 +161,30 @@ void *hc_pages_alloc(size_t n)
     void *p = (void *)(uintptr_t)(base + first * PAGE);
     memset(p, 0, n * PAGE);
     return p;
+}
+
+/* Every page of [first, first + n) is one the allocator hands out. */
+static int all_managed(uint64_t first, uint64_t n)
+{
+    for (uint64_t i = first; i < first + n; i++)
+        if (!((managed[i / BITS] >> (i % BITS)) & 1))
+            return 0;
+    return 1;
+}
+
+int hc_pages_reserve(void *p, size_t n)
+{
+    uint64_t a = (uintptr_t)p, first = (a - base) / PAGE;
+    if (n == 0 || a % PAGE || a < base || first > npages ||
+        n > npages - first || !all_managed(first, n))
+        return -EINVAL;
+    for (uint64_t i = first; i < first + n; i++)
+        if (bit_get(i))
+            return -EBUSY;
+    bit_run(first, n, 1);
+    free_count -= n;
+    memset(p, 0, n * PAGE);
+    return 0;
 }
 
 void hc_pages_free(void *p, size_t n)

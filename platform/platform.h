@@ -37,6 +37,8 @@ extern struct bootinfo bootinfo;
 #define BOOT_MULTIBOOT2 2
 void bootinfo_parse(uint32_t proto, uint32_t info);
 int bootinfo_add_ram(struct bootinfo *bi, uint64_t base, uint64_t size);
+/* modules.c: move boot modules away from where Linux executables link */
+void modules_clear_low_window(void);
 
 /* pages.c: bitmap page allocator, pure code (host unit tested) */
 int pages_init(const struct mem_region *ram, unsigned n,

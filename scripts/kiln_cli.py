@@ -5,6 +5,8 @@
   kiln xl-config IMAGE [...] [-- ARGS...]  print an xl config (Xen images)
   kiln libvirt-xml IMAGE [...] [-- ARGS...]  print a libvirt domain
   kiln bake PROGRAM [-o IMAGE] [...]       image from a kiln-cc program (kiln-bake)
+  kiln run|test --exec FILE [...]          a static Linux executable, unmodified,
+                                           under the loader image (kiln_exec.py)
 
 `run --xen` boots a Xen image with xl on a Xen dom0, `run|test --testbed`
 as a domU in scripts/xen-testbed (the Xen side lives in kiln_xen.py).
@@ -1151,7 +1153,14 @@ def main(argv):
     if argv[:1] == ["bake"]:  # its own script, also the Makefile's link
         os.execv(os.path.join(HERE, "kiln-bake"), ["kiln bake"] + argv[1:])
     signal.signal(signal.SIGTERM, raise_interrupt)
+    exec_dir = None
     try:
+        if "--exec" in argv or any(w.startswith("--exec=") for w in argv):
+            import kiln_exec  # run|test --exec FILE: the loader image
+            try:
+                argv, exec_dir = kiln_exec.rewrite(argv)
+            except kiln_exec.ExecError as e:
+                raise KilnError(str(e))
         opts = parse_args(argv)
         if opts.command is None:
             raise KilnError("no command; see `kiln --help`")
@@ -1173,6 +1182,10 @@ def main(argv):
         print(f"kiln: host error: {e.filename or 'kiln'}: {e.strerror}",
               file=sys.stderr)
         return EXIT_NO_STATUS
+    finally:
+        if exec_dir:
+            import shutil
+            shutil.rmtree(exec_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -169,3 +169,29 @@ long sys_fcntl(long fd, long cmd, long arg)
     default: return -EINVAL;
     }
 }
+
+/* A fork child (sys_vfork.c) gets a copy of the table: what it closes or
+ * dups stays its own, and the parent gets its own table back. */
+static struct open_file *parent_fds[FILES_MAX];
+static uint8_t parent_cloexec[FILES_MAX];
+
+void fds_fork(void)
+{
+    for (unsigned fd = 0; fd < FILES_MAX; fd++) {
+        parent_fds[fd] = fds[fd];
+        parent_cloexec[fd] = cloexec[fd];
+        if (fds[fd])
+            fds[fd]->refs++;
+    }
+}
+
+void fds_unfork(void)
+{
+    for (long fd = 0; fd < FILES_MAX; fd++)
+        if (fds[fd])
+            sys_close(fd);
+    for (unsigned fd = 0; fd < FILES_MAX; fd++) {
+        fds[fd] = parent_fds[fd];
+        cloexec[fd] = parent_cloexec[fd];
+    }
+}

@@ -11,6 +11,7 @@
  *   /proc/self/stat    (also /proc/1/stat) pid, name, state, threads
  *                      and resident size, the fields programs read
  *   /proc/self/exe     a symbolic link to "/" and the program's name
+ *                      (the file's path for app/exec's programs)
  *
  * A file of the same name in the boot archive or a mount wins: open
  * looks here only after the VFS said ENOENT, so an image that ships its
@@ -225,12 +226,17 @@ long gen_open(const char *path, long flags)
     return -ENOENT;
 }
 
+/* The file app/exec loaded the program from, where it did. */
+extern const char *kiln_exe_path __attribute__((weak));
+
 long gen_readlink(const char *path, char *buf, size_t len)
 {
     if (strcmp(path, "/proc/self/exe") && strcmp(path, "/proc/1/exe"))
         return -ENOENT;
     char target[128];
-    int w = snprintf(target, sizeof target, "/%s", kiln_app_name);
+    int w = &kiln_exe_path && kiln_exe_path
+                ? snprintf(target, sizeof target, "%s", kiln_exe_path)
+                : snprintf(target, sizeof target, "/%s", kiln_app_name);
     size_t n = w < 0 ? 0 : (size_t)w < sizeof target ? (size_t)w : 127;
     n = n < len ? n : len; /* readlink does not terminate */
     memcpy(buf, target, n);

@@ -142,6 +142,35 @@ long sys_arch_prctl(long code, long addr);
 long sys_gettid(void);
 long sys_sched_yield(void);
 
+/* sys_vfork.c: fork for a program that asks for it (app/exec) */
+long vfork_start(struct hc_syscall_frame *frame);
+int vfork_child_exit(long status); /* returns only when not in a child */
+long vfork_wait(long pid, long status, long options);
+long sys_fork_frame(long a, long b, long c, long d, long e,
+                    struct hc_syscall_frame *frame);
+long sys_vfork_frame(long a, long b, long c, long d, long e,
+                     struct hc_syscall_frame *frame);
+/* sys_thread.c: what clone keeps of a thread, for sys_vfork.c's child */
+uintptr_t thread_tls(hc_tid t);
+void thread_started(hc_tid t, uintptr_t tls);
+/* fdtable.c: the child's own copy of the descriptor table */
+void fds_fork(void);
+void fds_unfork(void);
+/* sys_mem.c: fork's copy of the program's memory */
+struct mem_copy {
+    uintptr_t base;
+    size_t pages;
+    void *copy;
+};
+int mem_save(struct mem_copy *c, size_t max, size_t *n);
+void mem_restore(const struct mem_copy *c, size_t n, int write);
+
+/* sys_compat.c: calls of programs built for Linux that musl never makes */
+long sys_set_robust_list(long head, long len);
+long sys_rseq(long rseq, long len, long flags, long sig);
+long sys_clone3(long args, long size);
+long sys_time(long tloc);
+
 /* sys_prctl.c */
 long sys_prctl(long option, long a2, long a3, long a4, long a5);
 void prctl_thread_start(hc_tid t); /* clone: the creator's name */

@@ -93,14 +93,16 @@ struct vnode *file_vnode(struct file *f)
     return f && (f->ops == &vfile_ops || f->ops == &vdir_ops) ? f->priv : NULL;
 }
 
+/* dirfd is an int, as Linux reads it: glibc may leave the register's
+ * upper half unset for AT_FDCWD (-100). */
 int file_base(long dirfd, const char *path, struct vnode **base)
 {
     *base = NULL;
     if (!path)
         return -EFAULT;
-    if (path[0] == '/' || dirfd == AT_FDCWD)
+    if (path[0] == '/' || (int)dirfd == AT_FDCWD)
         return 0;
-    struct file *f = fd_file(dirfd);
+    struct file *f = fd_file((int)dirfd);
     if (!f)
         return -EBADF;
     *base = file_vnode(f);

@@ -5,9 +5,10 @@
  * Memory is identity-mapped RAM from hc_pages_alloc, so a mapping is a
  * run of pages. A fixed table records every mapping, so munmap and
  * mprotect can reject ranges we never handed out instead of corrupting
- * the allocator. Protections are two-valued: PROT_NONE makes pages
- * inaccessible (musl's thread stack guards rely on it), anything else
- * is read-write; read-only and execute rights are not enforced.
+ * the allocator. mmap gives read-write pages (PROT_NONE: inaccessible,
+ * for musl's thread stack guards); mprotect sets read-only and
+ * read-execute too, but never writable and executable at once (W^X).
+ * MAP_FIXED takes only free pages at that address (app/exec's segments).
  * brk grows inside a window reserved at its first call.
  * MADV_DONTNEED zeroes pages, as Linux refills anonymous memory, except
  * in a mapping with PROT_NONE pages (which a write would fault on) or
@@ -26,6 +27,8 @@ struct mapping {
     uintptr_t base;
     size_t pages;  /* 0: free slot */
     int some_none; /* some page was made PROT_NONE */
+    size_t guard;  /* pages at base that may be PROT_NONE (a stack guard) */
+    int none_past_guard; /* PROT_NONE elsewhere: fork cannot copy it */
 };
 
 static struct mapping maps[MAPPINGS_MAX];
@@ -56,26 +59,41 @@ static struct mapping *find(uintptr_t addr, size_t pages)
     return NULL;
 }
 
+/* Anonymous pages where the caller must have them (a program linked at
+ * a fixed address, loaded by app/exec): only pages nobody holds, as
+ * MAP_FIXED_NOREPLACE promises; plain MAP_FIXED over a mapping, which
+ * Linux would replace, is refused too. */
+static void *pages_fixed(long addr, size_t pages, long *err)
+{
+    int r = addr % PAGE ? -EINVAL : hc_pages_reserve((void *)addr, pages);
+    *err = r == -EBUSY ? -EEXIST : r;
+    return r < 0 ? NULL : (void *)addr;
+}
+
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 {
-    (void)addr;
+    int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
     if (len <= 0)
         return -EINVAL;
-    if (flags & MAP_FIXED)
+    if (fixed && !(flags & MAP_ANONYMOUS))
         return -EINVAL; /* one address space, nothing to place at will */
     if (!(flags & MAP_ANONYMOUS))
         return mmap_file(len, prot, flags, fd, off);
     struct mapping *m = slot_free();
     size_t pages = pages_for((size_t)len);
-    void *p = m ? hc_pages_alloc(pages) : NULL;
+    long err = -ENOMEM;
+    void *p = !m      ? NULL
+              : fixed ? pages_fixed(addr, pages, &err)
+                      : hc_pages_alloc(pages);
     if (!p)
-        return -ENOMEM;
+        return err;
     if (prot == PROT_NONE && hc_pages_protect(p, pages, 0) < 0) {
         hc_pages_protect(p, pages, 1);
         hc_pages_free(p, pages);
         return -ENOMEM;
     }
-    *m = (struct mapping){(uintptr_t)p, pages, prot == PROT_NONE};
+    *m = (struct mapping){(uintptr_t)p, pages, prot == PROT_NONE,
+                          prot == PROT_NONE ? pages : 0, 0};
     return (long)p;
 }
 
@@ -88,13 +106,16 @@ static int unmap_from(struct mapping *m, uintptr_t addr, size_t pages)
         struct mapping *tail = slot_free();
         if (!tail)
             return -ENOMEM;
-        *tail = (struct mapping){end, (m_end - end) / PAGE, m->some_none};
+        *tail = (struct mapping){end, (m_end - end) / PAGE, m->some_none, 0,
+                                 m->some_none};
         m->pages = (addr - m->base) / PAGE;
     } else if (addr > m->base) {
         m->pages = (addr - m->base) / PAGE;
     } else {
         m->base = end;
         m->pages -= pages;
+        m->none_past_guard |= m->some_none; /* the guard moved */
+        m->guard = 0;
     }
     hc_pages_protect((void *)addr, pages, 1); /* freed pages are usable */
     hc_pages_free((void *)addr, pages);
@@ -119,15 +140,36 @@ static int mapped(long addr, long len)
     return find((uintptr_t)addr, pages_for((size_t)len)) ? 0 : -ENOMEM;
 }
 
+/* Where PROT_NONE pages may be, so fork's copy (mem_save) reads none. */
+static void note_none(struct mapping *m, uintptr_t addr, size_t pages)
+{
+    m->some_none = 1;
+    if (addr == m->base && pages > m->guard)
+        m->guard = pages;
+    else if (addr != m->base)
+        m->none_past_guard = 1;
+}
+
+/* W^X: a writable request stays non-executable. */
+static int prot_rights(long prot)
+{
+    if (prot == PROT_NONE)
+        return HC_PAGES_NONE;
+    if (prot & PROT_WRITE)
+        return HC_PAGES_RW;
+    return prot & PROT_EXEC ? HC_PAGES_RX : HC_PAGES_R;
+}
+
 long sys_mprotect(long addr, long len, long prot)
 {
     int r = mapped(addr, len);
     if (r < 0 || len == 0)
         return r;
     if (prot == PROT_NONE)
-        find((uintptr_t)addr, pages_for((size_t)len))->some_none = 1;
+        note_none(find((uintptr_t)addr, pages_for((size_t)len)),
+                  (uintptr_t)addr, pages_for((size_t)len));
     return hc_pages_protect((void *)addr, pages_for((size_t)len),
-                            prot != PROT_NONE);
+                            prot_rights(prot));
 }
 
 long sys_madvise(long addr, long len, long advice)
@@ -180,4 +222,47 @@ long sys_brk(long addr)
         brk_cur = want;
     }
     return (long)brk_cur;
+}
+
+/* fork (sys_vfork.c): a copy of every anonymous mapping and of the brk
+ * area; -1 when memory runs out (what was copied is freed). Mappings
+ * with PROT_NONE pages past a guard at their base are not copied: the
+ * child shares them, as after vfork. */
+int mem_save(struct mem_copy *c, size_t max, size_t *n)
+{
+    *n = 0;
+    for (int i = 0; i <= MAPPINGS_MAX; i++) {
+        const struct mapping *m = &maps[i < MAPPINGS_MAX ? i : 0];
+        struct mem_copy w = {m->base + m->guard * PAGE, m->pages - m->guard, 0};
+        if (i == MAPPINGS_MAX)
+            w = (struct mem_copy){brk_base, brk_base ? BRK_WINDOW_PAGES : 0, 0};
+        else if (!m->pages || m->none_past_guard || m->guard >= m->pages)
+            continue;
+        if (!w.pages)
+            continue;
+        if (*n == max || !(w.copy = hc_pages_alloc(w.pages))) {
+            mem_restore(c, *n, 0);
+            return -1;
+        }
+        memcpy(w.copy, (void *)w.base, w.pages * PAGE);
+        c[(*n)++] = w;
+    }
+    return 0;
+}
+
+/* Put back the pages that changed (read-only ones cannot have), when
+ * write is set and the child left the mapping in place, and free the
+ * copies. */
+void mem_restore(const struct mem_copy *c, size_t n, int write)
+{
+    for (size_t i = 0; i < n; i++) {
+        int keep = c[i].base == brk_base || find(c[i].base, c[i].pages);
+        for (size_t p = 0; write && keep && p < c[i].pages; p++) {
+            char *at = (char *)c[i].base + p * PAGE;
+            const char *was = (const char *)c[i].copy + p * PAGE;
+            if (memcmp(at, was, PAGE))
+                memcpy(at, was, PAGE);
+        }
+        hc_pages_free(c[i].copy, c[i].pages);
+    }
 }

@@ -24,8 +24,8 @@ static long stat_at(long dirfd, const char *path, long flags, struct stat *st)
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
         return -EINVAL;
     if (path && !path[0] && (flags & AT_EMPTY_PATH))
-        return dirfd == AT_FDCWD ? vfs_stat(NULL, ".", 1, st)
-                                 : sys_fstat(dirfd, (long)st);
+        return (int)dirfd == AT_FDCWD ? vfs_stat(NULL, ".", 1, st)
+                                      : sys_fstat(dirfd, (long)st);
     int r = file_base(dirfd, path, &base);
     if (r < 0)
         return r;

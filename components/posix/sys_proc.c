@@ -155,8 +155,8 @@ long sys_execveat(long dirfd, long path, long argv, long envp, long flags)
 
 long sys_wait4(long pid, long status, long options, long ru)
 {
-    (void)pid, (void)status, (void)options, (void)ru;
-    return -ECHILD;
+    (void)ru;
+    return vfork_wait(pid, status, options);
 }
 
 long sys_waitid(long type, long id, long info, long options, long ru)

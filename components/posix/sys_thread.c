@@ -34,7 +34,7 @@ long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
                struct hc_syscall_frame *frame)
 {
     if (!(flags & CLONE_THREAD))
-        return proc_clone_process(); /* no processes: fork-like clones */
+        return vfork_start(frame); /* no processes: fork-like clones */
     if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS || !sp)
         return -EINVAL;
     uintptr_t child_tls =
@@ -51,6 +51,20 @@ long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
     if (flags & CLONE_CHILD_SETTID)
         *(int *)ctid = t;
     return t;
+}
+
+uintptr_t thread_tls(hc_tid t)
+{
+    return tls_of[t];
+}
+
+/* A thread made outside clone (sys_vfork.c's child) gets a clone's state. */
+void thread_started(hc_tid t, uintptr_t tls)
+{
+    tls_of[t] = tls;
+    signal_thread_start(t);
+    prctl_thread_start(t);
+    clear_tid[t] = NULL;
 }
 
 static long futex_wake(const int *addr, long n)
@@ -163,6 +177,7 @@ long sys_exit(long status)
 
 long sys_exit_group(long status)
 {
+    vfork_child_exit(status);
     file_unmount_all();
     hc_exit((int)(status & 0xff));
 }

@@ -143,6 +143,7 @@ static const struct syscall syscalls[] = {
     [SYS_epoll_pwait] = {"epoll_pwait", 6, {.f6 = sys_epoll_pwait}},
 
     /* sys_time.c */
+    [SYS_time] = {"time", 1, {.f1 = sys_time}},
     [SYS_clock_gettime] = {"clock_gettime", 2, {.f2 = sys_clock_gettime}},
     [SYS_clock_getres] = {"clock_getres", 2, {.f2 = sys_clock_getres}},
     [SYS_clock_nanosleep] = {"clock_nanosleep", 4, {.f4 = sys_clock_nanosleep}},
@@ -160,6 +161,9 @@ static const struct syscall syscalls[] = {
     [SYS_tgkill] = {"tgkill", 3, {.f3 = sys_tgkill}},
     [SYS_exit] = {"exit", 1, {.f1 = sys_exit}},
     [SYS_exit_group] = {"exit_group", 1, {.f1 = sys_exit_group}},
+    [SYS_set_robust_list] = {"set_robust_list", 2, {.f2 = sys_set_robust_list}},
+    [SYS_rseq] = {"rseq", 4, {.f4 = sys_rseq}},
+    [SYS_clone3] = {"clone3", 2, {.f2 = sys_clone3}},
 
     /* sys_misc.c: identity, randomness, signals */
     [SYS_getpid] = {"getpid", 0, {.f0 = sys_getpid}},
@@ -197,8 +201,8 @@ static const struct syscall syscalls[] = {
     [SYS_sched_setaffinity] = {"sched_setaffinity",
                                3,
                                {.f3 = sys_sched_setaffinity}},
-    [SYS_fork] = {"fork", 0, {.f0 = sys_fork}},
-    [SYS_vfork] = {"vfork", 0, {.f0 = sys_vfork}},
+    [SYS_fork] = {"fork", WITH_FRAME, {.f7 = sys_fork_frame}},
+    [SYS_vfork] = {"vfork", WITH_FRAME, {.f7 = sys_vfork_frame}},
     [SYS_execve] = {"execve", 3, {.f3 = sys_execve}},
     [SYS_execveat] = {"execveat", 5, {.f5 = sys_execveat}},
     [SYS_wait4] = {"wait4", 4, {.f4 = sys_wait4}},

@@ -11,6 +11,7 @@
  *
  * links: platform/pages.c
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -642,6 +643,35 @@ static void test_stress(void)
               "op %u: %s", op, err);
 }
 
+/* hc_pages_reserve: exactly the pages asked for, only if all are free
+ * and allocatable (app/exec puts executables at their link address). */
+static void test_reserve(void)
+{
+    init_one(64);
+    size_t before = free_pages();
+    int r = hc_pages_reserve(pg(8), 4);
+    memset(pg(8), FILL, 4 * P);
+    tap_check(r == 0 && free_pages() == before - 4,
+              "reserve: free pages at an address are taken", "rc %d", r);
+    tap_check(hc_pages_reserve(pg(10), 4) == -EBUSY,
+              "reserve: a range with a page in use is refused", NULL);
+    tap_check(free_pages() == before - 4,
+              "reserve: a refused range takes nothing", NULL);
+    void *next = hc_pages_alloc(1);
+    tap_check(next && (pfn_of(next) < 8 || pfn_of(next) >= 12),
+              "reserve: alloc does not hand out reserved pages", NULL);
+    hc_pages_free(next, 1);
+    tap_check(hc_pages_reserve(pg(1) + 1, 1) == -EINVAL &&
+                  hc_pages_reserve(pg(60), 8) == -EINVAL &&
+                  hc_pages_reserve(pg(20), 0) == -EINVAL,
+              "reserve: unaligned, past the end, or empty: EINVAL", NULL);
+    r = hc_pages_reserve(pg(12), 1);
+    tap_check(r == 0 && all_bytes(pg(12), P, 0),
+              "reserve: the pages come zeroed", "rc %d", r);
+    hc_pages_free(pg(8), 5);
+    tap_check(free_pages() == before, "reserve: reserved pages free", NULL);
+}
+
 int main(void)
 {
     arena = mmap(NULL, ARENA_PAGES * P, PROT_READ | PROT_WRITE,
@@ -666,5 +696,6 @@ int main(void)
     test_bitmap_home();
     test_big_bitmap();
     test_stress();
+    test_reserve();
     return tap_done();
 }

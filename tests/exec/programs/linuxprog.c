@@ -1,0 +1,173 @@
+/*
+ * linuxprog: an ordinary Linux program that tests/exec/programs builds
+ * with Debian's compilers (musl-gcc -static, gcc -static-pie) and boots
+ * unmodified under the loader image. It checks threads (a mutex, a
+ * condition variable, thread-local storage, join), a TCP connection over
+ * loopback between two threads, and files: it writes, renames and reads
+ * back one on the ext2 disk mounted at /data, then reads the archive's;
+ * and fork (musl's is the fork call, glibc's clone) with wait.
+ * Usage: linuxprog WORD; prints "ok: ..." lines, then "linuxprog: all
+ * checks passed WORD", and exits 1 at the first failure.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define THREADS 4
+#define ROUNDS 1000
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static long total;
+static int finished;
+static __thread long mine;
+
+static void fail(const char *what)
+{
+    printf("FAIL: %s\n", what);
+    exit(1);
+}
+
+static void *adder(void *arg)
+{
+    for (int i = 0; i < ROUNDS; i++) {
+        mine++;
+        pthread_mutex_lock(&lock);
+        total += (long)arg;
+        pthread_mutex_unlock(&lock);
+        if (i % 100 == 0)
+            sched_yield();
+    }
+    pthread_mutex_lock(&lock);
+    finished++;
+    pthread_cond_signal(&done_cond);
+    pthread_mutex_unlock(&lock);
+    return (void *)mine;
+}
+
+static void check_threads(void)
+{
+    pthread_t t[THREADS];
+    for (long i = 0; i < THREADS; i++)
+        if (pthread_create(&t[i], NULL, adder, (void *)(i + 1)))
+            fail("pthread_create");
+    pthread_mutex_lock(&lock);
+    while (finished < THREADS)
+        pthread_cond_wait(&done_cond, &lock);
+    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < THREADS; i++) {
+        void *r;
+        if (pthread_join(t[i], &r) || (long)r != ROUNDS)
+            fail("a thread's own thread-local count");
+    }
+    if (total != ROUNDS * (1 + 2 + 3 + 4) || mine != 0)
+        fail("the threads' sum");
+    printf("ok: threads\n");
+}
+
+static void *client(void *arg)
+{
+    int port = *(int *)arg;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0)
+        fail("connect");
+    const char msg[] = "ping over loopback";
+    if (write(s, msg, sizeof msg) != sizeof msg)
+        fail("client write");
+    char back[64];
+    if (read(s, back, sizeof back) != sizeof msg ||
+        strcmp(back, "PING OVER LOOPBACK"))
+        fail("client read");
+    close(s);
+    return NULL;
+}
+
+static void check_sockets(void)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) < 0 ||
+        listen(l, 4) < 0 || getsockname(l, (struct sockaddr *)&a, &len) < 0)
+        fail("listen");
+    int port = ntohs(a.sin_port);
+    pthread_t t;
+    pthread_create(&t, NULL, client, &port);
+    int c = accept(l, NULL, NULL);
+    char buf[64];
+    ssize_t n = c < 0 ? -1 : read(c, buf, sizeof buf);
+    if (n <= 0)
+        fail("accept and read");
+    for (ssize_t i = 0; i < n; i++)
+        buf[i] = (char)(buf[i] >= 'a' && buf[i] <= 'z' ? buf[i] - 32 : buf[i]);
+    if (write(c, buf, (size_t)n) != n)
+        fail("server write");
+    pthread_join(t, NULL);
+    close(c);
+    close(l);
+    printf("ok: sockets\n");
+}
+
+static void check_files(const char *word)
+{
+    FILE *f = fopen("/data/new.txt", "w");
+    if (!f || fprintf(f, "written by %s\n", word) < 0 || fclose(f))
+        fail("write /data/new.txt");
+    if (rename("/data/new.txt", "/data/out.txt"))
+        fail("rename");
+    char line[128];
+    f = fopen("/data/out.txt", "r");
+    if (!f || !fgets(line, sizeof line, f) || strncmp(line, "written by ", 11))
+        fail("read /data/out.txt back");
+    fclose(f);
+    int fd = open("/etc/motd.txt", O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, line, sizeof line - 1);
+    if (n <= 0 || (line[n] = 0, !strstr(line, "from the archive")))
+        fail("read the archive's /etc/motd.txt");
+    close(fd);
+    printf("ok: files\n");
+}
+
+/* fork: the child's changes to memory and descriptors stay its own,
+ * and wait reports its status. */
+static void check_fork(void)
+{
+    static int shared = 1;
+    int fd = open("/etc/motd.txt", O_RDONLY);
+    pid_t pid = fork();
+    if (pid == 0) {
+        shared = 2;
+        close(fd);
+        _exit(3);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        fail("fork and wait");
+    char c;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 3 || shared != 1 ||
+        read(fd, &c, 1) != 1)
+        fail("the child's status, memory or descriptors");
+    close(fd);
+    printf("ok: fork\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *word = argc > 1 ? argv[1] : "nobody";
+    check_threads();
+    check_sockets();
+    check_files(word);
+    check_fork();
+    printf("linuxprog: all checks passed %s\n", word);
+    return 0;
+}
