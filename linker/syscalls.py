@@ -139,7 +139,19 @@ class Analysis:
                     t.add(dest)
             self.targets[start] = t
         self.forwarded = {}
+        # Functions that never return (_exit): no ret, no jump out.
+        self.noreturn = {
+            start for start, body in funcs.items()
+            if body and not any(
+                mn.startswith("ret") or mn == "jmp" and
+                (ops.startswith("*") or self.jumps_out(start, ops))
+                for _, mn, ops in body)}
         self.pred = {}
+
+    def jumps_out(self, start, ops):
+        m = re.match(r"^([0-9a-f]+)( <.*>)?$", ops)
+        body = self.funcs[start]
+        return m and not body[0][0] <= int(m.group(1), 16) <= body[-1][0]
 
     def preds(self, start):
         """For each instruction of the function, those that run just
@@ -150,11 +162,20 @@ class Analysis:
         index = {addr: k for k, (addr, _, _) in enumerate(body)}
         pred = [[] for _ in body]
         for k, (addr, mn, ops) in enumerate(body):
-            if k + 1 < len(body) and mn not in ENDS:
-                pred[k + 1].append(k)
             m = re.match(r"^([0-9a-f]+)( <.*>)?$", ops)
+            ends = mn in ENDS or mn.startswith("call") and m and \
+                int(m.group(1), 16) in self.noreturn
+            if k + 1 < len(body) and not ends:
+                pred[k + 1].append(k)
             if mn.startswith("j") and m and int(m.group(1), 16) in index:
                 pred[index[int(m.group(1), 16)]].append(k)
+        # A block nothing falls or jumps into is a jump table's target:
+        # any of the function's indirect jumps may lead there.
+        tables = [k for k, (_, mn, ops) in enumerate(body)
+                  if mn == "jmp" and ops.startswith("*")]
+        for k in range(1, len(body)):
+            if not pred[k] and "nop" not in body[k][1] + body[k][2]:
+                pred[k] = list(tables)
         self.pred[start] = pred
         return pred
 
