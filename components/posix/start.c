@@ -80,8 +80,16 @@ extern const int kiln_raw_nics __attribute__((weak));
  * is reported by net_configure and leaves that NIC to DHCP. */
 static void start_network(const struct cmdline *cmd)
 {
-    if (&kiln_raw_nics || !net_start)
+    if (&kiln_raw_nics)
         return;
+    if (!net_start) {
+        for (unsigned i = 0; i < cmd->nopt; i++)
+            if (!strncmp(cmd->opt[i], "ip=", 3))
+                kiln_log("kiln: %s ignored: the program opens no socket, "
+                         "so its image has no network stack",
+                         cmd->opt[i]);
+        return;
+    }
     for (unsigned i = 0; i < cmd->nopt; i++)
         if (!strncmp(cmd->opt[i], "ip=", 3))
             net_configure(cmd->opt[i] + 3);
