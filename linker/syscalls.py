@@ -34,6 +34,11 @@ NAMES = {
 for i in range(8, 16):
     NAMES[f"r{i}"] = f"r{i} r{i}d r{i}w r{i}b"
 REG = {alias: full for full, a in NAMES.items() for alias in a.split()}
+# Writing these leaves the rest of the register as it was.
+PARTIAL = {a for full, al in NAMES.items() for a in al.split()[2:]}
+STRING = ("rep", "repz", "repnz", "repe", "repne", "stos", "lods", "scas",
+          "cmps", "movsb", "movsw", "movsl", "movsq", "stosb", "stosw",
+          "stosl", "stosq", "lodsb", "lodsq", "scasb", "cmpsb")
 # Instructions that write %rax (or %rdx) without naming it last.
 IMPLICIT = {"rax": ("cmpxchg", "cltq", "cqto", "cltd", "cwtl", "mul",
                     "div", "idiv", "syscall", "call", "lods", "xadd",
@@ -97,13 +102,23 @@ def writes(insn, reg):
         return ("other",)
     if base in ("syscall",) and reg in ("rcx", "r11"):
         return ("other",)
+    if base in STRING and reg in ("rdi", "rsi", "rcx", "rax"):
+        return ("other",)
+    if base.startswith("cpuid") and reg in ("rbx", "rcx"):
+        return ("other",)
     if base.startswith("call"):
         return ("other",) if reg in ("rax",) else None
     ops_l = operands(ops)
     if not ops_l or reg_of(ops_l[-1]) != reg:
-        if base.startswith("xchg") and any(reg_of(o) == reg for o in ops_l):
+        if base.startswith(("xchg", "xadd")) and \
+                any(reg_of(o) == reg for o in ops_l):
             return ("other",)
         return None
+    if ops_l[-1][1:] in PARTIAL:
+        src = ops_l[0] if len(ops_l) == 2 else ""
+        if base.startswith("mov") and src.startswith("$"):
+            return ("low", int(src[1:], 0))  # musl's __clone: xor; mov $56,%al
+        return ("other",)
     if any(base.startswith(p) for p in NO_WRITE):
         return None
     src = ops_l[0] if len(ops_l) == 2 else None
@@ -123,11 +138,8 @@ def writes(insn, reg):
 class Analysis:
     def __init__(self, funcs):
         self.funcs = funcs
-        self.starts = sorted(funcs)
-        self.targets = {}
-        self.callers = {}
+        self.callers = {}  # function: its calls and tail jumps
         for start, body in funcs.items():
-            t = set()
             for i, (addr, mn, ops) in enumerate(body):
                 m = re.match(r"^([0-9a-f]+)( <.*>)?$", ops)
                 if not m or not (mn.startswith("j") or mn.startswith("call")):
@@ -135,9 +147,6 @@ class Analysis:
                 dest = int(m.group(1), 16)
                 if dest in funcs and dest != start:
                     self.callers.setdefault(dest, []).append((start, i))
-                else:
-                    t.add(dest)
-            self.targets[start] = t
         self.forwarded = {}
         # Functions that never return (_exit): no ret, no jump out.
         self.noreturn = {
@@ -212,6 +221,11 @@ class Analysis:
     def resolve(self, start, j, w):
         if w[0] == "imm":
             return {w[1]}
+        body = self.funcs[start]
+        if w[0] == "low" and j > 0 and \
+                writes(body[j - 1], reg_of(operands(body[j][2])[-1])) == \
+                ("imm", 0):
+            return {w[1]}
         if w[0] == "pop" and j > 0 and body_push(self.funcs[start][j - 1]):
             return {body_push(self.funcs[start][j - 1])}
         addr, mn, ops = self.funcs[start][j]
@@ -261,8 +275,8 @@ def main():
         nums = Analysis(parse(sys.argv[1])).numbers()
     except Unknown as e:
         print("all")
-        print(f"syscalls.py: a system call number is not known: {e}",
-              file=sys.stderr)
+        print(f"kiln bake: every system-call handler is linked: a call's "
+              f"number is only known at run time ({e})", file=sys.stderr)
         return
     for n in sorted(nums):
         print(n)
