@@ -18,16 +18,18 @@ struct tss {
     uint16_t reserved3, iomap_base;
 } __attribute__((packed));
 
-/* Each interrupt stack sits above a guard page that mmu.c leaves
- * unmapped, so a fault while reporting a fault ends the report instead
- * of running over whatever lies below. */
+/* Each interrupt stack sits above a guard page that cpu_guard_stacks
+ * unmaps, so a fault while reporting a fault ends the report instead of
+ * running over whatever lies below. They are taken from free memory at
+ * boot rather than kept in the image's bss, which every guest would
+ * otherwise load and keep whole. */
 struct ist_stack {
     uint8_t guard[HC_PAGE_SIZE];
     uint8_t stack[IST_STACK_PAGES * HC_PAGE_SIZE];
 };
 
 static struct tss tss;
-static struct ist_stack ist_stacks[3] __attribute__((aligned(HC_PAGE_SIZE)));
+static struct ist_stack *ist_stacks; /* 3 of them */
 extern uint64_t gdt[];
 extern char boot_stack_guard[]; /* boot.S */
 
@@ -38,21 +40,27 @@ int cpu_has_nx(void)
     return nx_supported;
 }
 
-/* The pages mmu.c must leave unmapped below the boot-time stacks. */
+/* The page mmu.c must leave unmapped below the boot stack. */
 int cpu_is_stack_guard(uint64_t page)
 {
-    if (page == (uintptr_t)boot_stack_guard)
-        return 1;
+    return page == (uintptr_t)boot_stack_guard;
+}
+
+/* Once the final map exists (after mmu_init): unmap the guards. */
+void cpu_guard_stacks(void)
+{
     for (int i = 0; i < 3; i++)
-        if (page == (uintptr_t)ist_stacks[i].guard)
-            return 1;
-    return 0;
+        if (hc_pages_protect(ist_stacks[i].guard, 1, 0) < 0)
+            panic("no page table left to guard the interrupt stacks");
 }
 
 /* IST1: double fault, IST2: NMI, IST3: every other exception, so a
  * stack overflow or a fault in the red zone still gets a clean panic. */
 static void tss_init(void)
 {
+    ist_stacks = hc_pages_alloc(3 * sizeof *ist_stacks / HC_PAGE_SIZE);
+    if (!ist_stacks)
+        panic("no memory for the interrupt stacks");
     for (int i = 0; i < 3; i++)
         tss.ist[i] =
             (uintptr_t)(ist_stacks[i].stack + sizeof ist_stacks[i].stack);

@@ -40,6 +40,7 @@ static const struct boot_step steps[] = {
     {"cpu", cpu_init},
     {"traps", traps_init},
     {"mmu", mmu_init},
+    {"guards", cpu_guard_stacks},
     {"clock", platform_clock_init},
     {"lapic", lapic_init},
     {"devices", platform_devices_init},

@@ -65,6 +65,7 @@ void exit_line(int status, char out[EXIT_LINE_SIZE]);
 /* cpu.c, mmu.c, panic.c */
 void cpu_init(void);
 int cpu_is_stack_guard(uint64_t page);
+void cpu_guard_stacks(void);
 void mmu_init(void);
 int mmu_is_table(uint64_t addr);
 int mmu_map_mmio(uint64_t phys, uint64_t size);

@@ -57,12 +57,16 @@ long fd_install(const struct file_ops *ops, void *priv, int flags)
     return -ENFILE;
 }
 
+/* Weak: without epoll_create in the image no epoll set can hold f. */
+#pragma weak epoll_forget
+
 /* Drop one reference; the last one releases the kind's state. */
 static int unref(struct open_file *o)
 {
     if (--o->refs)
         return 0;
-    epoll_forget(&o->file);
+    if (epoll_forget)
+        epoll_forget(&o->file);
     int r = o->file.ops->release ? o->file.ops->release(&o->file) : 0;
     o->file.ops = NULL;
     return r;

@@ -80,6 +80,10 @@ static void dns_complain(const char *addr)
     said = 1;
 }
 
+/* Weak: a program that opens no socket links no stack, and has no
+ * servers from DHCP to list (kiln-bake). */
+#pragma weak net_dns_servers
+
 /* dns=ADDR[,ADDR...]: IPv4 or IPv6 addresses, at most three in all. */
 static size_t dns_option(char *b, size_t n, size_t at, int *count)
 {
@@ -110,7 +114,7 @@ static size_t gen_resolv(char *b, size_t n)
     int count = 0;
     size_t at = dns_option(b, n, 0, &count);
     uint32_t dhcp[DNS_MAX];
-    int got = net_dns_servers(dhcp, DNS_MAX - count);
+    int got = net_dns_servers ? net_dns_servers(dhcp, DNS_MAX - count) : 0;
     for (int i = 0; i < got; i++) {
         char a[16], line[40];
         ip_text(dhcp[i], a, sizeof a);

@@ -69,12 +69,26 @@ static int is_driver_option(const char *o)
  * (tests/apps/nettest) defines this, and the stack then leaves them alone. */
 extern const int kiln_raw_nics __attribute__((weak));
 
+/* The stack is linked only when the program can open a socket
+ * (kiln-bake takes the handlers of its calls), so these are weak: a
+ * program that makes none has no network to start. */
+#pragma weak net_configure
+#pragma weak net_start
+
 /* Hand every ip= option to the stack, then bring it up. A bad option
  * is reported by net_configure and leaves that NIC to DHCP. */
 static void start_network(const struct cmdline *cmd)
 {
     if (&kiln_raw_nics)
         return;
+    if (!net_start) {
+        for (unsigned i = 0; i < cmd->nopt; i++)
+            if (!strncmp(cmd->opt[i], "ip=", 3))
+                kiln_log("kiln: %s ignored: the program opens no socket, "
+                         "so its image has no network stack",
+                         cmd->opt[i]);
+        return;
+    }
     for (unsigned i = 0; i < cmd->nopt; i++)
         if (!strncmp(cmd->opt[i], "ip=", 3))
             net_configure(cmd->opt[i] + 3);

@@ -31,6 +31,10 @@ unsigned file_readiness(struct file *f)
     return r;
 }
 
+/* Weak: without sockets in the image (kiln-bake) the stack is absent
+ * and a plain block, woken by fdwait, is the whole wait. */
+#pragma weak net_wait
+
 int poll_sleep(uint64_t deadline, int console)
 {
     uint64_t now = hc_clock_monotonic();
@@ -45,7 +49,10 @@ int poll_sleep(uint64_t deadline, int console)
             until = soon;
     }
     fdwait_enrol(); /* pipes and their kin wake us too (fdwait.c) */
-    net_wait(until);
+    if (net_wait)
+        net_wait(until);
+    else
+        hc_thread_block(until);
     fdwait_leave();
     return signal_pending_here() ? -EINTR : 0;
 }

@@ -1,13 +1,18 @@
 /*
  * syscall.c: every Linux x86_64 system call Kiln implements, in one
- * table indexed by number, and the one place that calls them. Numbers
- * come from musl's <sys/syscall.h>, the same ones libc.a uses. A call
- * not in the table returns -ENOSYS and is logged once, so a missing
- * feature shows up on the console instead of as a mystery; adding a
- * call is one line here (its handler declared in posix.h).
+ * table, and the one place that calls them. Numbers come from musl's
+ * <sys/syscall.h>, the same ones libc.a uses. A call not in the table
+ * returns -ENOSYS and is logged once, so a missing feature shows up on
+ * the console instead of as a mystery; adding a call is one line here
+ * (its handler declared in posix.h).
  *
- * Limits: the table is as long as the highest number in it (about 440
- * entries of 24 bytes); numbers past it are simply not implemented.
+ * The table refers to handlers weakly and kiln-bake links only those of
+ * the calls the program's code (and its libc) can make
+ * (linker/syscalls.py): whatever a handler reaches (the TCP/IP stack,
+ * ext2) comes with it, and nothing else does.
+ *
+ * Limits: numbers past the highest in the table (about 440) are simply
+ * not implemented.
  */
 #include <errno.h>
 #include <sys/syscall.h>
@@ -34,194 +39,224 @@ struct syscall {
     } fn;
 };
 
-static const struct syscall syscalls[] = {
-    /* sys_io.c, fdtable.c, sys_file.c: descriptors and their data */
-    [SYS_read] = {"read", 3, {.f3 = sys_read}},
-    [SYS_write] = {"write", 3, {.f3 = sys_write}},
-    [SYS_readv] = {"readv", 3, {.f3 = sys_readv}},
-    [SYS_writev] = {"writev", 3, {.f3 = sys_writev}},
-    [SYS_pread64] = {"pread64", 4, {.f4 = sys_pread}},
-    [SYS_pwrite64] = {"pwrite64", 4, {.f4 = sys_pwrite}},
-    [SYS_sendfile] = {"sendfile", 4, {.f4 = sys_sendfile}},
-    [SYS_lseek] = {"lseek", 3, {.f3 = sys_lseek}},
-    [SYS_ioctl] = {"ioctl", 3, {.f3 = sys_ioctl}},
-    [SYS_fsync] = {"fsync", 1, {.f1 = sys_fsync}},
-    [SYS_fdatasync] = {"fdatasync", 1, {.f1 = sys_fsync}},
-    [SYS_fstat] = {"fstat", 2, {.f2 = sys_fstat}},
-    [SYS_open] = {"open", 3, {.f3 = sys_open}},
-    [SYS_openat] = {"openat", 4, {.f4 = sys_openat}},
-    [SYS_creat] = {"creat", 2, {.f2 = sys_creat}},
-    [SYS_close] = {"close", 1, {.f1 = sys_close}},
-    [SYS_dup] = {"dup", 1, {.f1 = sys_dup}},
-    [SYS_dup2] = {"dup2", 2, {.f2 = sys_dup2}},
-    [SYS_dup3] = {"dup3", 3, {.f3 = sys_dup3}},
-    [SYS_fcntl] = {"fcntl", 3, {.f3 = sys_fcntl}},
-    [SYS_getdents64] = {"getdents64", 3, {.f3 = sys_getdents64}},
-    [SYS_ftruncate] = {"ftruncate", 2, {.f2 = sys_ftruncate}},
-    [SYS_fchdir] = {"fchdir", 1, {.f1 = sys_fchdir}},
-    [SYS_fchmod] = {"fchmod", 2, {.f2 = sys_fchmod}},
-    [SYS_fchown] = {"fchown", 3, {.f3 = sys_fchown}},
-    [SYS_fstatfs] = {"fstatfs", 2, {.f2 = sys_fstatfs}},
-    [SYS_sync] = {"sync", 0, {.f0 = sys_sync}},
-    [SYS_syncfs] = {"syncfs", 1, {.f1 = sys_syncfs}},
+/* Every call: X(number, arguments, handler[, what else it needs]).
+ * The last field names what a call needs beyond its handler: ext2 (the
+ * one writable and disk filesystem) for calls that read files or change
+ * a tree, so a program that only prints links no disk filesystem. */
+// clang-format off
+#define SYSCALLS(X) \
+    /* sys_io.c, fdtable.c, sys_file.c: descriptors and their data */ \
+    X(SYS_read, 3, sys_read, ext2_type)                               \
+    X(SYS_write, 3, sys_write)                                        \
+    X(SYS_readv, 3, sys_readv, ext2_type)                             \
+    X(SYS_writev, 3, sys_writev)                                      \
+    X(SYS_pread64, 4, sys_pread, ext2_type)                           \
+    X(SYS_pwrite64, 4, sys_pwrite)                                    \
+    X(SYS_sendfile, 4, sys_sendfile, ext2_type)                       \
+    X(SYS_lseek, 3, sys_lseek)                                        \
+    X(SYS_ioctl, 3, sys_ioctl)                                        \
+    X(SYS_fsync, 1, sys_fsync, ext2_type)                             \
+    X(SYS_fdatasync, 1, sys_fsync, ext2_type)                         \
+    X(SYS_fstat, 2, sys_fstat)                                        \
+    X(SYS_open, 3, sys_open)                                          \
+    X(SYS_openat, 4, sys_openat)                                      \
+    X(SYS_creat, 2, sys_creat, ext2_type)                             \
+    X(SYS_close, 1, sys_close)                                        \
+    X(SYS_dup, 1, sys_dup)                                            \
+    X(SYS_dup2, 2, sys_dup2)                                          \
+    X(SYS_dup3, 3, sys_dup3)                                          \
+    X(SYS_fcntl, 3, sys_fcntl)                                        \
+    X(SYS_getdents64, 3, sys_getdents64, ext2_type)                   \
+    X(SYS_ftruncate, 2, sys_ftruncate, ext2_type)                     \
+    X(SYS_fchdir, 1, sys_fchdir)                                      \
+    X(SYS_fchmod, 2, sys_fchmod)                                      \
+    X(SYS_fchown, 3, sys_fchown)                                      \
+    X(SYS_fstatfs, 2, sys_fstatfs)                                    \
+    X(SYS_sync, 0, sys_sync, ext2_type)                               \
+    X(SYS_syncfs, 1, sys_syncfs, ext2_type)                           \
+                                                                      \
+    /* sys_pipe.c, sys_eventfd.c: descriptors over memory */          \
+    X(SYS_pipe, 1, sys_pipe)                                          \
+    X(SYS_pipe2, 2, sys_pipe2)                                        \
+    X(SYS_eventfd, 1, sys_eventfd)                                    \
+    X(SYS_eventfd2, 2, sys_eventfd2)                                  \
+                                                                      \
+    /* sys_path.c: names */                                           \
+    X(SYS_stat, 2, sys_stat)                                          \
+    X(SYS_lstat, 2, sys_lstat)                                        \
+    X(SYS_newfstatat, 4, sys_newfstatat)                              \
+    X(SYS_statx, 5, sys_statx)                                        \
+    X(SYS_statfs, 2, sys_statfs)                                      \
+    X(SYS_access, 2, sys_access)                                      \
+    X(SYS_faccessat, 3, sys_faccessat)                                \
+    X(SYS_faccessat2, 4, sys_faccessat2)                              \
+    X(SYS_mkdir, 2, sys_mkdir, ext2_type)                             \
+    X(SYS_mkdirat, 3, sys_mkdirat, ext2_type)                         \
+    X(SYS_rmdir, 1, sys_rmdir, ext2_type)                             \
+    X(SYS_unlink, 1, sys_unlink, ext2_type)                           \
+    X(SYS_unlinkat, 3, sys_unlinkat, ext2_type)                       \
+    X(SYS_rename, 2, sys_rename, ext2_type)                           \
+    X(SYS_renameat, 4, sys_renameat, ext2_type)                       \
+    X(SYS_renameat2, 5, sys_renameat2, ext2_type)                     \
+    X(SYS_symlink, 2, sys_symlink, ext2_type)                         \
+    X(SYS_symlinkat, 3, sys_symlinkat, ext2_type)                     \
+    X(SYS_link, 2, sys_link, ext2_type)                               \
+    X(SYS_linkat, 5, sys_linkat, ext2_type)                           \
+    X(SYS_readlink, 3, sys_readlink)                                  \
+    X(SYS_readlinkat, 4, sys_readlinkat)                              \
+    X(SYS_truncate, 2, sys_truncate, ext2_type)                       \
+    X(SYS_chmod, 2, sys_chmod)                                        \
+    X(SYS_fchmodat, 3, sys_fchmodat)                                  \
+    X(SYS_chown, 3, sys_chown)                                        \
+    X(SYS_lchown, 3, sys_lchown)                                      \
+    X(SYS_fchownat, 5, sys_fchownat)                                  \
+    X(SYS_utimensat, 4, sys_utimensat)                                \
+    X(SYS_chdir, 1, sys_chdir)                                        \
+    X(SYS_getcwd, 2, sys_getcwd)                                      \
+                                                                      \
+    /* sys_mem.c */                                                   \
+    X(SYS_brk, 1, sys_brk)                                            \
+    X(SYS_mmap, 6, sys_mmap)                                          \
+    X(SYS_munmap, 2, sys_munmap)                                      \
+    X(SYS_mprotect, 3, sys_mprotect)                                  \
+    X(SYS_mremap, 4, sys_mremap)                                      \
+    X(SYS_madvise, 3, sys_madvise)                                    \
+    X(SYS_msync, 3, sys_msync)                                        \
+                                                                      \
+    /* sys_socket.c, sys_sockmsg.c */                                 \
+    X(SYS_socket, 3, sys_socket)                                      \
+    X(SYS_socketpair, 4, sys_socketpair)                              \
+    X(SYS_bind, 3, sys_bind)                                          \
+    X(SYS_listen, 2, sys_listen)                                      \
+    X(SYS_accept, 3, sys_accept)                                      \
+    X(SYS_accept4, 4, sys_accept4)                                    \
+    X(SYS_connect, 3, sys_connect)                                    \
+    X(SYS_shutdown, 2, sys_shutdown)                                  \
+    X(SYS_getsockname, 3, sys_getsockname)                            \
+    X(SYS_getpeername, 3, sys_getpeername)                            \
+    X(SYS_setsockopt, 5, sys_setsockopt)                              \
+    X(SYS_getsockopt, 5, sys_getsockopt)                              \
+    X(SYS_sendto, 6, sys_sendto)                                      \
+    X(SYS_recvfrom, 6, sys_recvfrom)                                  \
+    X(SYS_sendmsg, 3, sys_sendmsg)                                    \
+    X(SYS_recvmsg, 3, sys_recvmsg)                                    \
+                                                                      \
+    /* sys_poll.c, sys_epoll.c */                                     \
+    X(SYS_poll, 3, sys_poll)                                          \
+    X(SYS_ppoll, 5, sys_ppoll)                                        \
+    X(SYS_select, 5, sys_select)                                      \
+    X(SYS_pselect6, 6, sys_pselect6)                                  \
+    X(SYS_epoll_create, 1, sys_epoll_create)                          \
+    X(SYS_epoll_create1, 1, sys_epoll_create1)                        \
+    X(SYS_epoll_ctl, 4, sys_epoll_ctl)                                \
+    X(SYS_epoll_wait, 4, sys_epoll_wait)                              \
+    X(SYS_epoll_pwait, 6, sys_epoll_pwait)                            \
+                                                                      \
+    /* sys_time.c */                                                  \
+    X(SYS_time, 1, sys_time)                                          \
+    X(SYS_clock_gettime, 2, sys_clock_gettime)                        \
+    X(SYS_clock_getres, 2, sys_clock_getres)                          \
+    X(SYS_clock_nanosleep, 4, sys_clock_nanosleep)                    \
+    X(SYS_nanosleep, 2, sys_nanosleep)                                \
+                                                                      \
+    /* sys_thread.c: threads, futexes, exits */                       \
+    X(SYS_clone, WITH_FRAME, sys_clone)                               \
+    X(SYS_futex, 6, sys_futex)                                        \
+    X(SYS_set_tid_address, 1, sys_set_tid_address)                    \
+    X(SYS_arch_prctl, 2, sys_arch_prctl)                              \
+    X(SYS_prctl, 5, sys_prctl)                                        \
+    X(SYS_sched_yield, 0, sys_sched_yield)                            \
+    X(SYS_gettid, 0, sys_gettid)                                      \
+    X(SYS_tkill, 2, sys_tkill)                                        \
+    X(SYS_tgkill, 3, sys_tgkill)                                      \
+    X(SYS_exit, 1, sys_exit)                                          \
+    X(SYS_exit_group, 1, sys_exit_group)                              \
+    X(SYS_set_robust_list, 2, sys_set_robust_list)                    \
+    X(SYS_rseq, 4, sys_rseq)                                          \
+    X(SYS_clone3, 2, sys_clone3)                                      \
+                                                                      \
+    /* sys_misc.c: identity, randomness, signals */                   \
+    X(SYS_getpid, 0, sys_getpid)                                      \
+    X(SYS_getppid, 0, sys_getppid)                                    \
+    X(SYS_getuid, 0, sys_getuid)                                      \
+    X(SYS_geteuid, 0, sys_getuid)                                     \
+    X(SYS_getgid, 0, sys_getuid)                                      \
+    X(SYS_getegid, 0, sys_getuid)                                     \
+    X(SYS_uname, 1, sys_uname)                                        \
+    X(SYS_sysinfo, 1, sys_sysinfo)                                    \
+    X(SYS_getrandom, 3, sys_getrandom)                                \
+                                                                      \
+    /* sys_signal.c: signals, ITIMER_REAL */                          \
+    X(SYS_rt_sigprocmask, 4, sys_rt_sigprocmask)                      \
+    X(SYS_rt_sigaction, 4, sys_rt_sigaction)                          \
+    X(SYS_rt_sigpending, 2, sys_rt_sigpending)                        \
+    X(SYS_rt_sigsuspend, 2, sys_rt_sigsuspend)                        \
+    X(SYS_rt_sigtimedwait, 4, sys_rt_sigtimedwait)                    \
+    X(SYS_rt_sigreturn, WITH_FRAME, sys_rt_sigreturn)                 \
+    X(SYS_sigaltstack, 2, sys_sigaltstack)                            \
+    X(SYS_kill, 2, sys_kill)                                          \
+    X(SYS_pause, 0, sys_pause)                                        \
+    X(SYS_alarm, 1, sys_alarm)                                        \
+    X(SYS_setitimer, 3, sys_setitimer)                                \
+    X(SYS_getitimer, 2, sys_getitimer)                                \
+                                                                      \
+    /* sys_proc.c: umask, limits, affinity; no other processes */     \
+    X(SYS_umask, 1, sys_umask)                                        \
+    X(SYS_getrlimit, 2, sys_getrlimit)                                \
+    X(SYS_setrlimit, 2, sys_setrlimit)                                \
+    X(SYS_prlimit64, 4, sys_prlimit64)                                \
+    X(SYS_sched_getaffinity, 3, sys_sched_getaffinity)                \
+    X(SYS_sched_setaffinity, 3, sys_sched_setaffinity)                \
+    X(SYS_fork, WITH_FRAME, sys_fork_frame)                           \
+    X(SYS_vfork, WITH_FRAME, sys_vfork_frame)                         \
+    X(SYS_execve, 3, sys_execve)                                      \
+    X(SYS_execveat, 5, sys_execveat)                                  \
+    X(SYS_wait4, 4, sys_wait4)                                        \
+    X(SYS_waitid, 5, sys_waitid)
+// clang-format on
 
-    /* sys_pipe.c, sys_eventfd.c: descriptors over memory */
-    [SYS_pipe] = {"pipe", 1, {.f1 = sys_pipe}},
-    [SYS_pipe2] = {"pipe2", 2, {.f2 = sys_pipe2}},
-    [SYS_eventfd] = {"eventfd", 1, {.f1 = sys_eventfd}},
-    [SYS_eventfd2] = {"eventfd2", 2, {.f2 = sys_eventfd2}},
+/* Handlers are weak references: the image holds those kiln-bake asked
+ * for (the program's calls) and leaves the rest, and their components,
+ * out; an absent one is null here. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define WEAK(nr, args, fn, ...) _Pragma(STR(weak fn))
+SYSCALLS(WEAK)
 
-    /* sys_path.c: names */
-    [SYS_stat] = {"stat", 2, {.f2 = sys_stat}},
-    [SYS_lstat] = {"lstat", 2, {.f2 = sys_lstat}},
-    [SYS_newfstatat] = {"newfstatat", 4, {.f4 = sys_newfstatat}},
-    [SYS_statx] = {"statx", 5, {.f5 = sys_statx}},
-    [SYS_statfs] = {"statfs", 2, {.f2 = sys_statfs}},
-    [SYS_access] = {"access", 2, {.f2 = sys_access}},
-    [SYS_faccessat] = {"faccessat", 3, {.f3 = sys_faccessat}},
-    [SYS_faccessat2] = {"faccessat2", 4, {.f4 = sys_faccessat2}},
-    [SYS_mkdir] = {"mkdir", 2, {.f2 = sys_mkdir}},
-    [SYS_mkdirat] = {"mkdirat", 3, {.f3 = sys_mkdirat}},
-    [SYS_rmdir] = {"rmdir", 1, {.f1 = sys_rmdir}},
-    [SYS_unlink] = {"unlink", 1, {.f1 = sys_unlink}},
-    [SYS_unlinkat] = {"unlinkat", 3, {.f3 = sys_unlinkat}},
-    [SYS_rename] = {"rename", 2, {.f2 = sys_rename}},
-    [SYS_renameat] = {"renameat", 4, {.f4 = sys_renameat}},
-    [SYS_renameat2] = {"renameat2", 5, {.f5 = sys_renameat2}},
-    [SYS_symlink] = {"symlink", 2, {.f2 = sys_symlink}},
-    [SYS_symlinkat] = {"symlinkat", 3, {.f3 = sys_symlinkat}},
-    [SYS_link] = {"link", 2, {.f2 = sys_link}},
-    [SYS_linkat] = {"linkat", 5, {.f5 = sys_linkat}},
-    [SYS_readlink] = {"readlink", 3, {.f3 = sys_readlink}},
-    [SYS_readlinkat] = {"readlinkat", 4, {.f4 = sys_readlinkat}},
-    [SYS_truncate] = {"truncate", 2, {.f2 = sys_truncate}},
-    [SYS_chmod] = {"chmod", 2, {.f2 = sys_chmod}},
-    [SYS_fchmodat] = {"fchmodat", 3, {.f3 = sys_fchmodat}},
-    [SYS_chown] = {"chown", 3, {.f3 = sys_chown}},
-    [SYS_lchown] = {"lchown", 3, {.f3 = sys_lchown}},
-    [SYS_fchownat] = {"fchownat", 5, {.f5 = sys_fchownat}},
-    [SYS_utimensat] = {"utimensat", 4, {.f4 = sys_utimensat}},
-    [SYS_chdir] = {"chdir", 1, {.f1 = sys_chdir}},
-    [SYS_getcwd] = {"getcwd", 2, {.f2 = sys_getcwd}},
+/* The map kiln-bake reads from a first link, "number handler [needs]"
+ * a line, in a section that takes no memory in the image. */
+#define MAP(nr, args, fn, ...)                                                 \
+    __asm__(".pushsection .kiln.syscalls, \"\", @progbits\n\t.ascii \"" STR(   \
+        nr) " " #fn " " #__VA_ARGS__ "\\n\"\n\t.popsection");
+SYSCALLS(MAP)
 
-    /* sys_mem.c */
-    [SYS_brk] = {"brk", 1, {.f1 = sys_brk}},
-    [SYS_mmap] = {"mmap", 6, {.f6 = sys_mmap}},
-    [SYS_munmap] = {"munmap", 2, {.f2 = sys_munmap}},
-    [SYS_mprotect] = {"mprotect", 3, {.f3 = sys_mprotect}},
-    [SYS_mremap] = {"mremap", 4, {.f4 = sys_mremap}},
-    [SYS_madvise] = {"madvise", 3, {.f3 = sys_madvise}},
-    [SYS_msync] = {"msync", 3, {.f3 = sys_msync}},
+/* The table is dense, in the order above; slot[nr] is an entry's index
+ * plus one (0: not a call of this table). */
+#define SLOT(nr, args, fn, ...) SLOT_##nr,
+enum { SYSCALLS(SLOT) SYSCALLS_N };
+#define INDEX(nr, args, fn, ...) [nr] = SLOT_##nr + 1,
+static const uint8_t slot[] = {SYSCALLS(INDEX)};
+_Static_assert(SYSCALLS_N < 255, "slot[] holds an index in a byte");
 
-    /* sys_socket.c, sys_sockmsg.c */
-    [SYS_socket] = {"socket", 3, {.f3 = sys_socket}},
-    [SYS_socketpair] = {"socketpair", 4, {.f4 = sys_socketpair}},
-    [SYS_bind] = {"bind", 3, {.f3 = sys_bind}},
-    [SYS_listen] = {"listen", 2, {.f2 = sys_listen}},
-    [SYS_accept] = {"accept", 3, {.f3 = sys_accept}},
-    [SYS_accept4] = {"accept4", 4, {.f4 = sys_accept4}},
-    [SYS_connect] = {"connect", 3, {.f3 = sys_connect}},
-    [SYS_shutdown] = {"shutdown", 2, {.f2 = sys_shutdown}},
-    [SYS_getsockname] = {"getsockname", 3, {.f3 = sys_getsockname}},
-    [SYS_getpeername] = {"getpeername", 3, {.f3 = sys_getpeername}},
-    [SYS_setsockopt] = {"setsockopt", 5, {.f5 = sys_setsockopt}},
-    [SYS_getsockopt] = {"getsockopt", 5, {.f5 = sys_getsockopt}},
-    [SYS_sendto] = {"sendto", 6, {.f6 = sys_sendto}},
-    [SYS_recvfrom] = {"recvfrom", 6, {.f6 = sys_recvfrom}},
-    [SYS_sendmsg] = {"sendmsg", 3, {.f3 = sys_sendmsg}},
-    [SYS_recvmsg] = {"recvmsg", 3, {.f3 = sys_recvmsg}},
+// clang-format off
+#define FN_(args, fn) {.f##args = fn}
+// clang-format on
+#define FN(args, fn) FN_(args, fn)
+#define ENTRY(nr, args, fn, ...) {#nr + 4, args, FN(args, fn)},
+static const struct syscall syscalls[] = {SYSCALLS(ENTRY)};
 
-    /* sys_poll.c, sys_epoll.c */
-    [SYS_poll] = {"poll", 3, {.f3 = sys_poll}},
-    [SYS_ppoll] = {"ppoll", 5, {.f5 = sys_ppoll}},
-    [SYS_select] = {"select", 5, {.f5 = sys_select}},
-    [SYS_pselect6] = {"pselect6", 6, {.f6 = sys_pselect6}},
-    [SYS_epoll_create] = {"epoll_create", 1, {.f1 = sys_epoll_create}},
-    [SYS_epoll_create1] = {"epoll_create1", 1, {.f1 = sys_epoll_create1}},
-    [SYS_epoll_ctl] = {"epoll_ctl", 4, {.f4 = sys_epoll_ctl}},
-    [SYS_epoll_wait] = {"epoll_wait", 4, {.f4 = sys_epoll_wait}},
-    [SYS_epoll_pwait] = {"epoll_pwait", 6, {.f6 = sys_epoll_pwait}},
-
-    /* sys_time.c */
-    [SYS_time] = {"time", 1, {.f1 = sys_time}},
-    [SYS_clock_gettime] = {"clock_gettime", 2, {.f2 = sys_clock_gettime}},
-    [SYS_clock_getres] = {"clock_getres", 2, {.f2 = sys_clock_getres}},
-    [SYS_clock_nanosleep] = {"clock_nanosleep", 4, {.f4 = sys_clock_nanosleep}},
-    [SYS_nanosleep] = {"nanosleep", 2, {.f2 = sys_nanosleep}},
-
-    /* sys_thread.c: threads, futexes, exits */
-    [SYS_clone] = {"clone", WITH_FRAME, {.f7 = sys_clone}},
-    [SYS_futex] = {"futex", 6, {.f6 = sys_futex}},
-    [SYS_set_tid_address] = {"set_tid_address", 1, {.f1 = sys_set_tid_address}},
-    [SYS_arch_prctl] = {"arch_prctl", 2, {.f2 = sys_arch_prctl}},
-    [SYS_prctl] = {"prctl", 5, {.f5 = sys_prctl}},
-    [SYS_sched_yield] = {"sched_yield", 0, {.f0 = sys_sched_yield}},
-    [SYS_gettid] = {"gettid", 0, {.f0 = sys_gettid}},
-    [SYS_tkill] = {"tkill", 2, {.f2 = sys_tkill}},
-    [SYS_tgkill] = {"tgkill", 3, {.f3 = sys_tgkill}},
-    [SYS_exit] = {"exit", 1, {.f1 = sys_exit}},
-    [SYS_exit_group] = {"exit_group", 1, {.f1 = sys_exit_group}},
-    [SYS_set_robust_list] = {"set_robust_list", 2, {.f2 = sys_set_robust_list}},
-    [SYS_rseq] = {"rseq", 4, {.f4 = sys_rseq}},
-    [SYS_clone3] = {"clone3", 2, {.f2 = sys_clone3}},
-
-    /* sys_misc.c: identity, randomness, signals */
-    [SYS_getpid] = {"getpid", 0, {.f0 = sys_getpid}},
-    [SYS_getppid] = {"getppid", 0, {.f0 = sys_getppid}},
-    [SYS_getuid] = {"getuid", 0, {.f0 = sys_getuid}},
-    [SYS_geteuid] = {"geteuid", 0, {.f0 = sys_getuid}},
-    [SYS_getgid] = {"getgid", 0, {.f0 = sys_getuid}},
-    [SYS_getegid] = {"getegid", 0, {.f0 = sys_getuid}},
-    [SYS_uname] = {"uname", 1, {.f1 = sys_uname}},
-    [SYS_sysinfo] = {"sysinfo", 1, {.f1 = sys_sysinfo}},
-    [SYS_getrandom] = {"getrandom", 3, {.f3 = sys_getrandom}},
-
-    /* sys_signal.c: signals, ITIMER_REAL */
-    [SYS_rt_sigprocmask] = {"rt_sigprocmask", 4, {.f4 = sys_rt_sigprocmask}},
-    [SYS_rt_sigaction] = {"rt_sigaction", 4, {.f4 = sys_rt_sigaction}},
-    [SYS_rt_sigpending] = {"rt_sigpending", 2, {.f2 = sys_rt_sigpending}},
-    [SYS_rt_sigsuspend] = {"rt_sigsuspend", 2, {.f2 = sys_rt_sigsuspend}},
-    [SYS_rt_sigtimedwait] = {"rt_sigtimedwait", 4, {.f4 = sys_rt_sigtimedwait}},
-    [SYS_rt_sigreturn] = {"rt_sigreturn", WITH_FRAME, {.f7 = sys_rt_sigreturn}},
-    [SYS_sigaltstack] = {"sigaltstack", 2, {.f2 = sys_sigaltstack}},
-    [SYS_kill] = {"kill", 2, {.f2 = sys_kill}},
-    [SYS_pause] = {"pause", 0, {.f0 = sys_pause}},
-    [SYS_alarm] = {"alarm", 1, {.f1 = sys_alarm}},
-    [SYS_setitimer] = {"setitimer", 3, {.f3 = sys_setitimer}},
-    [SYS_getitimer] = {"getitimer", 2, {.f2 = sys_getitimer}},
-
-    /* sys_proc.c: umask, limits, affinity; no other processes */
-    [SYS_umask] = {"umask", 1, {.f1 = sys_umask}},
-    [SYS_getrlimit] = {"getrlimit", 2, {.f2 = sys_getrlimit}},
-    [SYS_setrlimit] = {"setrlimit", 2, {.f2 = sys_setrlimit}},
-    [SYS_prlimit64] = {"prlimit64", 4, {.f4 = sys_prlimit64}},
-    [SYS_sched_getaffinity] = {"sched_getaffinity",
-                               3,
-                               {.f3 = sys_sched_getaffinity}},
-    [SYS_sched_setaffinity] = {"sched_setaffinity",
-                               3,
-                               {.f3 = sys_sched_setaffinity}},
-    [SYS_fork] = {"fork", WITH_FRAME, {.f7 = sys_fork_frame}},
-    [SYS_vfork] = {"vfork", WITH_FRAME, {.f7 = sys_vfork_frame}},
-    [SYS_execve] = {"execve", 3, {.f3 = sys_execve}},
-    [SYS_execveat] = {"execveat", 5, {.f5 = sys_execveat}},
-    [SYS_wait4] = {"wait4", 4, {.f4 = sys_wait4}},
-    [SYS_waitid] = {"waitid", 5, {.f5 = sys_waitid}},
-};
-
-#define SYSCALLS_MAX (long)(sizeof syscalls / sizeof syscalls[0])
+#define SLOTS_MAX (long)(sizeof slot / sizeof slot[0])
 
 /* Log once per number: a call in a loop must not flood the console. */
-static long not_implemented(long nr, const char *name)
+static long not_implemented(long nr, const char *name, const char *why)
 {
     static uint8_t logged[LOGGED_MAX / 8];
     if (nr < 0 || nr >= LOGGED_MAX || (logged[nr / 8] & (1 << (nr % 8))))
         return -ENOSYS;
     logged[nr / 8] |= (uint8_t)(1 << (nr % 8));
     if (name)
-        kiln_log("kiln: system call %ld (%s) is not implemented for these "
-                 "arguments (ENOSYS)",
-                 nr, name);
+        kiln_log("kiln: system call %ld (%s) is not %s (ENOSYS)", nr, name,
+                 why);
     else
         kiln_log("kiln: system call %ld is not implemented (ENOSYS)", nr);
     return -ENOSYS;
@@ -242,15 +277,27 @@ static long syscall_call(const struct syscall *s, const long a[6],
     }
 }
 
+static const struct syscall *syscall_find(long nr)
+{
+    return nr >= 0 && nr < SLOTS_MAX && slot[nr] ? &syscalls[slot[nr] - 1]
+                                                 : NULL;
+}
+
 /* Signals are delivered here and nowhere else: on the way back from
- * every call (sys_signal.c). */
+ * every call (sys_signal.c). A handler left out of the image (kiln-bake
+ * found no code that makes the call) says so once. */
 long syscall_dispatch(long nr, const long a[6], struct hc_syscall_frame *frame)
 {
-    const struct syscall *s = nr >= 0 && nr < SYSCALLS_MAX ? &syscalls[nr] : 0;
-    long r =
-        !s || !s->name ? not_implemented(nr, NULL) : syscall_call(s, a, frame);
-    if (r == -ENOSYS && s && s->name && nr != SYS_rt_sigreturn)
-        r = not_implemented(nr, s->name); /* rt_sigreturn's r is restored */
+    const struct syscall *s = syscall_find(nr);
+    long r;
+    if (!s)
+        r = not_implemented(nr, NULL, NULL);
+    else if (!s->fn.f0)
+        r = not_implemented(nr, s->name, "linked into this image");
+    else
+        r = syscall_call(s, a, frame);
+    if (r == -ENOSYS && s && s->fn.f0 && nr != SYS_rt_sigreturn)
+        r = not_implemented(nr, s->name, "implemented for these arguments");
     if (r == -ENOSYS_EXPLAINED)
         r = -ENOSYS;
     signal_sigpipe(nr, a, r);
