@@ -12,7 +12,8 @@
  * programs; it sets its own thread pointer (arch_prctl) and runs its
  * own constructors. Exit status 127: no such file; 126: not a static
  * x86_64 executable, with one line saying why.
- * Limits: one program and no other process: fork and execve fail.
+ * Limits: one program; a fork runs the child in its memory while the
+ * parent waits (components/posix/sys_vfork.c); execve fails.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -27,6 +28,10 @@
 #define LOADER_NAME "exec" /* argv[0] unless kiln bake --exec renamed us */
 
 extern char **environ;
+
+/* The program this loads makes calls no link can see: kiln bake takes
+ * every system-call handler when an image defines this. */
+const char kiln_every_syscall[] = "the loaded program's calls";
 
 /* /proc/self/exe names the program, not the loader (gen_files.c). */
 const char *kiln_exe_path;
