@@ -5,9 +5,10 @@
  * The boot page tables identity-map the first 1 GiB with 2 MiB pages;
  * mmu.c later refines them (page 0 unmapped, text RX, data NX) and maps
  * the rest of RAM. They live in .bss and stay in use, so nothing is lost;
- * mmu.c makes them read-only. The boot stack sits above them with an
- * unmapped guard page (boot_stack_guard, see cpu.c) in between, so an
- * overflow faults instead of rewriting them.
+ * mmu.c makes them read-only. Every byte here is in the image every guest
+ * loads, so the stack is only the early one: it lasts until the page
+ * allocator exists, and main.c then moves the boot to a stack from it
+ * (cpu_boot_stack_switch) with a guard page below.
  * QEMU's multiboot1 loader rejects ELF64 files, so there is deliberately
  * no multiboot1 header: GRUB boots us through multiboot2.
  */
@@ -17,7 +18,7 @@
 #define MB2_BOOT_MAGIC 0x36d76289
 #define BOOT_PVH 1
 #define BOOT_MULTIBOOT2 2
-#define BOOT_STACK_SIZE 16384 /* until the first thread, devices included */
+#define EARLY_STACK_SIZE 4096 /* the steps up to memory (main.c) */
 
     .section .multiboot2, "a"
     .balign 8
@@ -70,7 +71,7 @@ mb2_start:
     mov $BOOT_MULTIBOOT2, %esi
 
 start32:
-    mov $boot_stack + BOOT_STACK_SIZE, %esp
+    mov $early_stack + EARLY_STACK_SIZE, %esp
     /* PML4[0] -> PDPT, PDPT[0] -> PD, PD[i] -> i * 2 MiB, present+rw+ps */
     movl $boot_pdpt + 3, boot_pml4
     movl $boot_pd + 3, boot_pdpt
@@ -143,7 +144,7 @@ start64:
     xor %ax, %ax
     mov %ax, %fs
     mov %ax, %gs
-    mov $boot_stack + BOOT_STACK_SIZE, %rsp
+    mov $early_stack + EARLY_STACK_SIZE, %rsp
     xor %ebp, %ebp
     /* platform_boot(proto, info): esi/edi hold them, zero-extended */
     mov %esi, %eax
@@ -182,9 +183,7 @@ boot_pd:
     .skip 4096
 boot_pd_info:
     .skip 4096
-    .globl boot_tables_end, boot_stack_guard, boot_stack
+    .globl boot_tables_end
 boot_tables_end:
-boot_stack_guard:
-    .skip 4096
-boot_stack:
-    .skip BOOT_STACK_SIZE
+early_stack:
+    .skip EARLY_STACK_SIZE
