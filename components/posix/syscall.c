@@ -40,23 +40,25 @@ struct syscall {
 };
 
 /* Every call: X(number, arguments, handler[, what else it needs]).
- * The last field names what a call needs beyond its handler: ext2 (the
+ * The last fields name what a call needs beyond its handler: ext2 (the
  * one writable and disk filesystem) for calls that read files or change
- * a tree, so a program that only prints links no disk filesystem. */
+ * a tree, and raw disks (/dev/vdX, dev_block.c, and with them the disk
+ * driver) for calls that read or flush, so a program that only prints
+ * links neither. */
 // clang-format off
 #define SYSCALLS(X) \
     /* sys_io.c, fdtable.c, sys_file.c: descriptors and their data */ \
-    X(SYS_read, 3, sys_read, ext2_type)                               \
+    X(SYS_read, 3, sys_read, ext2_type, block_open)                   \
     X(SYS_write, 3, sys_write)                                        \
-    X(SYS_readv, 3, sys_readv, ext2_type)                             \
+    X(SYS_readv, 3, sys_readv, ext2_type, block_open)                 \
     X(SYS_writev, 3, sys_writev)                                      \
-    X(SYS_pread64, 4, sys_pread, ext2_type)                           \
+    X(SYS_pread64, 4, sys_pread, ext2_type, block_open)               \
     X(SYS_pwrite64, 4, sys_pwrite)                                    \
-    X(SYS_sendfile, 4, sys_sendfile, ext2_type)                       \
+    X(SYS_sendfile, 4, sys_sendfile, ext2_type, block_open)           \
     X(SYS_lseek, 3, sys_lseek)                                        \
     X(SYS_ioctl, 3, sys_ioctl)                                        \
-    X(SYS_fsync, 1, sys_fsync, ext2_type)                             \
-    X(SYS_fdatasync, 1, sys_fsync, ext2_type)                         \
+    X(SYS_fsync, 1, sys_fsync, ext2_type, block_open)                 \
+    X(SYS_fdatasync, 1, sys_fsync, ext2_type, block_open)             \
     X(SYS_fstat, 2, sys_fstat)                                        \
     X(SYS_open, 3, sys_open)                                          \
     X(SYS_openat, 4, sys_openat)                                      \
