@@ -4,11 +4,15 @@
  *
  * The boot page tables identity-map the first 1 GiB with 2 MiB pages;
  * mmu.c later refines them (page 0 unmapped, text RX, data NX) and maps
- * the rest of RAM. They live in .bss and stay in use, so nothing is lost;
- * mmu.c makes them read-only. Every byte here is in the image every guest
- * loads, so the stack is only the early one: it lasts until the page
- * allocator exists, and main.c then moves the boot to a stack from it
- * (cpu_boot_stack_switch) with a guard page below.
+ * the rest of RAM. They stay in use, so nothing is lost; mmu.c makes
+ * them read-only. They and the early stack are in .boot_region, which
+ * kernel.ld places in the image's span but in no segment: loaders keep
+ * the whole span free for the image (QEMU, Xen and GRUB reserve from
+ * its lowest to its highest loaded byte), so it costs no loaded bytes,
+ * and the code below zeroes the tables itself. The stack is only the
+ * early one: it lasts until the page allocator exists, and main.c then
+ * moves the boot to a stack from it (cpu_boot_stack_switch) with a
+ * guard page below.
  * QEMU's multiboot1 loader rejects ELF64 files, so there is deliberately
  * no multiboot1 header: GRUB boots us through multiboot2.
  */
@@ -72,6 +76,15 @@ mb2_start:
 
 start32:
     mov $early_stack + EARLY_STACK_SIZE, %esp
+    /* No loader zeroed .boot_region: clear the tables (edi is the boot
+     * information's address, kept on the stack meanwhile). */
+    push %edi
+    cld
+    xor %eax, %eax
+    mov $boot_pml4, %edi
+    mov $(boot_tables_end - boot_pml4) / 4, %ecx
+    rep stosl
+    pop %edi
     /* PML4[0] -> PDPT, PDPT[0] -> PD, PD[i] -> i * 2 MiB, present+rw+ps */
     movl $boot_pdpt + 3, boot_pml4
     movl $boot_pd + 3, boot_pdpt
@@ -172,7 +185,7 @@ gdt_ptr:
 boot_tsc:
     .quad 0
 
-    .section .bss
+    .section .boot_region, "aw", @nobits
     .balign 4096
     .globl boot_pml4, boot_pdpt, boot_pd, boot_pd_info
 boot_pml4:
