@@ -258,7 +258,8 @@ def argparse_type(check):
         try:
             return check(text)
         except OptionError as e:
-            raise OptionError(str(e))
+            # a ValueError would get argparse's "invalid VALUE" instead
+            raise argparse.ArgumentTypeError(str(e))
     converted.__name__ = check.__name__
     return converted
 
@@ -581,7 +582,7 @@ def add_xl_config_parser(sub):
         "xl-config", allow_abbrev=False, help=XL_CONFIG_HELP,
         usage="kiln xl-config IMAGE [--mem MiB] [--name N] "
               "[--net bridge:NAME]... [--disk FILE[,ro]]... [--boot OPT]... "
-              "[-- ARGS...]",
+              "[--rootfs ARCHIVE] [-- ARGS...]",
         description="Print an xl config that boots the Xen image IMAGE as "
                     "a PVH domU: `kiln xl-config ... > d.cfg; xl create -c "
                     "d.cfg`.")
@@ -603,6 +604,10 @@ def add_xl_config_parser(sub):
     xl.add_argument("--boot", type=argparse_type(boot_option), action="append",
                     default=[],
                     metavar="OPT", help="a boot option before the ARGS")
+    xl.add_argument("--rootfs", type=argparse_type(rootfs_spec),
+                    metavar="ARCHIVE", help="a newc cpio archive (scripts/"
+                    "mkcpio DIR A.cpio) handed over as the boot archive "
+                    "(xl's ramdisk)")
 
 
 def add_run_parser(sub):
@@ -1076,6 +1081,7 @@ def report_test(opts, reason, text, qemu_errors):
 def command_xen(opts, kind, scratch):
     """xl-config, run --xen|--testbed and test --testbed (kiln_xen.py)."""
     opts.cmdline = kernel_cmdline(opts.args, opts.boot)
+    opts.ramdisk = rootfs_archive(opts, scratch)  # xl-config: an archive
     if opts.command == "xl-config":
         sys.stdout.write(xen().config_for(opts))
         return 0
