@@ -8,8 +8,9 @@
  * them read-only. They and the early stack are in .boot_region, which
  * kernel.ld places in the image's span but in no segment: loaders keep
  * the whole span free for the image (QEMU, Xen and GRUB reserve from
- * its lowest to its highest loaded byte), so it costs no loaded bytes,
- * and the code below zeroes the tables itself. The stack is only the
+ * its lowest to its highest loaded byte; GRUB does because of the
+ * address tag below, with the ISO's flat copy of the image), so it
+ * costs no loaded bytes, and the code below zeroes the tables itself. The stack is only the
  * early one: it lasts until the page allocator exists, and main.c then
  * moves the boot to a stack from it (cpu_boot_stack_switch) with a
  * guard page below.
@@ -31,6 +32,18 @@ mb2_header:
     .long 0 /* i386 protected mode */
     .long mb2_header_end - mb2_header
     .long -(MB2_MAGIC + 0 + (mb2_header_end - mb2_header))
+    /* Address and entry tags (Multiboot2 spec 3.1.5, 3.1.6): GRUB then
+     * loads the file as one flat span (scripts/mkiso gives it the
+     * image as `objcopy -O binary` dumps it) and keeps all of it for
+     * us, .boot_region included; from the ELF's segments alone it would
+     * put its boot information or a module in .boot_region. */
+    .short 2, 0 /* address tag */
+    .long 24
+    .long mb2_header, _image_start, _edata, _end
+    .short 3, 0 /* entry address tag */
+    .long 12
+    .long mb2_start
+    .long 0 /* tags are 8-byte aligned */
     .short 0, 0 /* end tag */
     .long 8
 mb2_header_end:
