@@ -39,8 +39,9 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 MKISO = os.path.join(HERE, "mkiso")
 MKCPIO = os.path.join(HERE, "mkcpio")
 
-DEFAULT_MEM = 8    # hello needs 3 (it mallocs 1 MiB); leave room for apps
+DEFAULT_MEM = 4    # httpd serves in 4, hello needs 3 (it mallocs 1 MiB)
 UEFI_MEM = 64      # OVMF resets below ~32 MiB and hangs at 32
+ISO_MEM = 8        # GRUB (BIOS) with a boot archive hangs in 4
 EXIT_USAGE = 2
 EXIT_NO_STATUS = 1
 EXIT_TIMEOUT = 124
@@ -393,7 +394,8 @@ def boot_option(text):
 RUN_OPTIONS = (
     ("--mem", dict(type=mem_mib, metavar="MiB",
                    help=f"guest memory in MiB (default {DEFAULT_MEM}; "
-                        f"{UEFI_MEM} with --uefi, OVMF needs it)")),
+                        f"{ISO_MEM} with --iso, {UEFI_MEM} with --uefi: "
+                        f"GRUB and OVMF need it)")),
     ("--accel", dict(choices=["tcg", "kvm"], default="tcg",
                      help="tcg (default; -cpu max) or kvm (-cpu host, "
                           "needs a usable /dev/kvm)")),
@@ -1123,7 +1125,8 @@ def prepare(opts):
     if opts.uefi:
         opts.iso = True
     if opts.mem is None:
-        opts.mem = UEFI_MEM if opts.uefi else DEFAULT_MEM
+        opts.mem = UEFI_MEM if opts.uefi else ISO_MEM if opts.iso \
+            else DEFAULT_MEM
     return kind
 
 

@@ -15,6 +15,7 @@
  * not implemented.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include "kiln/log.h"
 #include "posix.h"
@@ -22,11 +23,10 @@
 #define LOGGED_MAX 512
 #define WITH_FRAME 7 /* five arguments, then the caller's registers */
 
-/* One call: its Linux name and its handler, which takes as many
- * arguments as `args` says (the member of fn of that number). */
+/* One call: its handler, which takes as many arguments as `args` says
+ * (the member of fn of that number). Names are apart (names[]): only a
+ * log line wants one, and a pointer each would cost every image 1 KiB. */
 struct syscall {
-    const char *name;
-    int args;
     union {
         long (*f0)(void);
         long (*f1)(long);
@@ -37,26 +37,29 @@ struct syscall {
         long (*f6)(long, long, long, long, long, long);
         long (*f7)(long, long, long, long, long, struct hc_syscall_frame *);
     } fn;
+    uint8_t args;
 };
 
 /* Every call: X(number, arguments, handler[, what else it needs]).
- * The last field names what a call needs beyond its handler: ext2 (the
+ * The last fields name what a call needs beyond its handler: ext2 (the
  * one writable and disk filesystem) for calls that read files or change
- * a tree, so a program that only prints links no disk filesystem. */
+ * a tree, and raw disks (/dev/vdX, dev_block.c, and with them the disk
+ * driver) for calls that read or flush, so a program that only prints
+ * links neither. */
 // clang-format off
 #define SYSCALLS(X) \
     /* sys_io.c, fdtable.c, sys_file.c: descriptors and their data */ \
-    X(SYS_read, 3, sys_read, ext2_type)                               \
+    X(SYS_read, 3, sys_read, ext2_type, block_open)                   \
     X(SYS_write, 3, sys_write)                                        \
-    X(SYS_readv, 3, sys_readv, ext2_type)                             \
+    X(SYS_readv, 3, sys_readv, ext2_type, block_open)                 \
     X(SYS_writev, 3, sys_writev)                                      \
-    X(SYS_pread64, 4, sys_pread, ext2_type)                           \
+    X(SYS_pread64, 4, sys_pread, ext2_type, block_open)               \
     X(SYS_pwrite64, 4, sys_pwrite)                                    \
-    X(SYS_sendfile, 4, sys_sendfile, ext2_type)                       \
+    X(SYS_sendfile, 4, sys_sendfile, ext2_type, block_open)           \
     X(SYS_lseek, 3, sys_lseek)                                        \
     X(SYS_ioctl, 3, sys_ioctl)                                        \
-    X(SYS_fsync, 1, sys_fsync, ext2_type)                             \
-    X(SYS_fdatasync, 1, sys_fsync, ext2_type)                         \
+    X(SYS_fsync, 1, sys_fsync, ext2_type, block_open)                 \
+    X(SYS_fdatasync, 1, sys_fsync, ext2_type, block_open)             \
     X(SYS_fstat, 2, sys_fstat)                                        \
     X(SYS_open, 3, sys_open)                                          \
     X(SYS_openat, 4, sys_openat)                                      \
@@ -371,8 +374,19 @@ static const uint16_t narrow[SYSCALLS_N] = {
 #define FN_(args, fn) {.f##args = fn}
 // clang-format on
 #define FN(args, fn) FN_(args, fn)
-#define ENTRY(nr, args, fn, ...) {#nr + 4, args, FN(args, fn)},
+#define ENTRY(nr, args, fn, ...) {FN(args, fn), args},
 static const struct syscall syscalls[] = {SYSCALLS(ENTRY)};
+/* "SYS_read\0SYS_write\0...", in the table's order. */
+#define NAME(nr, args, fn, ...) #nr "\0"
+static const char names[] = SYSCALLS(NAME);
+
+static const char *syscall_name(const struct syscall *s)
+{
+    const char *n = names;
+    for (long i = 0; i < s - syscalls; i++)
+        n += strlen(n) + 1;
+    return n + 4; /* past "SYS_" */
+}
 
 #define SLOTS_MAX (long)(sizeof slot / sizeof slot[0])
 
@@ -433,13 +447,14 @@ long syscall_dispatch(long nr, const long a[6], struct hc_syscall_frame *frame)
     if (!s)
         r = not_implemented(nr, NULL, NULL);
     else if (!s->fn.f0)
-        r = not_implemented(nr, s->name, "linked into this image");
+        r = not_implemented(nr, syscall_name(s), "linked into this image");
     else {
         syscall_narrow(s, a, args);
         r = syscall_call(s, args, frame);
     }
     if (r == -ENOSYS && s && s->fn.f0 && nr != SYS_rt_sigreturn)
-        r = not_implemented(nr, s->name, "implemented for these arguments");
+        r = not_implemented(nr, syscall_name(s),
+                            "implemented for these arguments");
     if (r == -ENOSYS_EXPLAINED)
         r = -ENOSYS;
     signal_sigpipe(nr, args, r);
