@@ -9,8 +9,8 @@
  * When the table is full a new flow takes the place of the oldest one
  * not yet assured (a TCP flow before its handshake completed, as a SYN
  * flood's are; another protocol's before its first reply); when every
- * flow is assured the new one is refused. So a flood of new flows can never push
- * out established ones, and the table never grows past its bound.
+ * flow is assured the new one is refused. So a flood of new flows can never
+ * push out established ones, and the table never grows past its bound.
  *
  * Timeouts: TCP by state (conntrack_tcp.c); UDP 30 s, 120 s once both
  * ways were seen; ICMP and other protocols 30 s.
@@ -26,6 +26,7 @@
 static struct ct_entry table[ROUTER_CT_MAX];
 static uint16_t buckets[CT_BUCKETS];
 static unsigned used_count;
+static uint64_t evicted;
 static uint8_t hash_key[16];
 static int ready;
 
@@ -42,8 +43,8 @@ static void ct_init(void)
 
 static unsigned ct_hash(const struct ct_tuple *t)
 {
-    uint32_t w[4] = {t->src, t->dst,
-                     (uint32_t)t->sport << 16 | t->dport, t->proto};
+    uint32_t w[4] = {t->src, t->dst, (uint32_t)t->sport << 16 | t->dport,
+                     t->proto};
     return (unsigned)tcp_siphash(hash_key, (const uint8_t *)w, sizeof w) &
            (CT_BUCKETS - 1);
 }
@@ -118,14 +119,16 @@ static int ct_slot(void)
             (victim < 0 || table[i].expires < table[victim].expires))
             victim = i;
     }
-    if (victim >= 0)
+    if (victim >= 0) {
         ct_remove(victim);
+        evicted++;
+    }
     return victim;
 }
 
 static uint64_t ct_first_timeout(uint8_t proto)
 {
-    return proto == IPPROTO_UDP ? CT_UDP_TIMEOUT
+    return proto == IPPROTO_UDP   ? CT_UDP_TIMEOUT
            : proto == IPPROTO_TCP ? ct_tcp_timeout(CT_TCP_SYN_SENT)
                                   : CT_ICMP_TIMEOUT;
 }
@@ -212,9 +215,15 @@ unsigned ct_count(void)
     return used_count;
 }
 
+uint64_t ct_evicted(void)
+{
+    return evicted;
+}
+
 void ct_reset(void)
 {
     memset(table, 0, sizeof table);
     used_count = 0;
+    evicted = 0;
     ready = 0;
 }

@@ -18,8 +18,7 @@
 
 static int tcp_from_none(int dir, uint8_t f)
 {
-    return dir == 0 && (f & (TH_SYN | TH_ACK)) == TH_SYN ? CT_TCP_SYN_SENT
-                                                          : -1;
+    return dir == 0 && (f & (TH_SYN | TH_ACK)) == TH_SYN ? CT_TCP_SYN_SENT : -1;
 }
 
 static int tcp_from_syn_sent(int dir, uint8_t f)
@@ -49,8 +48,7 @@ int ct_tcp_next(int state, int dir, uint8_t f)
     case CT_TCP_ESTABLISHED:
         return f & TH_FIN ? CT_TCP_FIN_WAIT : CT_TCP_ESTABLISHED;
     case CT_TCP_FIN_WAIT:
-    case CT_TCP_CLOSE_WAIT:
-        return f & TH_FIN ? CT_TCP_TIME_WAIT : state;
+    case CT_TCP_CLOSE_WAIT: return f & TH_FIN ? CT_TCP_TIME_WAIT : state;
     default: /* TIME_WAIT, CLOSE: a new SYN reopens the tuple */
         if (dir == 0 && (f & (TH_SYN | TH_ACK)) == TH_SYN)
             return CT_TCP_SYN_SENT;

@@ -58,8 +58,7 @@ static void fwd_translate(struct fwd *f)
     struct ct_entry *e = ct_get(f->ct);
     if (f->related) {
         if (e->flags & (CT_SNAT | CT_DNAT))
-            nat_rewrite_error(f->pkt, f->len, f->want.dst,
-                              &e->t[1 - f->dir]);
+            nat_rewrite_error(f->pkt, f->len, f->want.dst, &e->t[1 - f->dir]);
     } else if (!tuple_eq(&f->t, &f->want)) {
         nat_rewrite(f->pkt, f->len, &f->want);
     }
@@ -79,8 +78,8 @@ static int fwd_fragment(struct fwd *f)
         h[0] = 0x45;
         memcpy(h + 20, ip + ihl + off, n);
         put16(h + 2, (uint16_t)(20 + n));
-        put16(h + 6, (uint16_t)(((frag & IP_OFFMASK) + off / 8) |
-                                (more ? IP_MF : 0)));
+        put16(h + 6,
+              (uint16_t)(((frag & IP_OFFMASK) + off / 8) | (more ? IP_MF : 0)));
         put16(h + 10, 0);
         put16(h + 10, inet_fold(inet_sum(h, 20, 0)));
         if (eth_output_ip(f->out, f->nh, h, 20 + n) < 0)
@@ -93,9 +92,8 @@ int fwd_send(struct fwd *f)
 {
     fwd_ttl(f->pkt);
     fwd_translate(f);
-    int r = f->len <= f->out->mtu
-                ? eth_output_ip(f->out, f->nh, f->pkt, f->len)
-                : fwd_fragment(f);
+    int r = f->len <= f->out->mtu ? eth_output_ip(f->out, f->nh, f->pkt, f->len)
+                                  : fwd_fragment(f);
     if (r >= 0)
         fwd_stats.nif[f->out->idx].out++;
     return 1;
@@ -120,13 +118,13 @@ static void fwd_send_rst(const uint8_t *ip, size_t len)
         memcpy(t + 4, th + 8, 4);
         t[13] = TH_RST;
     } else {
-        put32(t + 8, get32(th + 4) + (uint32_t)seglen +
-                         !!(th[13] & TH_SYN) + !!(th[13] & TH_FIN));
+        put32(t + 8, get32(th + 4) + (uint32_t)seglen + !!(th[13] & TH_SYN) +
+                         !!(th[13] & TH_FIN));
         t[13] = TH_RST | TH_ACK;
     }
     t[12] = 5 << 4;
-    put16(t + 16, inet_fold(inet_sum(t, 20, inet_pseudo(src, dst,
-                                                         IPPROTO_TCP, 20))));
+    put16(t + 16,
+          inet_fold(inet_sum(t, 20, inet_pseudo(src, dst, IPPROTO_TCP, 20))));
     ip_send(rst_buf, 20, src, dst, IPPROTO_TCP, 0);
 }
 
@@ -139,7 +137,8 @@ int fwd_reject(struct fwd *f, const struct fw_rule *r)
     return 1;
 }
 
-/* ---- the report ----------------------------------------------------------- */
+/* ---- the report -----------------------------------------------------------
+ */
 
 struct out {
     char *buf;
@@ -147,7 +146,7 @@ struct out {
 };
 
 __attribute__((format(printf, 2, 3))) static void put(struct out *o,
-                                                     const char *fmt, ...)
+                                                      const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -187,19 +186,22 @@ size_t router_report(char *buf, size_t size)
         return 0;
     buf[0] = 0;
     for (unsigned i = 0; (nif = netif_get(i)); i++)
-        put(&o, "eth%u forwarded-in %llu forwarded-out %llu local %llu "
-                "filtered %llu\n",
+        put(&o,
+            "eth%u forwarded-in %llu forwarded-out %llu local %llu "
+            "filtered %llu\n",
             i, (unsigned long long)s->nif[i].in,
             (unsigned long long)s->nif[i].out,
             (unsigned long long)s->nif[i].local,
             (unsigned long long)s->nif[i].filtered);
-    put(&o, "dropped ttl-exceeded %llu frag-needed %llu martian %llu "
-            "no-route %llu conntrack-full %llu nat-full %llu invalid %llu\n",
+    put(&o,
+        "dropped ttl-exceeded %llu frag-needed %llu martian %llu "
+        "no-route %llu conntrack-full %llu nat-full %llu invalid %llu\n",
         (unsigned long long)s->ttl, (unsigned long long)s->too_big,
         (unsigned long long)s->martian, (unsigned long long)s->no_route,
         (unsigned long long)s->ct_full, (unsigned long long)s->nat_full,
         (unsigned long long)s->invalid);
-    put(&o, "conntrack %u/%u\n", ct_count(), ROUTER_CT_MAX);
+    put(&o, "conntrack %u/%u evicted %llu\n", ct_count(), ROUTER_CT_MAX,
+        (unsigned long long)ct_evicted());
     report_rules(&o);
     return o.len;
 }

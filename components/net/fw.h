@@ -51,15 +51,15 @@ struct fw_rule {
     uint8_t hook;
     uint8_t iif, oif; /* NIC index + 1; 0: any */
     uint8_t iif_neg, oif_neg, saddr_neg, daddr_neg;
-    uint8_t proto;    /* IPPROTO_*; 0: any */
+    uint8_t proto;     /* IPPROTO_*; 0: any */
     int16_t icmp_type; /* -1: any */
     uint8_t ct;        /* FW_CT_* bits; 0: any */
     uint32_t saddr, smask, daddr, dmask;
     struct fw_ports sport, dport;
     uint8_t verdict;
     uint8_t reject_with;
-    uint32_t nat_addr;  /* snat/dnat to */
-    uint16_t nat_port;  /* dnat to ADDR:PORT (host order; 0: keep) */
+    uint32_t nat_addr; /* snat/dnat to */
+    uint16_t nat_port; /* dnat to ADDR:PORT (host order; 0: keep) */
     uint64_t packets, bytes;
 };
 
@@ -77,9 +77,9 @@ struct fw_pkt {
     uint8_t hook;
     uint8_t iif, oif;
     uint8_t proto;
-    uint8_t ct;         /* one FW_CT_* bit */
-    uint8_t has_ports;  /* sport/dport (TCP, UDP) valid */
-    int16_t icmp_type;  /* -1: not ICMP */
+    uint8_t ct;        /* one FW_CT_* bit */
+    uint8_t has_ports; /* sport/dport (TCP, UDP) valid */
+    int16_t icmp_type; /* -1: not ICMP */
     uint32_t src, dst;
     uint16_t sport, dport; /* host order */
     size_t len;
@@ -103,8 +103,8 @@ struct ct_tuple {
     uint8_t proto;
 };
 
-#define CT_REPLIED 1  /* a packet came back */
-#define CT_ASSURED 2  /* TCP established or UDP replied: never evicted early */
+#define CT_REPLIED 1 /* a packet came back */
+#define CT_ASSURED 2 /* TCP established or UDP replied: never evicted early */
 #define CT_SNAT 4
 #define CT_DNAT 8
 
@@ -131,7 +131,8 @@ void ct_remove(int idx);
 int ct_update(int idx, int dir, uint8_t tcp_flags, uint64_t now);
 uint64_t ct_expire(uint64_t now); /* drop what timed out; next deadline */
 unsigned ct_count(void);
-void ct_reset(void); /* empty (unit tests) */
+uint64_t ct_evicted(void); /* flows pushed out for new ones */
+void ct_reset(void);       /* empty (unit tests) */
 /* 1 if a tuple is taken by some flow in either direction. */
 int ct_tuple_used(const struct ct_tuple *t);
 

@@ -24,8 +24,8 @@ enum fw_tok {
 
 struct fw_lex {
     const char *p, *end;
-    unsigned line;   /* of the token just read */
-    enum fw_tok tok; /* the token just read */
+    unsigned line;          /* of the token just read */
+    enum fw_tok tok;        /* the token just read */
     char word[FW_WORD_MAX]; /* its text (WORD, STRING, BAD) */
     const char *line_start; /* of the current line, for a rule's text */
 };

@@ -31,8 +31,7 @@ static int iface_holds(uint8_t want, uint8_t neg, uint8_t have)
     return !want || ((want == have) != neg);
 }
 
-static int addr_holds(uint32_t want, uint32_t mask, uint8_t neg,
-                      uint32_t have)
+static int addr_holds(uint32_t want, uint32_t mask, uint8_t neg, uint32_t have)
 {
     if (!mask && !want && !neg)
         return 1;

@@ -119,8 +119,7 @@ static int end_stmt(struct parse *ps)
         ps->again = 1;
     if (is_end(t))
         return 0;
-    return perr(ps, "unexpected '%s' at the end of a statement",
-                tok_text(ps));
+    return perr(ps, "unexpected '%s' at the end of a statement", tok_text(ps));
 }
 
 /* ---- values ----------------------------------------------------------- */
@@ -175,19 +174,21 @@ struct fw_name {
     unsigned value;
 };
 
-static const struct fw_name services[] = {{"ssh", 22},   {"smtp", 25},  {"domain", 53},
-                {"http", 80},  {"ntp", 123},  {"https", 443}},
-  icmp_types[] = {{"echo-reply", 0},       {"destination-unreachable", 3},
-                  {"source-quench", 4},    {"redirect", 5},
-                  {"echo-request", 8},     {"time-exceeded", 11},
-                  {"parameter-problem", 12}, {"timestamp-request", 13},
-                  {"timestamp-reply", 14}},
-  reject_codes[] = {{"net-unreachable", 0},  {"host-unreachable", 1},
-                    {"prot-unreachable", 2}, {"port-unreachable", 3},
-                    {"net-prohibited", 9},   {"host-prohibited", 10},
-                    {"admin-prohibited", 13}};
+static const struct fw_name
+    services[] = {{"ssh", 22},  {"smtp", 25}, {"domain", 53},
+                  {"http", 80}, {"ntp", 123}, {"https", 443}},
+    icmp_types[] = {{"echo-reply", 0},         {"destination-unreachable", 3},
+                    {"source-quench", 4},      {"redirect", 5},
+                    {"echo-request", 8},       {"time-exceeded", 11},
+                    {"parameter-problem", 12}, {"timestamp-request", 13},
+                    {"timestamp-reply", 14}},
+    reject_codes[] = {{"net-unreachable", 0},  {"host-unreachable", 1},
+                      {"prot-unreachable", 2}, {"port-unreachable", 3},
+                      {"net-prohibited", 9},   {"host-prohibited", 10},
+                      {"admin-prohibited", 13}};
 
-#define LOOKUP(table, s, out) lookup(table, sizeof table / sizeof table[0], s, out)
+#define LOOKUP(table, s, out)                                                  \
+    lookup(table, sizeof table / sizeof table[0], s, out)
 
 static int lookup(const struct fw_name *t, size_t n, const char *s,
                   unsigned *out)
@@ -307,8 +308,9 @@ static int parse_ip(struct parse *ps, struct fw_rule *r)
     if (is_word(ps, "protocol"))
         return parse_proto(ps, r);
     if (!src && !is_word(ps, "daddr"))
-        return perr(ps, "expected saddr, daddr or protocol after 'ip', got "
-                        "'%s'",
+        return perr(ps,
+                    "expected saddr, daddr or protocol after 'ip', got "
+                    "'%s'",
                     tok_text(ps));
     uint8_t *neg = src ? &r->saddr_neg : &r->daddr_neg;
     if (tok(ps) == TOK_NEQ) {
@@ -354,8 +356,9 @@ static int parse_ct_word(struct parse *ps, struct fw_rule *r)
             r->ct |= (uint8_t)(1u << i);
             return 0;
         }
-    return perr(ps, "'%s' is not a ct state (new, established, related, "
-                    "invalid)",
+    return perr(ps,
+                "'%s' is not a ct state (new, established, related, "
+                "invalid)",
                 tok_text(ps));
 }
 
@@ -416,8 +419,9 @@ static int parse_reject(struct parse *ps, struct fw_rule *r)
     if (is_word(ps, "type"))
         tok(ps);
     if (ps->lx.tok != TOK_WORD || LOOKUP(reject_codes, ps->lx.word, &code))
-        return perr(ps, "'%s' is not a reject type (port-unreachable, "
-                        "host-unreachable, admin-prohibited, ...)",
+        return perr(ps,
+                    "'%s' is not a reject type (port-unreachable, "
+                    "host-unreachable, admin-prohibited, ...)",
                     tok_text(ps));
     r->reject_with = (uint8_t)code;
     return 0;
@@ -467,9 +471,9 @@ static int verdict_fits(struct parse *ps, const struct fw_rule *r)
 
 static int parse_verdict(struct parse *ps, struct fw_rule *r)
 {
-    static const struct fw_name verdicts[] = {{"accept", FW_ACCEPT}, {"drop", FW_DROP},
-                    {"reject", FW_REJECT}, {"masquerade", FW_MASQUERADE},
-                    {"snat", FW_SNAT},     {"dnat", FW_DNAT}};
+    static const struct fw_name verdicts[] = {
+        {"accept", FW_ACCEPT},         {"drop", FW_DROP}, {"reject", FW_REJECT},
+        {"masquerade", FW_MASQUERADE}, {"snat", FW_SNAT}, {"dnat", FW_DNAT}};
     unsigned v;
     if (LOOKUP(verdicts, ps->lx.word, &v))
         return 1; /* not a verdict */
@@ -519,8 +523,8 @@ static void rule_text(struct parse *ps, struct fw_rule *r)
         e++;
     while (s < e && (*s == ' ' || *s == '\t'))
         s++;
-    size_t n = (size_t)(e - s) < FW_TEXT_MAX - 1 ? (size_t)(e - s)
-                                                 : FW_TEXT_MAX - 1;
+    size_t n =
+        (size_t)(e - s) < FW_TEXT_MAX - 1 ? (size_t)(e - s) : FW_TEXT_MAX - 1;
     memcpy(r->text, s, n);
     r->text[n] = 0;
 }
@@ -567,8 +571,9 @@ static int hook_of(struct parse *ps, const char *w)
     for (int i = 0; i < FW_HOOKS; i++)
         if (!strcmp(w, hooks[i]))
             return i;
-    return perr(ps, "hook '%s' is not supported (prerouting, input, "
-                    "forward, postrouting)",
+    return perr(ps,
+                "hook '%s' is not supported (prerouting, input, "
+                "forward, postrouting)",
                 w);
 }
 
@@ -592,8 +597,7 @@ static int parse_type(struct parse *ps)
         return perr(ps, "a %s chain cannot hook %s",
                     ps->type == CHAIN_NAT ? "nat" : "filter", ps->lx.word);
     if (ps->rs->has_chain[h])
-        return perr(ps, "a second chain on hook %s (merge them)",
-                    ps->lx.word);
+        return perr(ps, "a second chain on hook %s (merge them)", ps->lx.word);
     if (expect(ps, "priority") < 0 ||
         expect_tok(ps, TOK_WORD, "a priority") < 0)
         return -1;
@@ -629,7 +633,7 @@ static int parse_chain(struct parse *ps)
         return -1;
     ps->hook = -1;
     while (!skip_blank(ps)) {
-        int r = ps->lx.tok == TOK_END  ? perr(ps, "'}' missing at the end")
+        int r = ps->lx.tok == TOK_END   ? perr(ps, "'}' missing at the end")
                 : is_word(ps, "type")   ? parse_type(ps)
                 : is_word(ps, "policy") ? parse_policy(ps)
                                         : parse_rule(ps);
