@@ -171,7 +171,9 @@ static int ct_update_tcp(struct ct_entry *e, int dir, uint8_t flags,
 {
     int next = ct_tcp_next(e->tcp_state, dir, flags);
     if (next < 0)
-        return FW_CT_INVALID;
+        return FW_CT_INVALID; /* and it answers nothing: not replied */
+    if (dir == 1)
+        e->flags |= CT_REPLIED;
     e->tcp_state = (uint8_t)next;
     if (next >= CT_TCP_ESTABLISHED)
         e->flags |= CT_ASSURED;
@@ -182,10 +184,10 @@ static int ct_update_tcp(struct ct_entry *e, int dir, uint8_t flags,
 int ct_update(int idx, int dir, uint8_t tcp_flags, uint64_t now)
 {
     struct ct_entry *e = &table[idx];
-    if (dir == 1)
-        e->flags |= CT_REPLIED;
     if (e->t[0].proto == IPPROTO_TCP)
         return ct_update_tcp(e, dir, tcp_flags, now);
+    if (dir == 1)
+        e->flags |= CT_REPLIED;
     if (e->flags & CT_REPLIED)
         e->flags |= CT_ASSURED;
     if (e->flags & CT_REPLIED && e->t[0].proto == IPPROTO_UDP) {
