@@ -5,11 +5,14 @@
  * timeouts, the bounded table under a flood (not-yet-assured flows give
  * way, assured ones never do), and translated packets whose checksums
  * still verify, ICMP errors' quotes included. The keyed hash and the
- * random numbers are this file's.
- *
- * links: components/net/conntrack.c components/net/conntrack_tcp.c
- * components/net/fw_packet.c components/net/nat.c components/net/checksum.c
+ * random numbers are this file's. The "links:" line is longer than
+ * clang-format's column limit, hence the off/on below.
  */
+/* clang-format off */
+/*
+ * links: components/net/conntrack.c components/net/conntrack_tcp.c components/net/fw_packet.c components/net/nat.c components/net/checksum.c
+ */
+/* clang-format on */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>

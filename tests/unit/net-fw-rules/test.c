@@ -6,8 +6,7 @@
  * are tried in order, count what they match, and the policy decides
  * the rest.
  *
- * links: components/net/fw_parse.c components/net/fw_lex.c
- * components/net/fw_match.c
+ * links: components/net/fw_*.c
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -242,8 +241,38 @@ static void test_eval(void)
               NULL);
 }
 
+/* The README's example is one the parser takes (run from the tree's
+ * root, as tests/unit/run does). */
+static void test_readme(void)
+{
+    static char text[8192];
+    FILE *f = fopen("README.md", "r");
+    char line[256];
+    int in = 0;
+    size_t n = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strcmp(line, "```nft\n") || (in && !strcmp(line, "```\n"))) {
+            if (in)
+                break;
+            in = 1;
+            continue;
+        }
+        if (in && n + strlen(line) < sizeof text) {
+            memcpy(text + n, line, strlen(line));
+            n += strlen(line);
+        }
+    }
+    if (f)
+        fclose(f);
+    text[n] = 0;
+    int r = n ? parse(text) : -1;
+    tap_check(r == 0 && rs.nrules >= 8, "README's rules example parses",
+              "%zu bytes: %s", n, err);
+}
+
 int main(void)
 {
+    test_readme();
     test_good();
     test_bad();
     test_eval();
