@@ -237,6 +237,15 @@ static int fwd_other_if(const struct fwd *f)
     return 0;
 }
 
+/* A DHCP server's answer to an interface that asks for a lease: Linux's
+ * DHCP clients read these from packet sockets, before any chain, so a
+ * rule set written for Linux need not let them in. */
+static int fwd_is_dhcp_reply(const struct fwd *f)
+{
+    return f->in->use_dhcp && f->t.proto == IPPROTO_UDP &&
+           f->t.sport == htons(67) && f->t.dport == htons(68);
+}
+
 /* The stack's own traffic: the input chain (stateless), then deliver. */
 static int fwd_local(struct fwd *f)
 {
@@ -245,6 +254,10 @@ static int fwd_local(struct fwd *f)
     f->out = NULL;
     if (fwd_other_if(f))
         return fwd_drop(&s->filtered);
+    if (fwd_is_dhcp_reply(f)) {
+        s->local++;
+        return 0;
+    }
     int v = fwd_eval(f, FW_INPUT, &r);
     if (v == FW_DROP)
         return fwd_drop(&s->filtered);
