@@ -32,13 +32,15 @@ struct fwd_if_stats {
 struct fwd_stats {
     struct fwd_if_stats nif[NETIF_MAX];
     uint64_t ttl, too_big, martian, no_route, ct_full, nat_full, invalid;
+    uint64_t tx_lost; /* the NIC's ring was full, or ARP failed */
 };
 
 extern struct fwd_stats fwd_stats;
 extern struct fw_ruleset fwd_rules;
 
 /* forward_out.c */
-/* Send f's packet (translated, TTL lowered) through f->out. Returns 1. */
+/* Send f's packet (translated, TTL lowered) through f->out, or hold it
+ * while the NIC's ring is full. Returns 1. */
 int fwd_send(struct fwd *f);
 /* reject as rule r says (ICMP unreachable or TCP RST); returns 1. */
 int fwd_reject(struct fwd *f, const struct fw_rule *r);

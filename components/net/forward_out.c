@@ -8,8 +8,10 @@
  * the address the packet was sent to (RFC 793's rules for a closed
  * port's RST). Also the counters' report (router.h).
  *
- * Limits: a send the NIC's ring refuses is a dropped packet (counted as
- * not sent), never a retry: the router never waits.
+ * A packet the NIC's ring refuses waits in a small queue per NIC
+ * (TXQ_LEN packets) for the ring to drain; past that it is lost and
+ * counted (tx-lost). The router itself never waits. forwarded-out
+ * counts frames (each fragment).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -64,7 +66,87 @@ static void fwd_translate(struct fwd *f)
     }
 }
 
-/* Fragments of at most the MTU, payload in multiples of 8 bytes. */
+/* ---- the holding queue ---------------------------------------------------
+ * A NIC's transmit ring fills when packets come in faster than the host
+ * takes them out: a forwarded packet then waits here (copied) rather
+ * than being lost, and goes first when the ring has room: at the next
+ * forwarded packet, or when the stack's thread calls fwd_flush. */
+
+struct txq_entry {
+    uint32_t nh;
+    uint16_t len;
+    uint8_t frame[ETH_HLEN + NET_MTU_MAX]; /* the IP packet at ETH_HLEN */
+};
+struct txq {
+    unsigned head, n;
+    struct txq_entry *e; /* TXQ_LEN of them, taken at the first use */
+};
+
+#define TXQ_LEN 64 /* packets waiting for one NIC's ring */
+#define TXQ_PAGES                                                              \
+    ((TXQ_LEN * sizeof(struct txq_entry) + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
+
+static struct txq txqs[NETIF_MAX];
+
+static int txq_hold(struct netif *nif, uint32_t nh, const uint8_t *pkt,
+                    size_t len)
+{
+    struct txq *q = &txqs[nif->idx];
+    if (!q->e && !(q->e = hc_pages_alloc(TXQ_PAGES)))
+        return -ENOBUFS;
+    if (q->n == TXQ_LEN || len > NET_MTU_MAX)
+        return -ENOBUFS;
+    struct txq_entry *e = &q->e[(q->head + q->n++) % TXQ_LEN];
+    e->nh = nh;
+    e->len = (uint16_t)len;
+    memcpy(e->frame + ETH_HLEN, pkt, len);
+    return 0;
+}
+
+/* Send what waits on nif, in order, until its ring is full again; 1 if
+ * some still waits. */
+static int txq_flush(struct netif *nif)
+{
+    struct txq *q = &txqs[nif->idx];
+    while (q->n) {
+        struct txq_entry *e = &q->e[q->head];
+        int r = eth_output_ip(nif, e->nh, e->frame + ETH_HLEN, e->len);
+        if (r == -ENOBUFS)
+            return 1;
+        if (r < 0)
+            fwd_stats.tx_lost++;
+        else
+            fwd_stats.nif[nif->idx].out++;
+        q->head = (q->head + 1) % TXQ_LEN;
+        q->n--;
+    }
+    return 0;
+}
+
+int fwd_flush(void)
+{
+    int more = 0;
+    struct netif *nif;
+    for (unsigned i = 0; (nif = netif_get(i)); i++)
+        if (txqs[i].n)
+            more |= txq_flush(nif);
+    return more;
+}
+
+/* One packet (or fragment) out of nif, behind any that wait: 0 sent,
+ * 1 held, or a negative errno (lost). */
+static int fwd_output(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len)
+{
+    int r = txq_flush(nif) ? -ENOBUFS : eth_output_ip(nif, nh, pkt, len);
+    if (r == -ENOBUFS)
+        return txq_hold(nif, nh, pkt, len) < 0 ? -ENOBUFS : 1;
+    if (r == 0)
+        fwd_stats.nif[nif->idx].out++;
+    return r;
+}
+
+/* Fragments of at most the MTU, payload in multiples of 8 bytes; -1
+ * if some were lost. */
 static int fwd_fragment(struct fwd *f)
 {
     uint8_t *ip = f->pkt, *h = frag_frame + ETH_HLEN;
@@ -82,7 +164,7 @@ static int fwd_fragment(struct fwd *f)
               (uint16_t)(((frag & IP_OFFMASK) + off / 8) | (more ? IP_MF : 0)));
         put16(h + 10, 0);
         put16(h + 10, inet_fold(inet_sum(h, 20, 0)));
-        if (eth_output_ip(f->out, f->nh, h, 20 + n) < 0)
+        if (fwd_output(f->out, f->nh, h, 20 + n) < 0)
             return -1;
     }
     return 0;
@@ -92,10 +174,10 @@ int fwd_send(struct fwd *f)
 {
     fwd_ttl(f->pkt);
     fwd_translate(f);
-    int r = f->len <= f->out->mtu ? eth_output_ip(f->out, f->nh, f->pkt, f->len)
+    int r = f->len <= f->out->mtu ? fwd_output(f->out, f->nh, f->pkt, f->len)
                                   : fwd_fragment(f);
-    if (r >= 0)
-        fwd_stats.nif[f->out->idx].out++;
+    if (r < 0)
+        fwd_stats.tx_lost++;
     return 1;
 }
 
@@ -195,11 +277,12 @@ size_t router_report(char *buf, size_t size)
             (unsigned long long)s->nif[i].filtered);
     put(&o,
         "dropped ttl-exceeded %llu frag-needed %llu martian %llu "
-        "no-route %llu conntrack-full %llu nat-full %llu invalid %llu\n",
+        "no-route %llu conntrack-full %llu nat-full %llu invalid %llu "
+        "tx-lost %llu\n",
         (unsigned long long)s->ttl, (unsigned long long)s->too_big,
         (unsigned long long)s->martian, (unsigned long long)s->no_route,
         (unsigned long long)s->ct_full, (unsigned long long)s->nat_full,
-        (unsigned long long)s->invalid);
+        (unsigned long long)s->invalid, (unsigned long long)s->tx_lost);
     put(&o, "conntrack %u/%u evicted %llu\n", ct_count(), ROUTER_CT_MAX,
         (unsigned long long)ct_evicted());
     report_rules(&o);

@@ -129,6 +129,9 @@ void early_replay(void); /* ip_input each due packet; drop stale ones */
  * *pkt, *len (maybe a reassembled datagram) here. */
 int fwd_input(struct netif *nif, uint8_t **pkt, size_t *len)
     __attribute__((weak));
+/* Send forwarded packets held while a NIC's ring was full; 1 if some
+ * still wait (the stack's thread comes back soon). */
+int fwd_flush(void) __attribute__((weak));
 
 /* reasm.c: fragment reassembly, bounded memory, 30 s timeout */
 /* Returns the whole datagram (in a reassembly buffer valid until the
