@@ -4,7 +4,8 @@
  * Linux's default); destination unreachable and time exceeded are
  * passed to the transport that sent the quoted packet; we send
  * destination unreachable for closed UDP ports and unknown protocols,
- * and time exceeded when reassembly gives up (reasm.c).
+ * and time exceeded when reassembly gives up (reasm.c); a router
+ * (forward.c) sends them for what it cannot or may not forward.
  *
  * Never sent (RFC 1122 3.2.2): errors about ICMP errors, about
  * broadcast or multicast packets, about fragments other than the first,
@@ -128,7 +129,9 @@ static int icmp_may_answer(const uint8_t *pkt, size_t len)
     return 1;
 }
 
-void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type, uint8_t code)
+/* rest: the header's last 16 bits (the next-hop MTU of frag needed). */
+static void icmp_error(const uint8_t *pkt, size_t len, uint8_t type,
+                       uint8_t code, uint16_t rest)
 {
     if (!icmp_may_answer(pkt, len) || !icmp_rate_ok())
         return;
@@ -137,6 +140,7 @@ void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type, uint8_t code)
     memset(m, 0, ICMP_HLEN);
     m[0] = type;
     m[1] = code;
+    put16(m + 6, rest);
     memcpy(m + ICMP_HLEN, pkt, q);
     put16(m + 2, inet_fold(inet_sum(m, ICMP_HLEN + q, 0)));
     uint32_t src, dst;
@@ -145,6 +149,16 @@ void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type, uint8_t code)
     if (!netif_is_local(src))
         src = 0;
     ip_send(err_buf, ICMP_HLEN + q, src, dst, IPPROTO_ICMP, 0);
+}
+
+void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type, uint8_t code)
+{
+    icmp_error(pkt, len, type, code, 0);
+}
+
+void icmp_send_frag_needed(const uint8_t *pkt, size_t len, uint16_t mtu)
+{
+    icmp_error(pkt, len, ICMP_UNREACH, 4, mtu);
 }
 
 void icmp_send_unreach(const uint8_t *pkt, size_t len, uint8_t code)

@@ -7,8 +7,9 @@
  * through reasm.c; and delivers to ICMP, UDP or TCP what is addressed
  * to us, to a broadcast address, or (for DHCP's offers) anything UDP on
  * an interface that has no address yet; what else comes before DHCP
- * binds is held by early.c. A host, not a router: nothing
- * is forwarded. Unknown protocols get ICMP protocol unreachable.
+ * binds is held by early.c. A host, not a router, unless forward.c is
+ * linked (app/router): then every packet goes to it first. Unknown
+ * protocols get ICMP protocol unreachable.
  *
  * Output builds the 20-byte header in the caller's headroom and
  * fragments datagrams longer than the interface MTU (unless DF, then
@@ -96,6 +97,12 @@ void ip_input(struct netif *nif, uint8_t *pkt, size_t len)
     memcpy(&dst, pkt + 16, 4);
     if (!nif->loopback && (is_martian_src(src) || netif_is_local(src)))
         return; /* forged, or our own packet looped back by the network */
+    if (fwd_input && !nif->loopback) {
+        if (fwd_input(nif, &pkt, &total))
+            return; /* a router's: forwarded or filtered (forward.c) */
+        ihl = (size_t)(pkt[0] & 15) * 4; /* reassembled or translated */
+        memcpy(&dst, pkt + 16, 4);
+    }
     if (!ip_accepts(nif, dst, pkt[9])) {
         early_hold(nif, pkt, total); /* before DHCP binds (early.c) */
         return;

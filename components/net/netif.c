@@ -170,6 +170,8 @@ static void netif_thread(void *unused)
         for (unsigned i = 0; i < nif_count; i++)
             more |= netif_drain(&nifs[i]);
         more |= loop_drain();
+        if (fwd_flush) /* a router's held packets (forward_out.c) */
+            more |= fwd_flush();
         uint64_t next = netif_timers();
         if (early_due()) {
             hc_thread_yield(); /* the application the lease woke first */

@@ -123,6 +123,16 @@ void early_hold(struct netif *nif, const uint8_t *pkt, size_t len);
 int early_due(void);     /* 1 if a held packet's interface is bound */
 void early_replay(void); /* ip_input each due packet; drop stale ones */
 
+/* forward.c: linked only into a router (app/router, through router.h),
+ * hence weak. Every packet that passed ip_input's header checks: 1 if
+ * it was taken (forwarded, filtered, held as a fragment), 0 to deliver
+ * *pkt, *len (maybe a reassembled datagram) here. */
+int fwd_input(struct netif *nif, uint8_t **pkt, size_t *len)
+    __attribute__((weak));
+/* Send forwarded packets held while a NIC's ring was full; 1 if some
+ * still wait (the stack's thread comes back soon). */
+int fwd_flush(void) __attribute__((weak));
+
 /* reasm.c: fragment reassembly, bounded memory, 30 s timeout */
 /* Returns the whole datagram (in a reassembly buffer valid until the
  * next call) once complete, else NULL. */
@@ -138,6 +148,8 @@ void icmp_send_unreach(const uint8_t *pkt, size_t len, uint8_t code);
  * the same checks and rate limit. */
 void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type,
                      uint8_t code);
+/* Fragmentation needed and DF set, naming the next hop's MTU (RFC 1191). */
+void icmp_send_frag_needed(const uint8_t *pkt, size_t len, uint16_t mtu);
 
 /* udp.c: datagram sockets */
 void udp_input(const struct ip_info *ip, uint8_t *dgram, size_t len);
