@@ -158,6 +158,11 @@ void tcp_icmp_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu);
 int tcp_sock_create(struct net_sock **out);
 uint64_t tcp_timer(uint64_t now);
 
+/* IPv6 (ip6.h has the rest): what eth.c, loopback.c and netif.c call */
+void ip6_input(struct netif *nif, uint8_t *pkt, size_t len);
+void ip6_start(struct netif *nif); /* after IPv4's: link-local, SLAAC */
+uint64_t ip6_timer(uint64_t now);
+
 /* dhcp.c */
 void dhcp_start(struct netif *nif);
 void dhcp_input(struct netif *nif, const uint8_t *msg, size_t len);
