@@ -186,6 +186,11 @@ static void test_reasm(void)
     add(2, 24, 16, 1, &wl, &p);
     w = add(2, 40, 16, 0, &wl, &p);
     tap_check(!w, "and its later fragments too (RFC 5722)", NULL);
+    add(9, 0, 16, 1, &wl, &p);
+    add(9, 8, 16, 1, &wl, &p); /* 8 bytes too many, and 24..32 missing */
+    w = add(9, 32, 8, 0, &wl, &p);
+    uint8_t *w2 = add(9, 24, 8, 1, &wl, &p);
+    tap_check(!w && !w2, "an overlap's bytes never stand in for a hole", NULL);
     w = add(3, 0, 13, 1, &wl, &p);
     tap_check(!w && p == 4, "a middle fragment not of 8-byte blocks: length",
               "param %u", p);
