@@ -187,11 +187,12 @@ static int icmp6_may_answer(const uint8_t *pkt, size_t len, uint8_t type,
 {
     if (len < IP6_HLEN)
         return 0;
-    const struct in6_addr *src = (const void *)(pkt + 8);
-    const struct in6_addr *dst = (const void *)(pkt + 24);
-    if (ip6_is_multicast(src) || ip6_is_unspecified(src))
+    struct in6_addr s, d; /* copies: packets need not be aligned */
+    memcpy(&s, pkt + 8, 16);
+    memcpy(&d, pkt + 24, 16);
+    if (ip6_is_multicast(&s) || ip6_is_unspecified(&s))
         return 0;
-    if (ip6_is_multicast(dst) &&
+    if (ip6_is_multicast(&d) &&
         !(type == ICMP6_PTB || (type == ICMP6_PARAM && code == 2)))
         return 0;
     return !icmp6_about_error(pkt, len);

@@ -144,9 +144,11 @@ static int ip6_header_ok(struct netif *nif, const uint8_t *pkt, size_t len,
     if (*total > len || (*total == IP6_HLEN && pkt[6] == 0))
         return 0; /* truncated, or a jumbogram */
     if (pkt[8] == 0xff)
-        return 0; /* a multicast source */
-    if (!nif->loopback && (ip6_is_loopback((const void *)(pkt + 8)) ||
-                           ip6_is_loopback((const void *)(pkt + 24))))
+        return 0;             /* a multicast source */
+    struct in6_addr src, dst; /* copies: packets need not be aligned */
+    memcpy(&src, pkt + 8, 16);
+    memcpy(&dst, pkt + 24, 16);
+    if (!nif->loopback && (ip6_is_loopback(&src) || ip6_is_loopback(&dst)))
         return 0; /* ::1 never comes from the wire (RFC 4291 2.5.3) */
     return if6_of(nif)->on;
 }

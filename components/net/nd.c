@@ -287,8 +287,8 @@ static int nd_valid(const struct ip6_info *ip, const uint8_t *m, size_t len)
 {
     if (ip->hlim != 255 || m[1] != 0 || len < ND_HLEN)
         return 0;
-    if (ip6_is_multicast((const void *)(m + 8)))
-        return 0;
+    if (m[8] == 0xff)
+        return 0; /* the target is a group */
     return nd_options_valid(m + ND_HLEN, len - ND_HLEN);
 }
 

@@ -164,8 +164,11 @@ static void ra_rdnss(const uint8_t *o, size_t olen)
     if (olen < 22) /* 8106 5.1: at least one address */
         return;
     uint32_t life = get32(o + 2);
-    for (size_t at = 6; at + 16 <= olen; at += 16)
-        life_update(dns6, DNS6_MAX, (const void *)(o + at), 0, life);
+    for (size_t at = 6; at + 16 <= olen; at += 16) {
+        struct in6_addr a;
+        memcpy(&a, o + at, 16);
+        life_update(dns6, DNS6_MAX, &a, 0, life);
+    }
 }
 
 static void ra_mtu(struct netif *nif, const uint8_t *o, size_t olen)
