@@ -7,7 +7,9 @@
  * the addresses it asks ARP for.
  *
  * Every offset is checked against the frame length; a frame too short
- * or not IPv4 is left as it is.
+ * or neither IPv4 nor IPv6 is left as it is. For IPv6, FIX_CSUM fixes
+ * the ICMPv6 checksum of an unfragmented packet behind hop-by-hop,
+ * routing and destination options headers.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -77,11 +79,49 @@ static void fix_transport(uint8_t *ip, size_t ihl, size_t l4len)
     wr16(l4 + at, ip[9] == 17 && c == 0 ? 0xffff : c);
 }
 
+/* The ICMPv6 message of an IPv6 frame and its length; NULL if none. */
+static uint8_t *icmp6_of(uint8_t *f, size_t len, size_t *mlen)
+{
+    if (len < 54 || rd16(f + 12) != 0x86dd)
+        return NULL;
+    uint8_t *ip = f + 14;
+    size_t end = 40 + rd16(ip + 4), off = 40;
+    if (end > len - 14)
+        end = len - 14;
+    uint8_t nh = ip[6];
+    for (int n = 0; n < 8 && (nh == 0 || nh == 43 || nh == 60); n++) {
+        if (off + 2 > end)
+            return NULL;
+        nh = ip[off];
+        off += ((size_t)ip[off + 1] + 1) * 8;
+    }
+    if (nh != 58 || off + 4 > end)
+        return NULL;
+    *mlen = end - off;
+    return ip + off;
+}
+
+static void fix_icmp6(uint8_t *f, size_t len)
+{
+    size_t mlen;
+    uint8_t *m = icmp6_of(f, len, &mlen);
+    if (!m)
+        return;
+    const uint8_t *ip = f + 14;
+    uint32_t pseudo = (uint32_t)mlen + 58;
+    for (int i = 8; i < 40; i += 2)
+        pseudo += rd16(ip + i);
+    wr16(m + 2, 0);
+    wr16(m + 2, csum(m, mlen, pseudo));
+}
+
 void fixup_frame(uint8_t *f, size_t len, unsigned flags, const uint8_t mac[6])
 {
     size_t ihl, l4len;
     if ((flags & FIX_MAC) && len >= 6)
         memcpy(f, mac, 6);
+    if (flags & FIX_CSUM)
+        fix_icmp6(f, len);
     uint8_t *ip = ipv4_of(f, len, &ihl, &l4len);
     if (!ip)
         return;

@@ -1,6 +1,7 @@
 /*
  * fuzz.c: libFuzzer harness for components/net on hypercall-posix.
- * One null NIC at 10.0.0.2/24 (gateway 10.0.0.1), a TCP listener on
+ * One null NIC at 10.0.0.2/24 (gateway 10.0.0.1) and 2001:db8::2/64
+ * (gateway 2001:db8::1; the setup lets DAD finish), a TCP listener on
  * port 80 and a UDP socket on port 7. Each input is a sequence of
  * frames (format in fuzz.h) handed to eth_input one by one, on virtual
  * time, with ARP requests of the stack answered for it. Between frames
@@ -41,13 +42,17 @@ static struct netif *nif;
 static uint8_t mac[6];
 static struct net_sock *listener, *udp;
 static struct net_sock *children[CHILDREN_MAX];
-static unsigned long accepted, datagrams, sent_frames;
+static unsigned long accepted, datagrams, sent_frames, echo6;
 
 static void sink(unsigned idx, const void *frame, size_t len)
 {
     (void)idx;
     sent_frames++;
     fixup_observe(frame, len);
+    const uint8_t *f = frame;
+    if (len >= 55 && f[12] == 0x86 && f[13] == 0xdd && f[20] == 58 &&
+        f[54] == 129)
+        echo6++; /* an ICMPv6 echo reply: the IPv6 seeds got through */
 }
 
 static void must(int ok, const char *what)
@@ -63,7 +68,9 @@ static void setup(void *unused)
     (void)unused;
     struct sockaddr_in a = {.sin_family = AF_INET};
     must(net_configure(OUR_IP "::10.0.0.1:255.255.255.0") == 0, "ip=");
+    must(net_configure6("2001:db8::2/64,2001:db8::1") == 0, "ip6=");
     must(net_start() == 1, "net_start");
+    hc_thread_block(hc_clock_monotonic() + 3000 * MS); /* IPv6 DAD */
     nif = netif_get(0);
     must(nif && nif->addr, "an address on NIC 0");
     memcpy(mac, nif->mac, 6);
@@ -191,9 +198,9 @@ static void report(void)
     struct hc_mem_stats m;
     hc_pages_stats(&m);
     printf("fuzz-net: tcp %d, accepted %lu, datagrams %lu, frames sent %lu, "
-           "pages free %zu of %zu\n",
+           "pages free %zu of %zu, ipv6 echo replies %lu\n",
            listener != NULL, accepted, datagrams, sent_frames,
-           (size_t)m.free_pages, (size_t)m.total_pages);
+           (size_t)m.free_pages, (size_t)m.total_pages, echo6);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
