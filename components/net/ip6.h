@@ -73,6 +73,12 @@ uint32_t ip6_pseudo(const struct in6_addr *src, const struct in6_addr *dst,
 int ip6_send(struct netif *nif, uint8_t *buf, size_t len,
              const struct in6_addr *src, const struct in6_addr *dst,
              uint8_t proto, uint8_t hlim);
+/* The interface toward dst (the loopback for our own addresses), its
+ * next hop in *nh; NULL: no route. */
+struct netif *ip6_route(const struct in6_addr *dst, struct in6_addr *nh);
+/* The MTU toward dst leaving by nif: the link's, or less if Packet Too
+ * Big said so. */
+uint16_t ip6_path_mtu(struct netif *nif, const struct in6_addr *dst);
 int ip6_is_multicast(const struct in6_addr *a);
 int ip6_is_linklocal(const struct in6_addr *a);
 int ip6_is_unspecified(const struct in6_addr *a);

@@ -16,8 +16,8 @@
  * the loopback queue. Datagrams longer than the path MTU (the NIC's,
  * the RA's, or what Packet Too Big taught) leave as fragments.
  *
- * Limits: no transport but ICMPv6 yet (UDP and TCP over IPv6 are to
- * come); no jumbograms; source selection knows scope and the
+ * Limits: TCP and ICMPv6 only (UDP gets port unreachable: no UDP over
+ * IPv6 yet); no jumbograms; source selection knows scope and the
  * tentative/preferred state only.
  */
 #include <arpa/inet.h>
@@ -107,6 +107,21 @@ static void ip6_deliver(struct ip6_info *info, uint8_t *pkt, size_t len,
         icmp6_input(info, pkt + w->off, len - w->off);
         return;
     }
+    if (w->nh == IPPROTO_TCP && !info->mcast) {
+        struct ip_info ip = {.nif = info->nif,
+                             .ttl = info->hlim,
+                             .hdr = pkt,
+                             .v6 = 1,
+                             .src6 = info->src,
+                             .dst6 = info->dst};
+        tcp_input(&ip, pkt + w->off, len - w->off);
+        return;
+    }
+    if (w->nh == IPPROTO_UDP) { /* no UDP sockets over IPv6 yet */
+        if (!info->mcast)
+            icmp6_error(info->nif, pkt, len, 1, 4, 0); /* port unreachable */
+        return;
+    }
     if (!info->mcast) /* an upper layer we do not speak */
         icmp6_error(info->nif, pkt, len, 4, 1, w->ptr);
 }
@@ -177,7 +192,7 @@ void ip6_input(struct netif *nif, uint8_t *pkt, size_t len)
 /* ---- routing ------------------------------------------------------------ */
 
 /* The interface for dst when the caller named none; *nh its next hop. */
-static struct netif *ip6_route(const struct in6_addr *dst, struct in6_addr *nh)
+struct netif *ip6_route(const struct in6_addr *dst, struct in6_addr *nh)
 {
     struct netif *nif;
     *nh = *dst;
@@ -230,7 +245,7 @@ static int ip6_transmit(struct netif *nif, const struct in6_addr *nh,
     return nd_output(nif, nh, pkt, len);
 }
 
-static uint16_t ip6_path_mtu(struct netif *nif, const struct in6_addr *dst)
+uint16_t ip6_path_mtu(struct netif *nif, const struct in6_addr *dst)
 {
     uint16_t mtu = nif->loopback ? NET_LOOP_MTU : if6_of(nif)->mtu;
     if (!mtu)

@@ -57,6 +57,11 @@ struct net_sock;
 /* type is SOCK_STREAM (TCP) or SOCK_DGRAM (UDP); protocol 0 or the
  * matching IPPROTO_*. -EPROTONOSUPPORT, -ESOCKTNOSUPPORT, -ENFILE. */
 int net_socket(int type, int protocol, struct net_sock **out);
+/* The same for AF_INET6 (TCP only so far; UDP gives -EAFNOSUPPORT). On
+ * such a socket every struct sockaddr_in * below points at a struct
+ * sockaddr_in6 instead (the caller's buffers must be that large); IPv4
+ * peers appear as v4-mapped addresses (::ffff:a.b.c.d). */
+int net_socket6(int type, int protocol, struct net_sock **out);
 
 int net_bind(struct net_sock *s, const struct sockaddr_in *addr);
 int net_listen(struct net_sock *s, int backlog);

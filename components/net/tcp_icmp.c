@@ -46,7 +46,8 @@ void tcp_icmp_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu)
         return;
     const struct tcp_hdr *th = (const struct tcp_hdr *)(quoted + ihl);
     uint32_t src = addr_at(quoted + 12), dst = addr_at(quoted + 16);
-    struct tcp_pcb *p = tcp_pcb_lookup(src, th->sport, dst, th->dport);
+    struct tcp_pcb *p =
+        tcp_pcb_lookup(addr_from4(src), th->sport, addr_from4(dst), th->dport);
     if (!p)
         return;
     uint32_t seq = ntohl(th->seq);

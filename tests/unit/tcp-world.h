@@ -98,6 +98,43 @@ int net_wait(uint64_t deadline)
     (void)deadline;
     return -ETIMEDOUT;
 }
+/* IPv6, which tcp_addr.c reaches for non-v4-mapped addresses: absent. */
+int ip6_send(struct netif *n, uint8_t *buf, size_t len,
+             const struct in6_addr *src, const struct in6_addr *dst,
+             uint8_t proto, uint8_t hlim)
+{
+    (void)n, (void)buf, (void)len, (void)src, (void)dst, (void)proto;
+    (void)hlim;
+    return -ENETUNREACH;
+}
+uint32_t ip6_pseudo(const struct in6_addr *src, const struct in6_addr *dst,
+                    uint8_t proto, size_t len)
+{
+    (void)src, (void)dst, (void)proto, (void)len;
+    return 0;
+}
+struct netif *ip6_route(const struct in6_addr *dst, struct in6_addr *nh)
+{
+    (void)dst, (void)nh;
+    return NULL;
+}
+uint16_t ip6_path_mtu(struct netif *n, const struct in6_addr *dst)
+{
+    (void)n, (void)dst;
+    return 1280;
+}
+struct addr6;
+const struct addr6 *addr6_source(const struct netif *n,
+                                 const struct in6_addr *dst)
+{
+    (void)n, (void)dst;
+    return NULL;
+}
+struct addr6 *addr6_find(const struct netif *n, const struct in6_addr *a)
+{
+    (void)n, (void)a;
+    return NULL;
+}
 
 #define QMAX 4096
 struct pkt {
@@ -301,8 +338,9 @@ static inline void icmp_quote(struct tcp_pcb *p, uint32_t seq, int err,
                               uint16_t mtu)
 {
     uint8_t q[28] = {0x45};
-    memcpy(q + 12, &p->laddr, 4);
-    memcpy(q + 16, &p->raddr, 4);
+    uint32_t l = addr_to4(p->laddr), r = addr_to4(p->raddr);
+    memcpy(q + 12, &l, 4);
+    memcpy(q + 16, &r, 4);
     memcpy(q + 20, &p->lport, 2);
     memcpy(q + 22, &p->rport, 2);
     uint32_t s = htonl(seq);

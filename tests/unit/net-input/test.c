@@ -111,6 +111,11 @@ int tcp_sock_create(struct net_sock **s)
     (void)s;
     return -ESOCKTNOSUPPORT;
 }
+int tcp_sock_create6(struct net_sock **s)
+{
+    (void)s;
+    return -ESOCKTNOSUPPORT;
+}
 
 /* ---- frames ------------------------------------------------------------- */
 

@@ -133,7 +133,8 @@ static void test_bulk(void)
                   (tcp_ops.poll(c) & POLLHUP),
               "both closed: end of stream and POLLHUP", NULL);
     struct tcp_pcb *pc = (struct tcp_pcb *)c;
-    tap_check(tcp_tw_lookup(A, pc->lport, B, htons(81)) != NULL,
+    tap_check(tcp_tw_lookup(addr_from4(A), pc->lport, addr_from4(B),
+                            htons(81)) != NULL,
               "the active closer is in TIME_WAIT", "state %d", pc->state);
     tcp_ops.close(c);
     tcp_ops.close(l);
@@ -169,8 +170,8 @@ static void test_refused_and_reset(void)
 static void flood_syn(uint16_t sport, uint16_t dport)
 {
     uint8_t opt[4] = {2, 4, 0x05, 0xb4};
-    tcp_send_raw(C, B, htons(sport), htons(dport), 1000u * sport, 0, TH_SYN,
-                 65535, opt, sizeof opt);
+    tcp_send_raw(addr_from4(C), addr_from4(B), htons(sport), htons(dport),
+                 1000u * sport, 0, TH_SYN, 65535, opt, sizeof opt);
 }
 
 static void test_cookies(void)
@@ -402,7 +403,8 @@ static void test_time_wait_reuse(void)
     run(100);
     tcp_ops.close(c);
     run(100);
-    struct tcp_tw *t = tcp_tw_lookup(B, htons(86), A, htons(40000));
+    struct tcp_tw *t =
+        tcp_tw_lookup(addr_from4(B), htons(86), addr_from4(A), htons(40000));
     tap_check(t != NULL, "server side in TIME_WAIT", NULL);
     int one = 1;
     tcp_sock_create(&c2);
