@@ -2,6 +2,7 @@
  * fuzz.c: libFuzzer harness for components/net on hypercall-posix.
  * One null NIC at 10.0.0.2/24 (gateway 10.0.0.1) and 2001:db8::2/64
  * (gateway 2001:db8::1; the setup lets DAD finish), a TCP listener on
+ * [::]:80 (IPV6_V6ONLY), a TCP listener on
  * port 80 and a UDP socket on port 7. Each input is a sequence of
  * frames (format in fuzz.h) handed to eth_input one by one, on virtual
  * time, with ARP requests of the stack answered for it. Between frames
@@ -40,9 +41,9 @@
 
 static struct netif *nif;
 static uint8_t mac[6];
-static struct net_sock *listener, *udp;
+static struct net_sock *listener, *listener6, *udp;
 static struct net_sock *children[CHILDREN_MAX];
-static unsigned long accepted, datagrams, sent_frames, echo6;
+static unsigned long accepted, accepted6, datagrams, sent_frames, echo6;
 
 static void sink(unsigned idx, const void *frame, size_t len)
 {
@@ -81,6 +82,14 @@ static void setup(void *unused)
         must(net_bind(listener, &a) == 0 && net_listen(listener, 8) == 0,
              "listen on port 80");
     }
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(80)};
+    int one = 1;
+    must(net_socket6(SOCK_STREAM, 0, &listener6) == 0 &&
+             net_setsockopt(listener6, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+                            sizeof one) == 0 &&
+             net_bind(listener6, (struct sockaddr_in *)(void *)&a6) == 0 &&
+             net_listen(listener6, 8) == 0,
+         "listen on [::]:80 (IPV6_V6ONLY)");
     must(net_socket(SOCK_DGRAM, 0, &udp) == 0, "UDP socket");
     a.sin_port = htons(7);
     must(net_bind(udp, &a) == 0, "bind port 7");
@@ -104,6 +113,8 @@ static void serve_tcp(void)
     for (unsigned i = 0; listener && i < CHILDREN_MAX; i++) {
         if (!children[i] && net_accept(listener, &children[i], NULL) == 0)
             accepted++;
+        if (!children[i] && net_accept(listener6, &children[i], NULL) == 0)
+            accepted6++;
         if (!children[i])
             continue;
         long n = net_recv(children[i], buf, sizeof buf, 0, NULL);
@@ -198,9 +209,9 @@ static void report(void)
     struct hc_mem_stats m;
     hc_pages_stats(&m);
     printf("fuzz-net: tcp %d, accepted %lu, datagrams %lu, frames sent %lu, "
-           "pages free %zu of %zu, ipv6 echo replies %lu\n",
+           "pages free %zu of %zu, ipv6 echo replies %lu, ipv6 accepted %lu\n",
            listener != NULL, accepted, datagrams, sent_frames,
-           (size_t)m.free_pages, (size_t)m.total_pages, echo6);
+           (size_t)m.free_pages, (size_t)m.total_pages, echo6, accepted6);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -185,7 +185,15 @@ def ipv6_seeds():
     query = ext(58, b"\x05\x02\x00\x00") + icmp6(
         130, 0, struct.pack(">HH16sBBH", 1000, 0, bytes(16), 2, 125, 0))
     quoted = ipv6(58, icmp6(129, 0, b"\0" * 16), src=US6, dst=PEER6)
+    syn = ipv6(6, tcp(SYN, 1000, opts=SYN_OPTS))
+    req = b"GET / HTTP/1.0\r\n\r\n"
+    tcp6 = [ns, rec(eth6(syn)),
+            rec(eth6(ipv6(6, tcp(ACK, 1001))), FIX | FIX_ACK),
+            rec(eth6(ipv6(6, tcp(PSH | ACK, 1001, req))), FIX | FIX_ACK, 5),
+            rec(eth6(ipv6(6, tcp(FIN | ACK, 1001 + len(req)))), FIX | FIX_ACK,
+                20)]
     return {
+        "ip6-tcp-data": tcp6,
         "ip6-ns-ping": [ns, ping],
         "ip6-ext-headers": [
             ns, rec(eth6(ipv6(0, ext(60, b"\x05\x02\x00\x00") +

@@ -4,7 +4,8 @@
 Runs inside the test's network namespace on the TAP device and speaks
 from addresses the namespace's kernel does not own (PREFIX::9 and
 fe80::77:9), answering neighbour solicitations for them itself, so
-Linux's own stack never interferes. The guest holds GUEST_ADDR. Each
+Linux's own stack never interferes. The guest holds GUEST_ADDR and
+runs httpd on port 80 (its one AF_INET6 listener). Each
 check prints one TAP line; every wait is bounded and ends as soon as the
 awaited packet comes.
 """
@@ -18,8 +19,8 @@ from scapy.all import (Ether, ICMPv6DestUnreach, ICMPv6EchoReply,
                        ICMPv6PacketTooBig, ICMPv6ParamProblem, IPv6,
                        IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
                        IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, HBHOptUnknown,
-                       PadN, Raw, conf, in6_getnsma, in6_getnsmac, inet_pton,
-                       inet_ntop, socket)
+                       PadN, Raw, TCP, conf, in6_getnsma, in6_getnsmac,
+                       inet_pton, inet_ntop, socket)
 
 conf.verb = 0
 IFACE, GMAC, GUEST, PREFIX = sys.argv[1:5]
@@ -257,6 +258,34 @@ def check_ptb():
            f"{len(bytes(f[IPv6])) if f is not None else None}")
 
 
+def syn_ack_mss(src, sport):
+    """The MSS of the guest's SYN-ACK to a SYN from src, or None."""
+    send(IPv6(src=src, dst=GUEST) /
+         TCP(sport=sport, dport=80, flags="S", seq=1000,
+             options=[("MSS", 1460)]))
+    p = wait_for(lambda p: TCP in p and p[TCP].dport == sport, 3)
+    if p is None or p[TCP].flags != "SA" or p[TCP].ack != 1001:
+        return None
+    send(IPv6(src=src, dst=GUEST) /
+         TCP(sport=sport, dport=80, flags="R", seq=1001))
+    return dict(p[TCP].options).get("MSS")
+
+
+def check_tcp():
+    mss = syn_ack_mss(ME_LL, 40001)
+    report("TCP over IPv6 (link-local): SYN-ACK with MSS 1440 (1500 - 60)",
+           mss == 1440, f"MSS {mss}")
+    mss = syn_ack_mss(ME, 40003)
+    report("TCP over IPv6: Packet Too Big (1280) lowered the MSS to 1220",
+           mss == 1220, f"MSS {mss}")
+    send(IPv6(src=ME, dst=GUEST) / TCP(sport=40002, dport=81, flags="S",
+                                       seq=5000))
+    p = wait_for(lambda p: TCP in p and p[TCP].dport == 40002, 3)
+    ok = p is not None and p[TCP].flags == "RA" and p[TCP].ack == 5001
+    report("TCP over IPv6: SYN to a closed port gets RST-ACK", ok,
+           p.summary() if p is not None else "no answer")
+
+
 def main():
     # Learn nothing from Linux: the guest resolves us through answer_ns.
     check_ns_na()
@@ -268,6 +297,7 @@ def main():
     check_bad_chains()
     check_fragments()
     check_ptb()
+    check_tcp()
     sys.exit(1 if failures else 0)
 
 
