@@ -14,9 +14,11 @@
  * token bucket limits them (2.4(f)) so a flood cannot make us an
  * amplifier.
  *
- * Limits: errors are not yet passed to transports (there is none over
- * IPv6 yet); PMTU_MAX destinations remembered, the oldest replaced.
+ * Errors about our packets go to TCP (tcp_icmp6_error) as ICMP's do.
+ *
+ * Limits: PMTU_MAX destinations remembered, the oldest replaced.
  */
+#include <errno.h>
 #include <string.h>
 #include "ip6.h"
 #include "kiln/byteorder.h"
@@ -119,8 +121,20 @@ uint64_t icmp6_timer(uint64_t now)
     return next;
 }
 
-/* Packet Too Big about a packet of ours: remember the MTU. */
-static void icmp6_ptb(const uint8_t *msg, size_t len)
+/* The errno a transport gets for an ICMPv6 error (as Linux's
+ * icmpv6_err_convert). */
+static int icmp6_errno(uint8_t type, uint8_t code)
+{
+    if (type == ICMP6_PTB)
+        return -EMSGSIZE;
+    if (type == ICMP6_UNREACH)
+        return code == 1 ? -EACCES : code == 4 ? -ECONNREFUSED : -EHOSTUNREACH;
+    return type == ICMP6_PARAM ? -EPROTO : -EHOSTUNREACH;
+}
+
+/* An error about a packet of ours: Packet Too Big is remembered for the
+ * destination; TCP hears of it (RFC 5927's checks are tcp_icmp.c's). */
+static void icmp6_error_in(const uint8_t *msg, size_t len)
 {
     if (len < ICMP6_HLEN + IP6_HLEN)
         return;
@@ -129,7 +143,14 @@ static void icmp6_ptb(const uint8_t *msg, size_t len)
     memcpy(&dst, msg + ICMP6_HLEN + 24, 16);
     if (!addr6_find(NULL, &src))
         return; /* not about a packet we sent */
-    pmtu_record(&dst, get32(msg + 4));
+    uint32_t mtu = get32(msg + 4);
+    if (msg[0] == ICMP6_PTB) {
+        pmtu_record(&dst, mtu);
+        mtu = icmp6_pmtu(&dst);
+    }
+    tcp_icmp6_error(msg + ICMP6_HLEN, len - ICMP6_HLEN,
+                    icmp6_errno(msg[0], msg[1]),
+                    msg[0] == ICMP6_PTB ? (uint16_t)mtu : 0);
 }
 
 void icmp6_input(const struct ip6_info *ip, uint8_t *msg, size_t len)
@@ -148,7 +169,10 @@ void icmp6_input(const struct ip6_info *ip, uint8_t *msg, size_t len)
         return;
     switch (msg[0]) {
     case ICMP6_ECHO: icmp6_echo(ip, msg, len); break;
-    case ICMP6_PTB: icmp6_ptb(msg, len); break;
+    case ICMP6_UNREACH:
+    case ICMP6_PTB:
+    case 3: /* time exceeded */
+    case ICMP6_PARAM: icmp6_error_in(msg, len); break;
     case ICMP6_MLD_QUERY: mld_query(ip, msg, len); break;
     default: break;
     }

@@ -215,6 +215,8 @@ void tcp_input(const struct ip_info *ip, uint8_t *seg, size_t len);
  * least 8 bytes of TCP; err is -EHOSTUNREACH, -ECONNREFUSED, -EMSGSIZE
  * (with the next-hop MTU) ... */
 void tcp_icmp_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu);
+/* The same for ICMPv6: quoted is the IPv6 header of our segment. */
+void tcp_icmp6_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu);
 int tcp_sock_create(struct net_sock **out);
 int tcp_sock_create6(struct net_sock **out); /* AF_INET6 */
 uint64_t tcp_timer(uint64_t now);

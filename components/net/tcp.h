@@ -300,6 +300,10 @@ void tcp_set_state(struct tcp_pcb *p, int state);
 int tcp_alloc_rings(struct tcp_pcb *p);
 void tcp_pcb_init_conn(struct tcp_pcb *p, uint64_t now);
 
+/* tcp_icmp.c (tcp_icmp_error and tcp_icmp6_error are in netint.h) */
+void tcp_icmp_pcb(struct tcp_pcb *p, const struct tcp_hdr *th, int err,
+                  uint16_t mtu);
+
 /* tcp_output.c */
 void tcp_output(struct tcp_pcb *p);
 int tcp_send_syn(struct tcp_pcb *p); /* SYN or SYN-ACK by state */

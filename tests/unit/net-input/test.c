@@ -106,6 +106,10 @@ void tcp_icmp_error(const uint8_t *q, size_t len, int err, uint16_t mtu)
 {
     (void)q, (void)len, (void)err, (void)mtu;
 }
+void tcp_icmp6_error(const uint8_t *q, size_t len, int err, uint16_t mtu)
+{
+    (void)q, (void)len, (void)err, (void)mtu;
+}
 int tcp_sock_create(struct net_sock **s)
 {
     (void)s;

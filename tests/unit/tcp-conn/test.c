@@ -502,9 +502,48 @@ static void test_dual_stack(void)
     run(1000);
 }
 
+/* A connection between two IPv6 addresses: the same TCP, 60 bytes of
+ * headers, and Packet Too Big (ICMPv6) lowering the MSS. */
+static void test_ipv6(void)
+{
+    struct net_sock *l, *c, *s;
+    struct sockaddr_in6 b = {.sin6_family = AF_INET6,
+                             .sin6_port = htons(94),
+                             .sin6_addr = B6},
+                        peer;
+    tcp_sock_create6(&l);
+    tcp_ops.bind(l, (struct sockaddr_in *)(void *)&b);
+    tcp_ops.listen(l, 4);
+    tcp_sock_create6(&c);
+    int rc = tcp_ops.connect(c, (struct sockaddr_in *)(void *)&b);
+    run(100);
+    int rc2 = tcp_ops.accept(l, &s, (struct sockaddr_in *)(void *)&peer);
+    tap_check(
+        rc == -EINPROGRESS && rc2 == 0 && !memcmp(&peer.sin6_addr, &A6, 16),
+        "IPv6: connect and accept, the peer is 2001:db8::1", "%d %d", rc, rc2);
+    struct tcp_pcb *ps = (struct tcp_pcb *)s;
+    tap_check(ps->mss == 1440, "IPv6: MSS 1440 on a 1500-byte link", "%u",
+              ps->mss);
+    tap_check(transfer(c, s, 200000) && transfer(s, c, 50000),
+              "IPv6: 200000 and 50000 bytes intact", NULL);
+    uint8_t quote[48] = {0x60, [6] = IPPROTO_TCP};
+    uint32_t seq = htonl(ps->snd_una);
+    memcpy(quote + 8, &B6, 16);
+    memcpy(quote + 24, &A6, 16);
+    memcpy(quote + 40, &ps->lport, 2);
+    memcpy(quote + 42, &ps->rport, 2);
+    memcpy(quote + 44, &seq, 4);
+    tcp_icmp6_error(quote, sizeof quote, -EMSGSIZE, 1280);
+    tap_check(ps->mss == 1220, "IPv6: Packet Too Big 1280 lowers it to 1220",
+              "%u", ps->mss);
+    tcp_ops.close(c), tcp_ops.close(s), tcp_ops.close(l);
+    run(1000);
+}
+
 int main(void)
 {
     test_dual_stack();
+    test_ipv6();
     test_bind_rules();
     test_peek_linger_keepalive();
     test_time_wait_reuse();
