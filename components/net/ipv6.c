@@ -16,8 +16,7 @@
  * the loopback queue. Datagrams longer than the path MTU (the NIC's,
  * the RA's, or what Packet Too Big taught) leave as fragments.
  *
- * Limits: TCP and ICMPv6 only (UDP gets port unreachable: no UDP over
- * IPv6 yet); no jumbograms; source selection knows scope and the
+ * Limits: no jumbograms; source selection knows scope and the
  * tentative/preferred state only.
  */
 #include <arpa/inet.h>
@@ -117,9 +116,15 @@ static void ip6_deliver(struct ip6_info *info, uint8_t *pkt, size_t len,
         tcp_input(&ip, pkt + w->off, len - w->off);
         return;
     }
-    if (w->nh == IPPROTO_UDP) { /* no UDP sockets over IPv6 yet */
-        if (!info->mcast)
-            icmp6_error(info->nif, pkt, len, 1, 4, 0); /* port unreachable */
+    if (w->nh == IPPROTO_UDP) {
+        struct ip_info ip = {.nif = info->nif,
+                             .ttl = info->hlim,
+                             .hdr = pkt,
+                             .broadcast = info->mcast,
+                             .v6 = 1,
+                             .src6 = info->src,
+                             .dst6 = info->dst};
+        udp_input(&ip, pkt + w->off, len - w->off);
         return;
     }
     if (!info->mcast) /* an upper layer we do not speak */

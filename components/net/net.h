@@ -57,7 +57,7 @@ struct net_sock;
 /* type is SOCK_STREAM (TCP) or SOCK_DGRAM (UDP); protocol 0 or the
  * matching IPPROTO_*. -EPROTONOSUPPORT, -ESOCKTNOSUPPORT, -ENFILE. */
 int net_socket(int type, int protocol, struct net_sock **out);
-/* The same for AF_INET6 (TCP only so far; UDP gives -EAFNOSUPPORT). On
+/* The same for AF_INET6. On
  * such a socket every struct sockaddr_in * below points at a struct
  * sockaddr_in6 instead (the caller's buffers must be that large); IPv4
  * peers appear as v4-mapped addresses (::ffff:a.b.c.d). */

@@ -192,6 +192,7 @@ void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type,
 /* udp.c: datagram sockets */
 void udp_input(const struct ip_info *ip, uint8_t *dgram, size_t len);
 int udp_sock_create(struct net_sock **out);
+int udp_sock_create6(struct net_sock **out); /* AF_INET6 */
 /* Send len payload bytes at buf + NET_HEADROOM + 8 as one datagram;
  * through nif regardless of routes (DHCP) when nif is not NULL. */
 int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
@@ -199,7 +200,7 @@ int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
 /* An ICMP error about a datagram we sent (quoted: its IP header + 8). */
 void udp_icmp_error(const uint8_t *quoted, size_t len, int err);
 
-/* tcp_addr.c: TCP's way down to either IP (IPv4 for v4-mapped) */
+/* l4.c: TCP's and UDP's way down to either IP (IPv4 for v4-mapped) */
 /* Send len transport bytes at buf + NET_HEADROOM (buf as ip_send's). */
 int net_l4_send(uint8_t *buf, size_t len, net_addr src, net_addr dst,
                 uint8_t proto, int df);

@@ -22,11 +22,17 @@ int net_socket(int type, int protocol, struct net_sock **out)
 
 int net_socket6(int type, int protocol, struct net_sock **out)
 {
-    if (type == SOCK_STREAM && (!protocol || protocol == IPPROTO_TCP))
+    switch (type) {
+    case SOCK_STREAM:
+        if (protocol && protocol != IPPROTO_TCP)
+            return -EPROTONOSUPPORT;
         return tcp_sock_create6(out);
-    /* No UDP over IPv6 yet: musl's resolver then falls back to IPv4. */
-    return type == SOCK_STREAM || type == SOCK_DGRAM ? -EAFNOSUPPORT
-                                                     : -ESOCKTNOSUPPORT;
+    case SOCK_DGRAM:
+        if (protocol && protocol != IPPROTO_UDP)
+            return -EPROTONOSUPPORT;
+        return udp_sock_create6(out);
+    default: return -ESOCKTNOSUPPORT;
+    }
 }
 
 int net_bind(struct net_sock *s, const struct sockaddr_in *a)

@@ -102,7 +102,7 @@ int net_wait(uint64_t deadline)
     (void)deadline;
     return -ETIMEDOUT;
 }
-/* IPv6 as tcp_addr.c reaches it: A6 and B6 on the one fake link. */
+/* IPv6 as l4.c reaches it: A6 and B6 on the one fake link. */
 static struct addr6 addr_a6 = {.a = A6}, addr_b6 = {.a = B6};
 int ip6_send(struct netif *n, uint8_t *buf, size_t len,
              const struct in6_addr *src, const struct in6_addr *dst,

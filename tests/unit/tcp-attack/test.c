@@ -11,7 +11,7 @@
  * timestamps that do not give away the uptime, and cookies accepted
  * only shortly after the SYN queue overflowed.
  *
- * links: components/net/tcp_*.c components/net/checksum.c
+ * links: components/net/tcp_*.c components/net/l4.c components/net/checksum.c
  */
 #include <poll.h>
 #include "tcp-world.h"

@@ -10,7 +10,7 @@
  * out of memory, and AF_INET6 sockets serving IPv4 peers (v4-mapped,
  * IPV6_V6ONLY, the bind conflicts between the families).
  *
- * links: components/net/tcp_*.c components/net/checksum.c
+ * links: components/net/tcp_*.c components/net/l4.c components/net/checksum.c
  */
 #include <netinet/tcp.h>
 #include <poll.h>

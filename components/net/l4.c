@@ -1,20 +1,20 @@
 /*
- * tcp_addr.c: TCP's way down to IPv4 or IPv6. Connections hold
- * net_addr addresses (netint.h): v4-mapped ones go through ip_send as
- * before, the others through ip6_send. IPv6 needs 20 more bytes of
- * headroom than the buffers TCP builds in (NET_HEADROOM, IPv4's), so an
- * IPv6 segment is copied once into a buffer of its own: a first version
- * that leaves TCP's buffers and the IPv4 path alone.
+ * l4.c: the transports' (TCP's, UDP's) way down to IPv4 or IPv6. They
+ * hold net_addr addresses (netint.h): v4-mapped ones go through ip_send
+ * as before, the others through ip6_send. IPv6 needs 20 more bytes of
+ * headroom than the buffers the transports build in (NET_HEADROOM,
+ * IPv4's), so an IPv6 packet is copied once into a buffer of its own: a
+ * first version that leaves their buffers and the IPv4 path alone.
  *
- * Limits: one copy per IPv6 segment; link-local peers are reached
+ * Limits: one copy per IPv6 packet; link-local peers are reached
  * through the first interface (no scope ids yet).
  */
 #include <errno.h>
 #include <string.h>
 #include "ip6.h"
 
-#define TX6_PAGES                                                              \
-    ((NET6_HEADROOM + NET_LOOP_MTU + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
+#define TX6_MAX 65535 /* an IPv6 payload */
+#define TX6_PAGES ((NET6_HEADROOM + TX6_MAX + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
 
 static uint8_t *tx6_buf;
 
@@ -23,7 +23,7 @@ int net_l4_send(uint8_t *buf, size_t len, net_addr src, net_addr dst,
 {
     if (addr_is4(dst))
         return ip_send(buf, len, addr_to4(src), addr_to4(dst), proto, df);
-    if (len > NET_LOOP_MTU)
+    if (len > TX6_MAX)
         return -EMSGSIZE;
     if (!tx6_buf && !(tx6_buf = hc_pages_alloc(TX6_PAGES)))
         return -ENOBUFS;
