@@ -8,7 +8,7 @@
  *
  * Every offset is checked against the frame length; a frame too short
  * or neither IPv4 nor IPv6 is left as it is. For IPv6, FIX_CSUM fixes
- * the ICMPv6 or TCP checksum of an unfragmented packet behind hop-by-hop,
+ * the ICMPv6, TCP or UDP checksum of an unfragmented packet behind hop-by-hop,
  * routing and destination options headers, and FIX_ACK a TCP ack.
  */
 #include <arpa/inet.h>
@@ -79,8 +79,8 @@ static void fix_transport(uint8_t *ip, size_t ihl, size_t l4len)
     wr16(l4 + at, ip[9] == 17 && c == 0 ? 0xffff : c);
 }
 
-/* The ICMPv6 message or TCP segment of an IPv6 frame, its length and
- * protocol; NULL if none. */
+/* The ICMPv6 message, TCP segment or UDP datagram of an IPv6 frame, its length
+ * and protocol; NULL if none. */
 static uint8_t *l4_of6(uint8_t *f, size_t len, size_t *mlen, uint8_t *proto)
 {
     if (len < 54 || rd16(f + 12) != 0x86dd)
@@ -96,7 +96,8 @@ static uint8_t *l4_of6(uint8_t *f, size_t len, size_t *mlen, uint8_t *proto)
         nh = ip[off];
         off += ((size_t)ip[off + 1] + 1) * 8;
     }
-    if ((nh != 58 || off + 4 > end) && (nh != 6 || off + 20 > end))
+    if ((nh != 58 || off + 4 > end) && (nh != 6 || off + 20 > end) &&
+        (nh != 17 || off + 8 > end))
         return NULL;
     *mlen = end - off;
     *proto = nh;
@@ -116,7 +117,7 @@ static void fix_ip6(uint8_t *f, size_t len, unsigned flags)
     }
     if (!(flags & FIX_CSUM))
         return;
-    size_t at = proto == 6 ? 16 : 2;
+    size_t at = proto == 6 ? 16 : proto == 17 ? 6 : 2;
     const uint8_t *ip = f + 14;
     uint32_t pseudo = (uint32_t)mlen + proto;
     for (int i = 8; i < 40; i += 2)

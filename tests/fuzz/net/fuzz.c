@@ -2,7 +2,8 @@
  * fuzz.c: libFuzzer harness for components/net on hypercall-posix.
  * One null NIC at 10.0.0.2/24 (gateway 10.0.0.1) and 2001:db8::2/64
  * (gateway 2001:db8::1; the setup lets DAD finish), a TCP listener on
- * [::]:80 (IPV6_V6ONLY), a TCP listener on
+ * [::]:80 and a UDP socket on [::]:7 (both IPV6_V6ONLY), a TCP
+ * listener on
  * port 80 and a UDP socket on port 7. Each input is a sequence of
  * frames (format in fuzz.h) handed to eth_input one by one, on virtual
  * time, with ARP requests of the stack answered for it. Between frames
@@ -41,9 +42,10 @@
 
 static struct netif *nif;
 static uint8_t mac[6];
-static struct net_sock *listener, *listener6, *udp;
+static struct net_sock *listener, *listener6, *udp, *udp6;
 static struct net_sock *children[CHILDREN_MAX];
-static unsigned long accepted, accepted6, datagrams, sent_frames, echo6;
+static unsigned long accepted, accepted6, datagrams, datagrams6, sent_frames;
+static unsigned long echo6;
 
 static void sink(unsigned idx, const void *frame, size_t len)
 {
@@ -90,6 +92,12 @@ static void setup(void *unused)
              net_bind(listener6, (struct sockaddr_in *)(void *)&a6) == 0 &&
              net_listen(listener6, 8) == 0,
          "listen on [::]:80 (IPV6_V6ONLY)");
+    a6.sin6_port = htons(7);
+    must(net_socket6(SOCK_DGRAM, 0, &udp6) == 0 &&
+             net_setsockopt(udp6, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+                            sizeof one) == 0 &&
+             net_bind(udp6, (struct sockaddr_in *)(void *)&a6) == 0,
+         "UDP on [::]:7 (IPV6_V6ONLY)");
     must(net_socket(SOCK_DGRAM, 0, &udp) == 0, "UDP socket");
     a.sin_port = htons(7);
     must(net_bind(udp, &a) == 0, "bind port 7");
@@ -98,11 +106,16 @@ static void setup(void *unused)
 static void serve_udp(void)
 {
     uint8_t buf[2048];
-    struct sockaddr_in from;
+    struct sockaddr_in6 from; /* room for either family's */
+    struct sockaddr_in *f = (struct sockaddr_in *)(void *)&from;
     long n;
-    while ((n = net_recv(udp, buf, sizeof buf, 0, &from)) >= 0) {
+    while ((n = net_recv(udp, buf, sizeof buf, 0, f)) >= 0) {
         datagrams++;
-        net_send(udp, buf, (size_t)n, 0, &from);
+        net_send(udp, buf, (size_t)n, 0, f);
+    }
+    while ((n = net_recv(udp6, buf, sizeof buf, 0, f)) >= 0) {
+        datagrams6++;
+        net_send(udp6, buf, (size_t)n, 0, f);
     }
 }
 
@@ -209,9 +222,11 @@ static void report(void)
     struct hc_mem_stats m;
     hc_pages_stats(&m);
     printf("fuzz-net: tcp %d, accepted %lu, datagrams %lu, frames sent %lu, "
-           "pages free %zu of %zu, ipv6 echo replies %lu, ipv6 accepted %lu\n",
+           "pages free %zu of %zu, ipv6 echo replies %lu, ipv6 accepted %lu, "
+           "ipv6 datagrams %lu\n",
            listener != NULL, accepted, datagrams, sent_frames,
-           (size_t)m.free_pages, (size_t)m.total_pages, echo6, accepted6);
+           (size_t)m.free_pages, (size_t)m.total_pages, echo6, accepted6,
+           datagrams6);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

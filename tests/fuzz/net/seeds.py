@@ -194,6 +194,8 @@ def ipv6_seeds():
                 20)]
     return {
         "ip6-tcp-data": tcp6,
+        "ip6-udp-echo": [ns, rec(eth6(ipv6(17, udp(b"u6" * 20)))),
+                         rec(eth6(ipv6(17, udp(b"?", dport=9))))],
         "ip6-ns-ping": [ns, ping],
         "ip6-ext-headers": [
             ns, rec(eth6(ipv6(0, ext(60, b"\x05\x02\x00\x00") +
