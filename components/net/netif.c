@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kiln/log.h"
+#include "kiln/table.h"
 #include "netint.h"
 
 #define LINK_WAIT_NS 10000000000ull /* links: e1000 needs about 0.5 s */
@@ -44,8 +45,9 @@ static unsigned undevised; /* ip= options without a device so far */
 static hc_tid stack_tid;        /* 0 until the thread runs */
 static uint64_t stack_sleep;    /* its current deadline, 0 when awake */
 static uintptr_t stack_tls[16]; /* musl's %fs:0 self pointer; see below */
-static uint8_t rx_buf[NETIF_MAX][NET_FRAME_MAX + RX_SLACK]
-    __attribute__((aligned(64)));
+/* A page per NIC, taken when it first drains (not in the image). */
+static uint8_t *rx_buf[NETIF_MAX];
+_Static_assert(NET_FRAME_MAX + RX_SLACK <= HC_PAGE_SIZE, "rx_buf is a page");
 
 static hc_tid waiters[HC_THREADS_MAX];
 static unsigned nwaiters;
@@ -134,9 +136,10 @@ void net_notify(void)
 /* Up to RX_BUDGET frames from one NIC; 1 if it may have more. */
 static int netif_drain(struct netif *nif)
 {
-    uint8_t *buf = rx_buf[nif->idx];
+    uint8_t *buf = kiln_table((void **)&rx_buf[nif->idx], HC_PAGE_SIZE,
+                              "no memory to receive frames");
     for (int n = 0; n < RX_BUDGET; n++) {
-        int len = hc_net_recv(nif->idx, buf, sizeof rx_buf[0]);
+        int len = hc_net_recv(nif->idx, buf, NET_FRAME_MAX + RX_SLACK);
         if (len == -EAGAIN)
             return 0;
         if (len > 0)

@@ -55,7 +55,14 @@ struct udp_sock {
     size_t ring_pages, head, tail, used_bytes, count;
 };
 
-static struct udp_sock socks[UDP_SOCKS];
+/* UDP_SOCKS of them (about 8 KiB), allocated by the first socket, not carried
+ * in every image; until then nothing matches. */
+static struct udp_sock *socks;
+
+static struct udp_sock *socks_end(void)
+{
+    return socks ? socks + UDP_SOCKS : socks;
+}
 static uint8_t *tx_buf;
 
 static size_t round8(size_t n)
@@ -199,7 +206,7 @@ static int udp_demux(const struct ip_info *ip, uint16_t sport, uint16_t dport,
 {
     struct udp_sock *best = NULL;
     int best_score = 0, found = 0;
-    for (struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++) {
+    for (struct udp_sock *u = socks; u < socks_end(); u++) {
         int m = udp_match(u, ip_dst_addr(ip), dport, ip_src_addr(ip), sport);
         if (m && ip->broadcast) {
             found = 1;
@@ -324,7 +331,7 @@ static int addrs_meet(const struct udp_sock *me, net_addr a,
 
 static int port_taken(const struct udp_sock *me, net_addr addr, uint16_t port)
 {
-    for (const struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++)
+    for (const struct udp_sock *u = socks; u < socks_end(); u++)
         if (u != me && u->used && u->bound && u->lport == port &&
             addrs_meet(me, addr, u) && !(u->reuse && me->reuse))
             return 1;
@@ -681,6 +688,10 @@ static const struct net_sock_ops udp_ops = {
 
 int udp_sock_create(struct net_sock **out)
 {
+    size_t pages =
+        (UDP_SOCKS * sizeof *socks + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+    if (!socks && !(socks = hc_pages_alloc(pages)))
+        return -ENOMEM;
     for (struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++)
         if (!u->used) {
             memset(u, 0, sizeof *u);
@@ -718,7 +729,7 @@ void udp_icmp_error(const uint8_t *q, size_t len, int err)
     memcpy(&sport, q + ihl, 2);
     memcpy(&dport, q + ihl + 2, 2);
     (void)len; /* icmp.c checked that ihl + 8 bytes are there */
-    for (struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++)
+    for (struct udp_sock *u = socks; u < socks_end(); u++)
         if (u->used && u->connected && u->lport == sport &&
             addr_eq(u->raddr, addr_from4(dst)) && u->rport == dport &&
             (!udp_has_laddr(u) || addr_eq(u->laddr, addr_from4(src)))) {
