@@ -63,7 +63,12 @@ struct nd_queued {
 };
 
 static struct nbr cache[ND_MAX];
-static struct nd_queued queue[ND_QUEUE_MAX];
+/* ND_QUEUE_MAX frames (12 KiB), allocated when the first packet waits:
+ * an image never resolving over IPv6 does not carry them. */
+static struct nd_queued *queue;
+#define ND_QUEUE_PAGES                                                         \
+    ((ND_QUEUE_MAX * sizeof(struct nd_queued) + HC_PAGE_SIZE - 1) /            \
+     HC_PAGE_SIZE)
 static uint32_t queue_seq;
 static uint8_t nd_buf[NET6_HEADROOM + ND_HLEN + 8];
 
@@ -158,7 +163,7 @@ static struct nbr *nd_find(const struct netif *nif, const struct in6_addr *a)
 
 static void nd_unqueue(const struct nbr *e)
 {
-    for (int i = 0; i < ND_QUEUE_MAX; i++)
+    for (int i = 0; queue && i < ND_QUEUE_MAX; i++)
         if (queue[i].e == e)
             queue[i].e = NULL;
 }
@@ -184,7 +189,7 @@ static struct nbr *nd_alloc(struct netif *nif, const struct in6_addr *a)
 /* Send what waited for e, in the order it was queued. */
 static void nd_flush(struct nbr *e)
 {
-    for (;;) {
+    while (queue) {
         struct nd_queued *first = NULL;
         for (int i = 0; i < ND_QUEUE_MAX; i++)
             if (queue[i].e == e && (!first || queue[i].seq < first->seq))
@@ -226,6 +231,8 @@ static int nd_queue(struct nbr *e, const uint8_t *pkt, size_t len)
 {
     int n = 0;
     struct nd_queued *slot = NULL, *oldest = NULL;
+    if (!queue && !(queue = hc_pages_alloc(ND_QUEUE_PAGES)))
+        return -ENOBUFS;
     for (int i = 0; i < ND_QUEUE_MAX; i++) {
         struct nd_queued *q = &queue[i];
         if (!q->e)
