@@ -48,6 +48,7 @@
 #define STATUS_LU (1u << 1)
 #define CTRL_RST (1u << 26)
 #define RCTL_EN (1u << 1)
+#define RCTL_MPE (1u << 4) /* all multicast: IPv6 filters its groups */
 #define RCTL_BAM (1u << 15)
 #define RCTL_SECRC (1u << 26)
 #define TCTL_EN (1u << 1)
@@ -125,7 +126,10 @@ static void start_rx(struct e1000 *e)
     wr(e, REG_RDLEN, RING * sizeof(struct rx_desc));
     wr(e, REG_RDH, 0);
     wr(e, REG_RDT, RING - 1); /* all but one descriptor belong to it */
-    wr(e, REG_RCTL, RCTL_EN | RCTL_BAM | RCTL_SECRC); /* 2048-byte buffers */
+    /* 2048-byte buffers. Multicast promiscuous rather than MTA hashes:
+     * IPv6 neighbour discovery needs each address's solicited-node group
+     * and components/net keeps the group list (addr6_listens). */
+    wr(e, REG_RCTL, RCTL_EN | RCTL_MPE | RCTL_BAM | RCTL_SECRC);
 }
 
 static void start_tx(struct e1000 *e)

@@ -3,7 +3,9 @@
  * (default 7). Many TCP clients at once on one thread with epoll; a
  * client whose data cannot be sent back yet stops being read until its
  * socket drains, so one slow reader costs only its own buffer.
- * Prints "echo: listening on port N" once both sockets are ready.
+ * Prints "echo: listening on port N" once both sockets are ready. Each
+ * socket is AF_INET6 with IPV6_V6ONLY off, so it serves IPv4 (as
+ * v4-mapped addresses) and IPv6 alike; AF_INET where there is no IPv6.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4: Linux has it too */
@@ -93,7 +95,7 @@ static void accept_all(int lfd)
  * as UDP may. */
 static void udp_event(int ufd)
 {
-    struct sockaddr_in from;
+    struct sockaddr_in6 from; /* room for either family's */
     socklen_t flen = sizeof from;
     ssize_t n;
     while ((n = recvfrom(ufd, dgram, sizeof dgram, 0, (struct sockaddr *)&from,
@@ -105,14 +107,23 @@ static void udp_event(int ufd)
 
 static int open_socket(int type, int port)
 {
-    int fd = socket(AF_INET, type | SOCK_NONBLOCK, 0), one = 1;
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET6, type | SOCK_NONBLOCK, 0), one = 1, zero = 0;
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6,
+                              .sin6_port = htons((uint16_t)port)};
+    struct sockaddr_in a4 = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port)};
+    struct sockaddr *a = (struct sockaddr *)&a6;
+    socklen_t alen = sizeof a6;
+    if (fd < 0) {
+        fd = socket(AF_INET, type | SOCK_NONBLOCK, 0);
+        a = (struct sockaddr *)&a4, alen = sizeof a4;
+    } else {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    }
     if (fd < 0)
         return -1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-        (type == SOCK_STREAM && listen(fd, 128) < 0)) {
+    if (bind(fd, a, alen) < 0 || (type == SOCK_STREAM && listen(fd, 128) < 0)) {
         close(fd);
         return -1;
     }

@@ -196,19 +196,33 @@ static void accept_all(int lfd)
     }
 }
 
+/* One socket for both families: AF_INET6 with IPV6_V6ONLY off takes
+ * IPv4 clients as v4-mapped addresses. Where there is no IPv6 (a Linux
+ * host without it), AF_INET. */
 static int listen_on(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_ANY)};
+    int type = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, one = 1, zero = 0;
+    int fd = socket(AF_INET6, type, 0);
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6,
+                              .sin6_port = htons((uint16_t)port),
+                              .sin6_addr = IN6ADDR_ANY_INIT};
+    struct sockaddr_in a4 = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_ANY)};
+    struct sockaddr *a = (struct sockaddr *)&a6;
+    socklen_t alen = sizeof a6;
+    if (fd < 0) {
+        fd = socket(AF_INET, type, 0);
+        a = (struct sockaddr *)&a4, alen = sizeof a4;
+    } else {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    }
     if (fd < 0) {
         perror("httpd: socket");
         return -1;
     }
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1024) < 0) {
+    if (bind(fd, a, alen) < 0 || listen(fd, 1024) < 0) {
         fprintf(stderr, "httpd: port %d: %s\n", port, strerror(errno));
         close(fd);
         return -1;

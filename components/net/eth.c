@@ -4,8 +4,11 @@
  * (broadcast, IPv4 multicast mapping, or ARP) and prepends the header in
  * the headroom the caller left, so nothing is copied.
  *
- * Limits: no VLAN tags, no 802.3 length frames, no multicast reception
- * (we join no groups).
+ * IPv6 frames go to ipv6.c, multicast ones (33:33:...) included: which
+ * groups we listen to is IPv6's to decide (addr6_listens).
+ *
+ * Limits: no VLAN tags, no 802.3 length frames, no IPv4 multicast
+ * reception (we join no IPv4 groups).
  */
 #include <errno.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 
 #define ETHERTYPE_IP 0x0800
 #define ETHERTYPE_ARP 0x0806
+#define ETHERTYPE_IPV6 0x86dd
 
 static const uint8_t eth_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
@@ -20,13 +24,19 @@ void eth_input(struct netif *nif, uint8_t *frame, size_t len)
 {
     if (len < ETH_HLEN)
         return;
+    uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
+    if (type == ETHERTYPE_IPV6 && frame[0] == 0x33 && frame[1] == 0x33) {
+        ip6_input(nif, frame + ETH_HLEN, len - ETH_HLEN); /* RFC 2464 */
+        return;
+    }
     if (memcmp(frame, nif->mac, 6) && memcmp(frame, eth_bcast, 6))
         return; /* another host's unicast, or multicast we did not join */
-    uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
     if (type == ETHERTYPE_IP)
         ip_input(nif, frame + ETH_HLEN, len - ETH_HLEN);
     else if (type == ETHERTYPE_ARP)
         arp_input(nif, frame + ETH_HLEN, len - ETH_HLEN);
+    else if (type == ETHERTYPE_IPV6)
+        ip6_input(nif, frame + ETH_HLEN, len - ETH_HLEN);
 }
 
 int eth_send(struct netif *nif, const uint8_t dst[6], uint16_t type,

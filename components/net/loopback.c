@@ -1,7 +1,8 @@
 /*
- * loopback.c: the loopback interface's queue. ip_send copies each packet
- * for 127.0.0.0/8 or for one of our own addresses here, and the stack's
- * thread delivers it to ip_input as if it had arrived. Queueing (rather
+ * loopback.c: the loopback interface's queue. ip_send (ip6_send) copies
+ * each packet for 127.0.0.0/8 (::1) or for one of our own addresses
+ * here, and the stack's thread delivers it to ip_input (ip6_input) as if
+ * it had arrived. Queueing (rather
  * than delivering inside the sender's call) keeps the protocols free of
  * re-entry: TCP never sees input for a connection while it is still
  * sending on it. With no NIC, the first loopback packet starts the
@@ -98,7 +99,11 @@ int loop_drain(void)
             return 0;
         /* The record stays taken while it is processed: packets sent in
          * answer are queued behind it, never over it. */
-        ip_input(netif_loopback(), ring + head + LOOP_HDR, (size_t)n);
+        uint8_t *pkt = ring + head + LOOP_HDR;
+        if (pkt[0] >> 4 == 6)
+            ip6_input(netif_loopback(), pkt, (size_t)n);
+        else
+            ip_input(netif_loopback(), pkt, (size_t)n);
         size_t need = LOOP_HDR + loop_round8((size_t)n);
         head = (head + need) % LOOP_BYTES;
         used -= need;

@@ -37,10 +37,18 @@ int net_configure(const char *ip_option);
  * Returns the number of NICs (0: nothing started). */
 int net_start(void);
 
+/* Take one value of the ip6= boot option ("off", "auto",
+ * "ADDR/PREFIXLEN[,GATEWAY]"); the n-th applies to NIC n. Without one a
+ * NIC uses SLAAC. Returns 0 or -EINVAL (logged). Call before net_start. */
+int net_configure6(const char *ip6_option);
+
 /* The DNS servers DHCP leases named (option 6), network byte order,
  * NIC 0's first; up to max of them. Returns how many. */
 #define NET_DNS_MAX 3 /* per lease, as resolv.conf's MAXNS */
 int net_dns_servers(uint32_t *out, int max);
+/* The DNS servers router advertisements named (RDNSS, RFC 8106), up to
+ * max of them, while their lifetimes last. Returns how many. */
+int net_dns6_servers(struct in6_addr *out, int max);
 
 /* ---- sockets ---------------------------------------------------------- */
 
@@ -49,6 +57,11 @@ struct net_sock;
 /* type is SOCK_STREAM (TCP) or SOCK_DGRAM (UDP); protocol 0 or the
  * matching IPPROTO_*. -EPROTONOSUPPORT, -ESOCKTNOSUPPORT, -ENFILE. */
 int net_socket(int type, int protocol, struct net_sock **out);
+/* The same for AF_INET6. On
+ * such a socket every struct sockaddr_in * below points at a struct
+ * sockaddr_in6 instead (the caller's buffers must be that large); IPv4
+ * peers appear as v4-mapped addresses (::ffff:a.b.c.d). */
+int net_socket6(int type, int protocol, struct net_sock **out);
 
 int net_bind(struct net_sock *s, const struct sockaddr_in *addr);
 int net_listen(struct net_sock *s, int backlog);

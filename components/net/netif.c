@@ -159,6 +159,8 @@ static uint64_t netif_timers(void)
         next = t;
     if ((t = tcp_timer(now)) < next)
         next = t;
+    if ((t = ip6_timer(now)) < next)
+        next = t;
     return next;
 }
 
@@ -309,6 +311,7 @@ static void netif_wait_dhcp(void)
 
 int net_start(void)
 {
+    ip6_start(&loop_if); /* ::1, with or without a NIC */
     nif_count = netif_probe();
     if (!nif_count)
         return 0;
@@ -317,8 +320,10 @@ int net_start(void)
     if (!netif_wait_links())
         kiln_log("net: some links are still down after %llu s; going on",
                  LINK_WAIT_NS / 1000000000ull);
-    for (unsigned i = 0; i < nif_count; i++)
+    for (unsigned i = 0; i < nif_count; i++) {
         netif_apply(&nifs[i]);
+        ip6_start(&nifs[i]);
+    }
     netif_kick();
     netif_wait_dhcp();
     return (int)nif_count;

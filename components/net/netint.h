@@ -39,14 +39,64 @@ struct netif {
     uint8_t loopback; /* the one 127.0.0.0/8 interface (netif_loopback) */
 };
 
-/* What IPv4 input tells the transport about a packet it delivers. */
+/* Transport addresses of either family: IPv6's 16 bytes, IPv4's in the
+ * v4-mapped form ::ffff:a.b.c.d (RFC 4291 2.5.5.2), so a TCP connection
+ * holds one address type for both. :: is an IPv6 socket's wildcard,
+ * ::ffff:0.0.0.0 an IPv4 one's. Passed by value: 16 bytes. */
+typedef struct in6_addr net_addr;
+
+static inline net_addr addr_from4(uint32_t a)
+{
+    net_addr x = {.s6_addr = {[10] = 0xff, [11] = 0xff}};
+    __builtin_memcpy(x.s6_addr + 12, &a, 4);
+    return x;
+}
+
+static inline int addr_is4(net_addr a)
+{
+    static const uint8_t pre[12] = {[10] = 0xff, [11] = 0xff};
+    return !__builtin_memcmp(a.s6_addr, pre, 12);
+}
+
+static inline uint32_t addr_to4(net_addr a)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, a.s6_addr + 12, 4);
+    return v;
+}
+
+static inline int addr_eq(net_addr a, net_addr b)
+{
+    return !__builtin_memcmp(&a, &b, sizeof a);
+}
+
+/* :: or ::ffff:0.0.0.0: a socket bound to no address. */
+static inline int addr_is_wild(net_addr a)
+{
+    static const net_addr any;
+    return addr_eq(a, any) || addr_eq(a, addr_from4(0));
+}
+
+/* What IPv4 (or IPv6) input tells the transport about a packet. */
 struct ip_info {
     struct netif *nif; /* the interface it arrived on */
-    uint32_t src, dst;
+    uint32_t src, dst; /* IPv4 only */
     uint8_t ttl, tos;
     uint8_t broadcast;  /* to a broadcast or multicast address */
     const uint8_t *hdr; /* its IP header (what ICMP errors quote) */
+    uint8_t v6;         /* IPv6: src6 and dst6 hold the addresses */
+    struct in6_addr src6, dst6;
 };
+
+static inline net_addr ip_src_addr(const struct ip_info *ip)
+{
+    return ip->v6 ? ip->src6 : addr_from4(ip->src);
+}
+
+static inline net_addr ip_dst_addr(const struct ip_info *ip)
+{
+    return ip->v6 ? ip->dst6 : addr_from4(ip->dst);
+}
 
 /* netif.c: interfaces, the stack's thread, wake-ups */
 struct netif *netif_get(unsigned i); /* NULL past the last present one */
@@ -154,6 +204,7 @@ void icmp_send_frag_needed(const uint8_t *pkt, size_t len, uint16_t mtu);
 /* udp.c: datagram sockets */
 void udp_input(const struct ip_info *ip, uint8_t *dgram, size_t len);
 int udp_sock_create(struct net_sock **out);
+int udp_sock_create6(struct net_sock **out); /* AF_INET6 */
 /* Send len payload bytes at buf + NET_HEADROOM + 8 as one datagram;
  * through nif regardless of routes (DHCP) when nif is not NULL. */
 int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
@@ -161,14 +212,32 @@ int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
 /* An ICMP error about a datagram we sent (quoted: its IP header + 8). */
 void udp_icmp_error(const uint8_t *quoted, size_t len, int err);
 
+/* l4.c: TCP's and UDP's way down to either IP (IPv4 for v4-mapped) */
+/* Send len transport bytes at buf + NET_HEADROOM (buf as ip_send's). */
+int net_l4_send(uint8_t *buf, size_t len, net_addr src, net_addr dst,
+                uint8_t proto, int df);
+uint32_t net_l4_pseudo(net_addr src, net_addr dst, uint8_t proto, size_t len);
+net_addr net_l4_source(net_addr dst); /* wildcard if none */
+int net_l4_is_local(net_addr a);
+/* The most transport bytes one packet to dst carries unfragmented. */
+uint16_t net_l4_room(net_addr dst);
+
 /* tcp*.c: see tcp.h */
 void tcp_input(const struct ip_info *ip, uint8_t *seg, size_t len);
 /* An ICMP error about a segment we sent: quoted is its IP header and at
  * least 8 bytes of TCP; err is -EHOSTUNREACH, -ECONNREFUSED, -EMSGSIZE
  * (with the next-hop MTU) ... */
 void tcp_icmp_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu);
+/* The same for ICMPv6: quoted is the IPv6 header of our segment. */
+void tcp_icmp6_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu);
 int tcp_sock_create(struct net_sock **out);
+int tcp_sock_create6(struct net_sock **out); /* AF_INET6 */
 uint64_t tcp_timer(uint64_t now);
+
+/* IPv6 (ip6.h has the rest): what eth.c, loopback.c and netif.c call */
+void ip6_input(struct netif *nif, uint8_t *pkt, size_t len);
+void ip6_start(struct netif *nif); /* after IPv4's: link-local, SLAAC */
+uint64_t ip6_timer(uint64_t now);
 
 /* dhcp.c */
 void dhcp_start(struct netif *nif);

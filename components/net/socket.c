@@ -20,6 +20,21 @@ int net_socket(int type, int protocol, struct net_sock **out)
     }
 }
 
+int net_socket6(int type, int protocol, struct net_sock **out)
+{
+    switch (type) {
+    case SOCK_STREAM:
+        if (protocol && protocol != IPPROTO_TCP)
+            return -EPROTONOSUPPORT;
+        return tcp_sock_create6(out);
+    case SOCK_DGRAM:
+        if (protocol && protocol != IPPROTO_UDP)
+            return -EPROTONOSUPPORT;
+        return udp_sock_create6(out);
+    default: return -ESOCKTNOSUPPORT;
+    }
+}
+
 int net_bind(struct net_sock *s, const struct sockaddr_in *a)
 {
     return s->ops->bind(s, a);

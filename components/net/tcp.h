@@ -151,11 +151,13 @@ struct tcp_pcb {
     uint16_t mss;      /* we send at most this much data per segment */
     uint16_t user_mss; /* TCP_MAXSEG, 0: none */
     uint16_t peer_mss;
-    uint16_t adv_mss; /* what our SYN announced */
-    int err;          /* pending error for SO_ERROR / the next call */
-    int soft_err;     /* last ICMP error, reported on timeout */
-    uint32_t laddr, raddr;
+    uint16_t adv_mss;      /* what our SYN announced */
+    int err;               /* pending error for SO_ERROR / the next call */
+    int soft_err;          /* last ICMP error, reported on timeout */
+    net_addr laddr, raddr; /* v4-mapped for IPv4 (netint.h) */
     uint16_t lport, rport;
+    uint8_t v6sock; /* an AF_INET6 socket (sockaddr_in6 in and out) */
+    uint8_t v6only; /* IPV6_V6ONLY: a :: listener takes no IPv4 */
 
     /* send side */
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
@@ -194,7 +196,7 @@ struct tcp_pcb {
 
 /* A connection in TIME_WAIT, kept small. */
 struct tcp_tw {
-    uint32_t laddr, raddr;
+    net_addr laddr, raddr;
     uint16_t lport, rport;
     uint32_t snd_nxt, rcv_nxt, ts_recent, ts_offset;
     uint8_t used, ts_ok, rcv_wscale;
@@ -236,17 +238,17 @@ uint32_t tcp_ooo_advance(struct tcp_ooo *q, uint32_t rcv_nxt);
 /* tcp_isn.c: ISNs (RFC 6528) and SYN cookies, keyed by a boot secret */
 uint64_t tcp_siphash(const uint8_t key[16], const uint8_t *msg, size_t len);
 void tcp_isn_init(const uint8_t secret[32]);
-uint32_t tcp_isn(uint32_t laddr, uint32_t raddr, uint16_t lport, uint16_t rport,
+uint32_t tcp_isn(net_addr laddr, net_addr raddr, uint16_t lport, uint16_t rport,
                  uint64_t now);
-uint32_t tcp_cookie_make(uint32_t laddr, uint32_t raddr, uint16_t lport,
+uint32_t tcp_cookie_make(net_addr laddr, net_addr raddr, uint16_t lport,
                          uint16_t rport, uint32_t peer_isn, uint16_t mss,
                          uint64_t now);
 /* Where a cookie connection's timestamps start: a keyed hash, so no
  * state is needed to find it again and no uptime shows through. */
-uint32_t tcp_ts_offset(uint32_t laddr, uint32_t raddr, uint16_t lport,
+uint32_t tcp_ts_offset(net_addr laddr, net_addr raddr, uint16_t lport,
                        uint16_t rport);
 /* The MSS the cookie (our ISN) encodes, 0 if invalid. */
-uint16_t tcp_cookie_check(uint32_t laddr, uint32_t raddr, uint16_t lport,
+uint16_t tcp_cookie_check(net_addr laddr, net_addr raddr, uint16_t lport,
                           uint16_t rport, uint32_t peer_isn, uint32_t cookie,
                           uint64_t now);
 
@@ -270,7 +272,7 @@ struct tcp_pcb *tcp_pcb_alloc(void);
 void tcp_pcb_free(struct tcp_pcb *p);
 unsigned tcp_pcb_free_count(void);
 /* Connections made by listeners for raddr (half-open or not). */
-unsigned tcp_peer_count(uint32_t raddr);
+unsigned tcp_peer_count(net_addr raddr);
 unsigned tcp_orphan_count(void);
 static inline uint16_t tcp_pcb_index(const struct tcp_pcb *p)
 {
@@ -280,16 +282,16 @@ static inline struct tcp_pcb *tcp_pcb_at(uint16_t i)
 {
     return i ? &tcp_pcbs[i - 1] : NULL;
 }
-struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
+struct tcp_pcb *tcp_pcb_lookup(net_addr laddr, uint16_t lport, net_addr raddr,
                                uint16_t rport);
-struct tcp_pcb *tcp_listener_lookup(uint32_t laddr, uint16_t lport);
-struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
+struct tcp_pcb *tcp_listener_lookup(net_addr laddr, uint16_t lport);
+struct tcp_tw *tcp_tw_lookup(net_addr laddr, uint16_t lport, net_addr raddr,
                              uint16_t rport);
 /* Move p to TIME_WAIT (frees p). */
 void tcp_tw_enter(struct tcp_pcb *p, uint64_t now);
 uint64_t tcp_tw_timer(uint64_t now);
-int tcp_port_bind(struct tcp_pcb *p, uint32_t addr, uint16_t port);
-int tcp_port_ephemeral(struct tcp_pcb *p, uint32_t raddr, uint16_t rport);
+int tcp_port_bind(struct tcp_pcb *p, net_addr addr, uint16_t port);
+int tcp_port_ephemeral(struct tcp_pcb *p, net_addr raddr, uint16_t rport);
 /* Give up a connection: error err (0: none), notify, free when orphan. */
 void tcp_drop(struct tcp_pcb *p, int err);
 /* The connection reached CLOSED normally. */
@@ -297,6 +299,10 @@ void tcp_closed(struct tcp_pcb *p);
 void tcp_set_state(struct tcp_pcb *p, int state);
 int tcp_alloc_rings(struct tcp_pcb *p);
 void tcp_pcb_init_conn(struct tcp_pcb *p, uint64_t now);
+
+/* tcp_icmp.c (tcp_icmp_error and tcp_icmp6_error are in netint.h) */
+void tcp_icmp_pcb(struct tcp_pcb *p, const struct tcp_hdr *th, int err,
+                  uint16_t mtu);
 
 /* tcp_output.c */
 void tcp_output(struct tcp_pcb *p);
@@ -313,7 +319,7 @@ void tcp_reply_rst(const struct ip_info *ip, const struct tcp_hdr *th,
 /* One segment of flags from seq (data from the send ring, len bytes). */
 int tcp_send_seg(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags);
 /* A bare segment without a pcb (TIME_WAIT ACKs, cookie SYN-ACKs...). */
-int tcp_send_raw(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+int tcp_send_raw(net_addr src, net_addr dst, uint16_t sport, uint16_t dport,
                  uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
                  const uint8_t *opt, size_t optlen);
 uint32_t tcp_rcv_window(const struct tcp_pcb *p);

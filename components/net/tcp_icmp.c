@@ -4,7 +4,9 @@
  * flight, or the message is ignored (a blind attacker cannot guess it).
  * "Fragmentation needed" lowers the MSS and resends; other errors abort
  * a connection still in SYN_SENT (as Linux) and are otherwise soft:
- * kept for SO_ERROR and for the error a timeout reports.
+ * kept for SO_ERROR and for the error a timeout reports. ICMPv6 errors
+ * (tcp_icmp6_error) get the same treatment; Packet Too Big is never
+ * below 1280 there (icmp6.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -22,7 +24,8 @@ static void pmtu_lower(struct tcp_pcb *p, uint16_t mtu)
 {
     if (mtu < 68 || mtu > NET_MTU_MAX)
         return;
-    uint32_t mss = (uint32_t)mtu - IP_HLEN - TCP_HLEN;
+    uint32_t iphlen = addr_is4(p->raddr) ? IP_HLEN : 40;
+    uint32_t mss = (uint32_t)mtu - iphlen - TCP_HLEN;
     if (mss < TCP_MSS_MIN)
         mss = TCP_MSS_MIN;
     if (mss >= p->mss)
@@ -46,7 +49,16 @@ void tcp_icmp_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu)
         return;
     const struct tcp_hdr *th = (const struct tcp_hdr *)(quoted + ihl);
     uint32_t src = addr_at(quoted + 12), dst = addr_at(quoted + 16);
-    struct tcp_pcb *p = tcp_pcb_lookup(src, th->sport, dst, th->dport);
+    struct tcp_pcb *p =
+        tcp_pcb_lookup(addr_from4(src), th->sport, addr_from4(dst), th->dport);
+    tcp_icmp_pcb(p, th, err, mtu);
+}
+
+/* The checks and actions common to ICMP and ICMPv6, for the connection
+ * p (NULL: none) that sent the quoted segment th. */
+void tcp_icmp_pcb(struct tcp_pcb *p, const struct tcp_hdr *th, int err,
+                  uint16_t mtu)
+{
     if (!p)
         return;
     uint32_t seq = ntohl(th->seq);
@@ -61,4 +73,15 @@ void tcp_icmp_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu)
         return;
     }
     p->soft_err = err;
+}
+
+void tcp_icmp6_error(const uint8_t *quoted, size_t len, int err, uint16_t mtu)
+{
+    if (len < 40 + 8 || quoted[6] != IPPROTO_TCP)
+        return; /* extension headers in the quote: not followed */
+    net_addr src, dst;
+    memcpy(&src, quoted + 8, 16);
+    memcpy(&dst, quoted + 24, 16);
+    const struct tcp_hdr *th = (const struct tcp_hdr *)(quoted + 40);
+    tcp_icmp_pcb(tcp_pcb_lookup(src, th->sport, dst, th->dport), th, err, mtu);
 }

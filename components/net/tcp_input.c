@@ -139,7 +139,8 @@ static size_t seg_check(const struct ip_info *ip, const uint8_t *seg,
         tcp_stats.bad_hdr++;
         return 0;
     }
-    uint32_t ps = inet_pseudo(ip->src, ip->dst, IPPROTO_TCP, len);
+    uint32_t ps =
+        net_l4_pseudo(ip_src_addr(ip), ip_dst_addr(ip), IPPROTO_TCP, len);
     if (inet_fold(inet_sum(seg, len, ps)) != 0) {
         tcp_stats.bad_sum++;
         return 0;
@@ -162,7 +163,8 @@ void tcp_input(const struct ip_info *ip, uint8_t *seg, size_t len)
     const struct tcp_hdr *th = (const struct tcp_hdr *)seg;
     uint32_t dlen = (uint32_t)(len - hlen);
     uint64_t now = hc_clock_monotonic();
-    struct tcp_pcb *p = tcp_pcb_lookup(ip->dst, th->dport, ip->src, th->sport);
+    struct tcp_pcb *p =
+        tcp_pcb_lookup(ip_dst_addr(ip), th->dport, ip_src_addr(ip), th->sport);
     if (p) {
         if (p->state == TCPS_SYN_SENT)
             syn_sent_input(p, th, &o, now);
@@ -170,10 +172,11 @@ void tcp_input(const struct ip_info *ip, uint8_t *seg, size_t len)
             tcp_input_established(p, th, &o, seg + hlen, dlen, now);
         return;
     }
-    struct tcp_tw *t = tcp_tw_lookup(ip->dst, th->dport, ip->src, th->sport);
+    struct tcp_tw *t =
+        tcp_tw_lookup(ip_dst_addr(ip), th->dport, ip_src_addr(ip), th->sport);
     if (t && tw_input(t, th, &o, dlen, now))
         return;
-    struct tcp_pcb *l = tcp_listener_lookup(ip->dst, th->dport);
+    struct tcp_pcb *l = tcp_listener_lookup(ip_dst_addr(ip), th->dport);
     if (l) {
         tcp_listen_input(l, ip, th, &o, seg + hlen, dlen, now);
         return;

@@ -101,15 +101,19 @@ static void secret_init(void)
              "sequence numbers and SYN cookies");
 }
 
-static uint64_t tuple_hash(const uint8_t key[16], uint32_t laddr,
-                           uint32_t raddr, uint16_t lport, uint16_t rport,
+static uint64_t tuple_hash(const uint8_t key[16], net_addr laddr,
+                           net_addr raddr, uint16_t lport, uint16_t rport,
                            uint32_t a, uint32_t b)
 {
-    uint32_t w[5] = {laddr, raddr, (uint32_t)lport << 16 | rport, a, b};
-    return tcp_siphash(key, (const uint8_t *)w, sizeof w);
+    uint8_t m[44];
+    uint32_t w[3] = {(uint32_t)lport << 16 | rport, a, b};
+    memcpy(m, &laddr, 16);
+    memcpy(m + 16, &raddr, 16);
+    memcpy(m + 32, w, sizeof w);
+    return tcp_siphash(key, m, sizeof m);
 }
 
-uint32_t tcp_isn(uint32_t laddr, uint32_t raddr, uint16_t lport, uint16_t rport,
+uint32_t tcp_isn(net_addr laddr, net_addr raddr, uint16_t lport, uint16_t rport,
                  uint64_t now)
 {
     secret_init();
@@ -118,14 +122,14 @@ uint32_t tcp_isn(uint32_t laddr, uint32_t raddr, uint16_t lport, uint16_t rport,
     return h + (uint32_t)(now >> 12);
 }
 
-uint32_t tcp_ts_offset(uint32_t laddr, uint32_t raddr, uint16_t lport,
+uint32_t tcp_ts_offset(net_addr laddr, net_addr raddr, uint16_t lport,
                        uint16_t rport)
 {
     secret_init();
     return (uint32_t)tuple_hash(isn_secret, laddr, raddr, lport, rport, 1, 0);
 }
 
-static uint32_t cookie_hash(uint32_t laddr, uint32_t raddr, uint16_t lport,
+static uint32_t cookie_hash(net_addr laddr, net_addr raddr, uint16_t lport,
                             uint16_t rport, uint32_t peer_isn, uint32_t t)
 {
     return (uint32_t)tuple_hash(cookie_secret, laddr, raddr, lport, rport,
@@ -138,7 +142,7 @@ static uint32_t cookie_clock(uint64_t now)
     return (uint32_t)(now / (64000 * MS));
 }
 
-uint32_t tcp_cookie_make(uint32_t laddr, uint32_t raddr, uint16_t lport,
+uint32_t tcp_cookie_make(net_addr laddr, net_addr raddr, uint16_t lport,
                          uint16_t rport, uint32_t peer_isn, uint16_t mss,
                          uint64_t now)
 {
@@ -151,7 +155,7 @@ uint32_t tcp_cookie_make(uint32_t laddr, uint32_t raddr, uint16_t lport,
            cookie_hash(laddr, raddr, lport, rport, peer_isn, t);
 }
 
-uint16_t tcp_cookie_check(uint32_t laddr, uint32_t raddr, uint16_t lport,
+uint16_t tcp_cookie_check(net_addr laddr, net_addr raddr, uint16_t lport,
                           uint16_t rport, uint32_t peer_isn, uint32_t cookie,
                           uint64_t now)
 {

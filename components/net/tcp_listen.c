@@ -39,9 +39,9 @@ static int accept_full(const struct tcp_pcb *l)
 }
 
 /* Whether raddr already holds its share of the connection table. */
-static int peer_full(uint32_t raddr)
+static int peer_full(net_addr raddr)
 {
-    if (netif_is_local(raddr) || tcp_peer_count(raddr) < TCP_PEER_MAX)
+    if (net_l4_is_local(raddr) || tcp_peer_count(raddr) < TCP_PEER_MAX)
         return 0;
     tcp_stats.peer_limited++;
     return 1;
@@ -50,11 +50,11 @@ static int peer_full(uint32_t raddr)
 /* raddr at its share completes a handshake: the connection takes the
  * place of one of raddr's own half-open ones, if it has any (a host
  * that floods SYNs does not lock its own real clients out). */
-static int peer_reclaim(uint32_t raddr)
+static int peer_reclaim(net_addr raddr)
 {
     for (unsigned i = 0; i < tcp_pcb_n; i++) {
         struct tcp_pcb *p = &tcp_pcbs[i];
-        if (p->used && p->passive && p->raddr == raddr &&
+        if (p->used && p->passive && addr_eq(p->raddr, raddr) &&
             p->state == TCPS_SYN_RECEIVED) {
             tcp_drop(p, 0);
             return 1;
@@ -63,28 +63,25 @@ static int peer_reclaim(uint32_t raddr)
     return 0;
 }
 
-static uint16_t our_mss(uint32_t raddr)
+static uint16_t our_mss(net_addr raddr)
 {
-    uint32_t nh;
-    struct netif *nif = route_lookup(raddr, &nh);
-    uint16_t mtu =
-        nif && nif->mtu && nif->mtu <= NET_MTU_MAX ? nif->mtu : NET_MTU_MAX;
-    return (uint16_t)(mtu - IP_HLEN - TCP_HLEN);
+    return (uint16_t)(net_l4_room(raddr) - TCP_HLEN);
 }
 
 static void cookie_synack(const struct ip_info *ip, const struct tcp_hdr *th,
                           const struct tcp_opts *o, uint64_t now)
 {
-    uint16_t mine = our_mss(ip->src);
+    uint16_t mine = our_mss(ip_src_addr(ip));
     uint16_t mss = o->has_mss && o->mss < mine ? o->mss : mine;
     if (!o->has_mss)
         mss = TCP_MSS_NOOPT;
     uint32_t seq = ntohl(th->seq);
-    uint32_t cookie =
-        tcp_cookie_make(ip->dst, ip->src, th->dport, th->sport, seq, mss, now);
+    uint32_t cookie = tcp_cookie_make(ip_dst_addr(ip), ip_src_addr(ip),
+                                      th->dport, th->sport, seq, mss, now);
     uint32_t bits = (o->has_ws ? o->ws : 15u) | (o->sack_ok ? 16u : 0u);
     uint32_t ts0 =
-        tcp_now_ms(now) + tcp_ts_offset(ip->dst, ip->src, th->dport, th->sport);
+        tcp_now_ms(now) +
+        tcp_ts_offset(ip_dst_addr(ip), ip_src_addr(ip), th->dport, th->sport);
     struct tcp_synopts so = {
         .mss = mine,
         .ws = o->has_ws ? TCP_WSCALE : -1,
@@ -95,20 +92,22 @@ static void cookie_synack(const struct ip_info *ip, const struct tcp_hdr *th,
     };
     uint8_t opt[TCP_OPT_MAX];
     size_t n = tcp_opts_write_syn(opt, &so);
-    tcp_send_raw(ip->dst, ip->src, th->dport, th->sport, cookie, seq + 1,
-                 TH_SYN | TH_ACK, 65535, opt, n);
+    tcp_send_raw(ip_dst_addr(ip), ip_src_addr(ip), th->dport, th->sport, cookie,
+                 seq + 1, TH_SYN | TH_ACK, 65535, opt, n);
     tcp_stats.cookies_sent++;
 }
 
 static void child_inherit(struct tcp_pcb *c, const struct tcp_pcb *l,
                           const struct ip_info *ip, const struct tcp_hdr *th)
 {
-    c->laddr = ip->dst;
-    c->raddr = ip->src;
+    c->laddr = ip_dst_addr(ip);
+    c->raddr = ip_src_addr(ip);
     c->lport = th->dport;
     c->rport = th->sport;
     c->passive = 1;
     c->parent = tcp_pcb_index(l);
+    c->v6sock = l->v6sock;
+    c->v6only = l->v6only;
     c->nodelay = l->nodelay;
     c->reuseaddr = l->reuseaddr; /* so a restarted server can bind again */
     c->reuseport = l->reuseport;
@@ -133,7 +132,7 @@ static void syn_input(struct tcp_pcb *l, const struct ip_info *ip,
     }
     struct tcp_pcb *c = NULL;
     if (l->syn_count < syn_queue_max(l) && tcp_pcb_free_count() > 16 &&
-        !peer_full(ip->src))
+        !peer_full(ip_src_addr(ip)))
         c = tcp_pcb_alloc();
     if (!c) {
         l->cookie_sent = now;
@@ -183,13 +182,14 @@ static void cookie_ack(struct tcp_pcb *l, const struct ip_info *ip,
     uint32_t seq = ntohl(th->seq), ack = ntohl(th->ack);
     uint16_t mss = 0;
     if (l->cookie_sent && now - l->cookie_sent <= COOKIE_RECENT)
-        mss = tcp_cookie_check(ip->dst, ip->src, th->dport, th->sport, seq - 1,
-                               ack - 1, now);
+        mss = tcp_cookie_check(ip_dst_addr(ip), ip_src_addr(ip), th->dport,
+                               th->sport, seq - 1, ack - 1, now);
     if (!mss) {
         tcp_reply_rst(ip, th, dlen);
         return;
     }
-    if (accept_full(l) || (peer_full(ip->src) && !peer_reclaim(ip->src)))
+    if (accept_full(l) ||
+        (peer_full(ip_src_addr(ip)) && !peer_reclaim(ip_src_addr(ip))))
         return; /* the peer's data or retransmission tries again */
     struct tcp_pcb *c = tcp_pcb_alloc();
     if (!c) {

@@ -58,16 +58,16 @@ static void put_hdr(uint8_t *seg, uint16_t sport, uint16_t dport, uint32_t seq,
     th->urp = 0;
 }
 
-static int seg_finish(uint8_t *buf, size_t n, uint32_t src, uint32_t dst)
+static int seg_finish(uint8_t *buf, size_t n, net_addr src, net_addr dst)
 {
     struct tcp_hdr *th = (struct tcp_hdr *)(buf + NET_HEADROOM);
     th->sum = htons(
-        inet_fold(inet_sum(th, n, inet_pseudo(src, dst, IPPROTO_TCP, n))));
+        inet_fold(inet_sum(th, n, net_l4_pseudo(src, dst, IPPROTO_TCP, n))));
     tcp_stats.out_segs++;
-    return ip_send(buf, n, src, dst, IPPROTO_TCP, 1);
+    return net_l4_send(buf, n, src, dst, IPPROTO_TCP, 1);
 }
 
-int tcp_send_raw(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+int tcp_send_raw(net_addr src, net_addr dst, uint16_t sport, uint16_t dport,
                  uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
                  const uint8_t *opt, size_t optlen)
 {
@@ -167,13 +167,13 @@ void tcp_reply_rst(const struct ip_info *ip, const struct tcp_hdr *th,
     if (th->flags & TH_RST || ip->broadcast)
         return;
     if (th->flags & TH_ACK) {
-        tcp_send_raw(ip->dst, ip->src, th->dport, th->sport, ntohl(th->ack), 0,
-                     TH_RST, 0, NULL, 0);
+        tcp_send_raw(ip_dst_addr(ip), ip_src_addr(ip), th->dport, th->sport,
+                     ntohl(th->ack), 0, TH_RST, 0, NULL, 0);
         return;
     }
     uint32_t seglen =
         (uint32_t)dlen + !!(th->flags & TH_SYN) + !!(th->flags & TH_FIN);
-    tcp_send_raw(ip->dst, ip->src, th->dport, th->sport, 0,
+    tcp_send_raw(ip_dst_addr(ip), ip_src_addr(ip), th->dport, th->sport, 0,
                  ntohl(th->seq) + seglen, TH_RST | TH_ACK, 0, NULL, 0);
 }
 

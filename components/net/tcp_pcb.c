@@ -79,12 +79,12 @@ unsigned tcp_pcb_free_count(void)
     return n;
 }
 
-unsigned tcp_peer_count(uint32_t raddr)
+unsigned tcp_peer_count(net_addr raddr)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < tcp_pcb_n; i++)
         n += tcp_pcbs[i].used && tcp_pcbs[i].passive &&
-             tcp_pcbs[i].raddr == raddr;
+             addr_eq(tcp_pcbs[i].raddr, raddr);
     return n;
 }
 
@@ -104,11 +104,11 @@ static int pcb_live(const struct tcp_pcb *p)
            p->state != TCPS_TIME_WAIT;
 }
 
-static int pcb_match(const struct tcp_pcb *p, uint32_t laddr, uint16_t lport,
-                     uint32_t raddr, uint16_t rport)
+static int pcb_match(const struct tcp_pcb *p, net_addr laddr, uint16_t lport,
+                     net_addr raddr, uint16_t rport)
 {
     return pcb_live(p) && p->lport == lport && p->rport == rport &&
-           p->raddr == raddr && p->laddr == laddr;
+           addr_eq(p->raddr, raddr) && addr_eq(p->laddr, laddr);
 }
 
 /* A direct-mapped cache from a 4-tuple's hash to the pcb last found for
@@ -117,14 +117,16 @@ static int pcb_match(const struct tcp_pcb *p, uint32_t laddr, uint16_t lport,
 _Static_assert(TCP_PCB_MAX <= 256, "lookup_cache holds 8-bit indices");
 static uint8_t lookup_cache[LOOKUP_CACHE];
 
-static unsigned tuple_slot(uint32_t raddr, uint16_t lport, uint16_t rport)
+static unsigned tuple_slot(net_addr raddr, uint16_t lport, uint16_t rport)
 {
-    uint32_t h = raddr ^ ((uint32_t)lport << 16 | rport);
+    uint32_t w[4];
+    memcpy(w, &raddr, sizeof w);
+    uint32_t h = w[0] ^ w[1] ^ w[2] ^ w[3] ^ ((uint32_t)lport << 16 | rport);
     h *= 0x9e3779b1u;
     return h >> 24;
 }
 
-struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
+struct tcp_pcb *tcp_pcb_lookup(net_addr laddr, uint16_t lport, net_addr raddr,
                                uint16_t rport)
 {
     if (!tcp_pcbs)
@@ -143,28 +145,38 @@ struct tcp_pcb *tcp_pcb_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
     return NULL;
 }
 
-struct tcp_pcb *tcp_listener_lookup(uint32_t laddr, uint16_t lport)
+/* Whether a listener bound to the wildcard w takes traffic to laddr:
+ * ::ffff:0.0.0.0 takes IPv4, :: both families unless IPV6_V6ONLY. */
+static int wild_takes(const struct tcp_pcb *p, net_addr laddr)
+{
+    if (addr_is4(p->laddr))
+        return addr_is4(laddr);
+    return !addr_is4(laddr) || !p->v6only;
+}
+
+struct tcp_pcb *tcp_listener_lookup(net_addr laddr, uint16_t lport)
 {
     struct tcp_pcb *any = NULL;
     for (unsigned i = 0; i < tcp_pcb_n; i++) {
         struct tcp_pcb *p = &tcp_pcbs[i];
         if (!p->used || p->state != TCPS_LISTEN || p->lport != lport)
             continue;
-        if (p->laddr == laddr)
+        if (addr_eq(p->laddr, laddr))
             return p;
-        if (p->laddr == 0 && !any)
-            any = p;
+        if (addr_is_wild(p->laddr) && wild_takes(p, laddr) &&
+            (!any || addr_is4(p->laddr) == addr_is4(laddr)))
+            any = p; /* the family's own wildcard first */
     }
     return any;
 }
 
-struct tcp_tw *tcp_tw_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
+struct tcp_tw *tcp_tw_lookup(net_addr laddr, uint16_t lport, net_addr raddr,
                              uint16_t rport)
 {
     for (unsigned i = 0; i < tcp_tw_n; i++) {
         struct tcp_tw *t = &tcp_tws[i];
         if (t->used && t->lport == lport && t->rport == rport &&
-            t->raddr == raddr && t->laddr == laddr)
+            addr_eq(t->raddr, raddr) && addr_eq(t->laddr, laddr))
             return t;
     }
     return NULL;
@@ -230,13 +242,30 @@ static int pcb_holds_port(const struct tcp_pcb *p)
            !(p->state == TCPS_CLOSED && p->conn_done);
 }
 
-static int port_conflict(const struct tcp_pcb *me, uint32_t addr, uint16_t port)
+/* Whether binding addr (of me's family) and a holds addresses that can
+ * meet: equal ones, or a wildcard covering the other's family. */
+static int addrs_meet(const struct tcp_pcb *me, net_addr addr, net_addr b,
+                      uint8_t b_v6only)
+{
+    if (addr_eq(addr, b))
+        return 1;
+    if (addr_is_wild(addr) && addr_is_wild(b))
+        return addr_is4(addr) == addr_is4(b) ||
+               (addr_is4(addr) ? !b_v6only : !me->v6only);
+    if (addr_is_wild(addr))
+        return addr_is4(addr) ? addr_is4(b) : !addr_is4(b) || !me->v6only;
+    if (addr_is_wild(b))
+        return addr_is4(b) ? addr_is4(addr) : !addr_is4(addr) || !b_v6only;
+    return 0;
+}
+
+static int port_conflict(const struct tcp_pcb *me, net_addr addr, uint16_t port)
 {
     for (unsigned i = 0; i < tcp_pcb_n; i++) {
         const struct tcp_pcb *p = &tcp_pcbs[i];
         if (p == me || !pcb_holds_port(p) || p->lport != port)
             continue;
-        if (p->laddr && addr && p->laddr != addr)
+        if (!addrs_meet(me, addr, p->laddr, p->v6only))
             continue;
         if (me->reuseport && p->reuseport)
             continue;
@@ -248,17 +277,18 @@ static int port_conflict(const struct tcp_pcb *me, uint32_t addr, uint16_t port)
         return 0;
     for (unsigned i = 0; i < tcp_tw_n; i++) {
         const struct tcp_tw *t = &tcp_tws[i];
-        if (t->used && t->lport == port &&
-            (!addr || !t->laddr || t->laddr == addr))
+        if (t->used && t->lport == port && addrs_meet(me, addr, t->laddr, 0))
             return 1;
     }
     return 0;
 }
 
-int tcp_port_bind(struct tcp_pcb *p, uint32_t addr, uint16_t port)
+int tcp_port_bind(struct tcp_pcb *p, net_addr addr, uint16_t port)
 {
-    if (!port)
-        return tcp_port_ephemeral(p, 0, 0);
+    if (!port) {
+        p->laddr = addr;
+        return tcp_port_ephemeral(p, addr_from4(0), 0);
+    }
     if (port_conflict(p, addr, port))
         return -EADDRINUSE;
     p->laddr = addr;
@@ -270,21 +300,21 @@ int tcp_port_bind(struct tcp_pcb *p, uint32_t addr, uint16_t port)
 #define EPH_LO 32768u
 #define EPH_HI 60999u
 
-static int port_used(uint16_t port, uint32_t raddr, uint16_t rport)
+static int port_used(uint16_t port, net_addr raddr, uint16_t rport)
 {
     for (unsigned i = 0; i < tcp_pcb_n; i++)
         if (pcb_holds_port(&tcp_pcbs[i]) && tcp_pcbs[i].lport == port)
             return 1;
     for (unsigned i = 0; i < tcp_tw_n; i++) {
         const struct tcp_tw *t = &tcp_tws[i];
-        if (t->used && t->lport == port && t->raddr == raddr &&
+        if (t->used && t->lport == port && addr_eq(t->raddr, raddr) &&
             t->rport == rport)
             return 1;
     }
     return 0;
 }
 
-int tcp_port_ephemeral(struct tcp_pcb *p, uint32_t raddr, uint16_t rport)
+int tcp_port_ephemeral(struct tcp_pcb *p, net_addr raddr, uint16_t rport)
 {
     uint32_t n = EPH_HI - EPH_LO + 1, start = net_random32() % n;
     for (uint32_t i = 0; i < n; i++) {
@@ -351,14 +381,9 @@ int tcp_alloc_rings(struct tcp_pcb *p)
 }
 
 /* The MSS we announce for a route: the interface MTU less the headers. */
-static uint16_t mss_for(uint32_t raddr)
+static uint16_t mss_for(net_addr raddr)
 {
-    uint32_t nh;
-    struct netif *nif = route_lookup(raddr, &nh);
-    uint16_t mtu = nif && nif->mtu ? nif->mtu : 1500;
-    if (mtu > NET_MTU_MAX)
-        mtu = NET_MTU_MAX;
-    return (uint16_t)(mtu - IP_HLEN - TCP_HLEN);
+    return (uint16_t)(net_l4_room(raddr) - TCP_HLEN);
 }
 
 void tcp_pcb_init_conn(struct tcp_pcb *p, uint64_t now)

@@ -2,9 +2,17 @@
  * tcp_sock.c: TCP's struct net_sock_ops, the calls behind Linux's
  * socket system calls, with Linux's errno values and poll() bits. All
  * of them are non-blocking (net.h); only close() with SO_LINGER waits.
+ *
+ * An AF_INET6 socket (net_socket6) takes and gives struct sockaddr_in6
+ * where net.h says sockaddr_in; IPv4 peers appear v4-mapped to it, and
+ * unless IPV6_V6ONLY its wildcard listener takes them too.
+ *
+ * Limits: scope ids are given as 0 and not used (link-local peers are
+ * reached through the first interface).
  */
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include "tcp.h"
 
 static struct tcp_pcb *P(struct net_sock *s)
@@ -17,26 +25,60 @@ int tcp_sock_create(struct net_sock **out)
     struct tcp_pcb *p = tcp_pcb_alloc();
     if (!p)
         return -ENFILE;
+    p->laddr = addr_from4(0); /* an AF_INET socket's wildcard */
     *out = &p->sock;
     return 0;
 }
 
-static int is_loopback(uint32_t a)
+int tcp_sock_create6(struct net_sock **out)
 {
-    return (ntohl(a) >> 24) == 127;
+    int r = tcp_sock_create(out);
+    if (r == 0) {
+        P(*out)->v6sock = 1;
+        memset(&P(*out)->laddr, 0, sizeof(net_addr)); /* :: */
+    }
+    return r;
+}
+
+static int is_loopback(net_addr a)
+{
+    return addr_is4(a) && (ntohl(addr_to4(a)) >> 24) == 127;
+}
+
+/* The address and port in a (a sockaddr_in6 for an AF_INET6 socket). */
+static int sock_addr(const struct tcp_pcb *p, const struct sockaddr_in *a,
+                     net_addr *addr, uint16_t *port)
+{
+    if (!p->v6sock) {
+        if (a->sin_family != AF_INET)
+            return -EAFNOSUPPORT;
+        *addr = addr_from4(a->sin_addr.s_addr);
+        *port = a->sin_port;
+        return 0;
+    }
+    const struct sockaddr_in6 *a6 = (const void *)a;
+    if (a6->sin6_family != AF_INET6)
+        return -EAFNOSUPPORT;
+    if (p->v6only && addr_is4(a6->sin6_addr))
+        return -EINVAL;
+    *addr = a6->sin6_addr;
+    *port = a6->sin6_port;
+    return 0;
 }
 
 static int tcp_bind(struct net_sock *s, const struct sockaddr_in *a)
 {
     struct tcp_pcb *p = P(s);
-    if (a->sin_family != AF_INET)
-        return -EAFNOSUPPORT;
+    net_addr addr;
+    uint16_t port;
+    int r = sock_addr(p, a, &addr, &port);
+    if (r < 0)
+        return r;
     if (p->lport || p->state != TCPS_CLOSED || p->conn_done)
         return -EINVAL;
-    uint32_t addr = a->sin_addr.s_addr;
-    if (addr && !netif_is_local(addr) && !is_loopback(addr))
+    if (!addr_is_wild(addr) && !net_l4_is_local(addr) && !is_loopback(addr))
         return -EADDRNOTAVAIL;
-    return tcp_port_bind(p, addr, a->sin_port);
+    return tcp_port_bind(p, addr, port);
 }
 
 static int tcp_listen(struct net_sock *s, int backlog)
@@ -52,20 +94,29 @@ static int tcp_listen(struct net_sock *s, int backlog)
     }
     if (p->state != TCPS_CLOSED || p->conn_done)
         return -EINVAL;
-    if (!p->lport && tcp_port_ephemeral(p, 0, 0) < 0)
+    if (!p->lport && tcp_port_ephemeral(p, addr_from4(0), 0) < 0)
         return -EADDRINUSE;
     p->backlog = (uint16_t)backlog;
     tcp_set_state(p, TCPS_LISTEN);
     return 0;
 }
 
-static void fill_addr(struct sockaddr_in *a, uint32_t addr, uint16_t port)
+/* A sockaddr_in, or for an AF_INET6 socket a sockaddr_in6, at a. */
+static void fill_addr(const struct tcp_pcb *p, struct sockaddr_in *a,
+                      net_addr addr, uint16_t port)
 {
+    if (p->v6sock) {
+        struct sockaddr_in6 *a6 = (void *)a;
+        memset(a6, 0, sizeof *a6);
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = port;
+        a6->sin6_addr = addr;
+        return;
+    }
+    memset(a, 0, sizeof *a);
     a->sin_family = AF_INET;
     a->sin_port = port;
-    a->sin_addr.s_addr = addr;
-    for (unsigned i = 0; i < sizeof a->sin_zero; i++)
-        a->sin_zero[i] = 0;
+    a->sin_addr.s_addr = addr_to4(addr);
 }
 
 static int tcp_accept(struct net_sock *s, struct net_sock **child,
@@ -79,7 +130,7 @@ static int tcp_accept(struct net_sock *s, struct net_sock **child,
     struct tcp_pcb *c = tcp_pcb_at(l->acc_head);
     tcp_child_unlink(c);
     if (peer)
-        fill_addr(peer, c->raddr, c->rport);
+        fill_addr(c, peer, c->raddr, c->rport);
     *child = &c->sock;
     return 0;
 }
@@ -104,14 +155,17 @@ static int connect_status(struct tcp_pcb *p)
     return -EISCONN;
 }
 
-static int connect_start(struct tcp_pcb *p, const struct sockaddr_in *a)
+static int connect_start(struct tcp_pcb *p, net_addr raddr, uint16_t rport)
 {
+    static const net_addr one = {.s6_addr = {[15] = 1}};
     uint64_t now = hc_clock_monotonic();
-    p->raddr = a->sin_addr.s_addr ? a->sin_addr.s_addr : htonl(0x7f000001);
-    p->rport = a->sin_port;
-    if (!p->laddr)
-        p->laddr = route_source(p->raddr);
-    if (!p->laddr)
+    p->raddr = raddr;
+    if (addr_is_wild(raddr)) /* Linux: to the wildcard is to ourselves */
+        p->raddr = addr_is4(raddr) ? addr_from4(htonl(0x7f000001)) : one;
+    p->rport = rport;
+    if (addr_is_wild(p->laddr))
+        p->laddr = net_l4_source(p->raddr);
+    if (addr_is_wild(p->laddr))
         return -ENETUNREACH;
     if (!p->lport && tcp_port_ephemeral(p, p->raddr, p->rport) < 0)
         return -EADDRNOTAVAIL;
@@ -136,13 +190,16 @@ static int connect_start(struct tcp_pcb *p, const struct sockaddr_in *a)
 static int tcp_connect(struct net_sock *s, const struct sockaddr_in *a)
 {
     struct tcp_pcb *p = P(s);
-    if (a->sin_family != AF_INET)
-        return -EAFNOSUPPORT;
+    net_addr raddr;
+    uint16_t rport;
+    int r = sock_addr(p, a, &raddr, &rport);
+    if (r < 0)
+        return r;
     if (p->state == TCPS_LISTEN)
         return -EISCONN;
     if (p->state != TCPS_CLOSED || p->connecting || p->conn_done)
         return connect_status(p);
-    return connect_start(p, a);
+    return connect_start(p, raddr, rport);
 }
 
 /* A bulk sender fills its ring while the network could carry more: the
@@ -212,7 +269,7 @@ static long tcp_recv(struct net_sock *s, void *buf, size_t len, int flags,
             window_after_read(p);
         }
         if (from)
-            fill_addr(from, p->raddr, p->rport);
+            fill_addr(p, from, p->raddr, p->rport);
         return n;
     }
     if (p->err) {
@@ -341,13 +398,13 @@ static int tcp_getname(struct net_sock *s, int peer, struct sockaddr_in *out)
 {
     struct tcp_pcb *p = P(s);
     if (!peer) {
-        fill_addr(out, p->laddr, p->lport);
+        fill_addr(p, out, p->laddr, p->lport);
         return 0;
     }
     if (p->state == TCPS_CLOSED || p->state == TCPS_LISTEN ||
         p->state == TCPS_SYN_SENT)
         return -ENOTCONN;
-    fill_addr(out, p->raddr, p->rport);
+    fill_addr(p, out, p->raddr, p->rport);
     return 0;
 }
 

@@ -103,12 +103,29 @@ static int set_tcp(struct tcp_pcb *p, int name, int v)
     }
 }
 
+/* IPV6_V6ONLY, the one IPPROTO_IPV6 option: before bind, as Linux. */
+static int set_v6only(struct tcp_pcb *p, const void *val, socklen_t len)
+{
+    int v;
+    if (!p->v6sock)
+        return -ENOPROTOOPT;
+    if (len < sizeof v)
+        return -EINVAL;
+    if (p->lport)
+        return -EINVAL;
+    memcpy(&v, val, sizeof v);
+    p->v6only = v != 0;
+    return 0;
+}
+
 int tcp_setsockopt(struct net_sock *s, int level, int name, const void *val,
                    socklen_t len)
 {
     struct tcp_pcb *p = P(s);
     if (level == SOL_SOCKET && name == SO_LINGER)
         return set_linger(p, val, len);
+    if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
+        return set_v6only(p, val, len);
     if (level != SOL_SOCKET && level != IPPROTO_TCP)
         return -ENOPROTOOPT;
     if (len < sizeof(int))
@@ -179,6 +196,8 @@ int tcp_getsockopt(struct net_sock *s, int level, int name, void *val,
     int v, rc = level == SOL_SOCKET    ? get_socket(P(s), name, &v)
                 : level == IPPROTO_TCP ? get_tcp(P(s), name, &v)
                                        : -ENOPROTOOPT;
+    if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && p->v6sock)
+        v = p->v6only, rc = 0;
     if (rc < 0)
         return rc;
     socklen_t n = *len < sizeof v ? *len : sizeof v;

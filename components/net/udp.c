@@ -13,13 +13,19 @@
  * Linux. Sending builds the datagram in one transmit buffer (no
  * allocation) and hands it to ip_send, which fragments long ones.
  *
+ * IPv6: addresses are net_addr (v4-mapped for IPv4, netint.h); an
+ * AF_INET6 socket (udp_sock_create6) takes and gives sockaddr_in6, sees
+ * IPv4 peers v4-mapped unless IPV6_V6ONLY, and sends through
+ * net_l4_send. A zero checksum is refused over IPv6 (RFC 8200 8.1).
+ *
  * Limits: UDP_SOCKS sockets; no multicast membership, no IP options,
- * no cmsg; SO_SNDBUF is stored and reported but sends never queue.
+ * no cmsg; SO_SNDBUF is stored and reported but sends never queue;
+ * broadcast is IPv4's only.
  */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include "netint.h"
+#include "ip6.h"
 #include "kiln/byteorder.h"
 
 #define UDP_SOCKS 64
@@ -32,14 +38,16 @@
 #define UDP_EPHEMERAL_LO 32768
 #define UDP_EPHEMERAL_N 28232 /* Linux's 32768..60999 */
 #define UDP_TX_PAGES 17       /* NET_HEADROOM + 8 + UDP_DATA_MAX */
-#define REC_HDR 16            /* length, source address and port */
+#define REC_HDR 24            /* length, source address and port */
+#define BCAST4 0xffffffffu
 #define REC_WRAP UINT32_MAX
 #define DHCP_CLIENT_PORT 68
 
 struct udp_sock {
     struct net_sock sock; /* first: net_sock pointers are ours */
     uint8_t used, bound, connected, reuse, broadcast, shut_rd;
-    uint32_t laddr, raddr;
+    uint8_t v6sock, v6only; /* AF_INET6; IPV6_V6ONLY */
+    net_addr laddr, raddr;  /* laddr: a wildcard when unbound */
     uint16_t lport, rport;
     int err; /* pending error from ICMP, for SO_ERROR */
     uint32_t rcvbuf, sndbuf;
@@ -47,7 +55,7 @@ struct udp_sock {
     size_t ring_pages, head, tail, used_bytes, count;
 };
 
-/* UDP_SOCKS of them (6 KiB), allocated by the first socket, not carried
+/* UDP_SOCKS of them (about 8 KiB), allocated by the first socket, not carried
  * in every image; until then nothing matches. */
 static struct udp_sock *socks;
 
@@ -102,7 +110,7 @@ static long ring_place(struct udp_sock *u, size_t need)
     return need <= u->head - u->tail ? (long)u->tail : -1;
 }
 
-static int ring_put(struct udp_sock *u, uint32_t src, uint16_t sport,
+static int ring_put(struct udp_sock *u, net_addr src, uint16_t sport,
                     const uint8_t *data, size_t len)
 {
     if (ring_ensure(u) < 0)
@@ -116,8 +124,8 @@ static int ring_put(struct udp_sock *u, uint32_t src, uint16_t sport,
     uint8_t *r = u->ring + at;
     uint32_t n = (uint32_t)len;
     memcpy(r, &n, 4);
-    memcpy(r + 4, &src, 4);
-    memcpy(r + 8, &sport, 2);
+    memcpy(r + 4, &src, 16);
+    memcpy(r + 20, &sport, 2);
     memcpy(r + REC_HDR, data, len);
     u->tail = ((size_t)at + need) % ring_bytes(u);
     u->used_bytes += need;
@@ -150,23 +158,44 @@ static void ring_pop(struct udp_sock *u, size_t len)
 /* ---- input ----------------------------------------------------------------
  */
 
+/* Whether u's wildcard (or address) is of a family dst can be. */
+static int udp_family_ok(const struct udp_sock *u, net_addr dst)
+{
+    if (!u->v6sock)
+        return addr_is4(dst);
+    return !addr_is4(dst) || !u->v6only;
+}
+
+/* A specific address (not a wildcard, not IPv4 broadcast). */
+static int udp_specific(net_addr a)
+{
+    return !addr_is_wild(a) && !addr_eq(a, addr_from4(BCAST4));
+}
+
+static int udp_has_laddr(const struct udp_sock *u)
+{
+    return udp_specific(u->laddr);
+}
+
 /* How well u takes a datagram to dst:dport from src:sport; 0 not at all. */
-static int udp_match(const struct udp_sock *u, uint32_t dst, uint16_t dport,
-                     uint32_t src, uint16_t sport)
+static int udp_match(const struct udp_sock *u, net_addr dst, uint16_t dport,
+                     net_addr src, uint16_t sport)
 {
     if (!u->used || !u->bound || u->lport != dport || u->shut_rd)
         return 0;
-    if (u->laddr && u->laddr != dst)
+    if (!udp_family_ok(u, dst))
         return 0;
-    if (u->connected && (u->raddr != src || u->rport != sport))
+    if (udp_has_laddr(u) && !addr_eq(u->laddr, dst))
         return 0;
-    return 1 + (u->laddr != 0) + 2 * u->connected;
+    if (u->connected && (!addr_eq(u->raddr, src) || u->rport != sport))
+        return 0;
+    return 1 + udp_has_laddr(u) + 2 * u->connected;
 }
 
 static int udp_deliver(struct udp_sock *u, const struct ip_info *ip,
                        uint16_t sport, const uint8_t *data, size_t len)
 {
-    if (ring_put(u, ip->src, sport, data, len) < 0)
+    if (ring_put(u, ip_src_addr(ip), sport, data, len) < 0)
         return 0; /* receive buffer full: dropped */
     net_notify();
     return 1;
@@ -178,7 +207,7 @@ static int udp_demux(const struct ip_info *ip, uint16_t sport, uint16_t dport,
     struct udp_sock *best = NULL;
     int best_score = 0, found = 0;
     for (struct udp_sock *u = socks; u < socks_end(); u++) {
-        int m = udp_match(u, ip->dst, dport, ip->src, sport);
+        int m = udp_match(u, ip_dst_addr(ip), dport, ip_src_addr(ip), sport);
         if (m && ip->broadcast) {
             found = 1;
             udp_deliver(u, ip, sport, data, len);
@@ -195,9 +224,12 @@ static int udp_demux(const struct ip_info *ip, uint16_t sport, uint16_t dport,
 static int udp_checksum_ok(const struct ip_info *ip, const uint8_t *d,
                            size_t len)
 {
-    if (!get16(d + 6) || ip->nif->loopback)
-        return 1; /* none sent; or made here, never corrupted */
-    uint32_t s = inet_pseudo(ip->src, ip->dst, IPPROTO_UDP, len);
+    if (ip->nif->loopback)
+        return 1; /* made here, never corrupted */
+    if (!get16(d + 6))
+        return !ip->v6; /* none sent: IPv4 allows it, IPv6 does not */
+    uint32_t s =
+        net_l4_pseudo(ip_src_addr(ip), ip_dst_addr(ip), IPPROTO_UDP, len);
     return inet_fold(inet_sum(d, len, s)) == 0;
 }
 
@@ -211,16 +243,20 @@ void udp_input(const struct ip_info *ip, uint8_t *d, size_t len)
     uint16_t sport, dport;
     memcpy(&sport, d, 2);
     memcpy(&dport, d + 2, 2);
-    if (dport == htons(DHCP_CLIENT_PORT) && ip->nif->use_dhcp) {
+    if (!ip->v6 && dport == htons(DHCP_CLIENT_PORT) && ip->nif->use_dhcp) {
         dhcp_input(ip->nif, d + UDP_HLEN, ulen - UDP_HLEN);
         return;
     }
-    if (!ip->nif->addr && !ip->nif->loopback)
+    if (!ip->v6 && !ip->nif->addr && !ip->nif->loopback)
         return; /* accepted before a lease only for DHCP */
-    if (!udp_demux(ip, sport, dport, d + UDP_HLEN, ulen - UDP_HLEN) &&
-        !ip->broadcast) {
-        icmp_send_unreach(ip->hdr, (size_t)(d - ip->hdr) + len, 3);
-    }
+    if (udp_demux(ip, sport, dport, d + UDP_HLEN, ulen - UDP_HLEN) ||
+        ip->broadcast)
+        return;
+    size_t whole = (size_t)(d - ip->hdr) + len;
+    if (ip->v6)
+        icmp6_error(ip->nif, ip->hdr, whole, 1, 4, 0); /* port unreachable */
+    else
+        icmp_send_unreach(ip->hdr, whole, 3);
 }
 
 /* ---- output ---------------------------------------------------------------
@@ -243,20 +279,66 @@ int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
     return ip_send(buf, ulen, s, dst, IPPROTO_UDP, 0);
 }
 
+/* u's wildcard: ::ffff:0.0.0.0 for AF_INET, :: for AF_INET6. */
+static net_addr udp_wild(const struct udp_sock *u)
+{
+    static const net_addr any;
+    return u->v6sock ? any : addr_from4(0);
+}
+
+/* A datagram of either family from src (a wildcard: chosen) to dst. */
+static int udp_output_any(uint8_t *buf, size_t len, net_addr src, net_addr dst,
+                          uint16_t sport, uint16_t dport)
+{
+    if (addr_is4(dst))
+        return udp_output(NULL, buf, len, addr_to4(src), addr_to4(dst), sport,
+                          dport);
+    if (addr_is_wild(src))
+        src = net_l4_source(dst);
+    if (addr_is_wild(src))
+        return -ENETUNREACH;
+    uint8_t *d = buf + NET_HEADROOM;
+    size_t ulen = UDP_HLEN + len;
+    memcpy(d, &sport, 2);
+    memcpy(d + 2, &dport, 2);
+    put16(d + 4, (uint16_t)ulen);
+    put16(d + 6, 0);
+    uint16_t c =
+        inet_fold(inet_sum(d, ulen, net_l4_pseudo(src, dst, 17, ulen)));
+    put16(d + 6, c ? c : 0xffff);
+    return net_l4_send(buf, ulen, src, dst, IPPROTO_UDP, 0);
+}
+
 /* ---- socket operations ------------------------------------------------------
  */
 
-static int port_taken(const struct udp_sock *me, uint32_t addr, uint16_t port)
+/* The families a socket bound to a takes: 1 IPv4, 2 IPv6, 3 both. */
+static int udp_families(const struct udp_sock *u, net_addr a)
+{
+    if (udp_specific(a))
+        return addr_is4(a) ? 1 : 2;
+    return !u->v6sock ? 1 : u->v6only ? 2 : 3;
+}
+
+/* Whether me bound to a and u could take the same datagram. */
+static int addrs_meet(const struct udp_sock *me, net_addr a,
+                      const struct udp_sock *u)
+{
+    if (!(udp_families(me, a) & udp_families(u, u->laddr)))
+        return 0;
+    return !udp_specific(a) || !udp_has_laddr(u) || addr_eq(a, u->laddr);
+}
+
+static int port_taken(const struct udp_sock *me, net_addr addr, uint16_t port)
 {
     for (const struct udp_sock *u = socks; u < socks_end(); u++)
         if (u != me && u->used && u->bound && u->lport == port &&
-            (!u->laddr || !addr || u->laddr == addr) &&
-            !(u->reuse && me->reuse))
+            addrs_meet(me, addr, u) && !(u->reuse && me->reuse))
             return 1;
     return 0;
 }
 
-static int udp_autobind(struct udp_sock *u, uint32_t addr)
+static int udp_autobind(struct udp_sock *u, net_addr addr)
 {
     uint16_t start = (uint16_t)(net_random32() % UDP_EPHEMERAL_N);
     for (unsigned i = 0; i < UDP_EPHEMERAL_N; i++) {
@@ -272,24 +354,74 @@ static int udp_autobind(struct udp_sock *u, uint32_t addr)
     return -EADDRINUSE;
 }
 
+/* The address and port in a: a sockaddr_in6 for an AF_INET6 socket. */
+static int udp_sockaddr(const struct udp_sock *u, const struct sockaddr_in *a,
+                        net_addr *addr, uint16_t *port)
+{
+    if (!u->v6sock) {
+        if (a->sin_family != AF_INET)
+            return -EAFNOSUPPORT;
+        *addr = addr_from4(a->sin_addr.s_addr);
+        *port = a->sin_port;
+        return 0;
+    }
+    const struct sockaddr_in6 *a6 = (const void *)a;
+    if (a6->sin6_family != AF_INET6)
+        return -EAFNOSUPPORT;
+    if (u->v6only && addr_is4(a6->sin6_addr))
+        return -EINVAL;
+    *addr = a6->sin6_addr;
+    *port = a6->sin6_port;
+    return 0;
+}
+
+/* Fill a (a sockaddr_in6 for an AF_INET6 socket) with addr:port. */
+static void udp_fill(const struct udp_sock *u, struct sockaddr_in *a,
+                     net_addr addr, uint16_t port)
+{
+    if (u->v6sock) {
+        struct sockaddr_in6 *a6 = (void *)a;
+        memset(a6, 0, sizeof *a6);
+        a6->sin6_family = AF_INET6;
+        a6->sin6_addr = addr;
+        a6->sin6_port = port;
+        return;
+    }
+    memset(a, 0, sizeof *a);
+    a->sin_family = AF_INET;
+    a->sin_addr.s_addr = addr_to4(addr);
+    a->sin_port = port;
+}
+
 static int udp_bind(struct net_sock *s, const struct sockaddr_in *a)
 {
     struct udp_sock *u = (struct udp_sock *)s;
+    net_addr addr;
+    uint16_t port;
+    int r = udp_sockaddr(u, a, &addr, &port);
+    if (r < 0)
+        return r;
     if (u->bound)
         return -EINVAL;
-    if (a->sin_family != AF_INET)
-        return -EAFNOSUPPORT;
-    uint32_t addr = a->sin_addr.s_addr;
-    if (addr && addr != 0xffffffffu && !netif_is_local(addr))
+    if (udp_specific(addr) && !net_l4_is_local(addr))
         return -EADDRNOTAVAIL;
-    if (!a->sin_port)
+    if (!port)
         return udp_autobind(u, addr);
-    if (port_taken(u, addr, a->sin_port))
+    if (port_taken(u, addr, port))
         return -EADDRINUSE;
     u->laddr = addr;
-    u->lport = a->sin_port;
+    u->lport = port;
     u->bound = 1;
     return 0;
+}
+
+/* The destination a datagram goes to for addr (Linux: "any" is us). */
+static net_addr udp_dest(net_addr addr)
+{
+    static const net_addr one = {.s6_addr = {[15] = 1}};
+    if (!addr_is_wild(addr))
+        return addr;
+    return addr_is4(addr) ? addr_from4(htonl(INADDR_LOOPBACK)) : one;
 }
 
 static int udp_connect(struct net_sock *s, const struct sockaddr_in *a)
@@ -297,33 +429,36 @@ static int udp_connect(struct net_sock *s, const struct sockaddr_in *a)
     struct udp_sock *u = (struct udp_sock *)s;
     if (a->sin_family == AF_UNSPEC) {
         u->connected = 0;
-        u->raddr = 0;
+        memset(&u->raddr, 0, sizeof u->raddr);
         u->rport = 0;
         return 0;
     }
-    if (a->sin_family != AF_INET)
-        return -EAFNOSUPPORT;
-    if (!a->sin_port)
+    net_addr dst;
+    uint16_t port;
+    int r = udp_sockaddr(u, a, &dst, &port);
+    if (r < 0)
+        return r;
+    if (!port)
         return -EINVAL;
-    uint32_t dst = a->sin_addr.s_addr;
-    if (!dst)
-        dst = htonl(INADDR_LOOPBACK); /* Linux: "any" means this host */
-    uint32_t src = route_source(dst);
-    if (!src)
+    dst = udp_dest(dst);
+    if (addr_is_wild(net_l4_source(dst)))
         return -ENETUNREACH;
-    if (dst == 0xffffffffu && !u->broadcast)
+    if (addr_eq(dst, addr_from4(BCAST4)) && !u->broadcast)
         return -EACCES;
-    if (!u->bound && udp_autobind(u, 0) < 0)
+    if (!u->bound && udp_autobind(u, udp_wild(u)) < 0)
         return -EAGAIN;
     u->raddr = dst;
-    u->rport = a->sin_port;
+    u->rport = port;
     u->connected = 1;
     return 0;
 }
 
-static int udp_is_bcast_dst(uint32_t dst)
+static int udp_is_bcast_dst(net_addr d)
 {
-    if (dst == 0xffffffffu)
+    if (!addr_is4(d))
+        return 0;
+    uint32_t dst = addr_to4(d);
+    if (dst == BCAST4)
         return 1;
     struct netif *nif;
     for (unsigned i = 0; (nif = netif_get(i)); i++)
@@ -338,16 +473,15 @@ static long udp_send(struct net_sock *s, const void *buf, size_t len, int flags,
 {
     struct udp_sock *u = (struct udp_sock *)s;
     (void)flags;
-    uint32_t dst = u->raddr;
+    net_addr dst = u->raddr;
     uint16_t dport = u->rport;
     if (to) {
-        if (to->sin_family != AF_INET)
-            return -EAFNOSUPPORT;
-        if (!to->sin_port)
+        int r = udp_sockaddr(u, to, &dst, &dport);
+        if (r < 0)
+            return r;
+        if (!dport)
             return -EINVAL;
-        dst =
-            to->sin_addr.s_addr ? to->sin_addr.s_addr : htonl(INADDR_LOOPBACK);
-        dport = to->sin_port;
+        dst = udp_dest(dst);
     } else if (!u->connected) {
         return -EDESTADDRREQ;
     }
@@ -355,13 +489,17 @@ static long udp_send(struct net_sock *s, const void *buf, size_t len, int flags,
         return -EMSGSIZE;
     if (udp_is_bcast_dst(dst) && !u->broadcast)
         return -EACCES;
-    if (!u->bound && udp_autobind(u, 0) < 0)
+    if (!u->bound && udp_autobind(u, udp_wild(u)) < 0)
         return -EAGAIN;
+    if (!addr_is4(dst) && len > UDP_DATA_MAX - 20)
+        return -EMSGSIZE; /* IPv6's header is 20 bytes longer */
     if (!tx_buf && !(tx_buf = hc_pages_alloc(UDP_TX_PAGES)))
         return -ENOBUFS;
     memcpy(tx_buf + NET_HEADROOM + UDP_HLEN, buf, len);
-    uint32_t src = u->laddr == 0xffffffffu ? 0 : u->laddr;
-    int r = udp_output(NULL, tx_buf, len, src, dst, u->lport, dport);
+    net_addr src = udp_has_laddr(u) ? u->laddr : addr_from4(0);
+    if (!addr_is4(dst) && !udp_has_laddr(u))
+        memset(&src, 0, sizeof src);
+    int r = udp_output_any(tx_buf, len, src, dst, u->lport, dport);
     if (r == -ENOBUFS)
         return (long)len; /* lost in a full device queue, as UDP may be */
     return r < 0 ? r : (long)len;
@@ -382,10 +520,11 @@ static long udp_recv(struct net_sock *s, void *buf, size_t len, int flags,
     uint32_t n;
     memcpy(&n, r, 4);
     if (from) {
-        memset(from, 0, sizeof *from);
-        from->sin_family = AF_INET;
-        memcpy(&from->sin_addr.s_addr, r + 4, 4);
-        memcpy(&from->sin_port, r + 8, 2);
+        net_addr a;
+        uint16_t port;
+        memcpy(&a, r + 4, 16);
+        memcpy(&port, r + 20, 2);
+        udp_fill(u, from, a, port);
     }
     memcpy(buf, r + REC_HDR, n < len ? n : len);
     if (!(flags & MSG_PEEK))
@@ -431,12 +570,10 @@ static int udp_getname(struct net_sock *s, int peer, struct sockaddr_in *out)
     struct udp_sock *u = (struct udp_sock *)s;
     if (peer && !u->connected)
         return -ENOTCONN;
-    memset(out, 0, sizeof *out);
-    out->sin_family = AF_INET;
-    out->sin_addr.s_addr = peer ? u->raddr : u->laddr;
-    out->sin_port = peer ? u->rport : u->lport;
-    if (!peer && u->connected && !u->laddr)
-        out->sin_addr.s_addr = route_source(u->raddr);
+    net_addr a = peer ? u->raddr : u->laddr;
+    if (!peer && u->connected && !udp_has_laddr(u))
+        a = net_l4_source(u->raddr);
+    udp_fill(u, out, a, peer ? u->rport : u->lport);
     return 0;
 }
 
@@ -453,6 +590,12 @@ static int udp_setsockopt(struct net_sock *s, int level, int name,
 {
     struct udp_sock *u = (struct udp_sock *)s;
     int v;
+    if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && u->v6sock) {
+        if (opt_int(val, len, &v) < 0 || u->bound)
+            return -EINVAL;
+        u->v6only = v != 0;
+        return 0;
+    }
     if (level != SOL_SOCKET)
         return -ENOPROTOOPT;
     if (opt_int(val, len, &v) < 0)
@@ -478,11 +621,22 @@ static int udp_setsockopt(struct net_sock *s, int level, int name,
     }
 }
 
+static int opt_out(int v, void *val, socklen_t *len)
+{
+    if (*len < sizeof(int))
+        return -EINVAL;
+    memcpy(val, &v, sizeof(int));
+    *len = sizeof(int);
+    return 0;
+}
+
 static int udp_getsockopt(struct net_sock *s, int level, int name, void *val,
                           socklen_t *len)
 {
     struct udp_sock *u = (struct udp_sock *)s;
     int v;
+    if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && u->v6sock)
+        return opt_out(u->v6only, val, len);
     if (level != SOL_SOCKET)
         return -ENOPROTOOPT;
     switch (name) {
@@ -493,7 +647,7 @@ static int udp_getsockopt(struct net_sock *s, int level, int name, void *val,
     case SO_SNDBUF: v = (int)u->sndbuf; break;
     case SO_TYPE: v = SOCK_DGRAM; break;
     case SO_PROTOCOL: v = IPPROTO_UDP; break;
-    case SO_DOMAIN: v = AF_INET; break;
+    case SO_DOMAIN: v = u->v6sock ? AF_INET6 : AF_INET; break;
     case SO_ACCEPTCONN: v = 0; break;
     case SO_ERROR:
         v = -u->err;
@@ -501,11 +655,7 @@ static int udp_getsockopt(struct net_sock *s, int level, int name, void *val,
         break;
     default: return -ENOPROTOOPT;
     }
-    if (*len < sizeof(int))
-        return -EINVAL;
-    memcpy(val, &v, sizeof(int));
-    *len = sizeof(int);
-    return 0;
+    return opt_out(v, val, len);
 }
 
 static int udp_listen(struct net_sock *s, int backlog)
@@ -549,10 +699,22 @@ int udp_sock_create(struct net_sock **out)
             u->used = 1;
             u->rcvbuf = UDP_RCVBUF_DEFAULT;
             u->sndbuf = UDP_SNDBUF_DEFAULT;
+            u->laddr = addr_from4(0);
             *out = &u->sock;
             return 0;
         }
     return -ENFILE;
+}
+
+int udp_sock_create6(struct net_sock **out)
+{
+    int r = udp_sock_create(out);
+    if (r == 0) {
+        struct udp_sock *u = (struct udp_sock *)*out;
+        u->v6sock = 1;
+        u->laddr = udp_wild(u);
+    }
+    return r;
 }
 
 /* Linux reports ICMP errors on connected sockets only (RFC 1122 4.1.3.3
@@ -568,8 +730,9 @@ void udp_icmp_error(const uint8_t *q, size_t len, int err)
     memcpy(&dport, q + ihl + 2, 2);
     (void)len; /* icmp.c checked that ihl + 8 bytes are there */
     for (struct udp_sock *u = socks; u < socks_end(); u++)
-        if (u->used && u->connected && u->lport == sport && u->raddr == dst &&
-            u->rport == dport && (!u->laddr || u->laddr == src)) {
+        if (u->used && u->connected && u->lport == sport &&
+            addr_eq(u->raddr, addr_from4(dst)) && u->rport == dport &&
+            (!udp_has_laddr(u) || addr_eq(u->laddr, addr_from4(src)))) {
             u->err = err;
             net_notify();
         }

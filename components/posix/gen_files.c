@@ -3,7 +3,8 @@
  * what programs and musl look for on Linux:
  *
  *   /etc/resolv.conf   "nameserver" lines from the dns=ADDR[,ADDR...]
- *                      boot option, then from DHCP leases (option 6)
+ *                      boot option, then from DHCP leases (option 6),
+ *                      then from IPv6 router advertisements (RDNSS)
  *   /etc/hosts         localhost (127.0.0.1, ::1) and the host name
  *                      (uname's nodename, at 127.0.1.1 as Debian does)
  *   /proc/cpuinfo      one CPU
@@ -84,6 +85,7 @@ static void dns_complain(const char *addr)
 /* Weak: a program that opens no socket links no stack, and has no
  * servers from DHCP to list (kiln-bake). */
 #pragma weak net_dns_servers
+#pragma weak net_dns6_servers
 
 /* dns=ADDR[,ADDR...]: IPv4 or IPv6 addresses, at most three in all. */
 static size_t dns_option(char *b, size_t n, size_t at, int *count)
@@ -111,6 +113,22 @@ static size_t dns_option(char *b, size_t n, size_t at, int *count)
     return at;
 }
 
+/* RDNSS servers after the others, up to DNS_MAX lines in all. */
+static size_t gen_resolv6(char *b, size_t n, size_t at, int count)
+{
+    struct in6_addr ra[DNS_MAX];
+    int got = net_dns6_servers && count < DNS_MAX
+                  ? net_dns6_servers(ra, DNS_MAX - count)
+                  : 0;
+    for (int i = 0; i < got; i++) {
+        char a[INET6_ADDRSTRLEN], line[INET6_ADDRSTRLEN + 16];
+        inet_ntop(AF_INET6, &ra[i], a, sizeof a);
+        snprintf(line, sizeof line, "nameserver %s\n", a);
+        at = put(b, n, at, line);
+    }
+    return at;
+}
+
 static size_t gen_resolv(char *b, size_t n)
 {
     int count = 0;
@@ -123,7 +141,7 @@ static size_t gen_resolv(char *b, size_t n)
         snprintf(line, sizeof line, "nameserver %s\n", a);
         at = put(b, n, at, line);
     }
-    return at;
+    return gen_resolv6(b, n, at, count + got);
 }
 
 static size_t gen_hosts(char *b, size_t n)

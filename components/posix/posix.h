@@ -8,6 +8,7 @@
 #ifndef KILN_POSIX_H
 #define KILN_POSIX_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -238,9 +239,16 @@ long sys_waitid(long type, long id, long info, long options, long ru);
 struct file;
 struct net_sock;
 struct sockaddr_in;
+/* Room for an AF_INET or an AF_INET6 socket's address: net.h takes &.in
+ * for both (a sockaddr_in6 behind it on AF_INET6 sockets). */
+union sa46 {
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+};
 struct psock {
     struct net_sock *ns; /* NULL: slot free */
     int type;            /* SOCK_STREAM or SOCK_DGRAM */
+    int family;          /* AF_INET or AF_INET6 */
     int listening;
     uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO; 0: forever */
 };
@@ -254,9 +262,9 @@ long sock_send(struct file *f, const void *buf, size_t len, int flags,
                const struct sockaddr_in *to);
 long sock_recv(struct file *f, void *buf, size_t len, int flags,
                struct sockaddr_in *from);
-long addr_from_user(long uaddr, long len, struct sockaddr_in *out,
+long addr_from_user(long uaddr, long len, union sa46 *out, int family,
                     int unspec_ok);
-long addr_to_user(const struct sockaddr_in *a, long uaddr, long ulen);
+long addr_to_user(const union sa46 *a, long uaddr, long ulen);
 long sys_socket(long domain, long type, long proto);
 long sys_socketpair(long domain, long type, long proto, long sv);
 long sys_bind(long fd, long addr, long len);

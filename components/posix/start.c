@@ -73,9 +73,10 @@ extern const int kiln_raw_nics __attribute__((weak));
  * (kiln-bake takes the handlers of its calls), so these are weak: a
  * program that makes none has no network to start. */
 #pragma weak net_configure
+#pragma weak net_configure6
 #pragma weak net_start
 
-/* Hand every ip= option to the stack, then bring it up. A bad option
+/* Hand every ip= and ip6= option to the stack, then bring it up. A bad option
  * is reported by net_configure and leaves that NIC to DHCP. */
 static void start_network(const struct cmdline *cmd)
 {
@@ -89,9 +90,12 @@ static void start_network(const struct cmdline *cmd)
                          cmd->opt[i]);
         return;
     }
-    for (unsigned i = 0; i < cmd->nopt; i++)
+    for (unsigned i = 0; i < cmd->nopt; i++) {
         if (!strncmp(cmd->opt[i], "ip=", 3))
             net_configure(cmd->opt[i] + 3);
+        if (!strncmp(cmd->opt[i], "ip6=", 4) && net_configure6)
+            net_configure6(cmd->opt[i] + 4);
+    }
     net_start();
 }
 

@@ -4,8 +4,9 @@
  * fcntl and poll work on it as on any descriptor. net.h sockets never
  * block; blocking is done here: try, and if the call would wait, sleep
  * in net_wait until something changed or SO_RCVTIMEO / SO_SNDTIMEO
- * passes, then try again. AF_INET goes to components/net, AF_UNIX to
- * sys_unix.c (each call checks unix_is first); IPv6 gives EAFNOSUPPORT.
+ * passes, then try again. AF_INET and AF_INET6 (TCP only) go to
+ * components/net, AF_UNIX to sys_unix.c (each call checks unix_is
+ * first).
  * send/recv with iovecs are in sys_sockmsg.c.
  */
 #include <errno.h>
@@ -211,7 +212,7 @@ static long sock_install(struct net_sock *ns, int type, int flags)
         net_close(ns);
         return fd;
     }
-    *p = (struct psock){.ns = ns, .type = type};
+    *p = (struct psock){.ns = ns, .type = type, .family = AF_INET};
     return fd;
 }
 
@@ -237,29 +238,29 @@ long sock_get(long fd, struct file **fp)
 /* ---- addresses ------------------------------------------------------------
  */
 
-/* A user's sockaddr as AF_INET's; AF_UNSPEC passes when allowed (a
- * datagram socket's connect dissolves its peer with it). */
-long addr_from_user(long uaddr, long len, struct sockaddr_in *out,
+/* A user's sockaddr of the socket's family; AF_UNSPEC passes when
+ * allowed (a datagram socket's connect dissolves its peer with it). */
+long addr_from_user(long uaddr, long len, union sa46 *out, int family,
                     int unspec_ok)
 {
+    size_t need = family == AF_INET6 ? sizeof out->in6 : sizeof out->in;
     if (len < 0)
         return -EINVAL;
     if (!uaddr)
         return -EFAULT;
-    *out = (struct sockaddr_in){0};
-    memcpy(out, (void *)uaddr,
-           (size_t)len < sizeof *out ? (size_t)len : sizeof *out);
+    *out = (union sa46){0};
+    memcpy(out, (void *)uaddr, (size_t)len < need ? (size_t)len : need);
     if (unspec_ok && len >= (long)sizeof(sa_family_t) &&
-        out->sin_family == AF_UNSPEC)
+        out->in.sin_family == AF_UNSPEC)
         return 0;
-    if ((size_t)len < sizeof *out)
+    if ((size_t)len < need)
         return -EINVAL;
-    return out->sin_family == AF_INET ? 0 : -EAFNOSUPPORT;
+    return out->in.sin_family == family ? 0 : -EAFNOSUPPORT;
 }
 
 /* Copy a to the user as Linux does: truncated to the room given, with
  * the full length reported. NULL uaddr: the caller wants none. */
-long addr_to_user(const struct sockaddr_in *a, long uaddr, long ulen)
+long addr_to_user(const union sa46 *a, long uaddr, long ulen)
 {
     if (!uaddr)
         return 0;
@@ -272,8 +273,9 @@ long addr_to_user(const struct sockaddr_in *a, long uaddr, long ulen)
         *lp = 0;
         return 0;
     }
-    memcpy((void *)uaddr, a, *lp < sizeof *a ? *lp : sizeof *a);
-    *lp = sizeof *a;
+    socklen_t n = a->in.sin_family == AF_INET6 ? sizeof a->in6 : sizeof a->in;
+    memcpy((void *)uaddr, a, *lp < n ? *lp : n);
+    *lp = n;
     return 0;
 }
 
@@ -285,20 +287,25 @@ long sys_socket(long domain, long type, long proto)
     int kind = (int)type & 0xf, flags = (int)type & ~0xf;
     if (domain == AF_UNIX)
         return unix_socket(type, proto);
-    if (domain != AF_INET)
+    if (domain != AF_INET && domain != AF_INET6)
         return -EAFNOSUPPORT;
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
     struct net_sock *ns;
-    int r = net_socket(kind, (int)proto, &ns);
-    return r < 0 ? r : sock_install(ns, kind, flags);
+    int r = domain == AF_INET6 ? net_socket6(kind, (int)proto, &ns)
+                               : net_socket(kind, (int)proto, &ns);
+    long fd = r < 0 ? r : sock_install(ns, kind, flags);
+    if (fd >= 0)
+        ((struct psock *)fd_file(fd)->priv)->family = (int)domain;
+    return fd;
 }
 
 long sys_socketpair(long domain, long type, long proto, long sv)
 {
     if (domain == AF_UNIX)
         return unix_socketpair(type, proto, sv);
-    return domain == AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
+    return domain == AF_INET || domain == AF_INET6 ? -EOPNOTSUPP
+                                                   : -EAFNOSUPPORT;
 }
 
 long sys_bind(long fd, long addr, long len)
@@ -306,9 +313,9 @@ long sys_bind(long fd, long addr, long len)
     if (unix_is(fd))
         return unix_bind(fd, addr, len);
     SOCK_GET(fd, f, p);
-    struct sockaddr_in a;
-    long r = addr_from_user(addr, len, &a, 0);
-    return r < 0 ? r : net_bind(p->ns, &a);
+    union sa46 a;
+    long r = addr_from_user(addr, len, &a, p->family, 0);
+    return r < 0 ? r : net_bind(p->ns, &a.in);
 }
 
 long sys_listen(long fd, long backlog)
@@ -331,9 +338,9 @@ long sys_accept4(long fd, long addr, long len, long flags)
         return -EINVAL;
     uint64_t deadline = sock_deadline(p->rcvtimeo);
     struct net_sock *child;
-    struct sockaddr_in peer;
+    union sa46 peer;
     int r;
-    while ((r = net_accept(p->ns, &child, &peer)) == -EAGAIN) {
+    while ((r = net_accept(p->ns, &child, &peer.in)) == -EAGAIN) {
         int w = sock_nonblock(f, 0) ? -EAGAIN : sock_wait(deadline);
         if (w < 0)
             return w == -ERESTARTSYS ? w : -EAGAIN;
@@ -341,8 +348,10 @@ long sys_accept4(long fd, long addr, long len, long flags)
     if (r < 0)
         return r;
     long nfd = sock_install(child, SOCK_STREAM, (int)flags);
-    if (nfd >= 0)
+    if (nfd >= 0) {
+        ((struct psock *)fd_file(nfd)->priv)->family = p->family;
         addr_to_user(&peer, addr, len);
+    }
     return nfd;
 }
 
@@ -357,16 +366,16 @@ long sys_connect(long fd, long addr, long len)
     if (unix_is(fd))
         return unix_connect(fd, addr, len);
     SOCK_GET(fd, f, p);
-    struct sockaddr_in a;
-    long r = addr_from_user(addr, len, &a, 1);
+    union sa46 a;
+    long r = addr_from_user(addr, len, &a, p->family, 1);
     if (r < 0)
         return r;
-    r = net_connect(p->ns, &a);
+    r = net_connect(p->ns, &a.in);
     if (r != -EINPROGRESS || sock_nonblock(f, 0))
         return r;
     uint64_t deadline = sock_deadline(p->sndtimeo);
     for (;;) {
-        r = net_connect(p->ns, &a);
+        r = net_connect(p->ns, &a.in);
         if (r != -EALREADY && r != -EINPROGRESS)
             return r == -EISCONN ? 0 : r;
         if (sock_wait(deadline) < 0)
@@ -385,8 +394,8 @@ long sys_shutdown(long fd, long how)
 static long get_name(long fd, int peer, long addr, long len)
 {
     SOCK_GET(fd, f, p);
-    struct sockaddr_in a;
-    int r = net_getname(p->ns, peer, &a);
+    union sa46 a;
+    int r = net_getname(p->ns, peer, &a.in);
     if (r < 0)
         return r;
     return addr ? addr_to_user(&a, addr, len) : -EFAULT;
@@ -457,7 +466,7 @@ static int opt_local(struct psock *p, int name, void *out, socklen_t *len)
         n = sizeof v.tv;
         break;
     case SO_TYPE: v.i = p->type; break;
-    case SO_DOMAIN: v.i = AF_INET; break;
+    case SO_DOMAIN: v.i = p->family; break;
     case SO_PROTOCOL:
         v.i = p->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
         break;

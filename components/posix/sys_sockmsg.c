@@ -134,13 +134,14 @@ long sys_sendto(long fd, long buf, long len, long flags, long addr, long alen)
         return unix_sendto(fd, buf, len, flags, addr, alen);
     struct file *f;
     long r = sock_get(fd, &f);
-    struct sockaddr_in to;
+    union sa46 to;
     if (r < 0)
         return r;
-    if (addr && (r = addr_from_user(addr, alen, &to, 0)) < 0)
+    int family = ((struct psock *)f->priv)->family;
+    if (addr && (r = addr_from_user(addr, alen, &to, family, 0)) < 0)
         return r;
     struct iovec v = {(void *)buf, (size_t)len};
-    return send_iov(f, &v, 1, (int)flags, addr ? &to : NULL);
+    return send_iov(f, &v, 1, (int)flags, addr ? &to.in : NULL);
 }
 
 long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long alen)
@@ -152,10 +153,10 @@ long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long alen)
     if (r < 0)
         return r;
     struct psock *p = f->priv;
-    struct sockaddr_in from = {0};
+    union sa46 from = {0};
     struct iovec v = {(void *)buf, (size_t)len};
     int trunc;
-    long n = recv_iov(f, &v, 1, (int)flags, &from, &trunc);
+    long n = recv_iov(f, &v, 1, (int)flags, &from.in, &trunc);
     if (n >= 0 && addr)
         addr_to_user(p->type == SOCK_STREAM ? NULL : &from, addr, alen);
     return n;
@@ -168,14 +169,15 @@ long sys_sendmsg(long fd, long msgp, long flags)
     struct file *f;
     long r = sock_get(fd, &f);
     const struct msghdr *m = (const struct msghdr *)msgp;
-    struct sockaddr_in to;
+    union sa46 to;
     if (r < 0)
         return r;
-    if (m->msg_name &&
-        (r = addr_from_user((long)m->msg_name, m->msg_namelen, &to, 0)) < 0)
+    int family = ((struct psock *)f->priv)->family;
+    if (m->msg_name && (r = addr_from_user((long)m->msg_name, m->msg_namelen,
+                                           &to, family, 0)) < 0)
         return r;
     return send_iov(f, m->msg_iov, (long)m->msg_iovlen, (int)flags,
-                    m->msg_name ? &to : NULL);
+                    m->msg_name ? &to.in : NULL);
 }
 
 long sys_recvmsg(long fd, long msgp, long flags)
@@ -188,10 +190,10 @@ long sys_recvmsg(long fd, long msgp, long flags)
     if (r < 0)
         return r;
     struct psock *p = f->priv;
-    struct sockaddr_in from = {0};
+    union sa46 from = {0};
     int trunc;
-    long n =
-        recv_iov(f, m->msg_iov, (long)m->msg_iovlen, (int)flags, &from, &trunc);
+    long n = recv_iov(f, m->msg_iov, (long)m->msg_iovlen, (int)flags, &from.in,
+                      &trunc);
     if (n < 0)
         return n;
     if (m->msg_name)

@@ -17,6 +17,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../components/net/ip6.h"
 #include "../../components/net/tcp.h"
 #include "tap.h"
 
@@ -24,6 +25,9 @@
 #define B 0x0200000a
 #define C 0x0300000a /* a flooder nobody answers for */
 #define D 0x0400000a /* another remote host, answered like C */
+/* 2001:db8::1 and ::2, the IPv6 addresses of the two ends */
+static const struct in6_addr A6 = {.s6_addr = {0x20, 1, 0xd, 0xb8, [15] = 1}};
+static const struct in6_addr B6 = {.s6_addr = {0x20, 1, 0xd, 0xb8, [15] = 2}};
 
 /* ---- the fake world ---------------------------------------------------- */
 
@@ -98,10 +102,53 @@ int net_wait(uint64_t deadline)
     (void)deadline;
     return -ETIMEDOUT;
 }
+/* IPv6 as l4.c reaches it: A6 and B6 on the one fake link. */
+static struct addr6 addr_a6 = {.a = A6}, addr_b6 = {.a = B6};
+int ip6_send(struct netif *n, uint8_t *buf, size_t len,
+             const struct in6_addr *src, const struct in6_addr *dst,
+             uint8_t proto, uint8_t hlim);
+uint32_t ip6_pseudo(const struct in6_addr *src, const struct in6_addr *dst,
+                    uint8_t proto, size_t len)
+{
+    uint8_t t[8] = {(uint8_t)(len >> 24),
+                    (uint8_t)(len >> 16),
+                    (uint8_t)(len >> 8),
+                    (uint8_t)len,
+                    0,
+                    0,
+                    0,
+                    proto};
+    return inet_sum(t, 8, inet_sum(dst, 16, inet_sum(src, 16, 0)));
+}
+struct netif *ip6_route(const struct in6_addr *dst, struct in6_addr *nh)
+{
+    *nh = *dst;
+    return &nif;
+}
+uint16_t ip6_path_mtu(struct netif *n, const struct in6_addr *dst)
+{
+    (void)dst;
+    return n->mtu;
+}
+const struct addr6 *addr6_source(const struct netif *n,
+                                 const struct in6_addr *dst)
+{
+    (void)n;
+    return memcmp(dst, &A6, 16) ? &addr_a6 : &addr_b6;
+}
+struct addr6 *addr6_find(const struct netif *n, const struct in6_addr *a)
+{
+    (void)n;
+    return !memcmp(a, &A6, 16)   ? &addr_a6
+           : !memcmp(a, &B6, 16) ? &addr_b6
+                                 : NULL;
+}
 
 #define QMAX 4096
 struct pkt {
     uint32_t src, dst;
+    uint8_t v6; /* then src6 and dst6 are the addresses */
+    struct in6_addr src6, dst6;
     size_t len;
     uint8_t b[1600];
 };
@@ -118,8 +165,22 @@ int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
     struct pkt *k = &q[qtail++ % QMAX];
     k->src = src;
     k->dst = dst;
+    k->v6 = 0;
     k->len = len;
     memcpy(k->b, buf + NET_HEADROOM, len);
+    return 0;
+}
+
+int ip6_send(struct netif *n, uint8_t *buf, size_t len,
+             const struct in6_addr *src, const struct in6_addr *dst,
+             uint8_t proto, uint8_t hlim)
+{
+    (void)n, (void)proto, (void)hlim;
+    if (qtail - qhead >= QMAX || len > sizeof q[0].b)
+        return -ENOBUFS;
+    struct pkt *k = &q[qtail++ % QMAX];
+    *k = (struct pkt){.v6 = 1, .src6 = *src, .dst6 = *dst, .len = len};
+    memcpy(k->b, buf + NET6_HEADROOM, len);
     return 0;
 }
 
@@ -148,7 +209,12 @@ static inline int pump_n(unsigned max)
             (++drop_count % drop_every == 0 ||
              (drop_also && drop_count % drop_every == drop_also)))
             continue;
-        struct ip_info ip = {.nif = &nif, .src = k->src, .dst = k->dst};
+        struct ip_info ip = {.nif = &nif,
+                             .src = k->src,
+                             .dst = k->dst,
+                             .v6 = k->v6,
+                             .src6 = k->src6,
+                             .dst6 = k->dst6};
         tcp_input(&ip, k->b, k->len);
     }
     return any;
@@ -301,8 +367,9 @@ static inline void icmp_quote(struct tcp_pcb *p, uint32_t seq, int err,
                               uint16_t mtu)
 {
     uint8_t q[28] = {0x45};
-    memcpy(q + 12, &p->laddr, 4);
-    memcpy(q + 16, &p->raddr, 4);
+    uint32_t l = addr_to4(p->laddr), r = addr_to4(p->raddr);
+    memcpy(q + 12, &l, 4);
+    memcpy(q + 16, &r, 4);
     memcpy(q + 20, &p->lport, 2);
     memcpy(q + 22, &p->rport, 2);
     uint32_t s = htonl(seq);

@@ -83,6 +83,7 @@ int main(int argc, char **argv)
     test_epoll();
     test_poll_select();
     test_udp();
+    test_ipv6();
     test_bulk();
     if (argc == 3)
         test_remote(argv[1], atoi(argv[2]));

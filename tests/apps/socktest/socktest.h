@@ -51,6 +51,9 @@ void test_epoll(void);
 void test_poll_select(void);
 void test_udp(void);
 
+/* ipv6.c */
+void test_ipv6(void);
+
 /* remote.c: against ip:port, an echo server with port+1 closed */
 void test_remote(const char *ip, int port);
 

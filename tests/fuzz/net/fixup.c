@@ -7,7 +7,9 @@
  * the addresses it asks ARP for.
  *
  * Every offset is checked against the frame length; a frame too short
- * or not IPv4 is left as it is.
+ * or neither IPv4 nor IPv6 is left as it is. For IPv6, FIX_CSUM fixes
+ * the ICMPv6, TCP or UDP checksum of an unfragmented packet behind hop-by-hop,
+ * routing and destination options headers, and FIX_ACK a TCP ack.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -77,11 +79,59 @@ static void fix_transport(uint8_t *ip, size_t ihl, size_t l4len)
     wr16(l4 + at, ip[9] == 17 && c == 0 ? 0xffff : c);
 }
 
+/* The ICMPv6 message, TCP segment or UDP datagram of an IPv6 frame, its length
+ * and protocol; NULL if none. */
+static uint8_t *l4_of6(uint8_t *f, size_t len, size_t *mlen, uint8_t *proto)
+{
+    if (len < 54 || rd16(f + 12) != 0x86dd)
+        return NULL;
+    uint8_t *ip = f + 14;
+    size_t end = 40 + rd16(ip + 4), off = 40;
+    if (end > len - 14)
+        end = len - 14;
+    uint8_t nh = ip[6];
+    for (int n = 0; n < 8 && (nh == 0 || nh == 43 || nh == 60); n++) {
+        if (off + 2 > end)
+            return NULL;
+        nh = ip[off];
+        off += ((size_t)ip[off + 1] + 1) * 8;
+    }
+    if ((nh != 58 || off + 4 > end) && (nh != 6 || off + 20 > end) &&
+        (nh != 17 || off + 8 > end))
+        return NULL;
+    *mlen = end - off;
+    *proto = nh;
+    return ip + off;
+}
+
+static void fix_ip6(uint8_t *f, size_t len, unsigned flags)
+{
+    size_t mlen;
+    uint8_t proto;
+    uint8_t *m = l4_of6(f, len, &mlen, &proto);
+    if (!m)
+        return;
+    if ((flags & FIX_ACK) && proto == 6) {
+        uint32_t v = htonl(seq_expected);
+        memcpy(m + 8, &v, 4);
+    }
+    if (!(flags & FIX_CSUM))
+        return;
+    size_t at = proto == 6 ? 16 : proto == 17 ? 6 : 2;
+    const uint8_t *ip = f + 14;
+    uint32_t pseudo = (uint32_t)mlen + proto;
+    for (int i = 8; i < 40; i += 2)
+        pseudo += rd16(ip + i);
+    wr16(m + at, 0);
+    wr16(m + at, csum(m, mlen, pseudo));
+}
+
 void fixup_frame(uint8_t *f, size_t len, unsigned flags, const uint8_t mac[6])
 {
     size_t ihl, l4len;
     if ((flags & FIX_MAC) && len >= 6)
         memcpy(f, mac, 6);
+    fix_ip6(f, len, flags);
     uint8_t *ip = ipv4_of(f, len, &ihl, &l4len);
     if (!ip)
         return;
@@ -105,9 +155,12 @@ void fixup_observe(const uint8_t *f, size_t len)
         return;
     }
     const uint8_t *ip = ipv4_of((uint8_t *)f, len, &ihl, &l4len);
-    if (!ip || ip[9] != 6 || l4len < 20)
+    const uint8_t *tcp = ip ? ip + ihl : NULL;
+    uint8_t proto = ip ? ip[9] : 0;
+    if (!ip)
+        tcp = l4_of6((uint8_t *)f, len, &l4len, &proto);
+    if (!tcp || proto != 6 || l4len < 20)
         return;
-    const uint8_t *tcp = ip + ihl;
     size_t doff = (size_t)(tcp[12] >> 4) * 4;
     uint32_t data = doff <= l4len ? (uint32_t)(l4len - doff) : 0;
     seq_expected = rd32(tcp + 4) + data + !!(tcp[13] & 0x02) /* SYN */ +

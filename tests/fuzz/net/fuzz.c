@@ -1,6 +1,9 @@
 /*
  * fuzz.c: libFuzzer harness for components/net on hypercall-posix.
- * One null NIC at 10.0.0.2/24 (gateway 10.0.0.1), a TCP listener on
+ * One null NIC at 10.0.0.2/24 (gateway 10.0.0.1) and 2001:db8::2/64
+ * (gateway 2001:db8::1; the setup lets DAD finish), a TCP listener on
+ * [::]:80 and a UDP socket on [::]:7 (both IPV6_V6ONLY), a TCP
+ * listener on
  * port 80 and a UDP socket on port 7. Each input is a sequence of
  * frames (format in fuzz.h) handed to eth_input one by one, on virtual
  * time, with ARP requests of the stack answered for it. Between frames
@@ -39,15 +42,20 @@
 
 static struct netif *nif;
 static uint8_t mac[6];
-static struct net_sock *listener, *udp;
+static struct net_sock *listener, *listener6, *udp, *udp6;
 static struct net_sock *children[CHILDREN_MAX];
-static unsigned long accepted, datagrams, sent_frames;
+static unsigned long accepted, accepted6, datagrams, datagrams6, sent_frames;
+static unsigned long echo6;
 
 static void sink(unsigned idx, const void *frame, size_t len)
 {
     (void)idx;
     sent_frames++;
     fixup_observe(frame, len);
+    const uint8_t *f = frame;
+    if (len >= 55 && f[12] == 0x86 && f[13] == 0xdd && f[20] == 58 &&
+        f[54] == 129)
+        echo6++; /* an ICMPv6 echo reply: the IPv6 seeds got through */
 }
 
 static void must(int ok, const char *what)
@@ -63,7 +71,9 @@ static void setup(void *unused)
     (void)unused;
     struct sockaddr_in a = {.sin_family = AF_INET};
     must(net_configure(OUR_IP "::10.0.0.1:255.255.255.0") == 0, "ip=");
+    must(net_configure6("2001:db8::2/64,2001:db8::1") == 0, "ip6=");
     must(net_start() == 1, "net_start");
+    hc_thread_block(hc_clock_monotonic() + 3000 * MS); /* IPv6 DAD */
     nif = netif_get(0);
     must(nif && nif->addr, "an address on NIC 0");
     memcpy(mac, nif->mac, 6);
@@ -74,6 +84,20 @@ static void setup(void *unused)
         must(net_bind(listener, &a) == 0 && net_listen(listener, 8) == 0,
              "listen on port 80");
     }
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(80)};
+    int one = 1;
+    must(net_socket6(SOCK_STREAM, 0, &listener6) == 0 &&
+             net_setsockopt(listener6, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+                            sizeof one) == 0 &&
+             net_bind(listener6, (struct sockaddr_in *)(void *)&a6) == 0 &&
+             net_listen(listener6, 8) == 0,
+         "listen on [::]:80 (IPV6_V6ONLY)");
+    a6.sin6_port = htons(7);
+    must(net_socket6(SOCK_DGRAM, 0, &udp6) == 0 &&
+             net_setsockopt(udp6, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+                            sizeof one) == 0 &&
+             net_bind(udp6, (struct sockaddr_in *)(void *)&a6) == 0,
+         "UDP on [::]:7 (IPV6_V6ONLY)");
     must(net_socket(SOCK_DGRAM, 0, &udp) == 0, "UDP socket");
     a.sin_port = htons(7);
     must(net_bind(udp, &a) == 0, "bind port 7");
@@ -82,11 +106,16 @@ static void setup(void *unused)
 static void serve_udp(void)
 {
     uint8_t buf[2048];
-    struct sockaddr_in from;
+    struct sockaddr_in6 from; /* room for either family's */
+    struct sockaddr_in *f = (struct sockaddr_in *)(void *)&from;
     long n;
-    while ((n = net_recv(udp, buf, sizeof buf, 0, &from)) >= 0) {
+    while ((n = net_recv(udp, buf, sizeof buf, 0, f)) >= 0) {
         datagrams++;
-        net_send(udp, buf, (size_t)n, 0, &from);
+        net_send(udp, buf, (size_t)n, 0, f);
+    }
+    while ((n = net_recv(udp6, buf, sizeof buf, 0, f)) >= 0) {
+        datagrams6++;
+        net_send(udp6, buf, (size_t)n, 0, f);
     }
 }
 
@@ -97,6 +126,8 @@ static void serve_tcp(void)
     for (unsigned i = 0; listener && i < CHILDREN_MAX; i++) {
         if (!children[i] && net_accept(listener, &children[i], NULL) == 0)
             accepted++;
+        if (!children[i] && net_accept(listener6, &children[i], NULL) == 0)
+            accepted6++;
         if (!children[i])
             continue;
         long n = net_recv(children[i], buf, sizeof buf, 0, NULL);
@@ -191,9 +222,11 @@ static void report(void)
     struct hc_mem_stats m;
     hc_pages_stats(&m);
     printf("fuzz-net: tcp %d, accepted %lu, datagrams %lu, frames sent %lu, "
-           "pages free %zu of %zu\n",
+           "pages free %zu of %zu, ipv6 echo replies %lu, ipv6 accepted %lu, "
+           "ipv6 datagrams %lu\n",
            listener != NULL, accepted, datagrams, sent_frames,
-           (size_t)m.free_pages, (size_t)m.total_pages);
+           (size_t)m.free_pages, (size_t)m.total_pages, echo6, accepted6,
+           datagrams6);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -120,6 +120,102 @@ def handshake_seeds(req):
     }
 
 
+US6 = bytes.fromhex("20010db8000000000000000000000002")
+PEER6 = bytes.fromhex("20010db8000000000000000000000001")
+PEER_LL = bytes.fromhex("fe800000000000000000000000000001")
+ALL_NODES = bytes.fromhex("ff020000000000000000000000000001")
+SOLICITED_US = bytes.fromhex("ff0200000000000000000001ff000002")
+
+
+def ipv6(nh, payload, src=PEER6, dst=US6, hlim=64):
+    return struct.pack(">IHBB16s16s", 0x60000000, len(payload), nh, hlim,
+                       src, dst) + payload
+
+
+def eth6(payload, dst=bytes(6)):
+    return eth(payload, 0x86dd, dst)
+
+
+def icmp6(typ, code, body):
+    return struct.pack(">BBH", typ, code, 0) + body
+
+
+def echo6(data=b"kiln6" * 8, ident=7):
+    return icmp6(128, 0, struct.pack(">HH", ident, 1) + data)
+
+
+def with_csum6(msg, src=PEER6, dst=US6):
+    """msg with its ICMPv6 checksum, for fragments the harness leaves."""
+    data = src + dst + struct.pack(">IxxxB", len(msg), 58) + msg
+    data += bytes(len(data) % 2)
+    total = sum(struct.unpack(">%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return msg[:2] + struct.pack(">H", ~total & 0xffff) + msg[4:]
+
+
+def ext(nh, body):
+    """An extension header (hop-by-hop, routing, destination options)
+    whose body pads it to whole 8-byte units."""
+    body += bytes(-(len(body) + 2) % 8)
+    return bytes([nh, (len(body) + 2) // 8 - 1]) + body
+
+
+def ipv6_seeds():
+    """Neighbour discovery first (the peer's NS gives the stack its MAC,
+    so answers can leave), then echo through extension headers,
+    fragments, router advertisements, MLD queries and Packet Too Big."""
+    ns = rec(eth6(ipv6(58, icmp6(135, 0, bytes(4) + US6 + b"\x01\x01" +
+                                 PEER_MAC), dst=SOLICITED_US, hlim=255),
+                  dst=b"\x33\x33\xff\x00\x00\x02"), FIX_CSUM)
+    ping = rec(eth6(ipv6(58, echo6())))
+    body = with_csum6(echo6(b"F" * 40, 9))
+    frags = [rec(eth6(ipv6(44, struct.pack(">BBHI", 58, 0, off | more, 77) +
+                           body[off:end])))
+             for off, end, more in ((0, 24, 1), (24, 48, 0))]
+    overlap = [rec(eth6(ipv6(44, struct.pack(">BBHI", 58, 0, off | more, 78) +
+                             body[off:end])))
+               for off, end, more in ((0, 24, 1), (16, 40, 1), (40, 48, 0))]
+    pi = struct.pack(">BBBBIII16s", 3, 4, 64, 0xc0, 3600, 1800, 0,
+                     bytes.fromhex("20010db8000100000000000000000000"))
+    ra = icmp6(134, 0, struct.pack(">BBHII", 64, 0, 1800, 0, 0) +
+               b"\x01\x01" + PEER_MAC + pi +
+               struct.pack(">BBHI", 5, 1, 0, 1400) +
+               struct.pack(">BBHI16s", 25, 3, 0, 600, PEER6))
+    query = ext(58, b"\x05\x02\x00\x00") + icmp6(
+        130, 0, struct.pack(">HH16sBBH", 1000, 0, bytes(16), 2, 125, 0))
+    quoted = ipv6(58, icmp6(129, 0, b"\0" * 16), src=US6, dst=PEER6)
+    syn = ipv6(6, tcp(SYN, 1000, opts=SYN_OPTS))
+    req = b"GET / HTTP/1.0\r\n\r\n"
+    tcp6 = [ns, rec(eth6(syn)),
+            rec(eth6(ipv6(6, tcp(ACK, 1001))), FIX | FIX_ACK),
+            rec(eth6(ipv6(6, tcp(PSH | ACK, 1001, req))), FIX | FIX_ACK, 5),
+            rec(eth6(ipv6(6, tcp(FIN | ACK, 1001 + len(req)))), FIX | FIX_ACK,
+                20)]
+    return {
+        "ip6-tcp-data": tcp6,
+        "ip6-udp-echo": [ns, rec(eth6(ipv6(17, udp(b"u6" * 20)))),
+                         rec(eth6(ipv6(17, udp(b"?", dport=9))))],
+        "ip6-ns-ping": [ns, ping],
+        "ip6-ext-headers": [
+            ns, rec(eth6(ipv6(0, ext(60, b"\x05\x02\x00\x00") +
+                              ext(58, b"\x1e\x02\x00\x00") + echo6()))),
+            rec(eth6(ipv6(43, ext(58, b"\x00\x01" + bytes(4) + PEER6) +
+                          echo6()))),
+            rec(eth6(ipv6(60, ext(58, b"\x9e\x01\x00") + echo6())))],
+        "ip6-fragments": [ns] + frags + overlap,
+        "ip6-ra": [rec(eth6(ipv6(58, ra, src=PEER_LL, dst=ALL_NODES,
+                                 hlim=255), dst=b"\x33\x33\0\0\0\x01"),
+                       FIX_CSUM), ns, ping],
+        "ip6-mld-query": [rec(eth6(ipv6(0, query, src=PEER_LL,
+                                        dst=ALL_NODES, hlim=1),
+                                   dst=b"\x33\x33\0\0\0\x01"),
+                              FIX_CSUM, 3)],
+        "ip6-packet-too-big": [ns, rec(eth6(ipv6(58, icmp6(
+            2, 0, struct.pack(">I", 1280) + quoted)))), ping],
+    }
+
+
 def seeds():
     req = b"GET / HTTP/1.0\r\nHost: kiln\r\n\r\n"
     out = {}
@@ -158,6 +254,7 @@ def seeds():
                   dst=PEER)
     out.update(large_segments())
     out.update(handshake_seeds(req))
+    out.update(ipv6_seeds())
     out["icmp-frag-needed"] = handshake() + [
         rec(eth(ipv4(1, struct.pack(">BBHHH", 3, 4, 0, 0, 576) + quoted)))]
     return out

@@ -18,7 +18,7 @@
  */
 /* clang-format off */
 /*
- * links: components/net/eth.c components/net/arp.c components/net/route.c components/net/ipv4.c components/net/icmp.c components/net/udp.c components/net/reasm.c components/net/checksum.c components/net/loopback.c components/net/dhcp.c components/net/socket.c components/net/tcp_isn.c components/net/early.c
+ * links: components/net/eth.c components/net/arp.c components/net/route.c components/net/ipv4.c components/net/icmp.c components/net/udp.c components/net/reasm.c components/net/checksum.c components/net/loopback.c components/net/dhcp.c components/net/socket.c components/net/tcp_isn.c components/net/early.c components/net/ipv6.c components/net/ip6_ext.c components/net/reasm6.c components/net/icmp6.c components/net/nd.c components/net/ra.c components/net/addr6.c components/net/mld.c components/net/l4.c
  */
 /* clang-format on */
 #include <arpa/inet.h>
@@ -106,7 +106,16 @@ void tcp_icmp_error(const uint8_t *q, size_t len, int err, uint16_t mtu)
 {
     (void)q, (void)len, (void)err, (void)mtu;
 }
+void tcp_icmp6_error(const uint8_t *q, size_t len, int err, uint16_t mtu)
+{
+    (void)q, (void)len, (void)err, (void)mtu;
+}
 int tcp_sock_create(struct net_sock **s)
+{
+    (void)s;
+    return -ESOCKTNOSUPPORT;
+}
+int tcp_sock_create6(struct net_sock **s)
 {
     (void)s;
     return -ESOCKTNOSUPPORT;

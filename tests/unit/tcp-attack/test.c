@@ -11,7 +11,7 @@
  * timestamps that do not give away the uptime, and cookies accepted
  * only shortly after the SYN queue overflowed.
  *
- * links: components/net/tcp_*.c components/net/checksum.c
+ * links: components/net/tcp_*.c components/net/l4.c components/net/checksum.c
  */
 #include <poll.h>
 #include "tcp-world.h"
@@ -56,7 +56,7 @@ static void send_final_ack(uint32_t src, uint16_t sport, uint16_t dport,
 static struct tcp_pcb *find_peer(uint32_t raddr, uint16_t rport)
 {
     for (unsigned i = 0; i < tcp_pcb_n; i++)
-        if (tcp_pcbs[i].used && tcp_pcbs[i].raddr == raddr &&
+        if (tcp_pcbs[i].used && addr_eq(tcp_pcbs[i].raddr, addr_from4(raddr)) &&
             tcp_pcbs[i].rport == htons(rport))
             return &tcp_pcbs[i];
     return NULL;
@@ -194,7 +194,7 @@ static unsigned count_peer(uint32_t raddr)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < tcp_pcb_n; i++)
-        n += tcp_pcbs[i].used && tcp_pcbs[i].raddr == raddr;
+        n += tcp_pcbs[i].used && addr_eq(tcp_pcbs[i].raddr, addr_from4(raddr));
     return n;
 }
 
@@ -423,8 +423,8 @@ static void test_cookie_no_overflow(void)
 {
     struct net_sock *l = listener(110, 4);
     clock_ns += 300000 * MS; /* the last overflow anywhere is long past */
-    uint32_t cookie =
-        tcp_cookie_make(B, D, htons(110), htons(7200), 1000, 1460, clock_ns);
+    uint32_t cookie = tcp_cookie_make(addr_from4(B), addr_from4(D), htons(110),
+                                      htons(7200), 1000, 1460, clock_ns);
     uint64_t ok0 = tcp_stats.cookies_ok;
     struct raw_seg r = {.src = D,
                         .dst = B,

@@ -6,10 +6,11 @@
  * network is idle. Covers handshake and connect() reporting, bulk
  * transfer with loss and reordering (retransmission, fast recovery,
  * out-of-order queue), half-close, close with unread data (RST),
- * refused connections, SYN cookies once the SYN queue is full, and
- * running out of memory.
+ * refused connections, SYN cookies once the SYN queue is full, running
+ * out of memory, and AF_INET6 sockets serving IPv4 peers (v4-mapped,
+ * IPV6_V6ONLY, the bind conflicts between the families).
  *
- * links: components/net/tcp_*.c components/net/checksum.c
+ * links: components/net/tcp_*.c components/net/l4.c components/net/checksum.c
  */
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -133,7 +134,8 @@ static void test_bulk(void)
                   (tcp_ops.poll(c) & POLLHUP),
               "both closed: end of stream and POLLHUP", NULL);
     struct tcp_pcb *pc = (struct tcp_pcb *)c;
-    tap_check(tcp_tw_lookup(A, pc->lport, B, htons(81)) != NULL,
+    tap_check(tcp_tw_lookup(addr_from4(A), pc->lport, addr_from4(B),
+                            htons(81)) != NULL,
               "the active closer is in TIME_WAIT", "state %d", pc->state);
     tcp_ops.close(c);
     tcp_ops.close(l);
@@ -169,8 +171,8 @@ static void test_refused_and_reset(void)
 static void flood_syn(uint16_t sport, uint16_t dport)
 {
     uint8_t opt[4] = {2, 4, 0x05, 0xb4};
-    tcp_send_raw(C, B, htons(sport), htons(dport), 1000u * sport, 0, TH_SYN,
-                 65535, opt, sizeof opt);
+    tcp_send_raw(addr_from4(C), addr_from4(B), htons(sport), htons(dport),
+                 1000u * sport, 0, TH_SYN, 65535, opt, sizeof opt);
 }
 
 static void test_cookies(void)
@@ -402,7 +404,8 @@ static void test_time_wait_reuse(void)
     run(100);
     tcp_ops.close(c);
     run(100);
-    struct tcp_tw *t = tcp_tw_lookup(B, htons(86), A, htons(40000));
+    struct tcp_tw *t =
+        tcp_tw_lookup(addr_from4(B), htons(86), addr_from4(A), htons(40000));
     tap_check(t != NULL, "server side in TIME_WAIT", NULL);
     int one = 1;
     tcp_sock_create(&c2);
@@ -420,8 +423,127 @@ static void test_time_wait_reuse(void)
     run(100);
 }
 
+static struct net_sock *sock6_on(uint16_t port, int v6only, int *bind_rc)
+{
+    struct net_sock *x;
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+    tcp_sock_create6(&x);
+    tcp_ops.setsockopt(x, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    *bind_rc = tcp_ops.bind(x, (struct sockaddr_in *)(void *)&a);
+    return x;
+}
+
+static void test_dual_stack(void)
+{
+    int rc, one = 1;
+    struct net_sock *l = sock6_on(91, 0, &rc), *y, *c, *s;
+    struct sockaddr_in b = sin_of(B, 91);
+    tcp_sock_create(&y);
+    int rc2 = tcp_ops.bind(y, &b);
+    tap_check(rc == 0 && rc2 == -EADDRINUSE,
+              "[::]:91 without V6ONLY holds the IPv4 port too", "%d %d", rc,
+              rc2);
+    tap_check(tcp_ops.setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+                                 sizeof one) == -EINVAL,
+              "IPV6_V6ONLY after bind: EINVAL", NULL);
+    tcp_ops.listen(l, 4);
+    tcp_sock_create(&c);
+    tcp_ops.connect(c, &b);
+    run(100);
+    struct sockaddr_in6 peer, me;
+    rc = tcp_ops.accept(l, &s, (struct sockaddr_in *)(void *)&peer);
+    net_addr mapped = addr_from4(A);
+    tap_check(rc == 0 && peer.sin6_family == AF_INET6 &&
+                  !memcmp(&peer.sin6_addr, &mapped, 16),
+              "an IPv4 client reaches it, accepted as ::ffff:10.0.0.1", "%d",
+              rc);
+    tcp_ops.getname(s, 0, (struct sockaddr_in *)(void *)&me);
+    mapped = addr_from4(B);
+    tap_check(me.sin6_family == AF_INET6 &&
+                  !memcmp(&me.sin6_addr, &mapped, 16) &&
+                  me.sin6_port == htons(91),
+              "its local name is [::ffff:10.0.0.2]:91", NULL);
+    tap_check(transfer(c, s, 100000), "100000 bytes through it intact", NULL);
+    tcp_ops.close(c), tcp_ops.close(s), tcp_ops.close(l), tcp_ops.close(y);
+    run(1000);
+    struct net_sock *z = sock6_on(92, 1, &rc), *v4;
+    struct sockaddr_in any = sin_of(0, 92);
+    tcp_sock_create(&v4);
+    rc2 = tcp_ops.bind(v4, &any);
+    tap_check(rc == 0 && rc2 == 0,
+              "with V6ONLY, [::]:92 and 0.0.0.0:92 coexist", "%d %d", rc, rc2);
+    tcp_ops.listen(v4, 4);
+    tcp_ops.listen(z, 4);
+    tcp_sock_create(&c);
+    tcp_ops.connect(c, &(struct sockaddr_in){.sin_family = AF_INET,
+                                             .sin_port = htons(92),
+                                             .sin_addr.s_addr = B});
+    run(100);
+    tap_check(tcp_ops.accept(z, &s, NULL) == -EAGAIN &&
+                  tcp_ops.accept(v4, &s, NULL) == 0,
+              "an IPv4 client goes to the IPv4 listener, not the V6ONLY one",
+              NULL);
+    int v = 0;
+    socklen_t vl = sizeof v;
+    tcp_ops.getsockopt(z, IPPROTO_IPV6, IPV6_V6ONLY, &v, &vl);
+    tap_check(v == 1, "getsockopt reads IPV6_V6ONLY back", NULL);
+    tcp_ops.close(c), tcp_ops.close(s), tcp_ops.close(z), tcp_ops.close(v4);
+    run(1000);
+    z = sock6_on(93, 1, &rc);
+    tcp_ops.listen(z, 4);
+    tcp_sock_create(&c);
+    struct sockaddr_in b93 = sin_of(B, 93);
+    tcp_ops.connect(c, &b93);
+    run(100);
+    rc = tcp_ops.connect(c, &b93);
+    tap_check(rc == -ECONNREFUSED && tcp_ops.accept(z, &s, NULL) == -EAGAIN,
+              "a V6ONLY listener alone refuses IPv4", "%d", rc);
+    tcp_ops.close(c), tcp_ops.close(z);
+    run(1000);
+}
+
+/* A connection between two IPv6 addresses: the same TCP, 60 bytes of
+ * headers, and Packet Too Big (ICMPv6) lowering the MSS. */
+static void test_ipv6(void)
+{
+    struct net_sock *l, *c, *s;
+    struct sockaddr_in6 b = {.sin6_family = AF_INET6,
+                             .sin6_port = htons(94),
+                             .sin6_addr = B6},
+                        peer;
+    tcp_sock_create6(&l);
+    tcp_ops.bind(l, (struct sockaddr_in *)(void *)&b);
+    tcp_ops.listen(l, 4);
+    tcp_sock_create6(&c);
+    int rc = tcp_ops.connect(c, (struct sockaddr_in *)(void *)&b);
+    run(100);
+    int rc2 = tcp_ops.accept(l, &s, (struct sockaddr_in *)(void *)&peer);
+    tap_check(
+        rc == -EINPROGRESS && rc2 == 0 && !memcmp(&peer.sin6_addr, &A6, 16),
+        "IPv6: connect and accept, the peer is 2001:db8::1", "%d %d", rc, rc2);
+    struct tcp_pcb *ps = (struct tcp_pcb *)s;
+    tap_check(ps->mss == 1440, "IPv6: MSS 1440 on a 1500-byte link", "%u",
+              ps->mss);
+    tap_check(transfer(c, s, 200000) && transfer(s, c, 50000),
+              "IPv6: 200000 and 50000 bytes intact", NULL);
+    uint8_t quote[48] = {0x60, [6] = IPPROTO_TCP};
+    uint32_t seq = htonl(ps->snd_una);
+    memcpy(quote + 8, &B6, 16);
+    memcpy(quote + 24, &A6, 16);
+    memcpy(quote + 40, &ps->lport, 2);
+    memcpy(quote + 42, &ps->rport, 2);
+    memcpy(quote + 44, &seq, 4);
+    tcp_icmp6_error(quote, sizeof quote, -EMSGSIZE, 1280);
+    tap_check(ps->mss == 1220, "IPv6: Packet Too Big 1280 lowers it to 1220",
+              "%u", ps->mss);
+    tcp_ops.close(c), tcp_ops.close(s), tcp_ops.close(l);
+    run(1000);
+}
+
 int main(void)
 {
+    test_dual_stack();
+    test_ipv6();
     test_bind_rules();
     test_peek_linger_keepalive();
     test_time_wait_reuse();

@@ -39,17 +39,17 @@ static void test_entropy_failure(void)
     volatile int aborted = 0;
     entropy_fails = -1;
     if (setjmp(abort_jmp) == 0)
-        tcp_isn(1, 2, 80, 4000, 0);
+        tcp_isn(addr_from4(1), addr_from4(2), 80, 4000, 0);
     else
         aborted = 1;
     tap_check(aborted, "a generator that keeps failing: hc_abort, no zero key",
               NULL);
     entropy_fails = 2;
-    uint32_t first = tcp_isn(1, 2, 80, 4000, 0);
+    uint32_t first = tcp_isn(addr_from4(1), addr_from4(2), 80, 4000, 0);
     uint8_t secret[32];
     memset(secret, 0x5a, sizeof secret);
     tcp_isn_init(secret);
-    tap_check(first == tcp_isn(1, 2, 80, 4000, 0),
+    tap_check(first == tcp_isn(addr_from4(1), addr_from4(2), 80, 4000, 0),
               "two failures: the third draw is the key", "%#x", first);
 }
 
@@ -75,9 +75,11 @@ static void test_isn(void)
         secret[i] = (uint8_t)(i * 7 + 1);
     tcp_isn_init(secret);
     uint64_t t = 1000000000ull;
-    uint32_t a = tcp_isn(1, 2, 80, 4000, t), b = tcp_isn(1, 2, 80, 4001, t);
+    uint32_t a = tcp_isn(addr_from4(1), addr_from4(2), 80, 4000, t),
+             b = tcp_isn(addr_from4(1), addr_from4(2), 80, 4001, t);
     tap_check(a != b, "ISNs differ per 4-tuple", NULL);
-    uint32_t c = tcp_isn(1, 2, 80, 4000, t + 4096 * 1000);
+    uint32_t c =
+        tcp_isn(addr_from4(1), addr_from4(2), 80, 4000, t + 4096 * 1000);
     tap_check(c - a == 1000, "ISN advances with a 4 us clock", "diff %u",
               c - a);
 }
@@ -85,21 +87,30 @@ static void test_isn(void)
 static void test_cookie(void)
 {
     uint64_t t = 5000 * MS * 1000;
-    uint32_t c = tcp_cookie_make(1, 2, 80, 4000, 777, 1460, t);
-    tap_check(tcp_cookie_check(1, 2, 80, 4000, 777, c, t) == 1460,
+    uint32_t c =
+        tcp_cookie_make(addr_from4(1), addr_from4(2), 80, 4000, 777, 1460, t);
+    tap_check(tcp_cookie_check(addr_from4(1), addr_from4(2), 80, 4000, 777, c,
+                               t) == 1460,
               "a cookie validates with its MSS", NULL);
-    tap_check(tcp_cookie_check(1, 2, 80, 4000, 777, c, t + 64000 * MS) == 1460,
+    tap_check(tcp_cookie_check(addr_from4(1), addr_from4(2), 80, 4000, 777, c,
+                               t + 64000 * MS) == 1460,
               "a cookie validates in the next period", NULL);
-    tap_check(tcp_cookie_check(1, 2, 80, 4000, 777, c, t + 130000 * MS) == 0,
+    tap_check(tcp_cookie_check(addr_from4(1), addr_from4(2), 80, 4000, 777, c,
+                               t + 130000 * MS) == 0,
               "a stale cookie is refused", NULL);
-    tap_check(tcp_cookie_check(1, 2, 80, 4000, 778, c, t) == 0,
+    tap_check(tcp_cookie_check(addr_from4(1), addr_from4(2), 80, 4000, 778, c,
+                               t) == 0,
               "another peer ISN is refused", NULL);
-    tap_check(tcp_cookie_check(1, 3, 80, 4000, 777, c, t) == 0,
+    tap_check(tcp_cookie_check(addr_from4(1), addr_from4(3), 80, 4000, 777, c,
+                               t) == 0,
               "another peer address is refused", NULL);
-    tap_check(tcp_cookie_check(1, 2, 80, 4000, 777, c ^ 1, t) == 0,
+    tap_check(tcp_cookie_check(addr_from4(1), addr_from4(2), 80, 4000, 777,
+                               c ^ 1, t) == 0,
               "a flipped bit is refused", NULL);
-    uint32_t m = tcp_cookie_make(1, 2, 80, 4000, 777, 1000, t);
-    tap_check(tcp_cookie_check(1, 2, 80, 4000, 777, m, t) == 536,
+    uint32_t m =
+        tcp_cookie_make(addr_from4(1), addr_from4(2), 80, 4000, 777, 1000, t);
+    tap_check(tcp_cookie_check(addr_from4(1), addr_from4(2), 80, 4000, 777, m,
+                               t) == 536,
               "an odd MSS rounds down to the table", NULL);
 }
 
