@@ -297,6 +297,7 @@ int hc_net_info(unsigned idx, struct hc_net_info *out)
         return -ENODEV;
     memcpy(out->mac, v->mac, 6);
     out->mtu = 1500;
+    out->offloads = 0;
     out->link_up = (uint8_t)(v->connected && !v->dead);
     return 0;
 }
@@ -333,15 +334,17 @@ static int tx_wait_slot(struct vif *v)
     return tx_reclaim(v) < 0 ? -EIO : v->ntx_free ? 0 : -EAGAIN;
 }
 
-int hc_net_send(unsigned idx, const void *frame, size_t len)
+int hc_net_send(unsigned idx, const void *frame, size_t len,
+                const struct hc_net_meta *meta)
 {
     struct vif *v = vif_get(idx);
     if (!v)
         return -ENODEV;
     if (v->dead)
         return -EIO;
-    if (len < 14 || len > NF_FRAME_MAX)
-        return -EINVAL;
+    if (len < 14 || len > NF_FRAME_MAX ||
+        (meta && (meta->flags || meta->gso_type)))
+        return -EINVAL; /* no offloads offered: plain frames only */
     if (tx_reclaim(v) < 0)
         return -EIO;
     int r = v->ntx_free ? 0 : tx_wait_slot(v);
@@ -379,8 +382,10 @@ static int rx_pending(struct vif *v)
     }
 }
 
-int hc_net_recv(unsigned idx, void *buf, size_t len)
+int hc_net_recv(unsigned idx, void *buf, size_t len, struct hc_net_meta *meta)
 {
+    if (meta) /* feature-no-csum-offload: every frame comes whole */
+        *meta = (struct hc_net_meta){0};
     struct vif *v = vif_get(idx);
     if (!v)
         return -ENODEV;
