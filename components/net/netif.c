@@ -4,7 +4,9 @@
  * applies static addresses or starts DHCP, and waits (bounded) for the
  * leases so the application starts configured. The stack's thread takes
  * every received frame into one buffer per NIC, processes it in place,
- * runs the timers and sleeps until the next deadline or interrupt.
+ * runs the timers and sleeps until the next deadline or interrupt. A NIC
+ * that coalesces received TCP (HC_NET_RX_TSO4) gets a 64 KiB buffer from
+ * the page allocator; the others share static frame-sized ones.
  *
  * Wake-ups: net_wait puts the caller on one list that net_notify wakes
  * whole; readiness is re-checked by the caller (net.h).
@@ -44,8 +46,10 @@ static unsigned undevised; /* ip= options without a device so far */
 static hc_tid stack_tid;        /* 0 until the thread runs */
 static uint64_t stack_sleep;    /* its current deadline, 0 when awake */
 static uintptr_t stack_tls[16]; /* musl's %fs:0 self pointer; see below */
-static uint8_t rx_buf[NETIF_MAX][NET_FRAME_MAX + RX_SLACK]
+static uint8_t rx_small[NETIF_MAX][NET_FRAME_MAX + RX_SLACK]
     __attribute__((aligned(64)));
+static uint8_t *rx_buf[NETIF_MAX]; /* rx_small's, or a big one */
+static size_t rx_size[NETIF_MAX];
 
 static hc_tid waiters[HC_THREADS_MAX];
 static unsigned nwaiters;
@@ -136,11 +140,16 @@ static int netif_drain(struct netif *nif)
 {
     uint8_t *buf = rx_buf[nif->idx];
     for (int n = 0; n < RX_BUDGET; n++) {
-        int len = hc_net_recv(nif->idx, buf, sizeof rx_buf[0]);
+        struct hc_net_meta m;
+        int len = hc_net_recv(nif->idx, buf, rx_size[nif->idx], &m);
         if (len == -EAGAIN)
             return 0;
-        if (len > 0)
-            eth_input(nif, buf, (size_t)len);
+        if (len <= 0)
+            continue;
+        nif->rx_csum_ok =
+            (m.flags & (HC_NET_F_CSUM_VALID | HC_NET_F_CSUM_PARTIAL)) != 0;
+        eth_input(nif, buf, (size_t)len);
+        nif->rx_csum_ok = 0;
     }
     return 1;
 }
@@ -229,6 +238,21 @@ void netif_describe(const struct netif *nif, const char *how)
              a[3], __builtin_popcount(nif->mask), gw, how);
 }
 
+/* The receive buffer for NIC i: 64 KiB if it coalesces and the pages
+ * are there, else a frame's (then the NIC drops what it coalesced). */
+static void netif_rx_buffer(unsigned i, uint32_t offloads)
+{
+    size_t big = HC_NET_GSO_FRAME_MAX + RX_SLACK;
+    size_t pages = (big + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+    rx_buf[i] = rx_small[i];
+    rx_size[i] = sizeof rx_small[i];
+    uint8_t *b = (offloads & HC_NET_RX_TSO4) ? hc_pages_alloc(pages) : NULL;
+    if (b) {
+        rx_buf[i] = b;
+        rx_size[i] = big;
+    }
+}
+
 static unsigned netif_probe(void)
 {
     unsigned n = 0;
@@ -240,6 +264,8 @@ static unsigned netif_probe(void)
         nif->mtu =
             info.mtu > NET_MTU_MAX || info.mtu < 576 ? NET_MTU_MAX : info.mtu;
         nif->present = 1;
+        nif->offloads = info.offloads;
+        netif_rx_buffer(n, info.offloads);
         n++;
     }
     return n;

@@ -140,7 +140,7 @@ static size_t seg_check(const struct ip_info *ip, const uint8_t *seg,
         return 0;
     }
     uint32_t ps = inet_pseudo(ip->src, ip->dst, IPPROTO_TCP, len);
-    if (inet_fold(inet_sum(seg, len, ps)) != 0) {
+    if (!ip->csum_ok && inet_fold(inet_sum(seg, len, ps)) != 0) {
         tcp_stats.bad_sum++;
         return 0;
     }

@@ -140,6 +140,51 @@ static void test_bulk(void)
     run(1000);
 }
 
+/* Toward a NIC that segments: the same transfers, losses and reordering
+ * as test_bulk, with TCP handing 64 KiB segments and partial checksums
+ * to the fake NIC that cuts them (tcp-world.h), then to one that hands
+ * them whole to the receiver as a coalescing NIC does. */
+static void test_bulk_tso(void)
+{
+    offloads = HC_NET_TX_CSUM | HC_NET_TX_TSO4;
+    struct net_sock *l = listener(90, 8), *c, *s;
+    int rc = connect_pair(l, 90, &c, &s);
+    tap_check(rc == 0, "pair for bulk with TSO", "%d", rc);
+    unsigned segs = tso_segs;
+    tap_check(transfer(s, c, 1000000) && transfer(c, s, 1000000),
+              "TSO: 1 MB each way", NULL);
+    tap_check(tso_segs > segs && !tso_bad,
+              "TSO: segments past the MSS, metadata right",
+              "tso segments %u, bad %u", tso_segs - segs, tso_bad);
+    drop_every = 13;
+    uint64_t re = tcp_stats.retrans;
+    tap_check(transfer(c, s, 500000) && tcp_stats.retrans > re,
+              "TSO: 500 kB with every 13th segment lost, retransmitted", NULL);
+    drop_every = 20;
+    drop_also = 3;
+    uint64_t sr = tcp_stats.sack_rexmits;
+    tap_check(transfer(s, c, 500000) && tcp_stats.sack_rexmits > sr,
+              "TSO: two of every 20 segments lost, holes resent from SACK",
+              NULL);
+    drop_also = drop_every = 0;
+    nobufs_every = 7;
+    reorder = 1;
+    tap_check(transfer(c, s, 300000) && transfer(s, c, 300000),
+              "TSO: 300 kB each way, ring full now and then, reordered", NULL);
+    nobufs_every = reorder = 0;
+    tso_whole = 1;
+    segs = tso_segs;
+    tap_check(transfer(s, c, 1000000) && tso_segs > segs,
+              "coalesced receive: 1 MB in segments of up to 64 KiB", NULL);
+    tso_whole = 0;
+    tap_check(!tso_bad, "no bad offload metadata all along", "%u", tso_bad);
+    offloads = 0;
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(1000);
+}
+
 static void test_refused_and_reset(void)
 {
     struct net_sock *c, *s, *l = listener(82, 8);
@@ -430,6 +475,7 @@ int main(void)
     test_icmp();
     test_handshake();
     test_bulk();
+    test_bulk_tso();
     test_refused_and_reset();
     test_cookies();
     test_nomem();
