@@ -287,7 +287,8 @@ static int virtio_net_send(unsigned idx, const void *frame, size_t len,
     }
     n->tx_buf[head] = b;
     n->tx_big[head] = (uint8_t)big;
-    n->dev->t->notify(n->dev, TXQ);
+    if (virtq_needs_kick(&n->tx))
+        n->dev->t->notify(n->dev, TXQ);
     return 0;
 }
 
@@ -330,7 +331,8 @@ static int rx_frame(struct vnet *n, uint8_t *buf, size_t len,
     for (unsigned k = 1; r == 0 && k < more; k++)
         if ((r = rx_piece(n, buf, len, &at, 0, NULL)) == VIRTQ_EMPTY)
             r = VIRTQ_BROKEN, why = "a frame's merged buffers missing";
-    n->dev->t->notify(n->dev, RXQ);
+    if (virtq_needs_kick(&n->rx))
+        n->dev->t->notify(n->dev, RXQ);
     if (r < 0) {
         disable(n, why);
         return -EIO;
