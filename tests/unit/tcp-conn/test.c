@@ -89,6 +89,53 @@ static void test_autogrow(void)
     run(100);
 }
 
+/* The peer filled our receive ring (the window limited it: a reader
+ * that fell behind, or one coalesced 64 KiB segment): reading doubles the
+ * ring, unless SO_RCVBUF fixed it. n bytes go through; how many times
+ * bigger the receiver's ring ends than it began comes back. */
+static uint32_t fill_then_read(uint16_t port, int rcvbuf, size_t n)
+{
+    struct net_sock *l = listener(port, 4), *c, *s;
+    if (rcvbuf)
+        tcp_ops.setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    connect_pair(l, port, &c, &s);
+    uint32_t initial = ((struct tcp_pcb *)s)->rcv.size;
+    uint8_t *src = malloc(n), *dst = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        src[i] = (uint8_t)(i * 13 + i / 997);
+    size_t sent = 0, got = 0;
+    for (int i = 0; i < 4000 && got < n; i++) {
+        long k = tcp_ops.send(c, src + sent, n - sent, 0, NULL);
+        sent += k > 0 ? (size_t)k : 0;
+        run(1);
+        struct tcp_pcb *ps = (struct tcp_pcb *)s;
+        if (ps->rcv_unread < ps->rcv.size && sent < n && i % 8)
+            continue; /* read only once the ring is full */
+        k = tcp_ops.recv(s, dst + got, 4096, 0, NULL);
+        got += k > 0 ? (size_t)k : 0;
+    }
+    uint32_t size = ((struct tcp_pcb *)s)->rcv.size / initial;
+    tap_check(got == n && memcmp(src, dst, n) == 0,
+              rcvbuf ? "SO_RCVBUF: a filled ring's data arrives intact"
+                     : "a filled receive ring's data survives its growth",
+              "%zu of %zu", got, n);
+    free(src);
+    free(dst);
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(100);
+    return size;
+}
+
+static void test_recv_autogrow(void)
+{
+    uint32_t grown = fill_then_read(91, 0, 600000);
+    tap_check(grown > 1, "a receive ring the peer filled grows", "x%u", grown);
+    uint32_t fixed = fill_then_read(92, TCP_RING_DEFAULT, 300000);
+    tap_check(fixed == 1, "but not once SO_RCVBUF set it", "x%u", fixed);
+}
+
 static void test_bulk(void)
 {
     struct net_sock *l = listener(81, 8), *c, *s;
@@ -472,6 +519,7 @@ int main(void)
     test_time_wait_reuse();
     test_zero_window();
     test_autogrow();
+    test_recv_autogrow();
     test_icmp();
     test_handshake();
     test_bulk();
