@@ -232,6 +232,28 @@ static void test_bulk_tso(void)
     run(1000);
 }
 
+/* A receiver behind a coalescing NIC acks each 64 KiB TSO segment once:
+ * slow start must count the bytes those ACKs cover, not one MSS each,
+ * or the window crawls (tcp_cc.c). */
+static void test_stretch_acks(void)
+{
+    offloads = HC_NET_TX_CSUM | HC_NET_TX_TSO4;
+    tso_whole = 1;
+    struct net_sock *l = listener(93, 4), *c, *s;
+    connect_pair(l, 93, &c, &s);
+    tap_check(transfer(s, c, 1000000), "stretch ACKs: 1 MB through", NULL);
+    struct tcp_pcb *ps = (struct tcp_pcb *)s;
+    tap_check(ps->cwnd > 256 * 1024,
+              "stretch ACKs: slow start counts the bytes they cover", "cwnd %u",
+              ps->cwnd);
+    tso_whole = 0;
+    offloads = 0;
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(1000);
+}
+
 static void test_refused_and_reset(void)
 {
     struct net_sock *c, *s, *l = listener(82, 8);
@@ -524,6 +546,7 @@ int main(void)
     test_handshake();
     test_bulk();
     test_bulk_tso();
+    test_stretch_acks();
     test_refused_and_reset();
     test_cookies();
     test_nomem();
