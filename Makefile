@@ -33,11 +33,16 @@ APP_DIR := $(filter %/$(APP),$(APP_PATHS))
 APP_SRCS := $(wildcard $(APP_DIR)/*.c)
 KERNEL_OBJS := $(patsubst %,$(OBJ)/%.o,$(KERNEL_SRCS))
 # The components are an archive, so an image takes only the objects its
-# program's system calls reach (see scripts/kiln-bake); the platform and
-# the hypercall layer, which every image runs, are linked whole.
+# program's system calls reach (see scripts/kiln-bake). So are the
+# hypercall layer's C files, so the drivers come only with the calls
+# that use them (hypercall-baremetal/devices.c); its assembly (notes,
+# entry code) and the platform, which every image runs, are linked whole.
 COMPONENT_OBJS := $(filter $(OBJ)/components/%,$(KERNEL_OBJS))
 COMPONENTS_LIB := $(OBJ)/components.a
-KERNEL_LINK := $(filter-out $(COMPONENT_OBJS),$(KERNEL_OBJS)) $(COMPONENTS_LIB)
+HYPERCALL_OBJS := $(filter $(OBJ)/hypercall-$(TARGET)/%.c.o,$(KERNEL_OBJS))
+HYPERCALL_LIB := $(OBJ)/hypercall.a
+KERNEL_LINK := $(filter-out $(COMPONENT_OBJS) $(HYPERCALL_OBJS),$(KERNEL_OBJS)) \
+	$(COMPONENTS_LIB) $(HYPERCALL_LIB)
 APP_OBJS := $(patsubst %,$(OBJ_ROOT)/%.o,$(APP_SRCS))
 LINK_OBJS := $(KERNEL_OBJS) $(APP_OBJS)
 # A change of flags (the stack protector, say) rebuilds every object.
@@ -91,7 +96,7 @@ $(APP_OBJS): $(OBJ_ROOT)/%.c.o: %.c | $(SYSINC)
 
 # scripts/kiln-bake links the image, as it does for programs built by
 # scripts/kiln-cc (kiln bake): one way to link an image.
-$(IMAGE).elf: $(LINK_OBJS) $(COMPONENTS_LIB) linker/kernel.ld linker/ksyms.sh \
+$(IMAGE).elf: $(LINK_OBJS) $(COMPONENTS_LIB) $(HYPERCALL_LIB) linker/kernel.ld linker/ksyms.sh \
 		linker/syscalls.py scripts/kiln-bake
 	$(quiet) LD $@
 	$(Q)scripts/kiln-bake --objects --target $(TARGET) --name $(APP) \
@@ -102,10 +107,14 @@ $(COMPONENTS_LIB): $(COMPONENT_OBJS)
 	$(quiet) AR $@
 	$(Q)rm -f $@ && ar rcsD $@ $^
 
+$(HYPERCALL_LIB): $(HYPERCALL_OBJS)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcsD $@ $^
+
 # The kernel objects of TARGET and their list, for kiln-bake; written
 # every time but replaced only when it changed (a source removed).
 kernel: $(OBJ)/kernel.objs
-$(OBJ)/kernel.objs: $(KERNEL_OBJS) $(COMPONENTS_LIB) FORCE
+$(OBJ)/kernel.objs: $(KERNEL_OBJS) $(COMPONENTS_LIB) $(HYPERCALL_LIB) FORCE
 	$(Q)printf '%s\n' $(KERNEL_LINK) > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 

@@ -38,7 +38,12 @@ int virtio_blk_rw(unsigned idx, int write, uint64_t sector, void *buf,
                   size_t nsectors);
 int virtio_blk_flush(unsigned idx);
 
-/* devices.c: NIC drivers register each NIC they bring up */
+/* nics.c, disks.c: find the devices of their class; devices.c calls
+ * them at boot when the image has them */
+void nics_find(void);
+void disks_find(void);
+
+/* nics.c: NIC drivers register each NIC they bring up */
 #define NICS_MAX 4
 struct nic_ops {
     int (*info)(unsigned unit, struct hc_net_info *out);

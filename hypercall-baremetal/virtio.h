@@ -47,6 +47,9 @@ int virtio_queue_create(struct virtio_dev *d, uint16_t q, struct virtq *vq,
 void virtio_ready(struct virtio_dev *d);
 void virtio_fail(struct virtio_dev *d, const char *why);
 
+/* virtio_find.c: call probe for each virtio device of a type */
+void virtio_find(unsigned type, void (*probe)(struct virtio_dev *d));
+
 /* virtio_pci.c, virtio_mmio.c: find devices; call probe for each */
 void virtio_pci_scan(void (*probe)(struct virtio_dev *d));
 void virtio_mmio_scan(const char *cmdline, void (*probe)(struct virtio_dev *d));

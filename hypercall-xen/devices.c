@@ -21,6 +21,12 @@
 #include <errno.h>
 #include "xs_codec.h"
 
+/* This directory's C files are an archive (Makefile) and these
+ * references weak, so an image has a frontend only when its code calls
+ * hc_net_* (netfront.c) or hc_blk_* (blkfront_io.c). */
+#pragma weak netfront_init
+#pragma weak blkfront_init
+
 static int have_xenstore;
 
 void platform_devices_init(void)
@@ -40,9 +46,11 @@ void xen_devices_find(void)
     long n = xs_directory(0, "device", classes, sizeof classes);
     /* Unreadable (not merely absent): let each frontend look for itself. */
     int all = n < 0 && n != -ENOENT;
-    if (all || (n > 0 && xs_list_has(classes, (size_t)n, "vif")))
+    if (netfront_init &&
+        (all || (n > 0 && xs_list_has(classes, (size_t)n, "vif"))))
         netfront_init();
-    if (all || (n > 0 && xs_list_has(classes, (size_t)n, "vbd")))
+    if (blkfront_init &&
+        (all || (n > 0 && xs_list_has(classes, (size_t)n, "vbd"))))
         blkfront_init();
     if (timeline_wanted())
         kprintf("boot: devices found with %u xenstore requests\n",

@@ -23,7 +23,9 @@ struct port_handler {
     void *arg;
 };
 
-static struct port_handler handlers[EVTCHN_HANDLERS];
+/* EVTCHN_HANDLERS of them (4 KiB), allocated by the first binding: not
+ * in the image every guest loads. */
+static struct port_handler *handlers;
 
 static void port_clear(unsigned port)
 {
@@ -38,7 +40,7 @@ static void word_dispatch(unsigned word)
                     ~xen_shared->evtchn_mask[word])) {
         unsigned port = word * BITS_PER_WORD + (unsigned)__builtin_ctzl(ready);
         port_clear(port);
-        if (port < EVTCHN_HANDLERS && handlers[port].fn)
+        if (handlers && port < EVTCHN_HANDLERS && handlers[port].fn)
             handlers[port].fn(port, handlers[port].arg);
     }
 }
@@ -89,8 +91,12 @@ void evtchn_unmask(unsigned port)
 
 int evtchn_handle(unsigned port, void (*fn)(unsigned, void *), void *arg)
 {
+    size_t pages =
+        (EVTCHN_HANDLERS * sizeof *handlers + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
     if (port >= EVTCHN_HANDLERS)
         return -ENOSPC;
+    if (!handlers && !(handlers = hc_pages_alloc(pages)))
+        return -ENOMEM;
     handlers[port] = (struct port_handler){fn, arg};
     evtchn_unmask(port);
     return 0;

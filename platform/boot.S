@@ -4,10 +4,16 @@
  *
  * The boot page tables identity-map the first 1 GiB with 2 MiB pages;
  * mmu.c later refines them (page 0 unmapped, text RX, data NX) and maps
- * the rest of RAM. They live in .bss and stay in use, so nothing is lost;
- * mmu.c makes them read-only. The boot stack sits above them with an
- * unmapped guard page (boot_stack_guard, see cpu.c) in between, so an
- * overflow faults instead of rewriting them.
+ * the rest of RAM. They stay in use, so nothing is lost; mmu.c makes
+ * them read-only. They and the early stack are in .boot_region, which
+ * kernel.ld places in the image's span but in no segment: loaders keep
+ * the whole span free for the image (QEMU, Xen and GRUB reserve from
+ * its lowest to its highest loaded byte; GRUB does because of the
+ * address tag below, with the ISO's flat copy of the image), so it
+ * costs no loaded bytes, and the code below zeroes the tables itself. The stack is only the
+ * early one: it lasts until the page allocator exists, and main.c then
+ * moves the boot to a stack from it (cpu_boot_stack_switch) with a
+ * guard page below.
  * QEMU's multiboot1 loader rejects ELF64 files, so there is deliberately
  * no multiboot1 header: GRUB boots us through multiboot2.
  */
@@ -17,7 +23,7 @@
 #define MB2_BOOT_MAGIC 0x36d76289
 #define BOOT_PVH 1
 #define BOOT_MULTIBOOT2 2
-#define BOOT_STACK_SIZE 16384 /* until the first thread, devices included */
+#define EARLY_STACK_SIZE 4096 /* the steps up to memory (main.c) */
 
     .section .multiboot2, "a"
     .balign 8
@@ -26,6 +32,18 @@ mb2_header:
     .long 0 /* i386 protected mode */
     .long mb2_header_end - mb2_header
     .long -(MB2_MAGIC + 0 + (mb2_header_end - mb2_header))
+    /* Address and entry tags (Multiboot2 spec 3.1.5, 3.1.6): GRUB then
+     * loads the file as one flat span (scripts/mkiso gives it the
+     * image as `objcopy -O binary` dumps it) and keeps all of it for
+     * us, .boot_region included; from the ELF's segments alone it would
+     * put its boot information or a module in .boot_region. */
+    .short 2, 0 /* address tag */
+    .long 24
+    .long mb2_header, _image_start, _edata, _end
+    .short 3, 0 /* entry address tag */
+    .long 12
+    .long mb2_start
+    .long 0 /* tags are 8-byte aligned */
     .short 0, 0 /* end tag */
     .long 8
 mb2_header_end:
@@ -70,7 +88,16 @@ mb2_start:
     mov $BOOT_MULTIBOOT2, %esi
 
 start32:
-    mov $boot_stack + BOOT_STACK_SIZE, %esp
+    mov $early_stack + EARLY_STACK_SIZE, %esp
+    /* No loader zeroed .boot_region: clear the tables (edi is the boot
+     * information's address, kept on the stack meanwhile). */
+    push %edi
+    cld
+    xor %eax, %eax
+    mov $boot_pml4, %edi
+    mov $(boot_tables_end - boot_pml4) / 4, %ecx
+    rep stosl
+    pop %edi
     /* PML4[0] -> PDPT, PDPT[0] -> PD, PD[i] -> i * 2 MiB, present+rw+ps */
     movl $boot_pdpt + 3, boot_pml4
     movl $boot_pd + 3, boot_pdpt
@@ -143,7 +170,7 @@ start64:
     xor %ax, %ax
     mov %ax, %fs
     mov %ax, %gs
-    mov $boot_stack + BOOT_STACK_SIZE, %rsp
+    mov $early_stack + EARLY_STACK_SIZE, %rsp
     xor %ebp, %ebp
     /* platform_boot(proto, info): esi/edi hold them, zero-extended */
     mov %esi, %eax
@@ -171,7 +198,7 @@ gdt_ptr:
 boot_tsc:
     .quad 0
 
-    .section .bss
+    .section .boot_region, "aw", @nobits
     .balign 4096
     .globl boot_pml4, boot_pdpt, boot_pd, boot_pd_info
 boot_pml4:
@@ -182,9 +209,7 @@ boot_pd:
     .skip 4096
 boot_pd_info:
     .skip 4096
-    .globl boot_tables_end, boot_stack_guard, boot_stack
+    .globl boot_tables_end
 boot_tables_end:
-boot_stack_guard:
-    .skip 4096
-boot_stack:
-    .skip BOOT_STACK_SIZE
+early_stack:
+    .skip EARLY_STACK_SIZE

@@ -28,10 +28,19 @@ struct ist_stack {
     uint8_t stack[IST_STACK_PAGES * HC_PAGE_SIZE];
 };
 
+/* The rest of the boot (after the page allocator's step) runs on this
+ * one, for the same reasons: boot.S's early stack is one page. */
+#define BOOT_STACK_PAGES 4
+struct boot_stack {
+    uint8_t guard[HC_PAGE_SIZE];
+    uint8_t stack[BOOT_STACK_PAGES * HC_PAGE_SIZE];
+};
+
 static struct tss tss;
 static struct ist_stack *ist_stacks; /* 3 of them */
+static struct boot_stack *boot_stack;
 extern uint64_t gdt[];
-extern char boot_stack_guard[]; /* boot.S */
+_Noreturn void stack_call(void *top, void (*fn)(void)); /* switch.S */
 
 static int nx_supported;
 
@@ -40,15 +49,19 @@ int cpu_has_nx(void)
     return nx_supported;
 }
 
-/* The page mmu.c must leave unmapped below the boot stack. */
-int cpu_is_stack_guard(uint64_t page)
+_Noreturn void cpu_boot_stack_switch(void (*rest)(void))
 {
-    return page == (uintptr_t)boot_stack_guard;
+    boot_stack = hc_pages_alloc(sizeof *boot_stack / HC_PAGE_SIZE);
+    if (!boot_stack)
+        panic("no memory for the boot stack");
+    stack_call(boot_stack->stack + sizeof boot_stack->stack, rest);
 }
 
 /* Once the final map exists (after mmu_init): unmap the guards. */
 void cpu_guard_stacks(void)
 {
+    if (hc_pages_protect(boot_stack->guard, 1, 0) < 0)
+        panic("no page table left to guard the boot stack");
     for (int i = 0; i < 3; i++)
         if (hc_pages_protect(ist_stacks[i].guard, 1, 0) < 0)
             panic("no page table left to guard the interrupt stacks");

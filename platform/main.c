@@ -47,17 +47,42 @@ static const struct boot_step steps[] = {
     {"syscall", syscall_init},
 };
 
+#define NSTEPS (sizeof steps / sizeof steps[0])
+static uint64_t ends[NSTEPS];
+
+/* The steps up to "memory" run on boot.S's one-page early stack; the
+ * rest on a stack from the page allocator, which "memory" set up. */
+static unsigned early_steps(void)
+{
+    unsigned n = 0;
+    while (steps[n++].run != memory_init)
+        ;
+    return n;
+}
+
+/* Not stack-protected: the canary is set during the early steps. */
+__attribute__((no_stack_protector)) static void steps_run(unsigned from,
+                                                          unsigned to)
+{
+    for (unsigned i = from; i < to; i++) {
+        steps[i].run();
+        ends[i] = rdtsc();
+    }
+}
+
+static void boot_rest(void)
+{
+    steps_run(early_steps(), NSTEPS);
+    timeline_print(steps, ends, NSTEPS);
+    sched_start(posix_main, NULL);
+}
+
 /* Not stack-protected: it starts before the thread pointer exists and
  * the canary is set during it; it never returns to check one. */
 __attribute__((no_stack_protector)) void platform_boot(uint32_t proto,
                                                        uint32_t info)
 {
-    uint64_t ends[sizeof steps / sizeof steps[0]];
     boot_proto = proto, boot_info = info;
-    for (unsigned i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        steps[i].run();
-        ends[i] = rdtsc();
-    }
-    timeline_print(steps, ends, sizeof steps / sizeof steps[0]);
-    sched_start(posix_main, NULL);
+    steps_run(0, early_steps());
+    cpu_boot_stack_switch(boot_rest);
 }

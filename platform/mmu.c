@@ -117,7 +117,7 @@ static void map_2m(uint64_t addr, uint64_t flags)
 
 static uint64_t flags_4k(uint64_t a)
 {
-    if (a == 0 || cpu_is_stack_guard(a))
+    if (a == 0)
         return 0;
     if (mmu_is_table(a))
         return PTE_P | nx_bit();

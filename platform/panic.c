@@ -9,14 +9,13 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "platform.h"
 
 #define BACKTRACE_MAX 20
 
-struct ksym {
-    uint32_t addr, name;
-};
-extern const struct ksym kiln_ksyms[] __attribute__((weak));
+/* linker/ksyms.sh: addresses, sorted, then the names in that order. */
+extern const uint32_t kiln_ksyms[] __attribute__((weak));
 extern const uint32_t kiln_ksym_count __attribute__((weak));
 extern const char kiln_ksym_names[] __attribute__((weak));
 extern char _text_start[], _text_end[];
@@ -31,15 +30,18 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
     uint32_t lo = 0, hi = kiln_ksym_count;
     while (lo < hi) { /* last symbol at or below addr */
         uint32_t mid = (lo + hi) / 2;
-        if (kiln_ksyms[mid].addr <= addr)
+        if (kiln_ksyms[mid] <= addr)
             lo = mid + 1;
         else
             hi = mid;
     }
     if (lo == 0)
         return NULL;
-    *offset = addr - kiln_ksyms[lo - 1].addr;
-    return kiln_ksym_names + kiln_ksyms[lo - 1].name;
+    *offset = addr - kiln_ksyms[lo - 1];
+    const char *name = kiln_ksym_names;
+    for (uint32_t i = 0; i < lo - 1; i++)
+        name += strlen(name) + 1;
+    return name;
 }
 
 static int plausible_frame(uint64_t rbp)

@@ -64,7 +64,8 @@ void exit_line(int status, char out[EXIT_LINE_SIZE]);
 
 /* cpu.c, mmu.c, panic.c */
 void cpu_init(void);
-int cpu_is_stack_guard(uint64_t page);
+/* Run rest on a stack from the page allocator (boot.S's is one page). */
+_Noreturn void cpu_boot_stack_switch(void (*rest)(void));
 void cpu_guard_stacks(void);
 void mmu_init(void);
 int mmu_is_table(uint64_t addr);

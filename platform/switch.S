@@ -31,6 +31,15 @@ thread_switch:
     pop %rbp
     ret
 
+    /* _Noreturn void stack_call(void *top, void (*fn)(void)): fn on the
+     * stack that ends at top; the caller's stack is abandoned. */
+    .globl stack_call
+stack_call:
+    mov %rdi, %rsp
+    xor %ebp, %ebp
+    call *%rsi
+    ud2
+
     /* First return of a new thread: thread_entry(fn = r12, arg = r13). */
     .globl thread_trampoline
 thread_trampoline:

@@ -39,8 +39,9 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 MKISO = os.path.join(HERE, "mkiso")
 MKCPIO = os.path.join(HERE, "mkcpio")
 
-DEFAULT_MEM = 8    # hello needs 3 (it mallocs 1 MiB); leave room for apps
+DEFAULT_MEM = 4    # httpd serves in 4, hello needs 3 (it mallocs 1 MiB)
 UEFI_MEM = 64      # OVMF resets below ~32 MiB and hangs at 32
+ISO_MEM = 8        # GRUB (BIOS) with a boot archive hangs in 4
 EXIT_USAGE = 2
 EXIT_NO_STATUS = 1
 EXIT_TIMEOUT = 124
@@ -257,7 +258,8 @@ def argparse_type(check):
         try:
             return check(text)
         except OptionError as e:
-            raise OptionError(str(e))
+            # a ValueError would get argparse's "invalid VALUE" instead
+            raise argparse.ArgumentTypeError(str(e))
     converted.__name__ = check.__name__
     return converted
 
@@ -392,7 +394,8 @@ def boot_option(text):
 RUN_OPTIONS = (
     ("--mem", dict(type=mem_mib, metavar="MiB",
                    help=f"guest memory in MiB (default {DEFAULT_MEM}; "
-                        f"{UEFI_MEM} with --uefi, OVMF needs it)")),
+                        f"{ISO_MEM} with --iso, {UEFI_MEM} with --uefi: "
+                        f"GRUB and OVMF need it)")),
     ("--accel", dict(choices=["tcg", "kvm"], default="tcg",
                      help="tcg (default; -cpu max) or kvm (-cpu host, "
                           "needs a usable /dev/kvm)")),
@@ -579,7 +582,7 @@ def add_xl_config_parser(sub):
         "xl-config", allow_abbrev=False, help=XL_CONFIG_HELP,
         usage="kiln xl-config IMAGE [--mem MiB] [--name N] "
               "[--net bridge:NAME]... [--disk FILE[,ro]]... [--boot OPT]... "
-              "[-- ARGS...]",
+              "[--rootfs ARCHIVE] [-- ARGS...]",
         description="Print an xl config that boots the Xen image IMAGE as "
                     "a PVH domU: `kiln xl-config ... > d.cfg; xl create -c "
                     "d.cfg`.")
@@ -601,6 +604,10 @@ def add_xl_config_parser(sub):
     xl.add_argument("--boot", type=argparse_type(boot_option), action="append",
                     default=[],
                     metavar="OPT", help="a boot option before the ARGS")
+    xl.add_argument("--rootfs", type=argparse_type(rootfs_spec),
+                    metavar="ARCHIVE", help="a newc cpio archive (scripts/"
+                    "mkcpio DIR A.cpio) handed over as the boot archive "
+                    "(xl's ramdisk)")
 
 
 def add_run_parser(sub):
@@ -1074,6 +1081,7 @@ def report_test(opts, reason, text, qemu_errors):
 def command_xen(opts, kind, scratch):
     """xl-config, run --xen|--testbed and test --testbed (kiln_xen.py)."""
     opts.cmdline = kernel_cmdline(opts.args, opts.boot)
+    opts.ramdisk = rootfs_archive(opts, scratch)  # xl-config: an archive
     if opts.command == "xl-config":
         sys.stdout.write(xen().config_for(opts))
         return 0
@@ -1117,7 +1125,8 @@ def prepare(opts):
     if opts.uefi:
         opts.iso = True
     if opts.mem is None:
-        opts.mem = UEFI_MEM if opts.uefi else DEFAULT_MEM
+        opts.mem = UEFI_MEM if opts.uefi else ISO_MEM if opts.iso \
+            else DEFAULT_MEM
     return kind
 
 

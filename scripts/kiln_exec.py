@@ -2,7 +2,8 @@
 unmodified static Linux executable with the loader image (app/exec).
 
 The command line is rewritten before the usual parsing: IMAGE becomes
-images/exec-TARGET.elf (built with make when missing), FILE joins the
+images/exec-TARGET.elf (built with make when missing; exec-xen.elf with
+--xen or --testbed, whose boot archive is xl's ramdisk), FILE joins the
 --rootfs directory's files as /bin/NAME in a scratch directory that
 becomes the boot archive, and `exec=/bin/NAME` is added as a boot option,
 so the program's argv[0] is its own path. The guest's loader decides
@@ -17,7 +18,7 @@ import subprocess
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-EXEC_MEM = "64"  # the loader keeps 8 MiB's default from sufficing
+EXEC_MEM = "64"  # loader and program: past 8 MiB (default), 18 (Xen floor)
 
 
 class ExecError(Exception):

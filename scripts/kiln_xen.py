@@ -5,7 +5,10 @@
   run_testbed()    `kiln run|test --testbed`: one domU in scripts/xen-testbed
 
 Limits: Kiln does not balloon, so memory = maxmem; xl refuses PVH
-domains under 18 MiB. Disks given to the testbed are copied into its
+domains under 18 MiB. --rootfs becomes xl's `ramdisk`, which Xen's
+domain builder hands a PVH guest as its first module (hvm_start_info),
+as QEMU's -initrd does; xl-config takes only an archive, since the
+config must name a file that outlives kiln. Disks given to the testbed are copied into its
 dom0 (the payload disk is read-only there): a guest's writes to them
 stay in the testbed. Errors raise XenError, which kiln prints as its one
 "kiln: ..." line (exit 2). Standard library only.
@@ -29,6 +32,7 @@ TESTBED = os.path.join(HERE, "xen-testbed")
 TESTBED_BOOT = 300  # seconds for dom0 to boot under TCG, on top of the guest
 EXIT_RE = re.compile(r"^exit=(\d+)\r?$", re.MULTILINE)
 GUEST_TAG = "kiln-guest| "
+CPIO_MAGIC = b"070701"  # newc, the only format components/fs reads
 
 
 class XenError(Exception):
@@ -100,8 +104,9 @@ def xl_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def xl_config(name, kernel, mem, nets, disks, cmdline):
-    """The config text. DISKS: [(target path, read_only)]."""
+def xl_config(name, kernel, mem, nets, disks, cmdline, ramdisk=None):
+    """The config text. DISKS: [(target path, read_only)]; RAMDISK: the
+    boot archive's path or None."""
     check_mem(mem)
     if len(disks) > MAX_VBDS:
         raise XenError(f"at most {MAX_VBDS} disks, got {len(disks)}")
@@ -110,6 +115,8 @@ def xl_config(name, kernel, mem, nets, disks, cmdline):
                        f"Xen passes at most {CMDLINE_MAX}")
     lines = [f"name = {xl_string(name)}", 'type = "pvh"',
              f"kernel = {xl_string(os.path.abspath(kernel))}",
+             *([f"ramdisk = {xl_string(os.path.abspath(ramdisk))}"]
+               if ramdisk else []),
              "# Kiln does not balloon: every page it is given is populated",
              f"memory = {mem}", f"maxmem = {mem}",
              'on_poweroff = "destroy"', 'on_reboot = "destroy"',
@@ -135,12 +142,13 @@ def prepare(opts, kind, notes):
     check_xen_image(opts.image, notes)
     if getattr(opts, "xen", False) and opts.testbed:
         raise XenError("--xen and --testbed: choose one")
-    for flag in ("iso", "uefi", "gdb", "machine", "rootfs"):
+    for flag in ("iso", "uefi", "gdb", "machine"):
         if getattr(opts, flag, None):
             raise XenError(f"--{flag} is for QEMU, not for Xen guests")
     if getattr(opts, "nic", "virtio") != "virtio" or \
             getattr(opts, "accel", "tcg") != "tcg":
         raise XenError("--nic and --accel are for QEMU, not for Xen guests")
+    check_rootfs(opts)
     if opts.mem is None:
         opts.mem = XEN_DEFAULT_MEM
     opts.domain = domain_name(opts.name) \
@@ -151,10 +159,34 @@ def prepare(opts, kind, notes):
     check_mem(opts.mem)
 
 
-def config_for(opts, kernel=None, disks=None):
-    """The xl config for OPTS (kiln's parsed options, with .cmdline)."""
+def check_rootfs(opts):
+    """--rootfs: a directory (packed by kiln, not for xl-config) or a newc
+    cpio archive, checked here since Xen would hand over anything."""
+    path = getattr(opts, "rootfs", None)
+    if not path:
+        return
+    if os.path.isdir(path):
+        if opts.command == "xl-config":
+            raise XenError(f"--rootfs {path} is a directory; xl-config "
+                           "needs an archive the config can name: "
+                           f"scripts/mkcpio {path} rootfs.cpio")
+        return
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(len(CPIO_MAGIC))
+    except OSError as e:
+        raise XenError(f"--rootfs {path}: {e.strerror}")
+    if magic != CPIO_MAGIC:
+        raise XenError(f"--rootfs {path} is not a newc cpio archive "
+                       "(make one with scripts/mkcpio DIR FILE)")
+
+
+def config_for(opts, kernel=None, disks=None, ramdisk=None):
+    """The xl config for OPTS (kiln's parsed options, with .cmdline and
+    .ramdisk, the packed --rootfs)."""
     return xl_config(opts.domain, kernel or opts.image, opts.mem, opts.net,
-                     opts.disk if disks is None else disks, opts.cmdline)
+                     opts.disk if disks is None else disks, opts.cmdline,
+                     ramdisk or getattr(opts, "ramdisk", None))
 
 
 def run_guest(opts, scratch):
@@ -289,8 +321,14 @@ def testbed_payload(opts, payload):
         else:  # the payload disk is mounted read-only in dom0
             copies.append(f"cp /payload/disk{n}.img /tmp/disk{n}.img")
             targets.append((f"/tmp/disk{n}.img", False))
+    ramdisk = None
+    if getattr(opts, "ramdisk", None):
+        ramdisk = os.path.join(payload, "rootfs.cpio")
+        if os.path.abspath(opts.ramdisk) != ramdisk:  # not packed there
+            shutil.copy(opts.ramdisk, ramdisk)
+        ramdisk = "/payload/rootfs.cpio"
     with open(os.path.join(payload, "domu.cfg"), "w") as f:
-        f.write(config_for(opts, "/payload/kiln.elf", targets))
+        f.write(config_for(opts, "/payload/kiln.elf", targets, ramdisk))
     limit = 0 if opts.timeout is None else int(opts.timeout * 10)
     with open(os.path.join(payload, "run.sh"), "w") as f:
         f.write(RUN_SH.format(name=opts.domain, limit=limit, tag=GUEST_TAG,

@@ -44,6 +44,16 @@ qemu_raw() {
     rm -f "$dbg"
 }
 
+# wait_line FILE REGEX PID: until the line shows, PID dies, or 60 s.
+wait_line() {
+    for _ in $(seq 600); do
+        grep -qE "$2" "$1" 2>/dev/null && return 0
+        kill -0 "$3" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
 # check NAME CONDITION-STATUS DETAIL: print ok/not ok.
 check() {
     if [ "$2" = 0 ]; then echo "ok - $1"; else echo "not ok - $1: $3"; fi

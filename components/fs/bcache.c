@@ -15,8 +15,18 @@
 
 #define HASH_SIZE 256 /* chains of (disk, block) -> buffer */
 
-static struct bbuf bufs[BCACHE_BUFS];
-static int hash_head[HASH_SIZE];
+/* The buffers' table and the lists of writes, 9 KiB, are allocated
+ * with the pool, not carried in every image. */
+struct cache_tables {
+    struct bbuf bufs[BCACHE_BUFS];
+    int hash_head[HASH_SIZE];
+    struct bbuf *evict_list[BCACHE_BUFS], *sync_list[BCACHE_BUFS];
+};
+#define TABLE_PAGES                                                            \
+    ((sizeof(struct cache_tables) + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
+static struct cache_tables *tables;
+static struct bbuf *bufs; /* NULL until the first disk is opened */
+static int *hash_head;
 static uint8_t *staging; /* BCACHE_RA_MAX pages, contiguous */
 static uint64_t clock_stamp;
 
@@ -27,13 +37,19 @@ static int pool_init(void)
         return 0;
     uint8_t *pool = hc_pages_alloc(BCACHE_BUFS);
     uint8_t *st = hc_pages_alloc(BCACHE_RA_MAX);
-    if (!pool || !st) {
+    struct cache_tables *t = hc_pages_alloc(TABLE_PAGES);
+    if (!pool || !st || !t) {
         if (pool)
             hc_pages_free(pool, BCACHE_BUFS);
         if (st)
             hc_pages_free(st, BCACHE_RA_MAX);
+        if (t)
+            hc_pages_free(t, TABLE_PAGES);
         return -ENOMEM;
     }
+    tables = t;
+    bufs = t->bufs;
+    hash_head = t->hash_head;
     for (unsigned i = 0; i < BCACHE_BUFS; i++) {
         bufs[i].data = pool + (size_t)i * HC_PAGE_SIZE;
         bufs[i].hnext = -1;
@@ -108,7 +124,7 @@ static int sync_write_runs(struct bdev *d, struct bbuf **list, unsigned n);
  * one request of many blocks beats many of one. */
 static void evict_write(struct bbuf *b)
 {
-    static struct bbuf *list[BCACHE_BUFS];
+    struct bbuf **list = tables->evict_list;
     struct bdev *d = b->dev;
     b->refs = 1; /* nobody takes it while the writes block */
     int r = sync_write_runs(d, list, sync_collect(d, b->cls, list));
@@ -298,9 +314,11 @@ static int sync_write_runs(struct bdev *d, struct bbuf **list, unsigned n)
 
 int bcache_sync(struct bdev *d)
 {
-    static struct bbuf *list[BCACHE_BUFS];
     int err = d->io_error;
     d->io_error = 0;
+    if (!tables)
+        return err; /* no disk was ever opened: nothing is cached */
+    struct bbuf **list = tables->sync_list;
     for (unsigned cls = 0; cls < BCACHE_CLASSES; cls++) {
         unsigned n = sync_collect(d, cls, list);
         if (!n)
@@ -316,6 +334,8 @@ int bcache_sync(struct bdev *d)
 
 void bcache_drop(struct bdev *d)
 {
+    if (!bufs)
+        return;
     for (unsigned i = 0; i < BCACHE_BUFS; i++)
         if (bufs[i].dev == d) {
             buf_rename(&bufs[i], NULL, 0);

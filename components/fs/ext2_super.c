@@ -14,7 +14,9 @@
 #include "ext2.h"
 #include "hypercall.h"
 
-static struct ext2_fs mounts[EXT2_MOUNTS_MAX];
+/* EXT2_MOUNTS_MAX of them, 30 KiB: allocated by the first mount, not
+ * carried in every image that links ext2. */
+static struct ext2_fs *mounts;
 static uint16_t mount_state[EXT2_MOUNTS_MAX]; /* state as found at mount */
 
 uint32_t ext2_now(void)
@@ -205,6 +207,10 @@ static int mount_mark(struct ext2_fs *fs)
 int ext2_mount(unsigned disk, int rw, struct ext2_fs **out)
 {
     struct ext2_fs *fs = NULL;
+    size_t pages =
+        (EXT2_MOUNTS_MAX * sizeof *mounts + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+    if (!mounts && !(mounts = hc_pages_alloc(pages)))
+        return -ENOMEM;
     for (unsigned i = 0; i < EXT2_MOUNTS_MAX; i++) {
         if (mounts[i].in_use && mounts[i].dev.disk == disk) {
             kiln_log("fs: disk %u: already mounted", disk);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include "kiln/lock.h"
 #include "kiln/log.h"
+#include "kiln/table.h"
 #include "hypercall.h"
 #include "vfs_int.h"
 
@@ -25,7 +26,7 @@ static struct fs_mount mounts[FS_MOUNTS_MAX];
 static unsigned nmounts;
 /* Where mount i sits: the directory holding its name, and the name. */
 static struct loc mount_parent[FS_MOUNTS_MAX];
-static struct vnode vnodes[VNODES_MAX];
+static struct vnode *vnodes; /* VNODES_MAX of them, on first use: 7 KiB */
 static struct vnode *cwd;
 
 static struct kiln_lock lock;
@@ -73,6 +74,8 @@ static int loc_eq(struct loc a, struct loc b)
 
 struct vnode *vnode_new(struct loc at)
 {
+    kiln_table((void **)&vnodes, VNODES_MAX * sizeof *vnodes,
+               "no memory for vnodes");
     for (unsigned i = 0; i < VNODES_MAX; i++)
         if (vnodes[i].refs && loc_eq(vnodes[i].at, at)) {
             vnodes[i].refs++;
@@ -88,6 +91,8 @@ struct vnode *vnode_new(struct loc at)
 
 int vnode_in_use(struct loc at)
 {
+    if (!vnodes)
+        return 0;
     for (unsigned i = 0; i < VNODES_MAX; i++)
         if (vnodes[i].refs && loc_eq(vnodes[i].at, at))
             return 1;
@@ -244,10 +249,15 @@ static int place_mount(const char *path, unsigned idx)
     return r;
 }
 
+/* Weak: the disk calls come with the code that reads disks (ext2's
+ * block cache, raw disks); without them there is no disk to mount. */
+#pragma weak hc_blk_info
+
 static int disk_of(const char *src)
 {
     struct hc_blk_info bi;
-    if (strncmp(src, "/dev/vd", 7) || src[7] < 'a' || src[7] > 'z' || src[8] ||
+    if (!hc_blk_info || strncmp(src, "/dev/vd", 7) || src[7] < 'a' ||
+        src[7] > 'z' || src[8] ||
         hc_blk_info((unsigned)(src[7] - 'a'), &bi) < 0)
         return -1;
     return src[7] - 'a';

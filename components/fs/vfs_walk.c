@@ -5,14 +5,29 @@
  * mount sits in) and at the root ("/.." is "/"). A symlink met on the
  * way is spliced into the rest of the path, at most SYMLINKS_MAX times
  * per resolution (then ELOOP). Runs under the VFS lock, so the path
- * being rewritten lives in one static buffer.
+ * being rewritten lives in one buffer.
  */
 #include <errno.h>
 #include <string.h>
+#include "kiln/table.h"
 #include "vfs_int.h"
 
-static char rest[FS_PATH_MAX]; /* what is left of the path */
-static char target[FS_PATH_MAX];
+/* Both buffers are allocated on first use (kiln/table.h), not in the
+ * image. */
+static struct walk_buffers {
+    char rest[FS_PATH_MAX]; /* what is left of the path */
+    char target[FS_PATH_MAX];
+} * bufs;
+static char *rest, *target;
+
+static void buffers_ready(void)
+{
+    if (bufs)
+        return;
+    kiln_table((void **)&bufs, sizeof *bufs, "no memory to walk paths");
+    rest = bufs->rest;
+    target = bufs->target;
+}
 
 int loc_attr(struct loc at, struct fs_attr *a)
 {
@@ -74,13 +89,13 @@ int walk_name(struct loc dir, const char *name, struct loc *out)
 /* Put symlink at's target in front of next (the part after the link). */
 static int splice(struct loc at, const char *next, int slash, struct loc *dir)
 {
-    long n = at.m->ops->readlink(at.m, at.ino, target, sizeof target);
+    long n = at.m->ops->readlink(at.m, at.ino, target, FS_PATH_MAX);
     if (n < 0)
         return (int)n;
     if (n == 0)
         return -ENOENT;
     size_t tail = strlen(next), need = (size_t)n + 1 + tail + 1;
-    if (need > sizeof rest)
+    if (need > FS_PATH_MAX)
         return -ENAMETOOLONG;
     memmove(rest + n + 1, next, tail + 1);
     memcpy(rest, target, (size_t)n);
@@ -162,6 +177,7 @@ static int walk_start(struct walk *w, struct vnode *base, const char *path)
         return -ENAMETOOLONG;
     if (n == 0)
         return -ENOENT;
+    buffers_ready();
     memcpy(rest, path, n + 1);
     w->at = path[0] == '/' ? vfs_root() : base ? base->at : vfs_cwd_loc();
     return walk(w);
@@ -239,7 +255,8 @@ static int cwd_path(char **p)
 long vfs_getcwd(char *buf, size_t len)
 {
     vfs_lock();
-    char *p = target + sizeof target - 1;
+    buffers_ready();
+    char *p = target + FS_PATH_MAX - 1;
     *p = '\0';
     int r = cwd_path(&p);
     if (r == 0 && !*p)

@@ -47,7 +47,9 @@ struct arp_queued {
 };
 
 static struct arp_entry cache[ARP_MAX];
-static struct arp_queued queue[ARP_QUEUE_MAX];
+/* ARP_QUEUE_MAX of them (24 KiB), allocated when a packet first waits
+ * for an answer, not carried in every image. */
+static struct arp_queued *queue;
 static uint32_t queue_seq;
 static uint8_t arp_buf[ETH_HLEN + ARP_PAD];
 
@@ -91,6 +93,8 @@ static struct arp_entry *arp_find(const struct netif *nif, uint32_t ip)
 
 static void arp_unqueue(const struct arp_entry *e)
 {
+    if (!queue)
+        return;
     for (int i = 0; i < ARP_QUEUE_MAX; i++)
         if (queue[i].e == e)
             queue[i].e = NULL;
@@ -122,6 +126,10 @@ static int arp_queue_count(const struct arp_entry *e)
 
 static void arp_enqueue(struct arp_entry *e, const uint8_t *pkt, size_t len)
 {
+    size_t pages =
+        (ARP_QUEUE_MAX * sizeof *queue + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+    if (!queue && !(queue = hc_pages_alloc(pages)))
+        return; /* dropped, as a full queue would */
     if (len > NET_MTU_MAX || arp_queue_count(e) >= ARP_QUEUE_PER)
         return; /* dropped, as a full queue would */
     for (int i = 0; i < ARP_QUEUE_MAX; i++)
@@ -137,6 +145,8 @@ static void arp_enqueue(struct arp_entry *e, const uint8_t *pkt, size_t len)
 /* Send what waited for e, oldest first. */
 static void arp_flush(struct arp_entry *e)
 {
+    if (!queue)
+        return;
     for (;;) {
         struct arp_queued *first = NULL;
         for (int i = 0; i < ARP_QUEUE_MAX; i++)

@@ -5,8 +5,8 @@
  * leases so the application starts configured. The stack's thread takes
  * every received frame into one buffer per NIC, processes it in place,
  * runs the timers and sleeps until the next deadline or interrupt. A NIC
- * that coalesces received TCP (HC_NET_RX_TSO4) gets a 64 KiB buffer from
- * the page allocator; the others share static frame-sized ones.
+ * that coalesces received TCP (HC_NET_RX_TSO4) gets a 64 KiB buffer, the
+ * others a page.
  *
  * Wake-ups: net_wait puts the caller on one list that net_notify wakes
  * whole; readiness is re-checked by the caller (net.h).
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kiln/log.h"
+#include "kiln/table.h"
 #include "netint.h"
 
 #define LINK_WAIT_NS 10000000000ull /* links: e1000 needs about 0.5 s */
@@ -46,10 +47,10 @@ static unsigned undevised; /* ip= options without a device so far */
 static hc_tid stack_tid;        /* 0 until the thread runs */
 static uint64_t stack_sleep;    /* its current deadline, 0 when awake */
 static uintptr_t stack_tls[16]; /* musl's %fs:0 self pointer; see below */
-static uint8_t rx_small[NETIF_MAX][NET_FRAME_MAX + RX_SLACK]
-    __attribute__((aligned(64)));
-static uint8_t *rx_buf[NETIF_MAX]; /* rx_small's, or a big one */
-static size_t rx_size[NETIF_MAX];
+/* A page per NIC, taken when it first drains (not in the image); 64 KiB
+ * for a NIC that coalesces (rx_size). */
+static uint8_t *rx_buf[NETIF_MAX];
+_Static_assert(NET_FRAME_MAX + RX_SLACK <= HC_PAGE_SIZE, "rx_buf is a page");
 
 static hc_tid waiters[HC_THREADS_MAX];
 static unsigned nwaiters;
@@ -135,13 +136,23 @@ void net_notify(void)
 
 /* ---- the stack's thread ------------------------------------------------- */
 
+/* A NIC that coalesces received TCP (HC_NET_RX_TSO4) delivers frames
+ * of up to 64 KiB. */
+static size_t rx_size(const struct netif *nif)
+{
+    return nif->offloads & HC_NET_RX_TSO4 ? HC_NET_GSO_FRAME_MAX + RX_SLACK
+                                          : HC_PAGE_SIZE;
+}
+
 /* Up to RX_BUDGET frames from one NIC; 1 if it may have more. */
 static int netif_drain(struct netif *nif)
 {
-    uint8_t *buf = rx_buf[nif->idx];
+    size_t size = rx_size(nif);
+    uint8_t *buf = kiln_table((void **)&rx_buf[nif->idx], size,
+                              "no memory to receive frames");
     for (int n = 0; n < RX_BUDGET; n++) {
         struct hc_net_meta m;
-        int len = hc_net_recv(nif->idx, buf, rx_size[nif->idx], &m);
+        int len = hc_net_recv(nif->idx, buf, size, &m);
         if (len == -EAGAIN)
             return 0;
         if (len <= 0)
@@ -238,21 +249,6 @@ void netif_describe(const struct netif *nif, const char *how)
              a[3], __builtin_popcount(nif->mask), gw, how);
 }
 
-/* The receive buffer for NIC i: 64 KiB if it coalesces and the pages
- * are there, else a frame's (then the NIC drops what it coalesced). */
-static void netif_rx_buffer(unsigned i, uint32_t offloads)
-{
-    size_t big = HC_NET_GSO_FRAME_MAX + RX_SLACK;
-    size_t pages = (big + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
-    rx_buf[i] = rx_small[i];
-    rx_size[i] = sizeof rx_small[i];
-    uint8_t *b = (offloads & HC_NET_RX_TSO4) ? hc_pages_alloc(pages) : NULL;
-    if (b) {
-        rx_buf[i] = b;
-        rx_size[i] = big;
-    }
-}
-
 static unsigned netif_probe(void)
 {
     unsigned n = 0;
@@ -265,7 +261,6 @@ static unsigned netif_probe(void)
             info.mtu > NET_MTU_MAX || info.mtu < 576 ? NET_MTU_MAX : info.mtu;
         nif->present = 1;
         nif->offloads = info.offloads;
-        netif_rx_buffer(n, info.offloads);
         n++;
     }
     return n;

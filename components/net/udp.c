@@ -47,7 +47,14 @@ struct udp_sock {
     size_t ring_pages, head, tail, used_bytes, count;
 };
 
-static struct udp_sock socks[UDP_SOCKS];
+/* UDP_SOCKS of them (6 KiB), allocated by the first socket, not carried
+ * in every image; until then nothing matches. */
+static struct udp_sock *socks;
+
+static struct udp_sock *socks_end(void)
+{
+    return socks ? socks + UDP_SOCKS : socks;
+}
 static uint8_t *tx_buf;
 
 static size_t round8(size_t n)
@@ -170,7 +177,7 @@ static int udp_demux(const struct ip_info *ip, uint16_t sport, uint16_t dport,
 {
     struct udp_sock *best = NULL;
     int best_score = 0, found = 0;
-    for (struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++) {
+    for (struct udp_sock *u = socks; u < socks_end(); u++) {
         int m = udp_match(u, ip->dst, dport, ip->src, sport);
         if (m && ip->broadcast) {
             found = 1;
@@ -241,7 +248,7 @@ int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
 
 static int port_taken(const struct udp_sock *me, uint32_t addr, uint16_t port)
 {
-    for (const struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++)
+    for (const struct udp_sock *u = socks; u < socks_end(); u++)
         if (u != me && u->used && u->bound && u->lport == port &&
             (!u->laddr || !addr || u->laddr == addr) &&
             !(u->reuse && me->reuse))
@@ -531,6 +538,10 @@ static const struct net_sock_ops udp_ops = {
 
 int udp_sock_create(struct net_sock **out)
 {
+    size_t pages =
+        (UDP_SOCKS * sizeof *socks + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+    if (!socks && !(socks = hc_pages_alloc(pages)))
+        return -ENOMEM;
     for (struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++)
         if (!u->used) {
             memset(u, 0, sizeof *u);
@@ -556,7 +567,7 @@ void udp_icmp_error(const uint8_t *q, size_t len, int err)
     memcpy(&sport, q + ihl, 2);
     memcpy(&dport, q + ihl + 2, 2);
     (void)len; /* icmp.c checked that ihl + 8 bytes are there */
-    for (struct udp_sock *u = socks; u < socks + UDP_SOCKS; u++)
+    for (struct udp_sock *u = socks; u < socks_end(); u++)
         if (u->used && u->connected && u->lport == sport && u->raddr == dst &&
             u->rport == dport && (!u->laddr || u->laddr == src)) {
             u->err = err;

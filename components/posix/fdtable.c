@@ -2,12 +2,14 @@
  * fdtable.c: descriptors and the open files behind them. As in POSIX, a
  * descriptor names an open file description (kind, position, flags), and
  * dup() makes a second name for the same one: they share the position
- * and O_NONBLOCK. Both tables are fixed (FILES_MAX); the lowest free
- * descriptor is used. Descriptors 0, 1 and 2 start as the console.
+ * and O_NONBLOCK. Both tables are fixed (FILES_MAX), allocated on first
+ * use; the lowest free descriptor is used. Descriptors 0, 1 and 2 start
+ * as the console.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include "file.h"
+#include "kiln/table.h"
 #include "posix.h"
 
 struct open_file {
@@ -15,18 +17,33 @@ struct open_file {
     unsigned refs; /* descriptors naming it; 0: slot free */
 };
 
-static struct open_file open_files[FILES_MAX] = {
-    {{.ops = &console_ops, .flags = O_RDWR}, 3},
+/* Both tables, allocated on first use (kiln/table.h): 14 KiB. */
+struct fd_table {
+    struct open_file files[FILES_MAX];
+    struct open_file *fds[FILES_MAX];
+    uint8_t cloexec[FILES_MAX];
 };
-static struct open_file *fds[FILES_MAX] = {
-    &open_files[0],
-    &open_files[0],
-    &open_files[0],
-};
-static uint8_t cloexec[FILES_MAX];
+static struct fd_table *table;
+static struct open_file *open_files, **fds;
+static uint8_t *cloexec;
+
+/* Every entry point comes through here before it touches a table. */
+static void tables_ready(void)
+{
+    if (table)
+        return;
+    kiln_table((void **)&table, sizeof *table, "no memory for descriptors");
+    open_files = table->files;
+    fds = table->fds;
+    cloexec = table->cloexec;
+    open_files[0] =
+        (struct open_file){{.ops = &console_ops, .flags = O_RDWR}, 3};
+    fds[0] = fds[1] = fds[2] = &open_files[0];
+}
 
 struct file *fd_file(long fd)
 {
+    tables_ready();
     if (fd < 0 || fd >= FILES_MAX || !fds[fd])
         return NULL;
     return &fds[fd]->file;
@@ -34,6 +51,7 @@ struct file *fd_file(long fd)
 
 static long lowest_free_fd(long from)
 {
+    tables_ready();
     for (long fd = from; fd < FILES_MAX; fd++)
         if (!fds[fd])
             return fd;
@@ -176,14 +194,18 @@ long sys_fcntl(long fd, long cmd, long arg)
 
 /* A fork child (sys_vfork.c) gets a copy of the table: what it closes or
  * dups stays its own, and the parent gets its own table back. */
-static struct open_file *parent_fds[FILES_MAX];
-static uint8_t parent_cloexec[FILES_MAX];
+static struct parent_table {
+    struct open_file *fds[FILES_MAX];
+    uint8_t cloexec[FILES_MAX];
+} * parent;
 
 void fds_fork(void)
 {
+    tables_ready();
+    kiln_table((void **)&parent, sizeof *parent, "no memory to fork");
     for (unsigned fd = 0; fd < FILES_MAX; fd++) {
-        parent_fds[fd] = fds[fd];
-        parent_cloexec[fd] = cloexec[fd];
+        parent->fds[fd] = fds[fd];
+        parent->cloexec[fd] = cloexec[fd];
         if (fds[fd])
             fds[fd]->refs++;
     }
@@ -191,11 +213,12 @@ void fds_fork(void)
 
 void fds_unfork(void)
 {
+    tables_ready();
     for (long fd = 0; fd < FILES_MAX; fd++)
         if (fds[fd])
             sys_close(fd);
     for (unsigned fd = 0; fd < FILES_MAX; fd++) {
-        fds[fd] = parent_fds[fd];
-        cloexec[fd] = parent_cloexec[fd];
+        fds[fd] = parent->fds[fd];
+        cloexec[fd] = parent->cloexec[fd];
     }
 }

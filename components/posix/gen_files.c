@@ -32,6 +32,7 @@
 #include "../net/net.h"
 #include "kiln/log.h"
 #include "file.h"
+#include "kiln/table.h"
 #include "posix.h"
 
 #define TEXT_MAX 4096
@@ -87,10 +88,11 @@ static void dns_complain(const char *addr)
 /* dns=ADDR[,ADDR...]: IPv4 or IPv6 addresses, at most three in all. */
 static size_t dns_option(char *b, size_t n, size_t at, int *count)
 {
-    static struct cmdline c;
-    if (cmdline_parse(hc_cmdline(), &c) < 0)
+    static struct cmdline *c; /* 3 KiB: on first use, not in the image */
+    kiln_table((void **)&c, sizeof *c, "no memory to parse dns=");
+    if (cmdline_parse(hc_cmdline(), c) < 0)
         return at;
-    const char *v = cmdline_value(&c, "dns");
+    const char *v = cmdline_value(c, "dns");
     while (v && *v && *count < DNS_MAX) {
         size_t len = strcspn(v, ",");
         char addr[INET6_ADDRSTRLEN], line[64];
@@ -174,9 +176,10 @@ static size_t gen_stat(char *b, size_t n)
 
 static long gen_read(struct file *f, void *buf, size_t len, uint64_t off)
 {
-    static char text[TEXT_MAX];
+    static char *text; /* on first use, not in the image */
+    kiln_table((void **)&text, TEXT_MAX, "no memory for generated files");
     const struct gen_file *g = f->priv;
-    size_t size = g->gen(text, sizeof text);
+    size_t size = g->gen(text, TEXT_MAX);
     if (off >= size)
         return 0;
     size_t take = size - (size_t)off < len ? size - (size_t)off : len;

@@ -13,9 +13,25 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include "../fs/vfs.h"
+#include "kiln/log.h"
 #include "file.h"
 #include "memfile.h"
 #include "posix.h"
+
+/* Weak: raw disks come with the calls that read or flush (syscall.c),
+ * so a program that only prints links no disk driver; its open of
+ * /dev/vdX says why instead. */
+#pragma weak block_open
+
+static int disk_open(const char *p, int flags, struct file *dev)
+{
+    if (block_open)
+        return block_open(p, flags, dev);
+    kiln_log("kiln: %s: no raw disks in this image (its program never "
+             "reads or flushes a file)",
+             p);
+    return -ENODEV;
+}
 
 static long vf_read(struct file *f, void *buf, size_t len, uint64_t off)
 {
@@ -137,7 +153,7 @@ long sys_openat(long dirfd, long path, long flags, long mode)
         return r;
     struct file dev;
     r = strncmp(p, "/dev/vd", 7) ? special_open(p, (int)flags, &dev)
-                                 : block_open(p, (int)flags, &dev);
+                                 : disk_open(p, (int)flags, &dev);
     if (r < 0 && r != -ENOENT)
         return r;
     if (r == 0) {

@@ -5,9 +5,10 @@
  * Memory is identity-mapped RAM from hc_pages_alloc, so a mapping is a
  * run of pages. A fixed table records every mapping, so munmap and
  * mprotect can reject ranges we never handed out instead of corrupting
- * the allocator. mmap gives read-write pages (PROT_NONE: inaccessible,
- * for musl's thread stack guards); mprotect sets read-only and
- * read-execute too, but never writable and executable at once (W^X).
+ * the allocator (the table is allocated on first use). mmap gives
+ * read-write pages (PROT_NONE: inaccessible, for musl's thread stack
+ * guards); mprotect sets read-only and read-execute too, but never
+ * writable and executable at once (W^X).
  * MAP_FIXED takes only free pages at that address (app/exec's segments).
  * brk grows inside a window reserved at its first call.
  * MADV_DONTNEED zeroes pages, as Linux refills anonymous memory, except
@@ -17,6 +18,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "kiln/table.h"
 #include "posix.h"
 
 #define MAPPINGS_MAX 128
@@ -31,8 +33,14 @@ struct mapping {
     int none_past_guard; /* PROT_NONE elsewhere: fork cannot copy it */
 };
 
-static struct mapping maps[MAPPINGS_MAX];
+static struct mapping *maps; /* MAPPINGS_MAX, on first use: 5 KiB */
 static uintptr_t brk_base, brk_cur;
+
+static void maps_ready(void)
+{
+    kiln_table((void **)&maps, MAPPINGS_MAX * sizeof *maps,
+               "no memory for the table of mappings");
+}
 
 static size_t pages_for(size_t len)
 {
@@ -41,6 +49,7 @@ static size_t pages_for(size_t len)
 
 static struct mapping *slot_free(void)
 {
+    maps_ready();
     for (int i = 0; i < MAPPINGS_MAX; i++)
         if (!maps[i].pages)
             return &maps[i];
@@ -50,6 +59,7 @@ static struct mapping *slot_free(void)
 /* The mapping that wholly contains [addr, addr + pages). */
 static struct mapping *find(uintptr_t addr, size_t pages)
 {
+    maps_ready();
     for (int i = 0; i < MAPPINGS_MAX; i++) {
         struct mapping *m = &maps[i];
         if (m->pages && addr >= m->base &&
@@ -230,6 +240,7 @@ long sys_brk(long addr)
  * child shares them, as after vfork. */
 int mem_save(struct mem_copy *c, size_t max, size_t *n)
 {
+    maps_ready();
     *n = 0;
     for (int i = 0; i <= MAPPINGS_MAX; i++) {
         const struct mapping *m = &maps[i < MAPPINGS_MAX ? i : 0];

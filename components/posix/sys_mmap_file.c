@@ -32,10 +32,16 @@ struct file_map {
     uint64_t off;
 };
 
-static struct file_map fmaps[FILE_MAPS_MAX];
+/* FILE_MAPS_MAX of them, allocated by the first shared mapping of a
+ * file, not carried in every image. */
+static struct file_map *fmaps;
 
 static struct file_map *fmap_free(void)
 {
+    size_t pages =
+        (FILE_MAPS_MAX * sizeof *fmaps + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+    if (!fmaps && !(fmaps = hc_pages_alloc(pages)))
+        return NULL;
     for (int i = 0; i < FILE_MAPS_MAX; i++)
         if (!fmaps[i].v)
             return &fmaps[i];
@@ -122,7 +128,7 @@ static void fmap_split(struct file_map *m, uintptr_t lo, uintptr_t hi)
 static int fmap_range(uintptr_t addr, size_t len, int drop)
 {
     int err = 0;
-    for (int i = 0; i < FILE_MAPS_MAX; i++) {
+    for (int i = 0; fmaps && i < FILE_MAPS_MAX; i++) {
         struct file_map *m = &fmaps[i];
         uintptr_t lo = addr > m->base ? addr : m->base;
         uintptr_t hi =
@@ -158,7 +164,7 @@ void mmap_file_unmap(long addr, long len)
 /* A mapping moved (mremap): its pages now start at to. */
 void mmap_file_moved(long from, long to, long newlen)
 {
-    for (int i = 0; i < FILE_MAPS_MAX; i++)
+    for (int i = 0; fmaps && i < FILE_MAPS_MAX; i++)
         if (fmaps[i].v && fmaps[i].base == (uintptr_t)from) {
             fmaps[i].base = (uintptr_t)to;
             if ((size_t)newlen < fmaps[i].len)
@@ -170,7 +176,7 @@ void mmap_file_moved(long from, long to, long newlen)
  * MADV_DONTNEED must not zero: Linux would read the file again). */
 int mmap_file_overlaps(long addr, long len)
 {
-    for (int i = 0; i < FILE_MAPS_MAX; i++) {
+    for (int i = 0; fmaps && i < FILE_MAPS_MAX; i++) {
         const struct file_map *m = &fmaps[i];
         if (m->v && (uintptr_t)addr < m->base + m->len &&
             (uintptr_t)(addr + len) > m->base)

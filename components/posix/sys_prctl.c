@@ -8,23 +8,28 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include "kiln/table.h"
 #include "posix.h"
 
 #define NAME_LEN 16 /* TASK_COMM_LEN, the terminating NUL included */
 
-static char names[HC_THREADS_MAX + 1][NAME_LEN];
+/* Threads' names, allocated by the first PR_SET_NAME (kiln/table.h):
+ * until then every thread has the program's name. */
+static char (*names)[NAME_LEN];
 static unsigned long no_new_privs, dumpable = 1;
 
 /* A thread not yet named has the program's name, as Linux's comm. */
 static void name_get(char *out)
 {
-    const char *n = names[hc_thread_self()];
+    const char *n = names ? names[hc_thread_self()] : "";
     strncpy(out, n[0] ? n : kiln_app_name, NAME_LEN - 1);
     out[NAME_LEN - 1] = '\0';
 }
 
 void prctl_thread_start(hc_tid t)
 {
+    if (!names)
+        return;
     memcpy(names[t], names[hc_thread_self()], NAME_LEN);
 }
 
@@ -43,6 +48,8 @@ long sys_prctl(long option, long a2, long a3, long a4, long a5)
     (void)a5;
     switch (option) {
     case PR_SET_NAME:
+        kiln_table((void **)&names, (HC_THREADS_MAX + 1) * sizeof *names,
+                   "no memory for thread names");
         strncpy(names[hc_thread_self()], (const char *)a2, NAME_LEN - 1);
         return 0;
     case PR_GET_NAME: name_get((char *)a2); return 0;

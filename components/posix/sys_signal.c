@@ -29,6 +29,7 @@
 #include <sys/time.h>
 #include <ucontext.h>
 #include "kiln/log.h"
+#include "kiln/table.h"
 #include "posix.h"
 
 /* Linux x86-64 ABI value; glibc on a host may make MINSIGSTKSZ a sysconf
@@ -61,17 +62,42 @@ struct sigframe {
     uint8_t fpu[FPU_BYTES];
 };
 
-static struct ksigaction actions[NSIG_MAX + 1];
-static siginfo_t infos[NSIG_MAX + 1];
+/* The tables of actions and of each thread's signals, 14 KiB, are
+ * allocated by the first call that needs them (tables_ready): until
+ * then nothing is caught, pending or blocked, as zeroes say, so a
+ * program that never touches signals never allocates them. */
+struct signal_tables {
+    struct ksigaction actions[NSIG_MAX + 1];
+    siginfo_t infos[NSIG_MAX + 1];
+    uint64_t pending[HC_THREADS_MAX + 1], blocked[HC_THREADS_MAX + 1];
+    uint64_t suspend_saved[HC_THREADS_MAX + 1]; /* sigsuspend's mask */
+    uint64_t waiting_for[HC_THREADS_MAX + 1];   /* sigtimedwait's set */
+    stack_t altstack[HC_THREADS_MAX + 1];
+};
+static struct signal_tables *tables;
+static struct ksigaction *actions;
+static siginfo_t *infos;
+static uint64_t *pending, *blocked, *suspend_saved, *waiting_for;
+static stack_t *altstack;
 static uint64_t proc_pending;
-static uint64_t pending[HC_THREADS_MAX + 1], blocked[HC_THREADS_MAX + 1];
-static uint64_t suspend_saved[HC_THREADS_MAX + 1]; /* sigsuspend's mask */
 static uint8_t suspending[HC_THREADS_MAX + 1];
-static stack_t altstack[HC_THREADS_MAX + 1];
 /* The program's threads: those that make system calls (the stack's own
  * threads never do), so never one that could not run a handler. */
 static uint8_t is_app[HC_THREADS_MAX + 1];
-static uint64_t waiting_for[HC_THREADS_MAX + 1]; /* sigtimedwait's set */
+
+static void tables_ready(void)
+{
+    if (tables)
+        return;
+    kiln_table((void **)&tables, sizeof *tables, "no memory for signals");
+    actions = tables->actions, infos = tables->infos;
+    pending = tables->pending, blocked = tables->blocked;
+    suspend_saved = tables->suspend_saved;
+    waiting_for = tables->waiting_for;
+    altstack = tables->altstack;
+    for (int t = 0; t <= HC_THREADS_MAX; t++)
+        altstack[t] = (stack_t){.ss_flags = SS_DISABLE};
+}
 
 static uint64_t bit(int sig)
 {
@@ -104,14 +130,18 @@ static uint64_t deliverable(hc_tid t)
 
 int signal_pending_here(void)
 {
+    if (!tables)
+        return 0;
     return deliverable(hc_thread_self()) != 0;
 }
 
 /* A new thread starts with its creator's mask and nothing pending. */
 void signal_thread_start(hc_tid t)
 {
-    blocked[t] = blocked[hc_thread_self()];
     is_app[t] = 1;
+    if (!tables)
+        return; /* nothing blocked or pending anywhere yet */
+    blocked[t] = blocked[hc_thread_self()];
     pending[t] = 0;
     suspending[t] = 0;
     altstack[t] = (stack_t){.ss_flags = SS_DISABLE};
@@ -128,6 +158,7 @@ static void info_set(int sig, int code)
  * wake one that sleeps if the sender itself blocks it. */
 static void signal_post(int sig, int code)
 {
+    tables_ready();
     if (ignored(sig))
         return;
     info_set(sig, code);
@@ -143,6 +174,7 @@ static void signal_post(int sig, int code)
 
 static void signal_post_thread(hc_tid t, int sig, int code)
 {
+    tables_ready();
     if (ignored(sig))
         return;
     info_set(sig, code);
@@ -153,6 +185,7 @@ static void signal_post_thread(hc_tid t, int sig, int code)
 
 long sys_rt_sigaction(long sig, long act, long old, long size)
 {
+    tables_ready();
     if (size != SIGSET_BYTES || sig < 1 || sig > NSIG_MAX)
         return -EINVAL;
     if (act && (sig == SIGKILL || sig == SIGSTOP))
@@ -173,6 +206,7 @@ long sys_rt_sigaction(long sig, long act, long old, long size)
 
 long sys_rt_sigprocmask(long how, long set, long old, long size)
 {
+    tables_ready();
     uint64_t *m = &blocked[hc_thread_self()];
     if (size != SIGSET_BYTES)
         return -EINVAL;
@@ -193,6 +227,7 @@ long sys_rt_sigprocmask(long how, long set, long old, long size)
 
 long sys_rt_sigpending(long set, long size)
 {
+    tables_ready();
     hc_tid t = hc_thread_self();
     if (size != SIGSET_BYTES)
         return -EINVAL;
@@ -211,6 +246,7 @@ static int on_altstack(hc_tid t, uintptr_t sp)
  * stack is the kernel's, so "on it" is judged from a local's address. */
 long sys_sigaltstack(long ss, long old)
 {
+    tables_ready();
     hc_tid t = hc_thread_self();
     int on = on_altstack(t, (uintptr_t)&t);
     if (old) {
@@ -296,6 +332,7 @@ long sys_rt_sigsuspend(long set, long size)
  * after the handler of the signal that ended it, as with sigsuspend. */
 long signal_wait_mask(long set, long size)
 {
+    tables_ready();
     hc_tid t = hc_thread_self();
     if (!set)
         return 0;
@@ -311,6 +348,7 @@ long signal_wait_mask(long set, long size)
  * without running its handler; -EAGAIN at the timeout. */
 long sys_rt_sigtimedwait(long set, long info, long timeout, long size)
 {
+    tables_ready();
     hc_tid t = hc_thread_self();
     if (size != SIGSET_BYTES)
         return -EINVAL;
@@ -358,6 +396,7 @@ static void timer_main(void *unused)
 
 static long timer_arm(uint64_t in, uint64_t every)
 {
+    tables_ready();
     if (!timer_tid) {
         hc_tid t = hc_thread_create(timer_main, NULL, 0, 0);
         if (t < 0)
@@ -531,6 +570,8 @@ long signal_deliver(long nr, long r, struct hc_syscall_frame *frame)
 {
     hc_tid t = hc_thread_self();
     is_app[t] = 1;
+    if (!tables)
+        return r == -ERESTARTSYS ? -EINTR : r;
     int sig = frame ? take(t) : 0;
     while (sig && actions[sig].handler == (uintptr_t)SIG_DFL) {
         if (!default_ignored(sig))
@@ -556,6 +597,7 @@ long sys_rt_sigreturn(long a0, long a1, long a2, long a3, long a4,
     struct hc_user_regs regs;
     if (!frame)
         return -ENOSYS;
+    tables_ready();
     hc_syscall_regs_get(frame, &regs);
     /* The handler's ret popped the restorer's address. */
     const struct sigframe *sf = (const void *)(regs.rsp - 8);

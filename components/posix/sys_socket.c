@@ -17,13 +17,14 @@
 #include <sys/time.h>
 #include "../net/net.h"
 #include "file.h"
+#include "kiln/table.h"
 #include "memfile.h"
 #include "posix.h"
 
 #define NS_PER_US 1000ull
 #define NS_PER_S 1000000000ull
 
-static struct psock psocks[FILES_MAX];
+static struct psock *psocks; /* FILES_MAX, on the first socket: 8 KiB */
 /* FIONREAD counts by peeking into this; taken from the page allocator at
  * the first FIONREAD, so programs that never ask do not carry 64 KiB. */
 #define PEEK_MAX 65536
@@ -197,6 +198,8 @@ const struct file_ops socket_ops = {
 static long sock_install(struct net_sock *ns, int type, int flags)
 {
     struct psock *p = NULL;
+    kiln_table((void **)&psocks, FILES_MAX * sizeof *psocks,
+               "no memory for sockets");
     for (unsigned i = 0; i < FILES_MAX && !p; i++)
         if (!psocks[i].ns)
             p = &psocks[i];

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <time.h>
 #include "kiln/log.h"
+#include "kiln/table.h"
 #include "posix.h"
 
 #define WAITERS_MAX HC_THREADS_MAX
@@ -24,7 +25,9 @@ struct waiter {
     const int *addr; /* NULL: free slot */
     hc_tid tid;
 };
-static struct waiter waiters[WAITERS_MAX];
+/* WAITERS_MAX of them, allocated by the first wait: none can be woken
+ * or moved before. */
+static struct waiter *waiters;
 
 /* Threads musl creates: flags as pthread_create passes them. */
 #define CLONE_THREAD_FLAGS                                                     \
@@ -70,7 +73,7 @@ void thread_started(hc_tid t, uintptr_t tls)
 static long futex_wake(const int *addr, long n)
 {
     long woken = 0;
-    for (int i = 0; i < WAITERS_MAX && woken < n; i++) {
+    for (int i = 0; waiters && i < WAITERS_MAX && woken < n; i++) {
         if (waiters[i].addr == addr) {
             waiters[i].addr = NULL;
             hc_thread_wake(waiters[i].tid);
@@ -84,6 +87,8 @@ static long futex_wait(const int *addr, int val, uint64_t deadline)
 {
     if (*addr != val)
         return -EAGAIN;
+    kiln_table((void **)&waiters, WAITERS_MAX * sizeof *waiters,
+               "no memory for futex waiters");
     struct waiter *w = NULL;
     for (int i = 0; i < WAITERS_MAX && !w; i++)
         if (!waiters[i].addr)
@@ -103,7 +108,7 @@ static long futex_wait(const int *addr, int val, uint64_t deadline)
 static long futex_requeue(const int *addr, const int *addr2, long n)
 {
     long moved = 0;
-    for (int i = 0; i < WAITERS_MAX && moved < n; i++)
+    for (int i = 0; waiters && i < WAITERS_MAX && moved < n; i++)
         if (waiters[i].addr == addr) {
             waiters[i].addr = addr2;
             moved++;

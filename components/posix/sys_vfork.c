@@ -39,8 +39,8 @@ static struct {
     int state;
     struct hc_syscall_frame *frame; /* the parent's, on its stack */
     hc_tid parent, child;
-    uintptr_t tls; /* the parent's thread pointer */
-    struct mem_copy copy[COPIES_MAX];
+    uintptr_t tls;         /* the parent's thread pointer */
+    struct mem_copy *copy; /* COPIES_MAX, on the first fork */
     size_t ncopy;
     long pid, zombie_pid;
     int status;
@@ -93,6 +93,10 @@ long vfork_start(struct hc_syscall_frame *frame)
         return proc_clone_process();
     if (vf.state != IDLE)
         return -EAGAIN; /* a child forking */
+    size_t copy_pages =
+        (COPIES_MAX * sizeof *vf.copy + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+    if (!vf.copy && !(vf.copy = hc_pages_alloc(copy_pages)))
+        return -ENOMEM;
     vf.frame = frame;
     vf.parent = hc_thread_self();
     vf.tls = thread_tls(vf.parent);

@@ -15,6 +15,7 @@
  * not implemented.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include "kiln/log.h"
 #include "posix.h"
@@ -22,11 +23,10 @@
 #define LOGGED_MAX 512
 #define WITH_FRAME 7 /* five arguments, then the caller's registers */
 
-/* One call: its Linux name and its handler, which takes as many
- * arguments as `args` says (the member of fn of that number). */
+/* One call: its handler, which takes as many arguments as `args` says
+ * (the member of fn of that number). Names are apart (names[]): only a
+ * log line wants one, and a pointer each would cost every image 1 KiB. */
 struct syscall {
-    const char *name;
-    int args;
     union {
         long (*f0)(void);
         long (*f1)(long);
@@ -37,26 +37,29 @@ struct syscall {
         long (*f6)(long, long, long, long, long, long);
         long (*f7)(long, long, long, long, long, struct hc_syscall_frame *);
     } fn;
+    uint8_t args;
 };
 
 /* Every call: X(number, arguments, handler[, what else it needs]).
- * The last field names what a call needs beyond its handler: ext2 (the
+ * The last fields name what a call needs beyond its handler: ext2 (the
  * one writable and disk filesystem) for calls that read files or change
- * a tree, so a program that only prints links no disk filesystem. */
+ * a tree, and raw disks (/dev/vdX, dev_block.c, and with them the disk
+ * driver) for calls that read or flush, so a program that only prints
+ * links neither. */
 // clang-format off
 #define SYSCALLS(X) \
     /* sys_io.c, fdtable.c, sys_file.c: descriptors and their data */ \
-    X(SYS_read, 3, sys_read, ext2_type)                               \
+    X(SYS_read, 3, sys_read, ext2_type, block_open)                   \
     X(SYS_write, 3, sys_write)                                        \
-    X(SYS_readv, 3, sys_readv, ext2_type)                             \
+    X(SYS_readv, 3, sys_readv, ext2_type, block_open)                 \
     X(SYS_writev, 3, sys_writev)                                      \
-    X(SYS_pread64, 4, sys_pread, ext2_type)                           \
+    X(SYS_pread64, 4, sys_pread, ext2_type, block_open)               \
     X(SYS_pwrite64, 4, sys_pwrite)                                    \
-    X(SYS_sendfile, 4, sys_sendfile, ext2_type)                       \
+    X(SYS_sendfile, 4, sys_sendfile, ext2_type, block_open)           \
     X(SYS_lseek, 3, sys_lseek)                                        \
     X(SYS_ioctl, 3, sys_ioctl)                                        \
-    X(SYS_fsync, 1, sys_fsync, ext2_type)                             \
-    X(SYS_fdatasync, 1, sys_fsync, ext2_type)                         \
+    X(SYS_fsync, 1, sys_fsync, ext2_type, block_open)                 \
+    X(SYS_fdatasync, 1, sys_fsync, ext2_type, block_open)             \
     X(SYS_fstat, 2, sys_fstat)                                        \
     X(SYS_open, 3, sys_open)                                          \
     X(SYS_openat, 4, sys_openat)                                      \
@@ -238,12 +241,152 @@ enum { SYSCALLS(SLOT) SYSCALLS_N };
 static const uint8_t slot[] = {SYSCALLS(INDEX)};
 _Static_assert(SYSCALLS_N < 255, "slot[] holds an index in a byte");
 
+/* Arguments Linux reads as 32 bits, as its SYSCALL_DEFINE prototypes
+ * declare them (or truncates at once, as fdget does a descriptor): I32,
+ * sign-extended (int, pid_t, descriptors, flags, modes), and U32,
+ * zero-extended (unsigned counts and lengths that may pass 2^31). Only
+ * the register's low half is the value: a program's own assembly
+ * wrapper (glibc's) leaves the upper half as the caller left it, which
+ * Linux's prototypes drop. Handlers take longs, so the dispatcher drops
+ * it for all of them here; a call not listed has only 64-bit arguments
+ * (pointers, sizes, offsets). */
+#define I32(n) (1u << ((n)-1))
+#define U32(n) (0x100u << ((n)-1))
+#define NARROW(nr, bits) [SLOT_##nr] = (bits),
+// clang-format off
+static const uint16_t narrow[SYSCALLS_N] = {
+    NARROW(SYS_read, I32(1))
+    NARROW(SYS_write, I32(1))
+    NARROW(SYS_readv, I32(1))
+    NARROW(SYS_writev, I32(1))
+    NARROW(SYS_pread64, I32(1))
+    NARROW(SYS_pwrite64, I32(1))
+    NARROW(SYS_sendfile, I32(1) | I32(2))
+    NARROW(SYS_lseek, I32(1) | U32(3))
+    NARROW(SYS_ioctl, I32(1) | U32(2))
+    NARROW(SYS_fsync, I32(1))
+    NARROW(SYS_fdatasync, I32(1))
+    NARROW(SYS_fstat, I32(1))
+    NARROW(SYS_open, I32(2) | I32(3))
+    NARROW(SYS_openat, I32(1) | I32(3) | I32(4))
+    NARROW(SYS_creat, I32(2))
+    NARROW(SYS_close, I32(1))
+    NARROW(SYS_dup, I32(1))
+    NARROW(SYS_dup2, I32(1) | I32(2))
+    NARROW(SYS_dup3, I32(1) | I32(2) | I32(3))
+    NARROW(SYS_fcntl, I32(1) | U32(2))
+    NARROW(SYS_getdents64, I32(1) | U32(3))
+    NARROW(SYS_ftruncate, I32(1))
+    NARROW(SYS_fchdir, I32(1))
+    NARROW(SYS_fchmod, I32(1) | I32(2))
+    NARROW(SYS_fchown, I32(1) | I32(2) | I32(3))
+    NARROW(SYS_fstatfs, I32(1))
+    NARROW(SYS_syncfs, I32(1))
+    NARROW(SYS_pipe2, I32(2))
+    NARROW(SYS_eventfd, U32(1))
+    NARROW(SYS_eventfd2, U32(1) | I32(2))
+    /* names */
+    NARROW(SYS_newfstatat, I32(1) | I32(4))
+    NARROW(SYS_statx, I32(1) | U32(3) | U32(4))
+    NARROW(SYS_access, I32(2))
+    NARROW(SYS_faccessat, I32(1) | I32(3))
+    NARROW(SYS_faccessat2, I32(1) | I32(3) | I32(4))
+    NARROW(SYS_mkdir, I32(2))
+    NARROW(SYS_mkdirat, I32(1) | I32(3))
+    NARROW(SYS_unlinkat, I32(1) | I32(3))
+    NARROW(SYS_renameat, I32(1) | I32(3))
+    NARROW(SYS_renameat2, I32(1) | I32(3) | U32(5))
+    NARROW(SYS_symlinkat, I32(2))
+    NARROW(SYS_linkat, I32(1) | I32(3) | I32(5))
+    NARROW(SYS_readlink, I32(3))
+    NARROW(SYS_readlinkat, I32(1) | I32(4))
+    NARROW(SYS_chmod, I32(2))
+    NARROW(SYS_fchmodat, I32(1) | I32(3))
+    NARROW(SYS_chown, I32(2) | I32(3))
+    NARROW(SYS_lchown, I32(2) | I32(3))
+    NARROW(SYS_fchownat, I32(1) | I32(3) | I32(4) | I32(5))
+    NARROW(SYS_utimensat, I32(1) | I32(4))
+    /* memory: mmap's prot and flags are unsigned long in Linux */
+    NARROW(SYS_mmap, I32(5))
+    NARROW(SYS_madvise, I32(3))
+    NARROW(SYS_msync, I32(3))
+    /* sockets */
+    NARROW(SYS_socket, I32(1) | I32(2) | I32(3))
+    NARROW(SYS_socketpair, I32(1) | I32(2) | I32(3))
+    NARROW(SYS_bind, I32(1) | I32(3))
+    NARROW(SYS_listen, I32(1) | I32(2))
+    NARROW(SYS_accept, I32(1))
+    NARROW(SYS_accept4, I32(1) | I32(4))
+    NARROW(SYS_connect, I32(1) | I32(3))
+    NARROW(SYS_shutdown, I32(1) | I32(2))
+    NARROW(SYS_getsockname, I32(1))
+    NARROW(SYS_getpeername, I32(1))
+    NARROW(SYS_setsockopt, I32(1) | I32(2) | I32(3) | I32(5))
+    NARROW(SYS_getsockopt, I32(1) | I32(2) | I32(3))
+    NARROW(SYS_sendto, I32(1) | U32(4) | I32(6))
+    NARROW(SYS_recvfrom, I32(1) | U32(4))
+    NARROW(SYS_sendmsg, I32(1) | U32(3))
+    NARROW(SYS_recvmsg, I32(1) | U32(3))
+    /* waiting, clocks */
+    NARROW(SYS_poll, U32(2) | I32(3))
+    NARROW(SYS_ppoll, U32(2))
+    NARROW(SYS_select, I32(1))
+    NARROW(SYS_pselect6, I32(1))
+    NARROW(SYS_epoll_create, I32(1))
+    NARROW(SYS_epoll_create1, I32(1))
+    NARROW(SYS_epoll_ctl, I32(1) | I32(2) | I32(3))
+    NARROW(SYS_epoll_wait, I32(1) | I32(3) | I32(4))
+    NARROW(SYS_epoll_pwait, I32(1) | I32(3) | I32(4))
+    NARROW(SYS_clock_gettime, I32(1))
+    NARROW(SYS_clock_getres, I32(1))
+    NARROW(SYS_clock_nanosleep, I32(1) | I32(2))
+    /* threads; clone's flags as Linux's lower_32_bits(clone_flags) */
+    NARROW(SYS_clone, U32(1))
+    NARROW(SYS_futex, I32(2) | U32(3) | U32(6))
+    NARROW(SYS_arch_prctl, I32(1))
+    NARROW(SYS_prctl, I32(1))
+    NARROW(SYS_tkill, I32(1) | I32(2))
+    NARROW(SYS_tgkill, I32(1) | I32(2) | I32(3))
+    NARROW(SYS_exit, I32(1))
+    NARROW(SYS_exit_group, I32(1))
+    NARROW(SYS_rseq, U32(2) | I32(3) | U32(4))
+    NARROW(SYS_getrandom, U32(3))
+    /* signals, processes */
+    NARROW(SYS_rt_sigprocmask, I32(1))
+    NARROW(SYS_rt_sigaction, I32(1))
+    NARROW(SYS_kill, I32(1) | I32(2))
+    NARROW(SYS_alarm, U32(1))
+    NARROW(SYS_setitimer, I32(1))
+    NARROW(SYS_getitimer, I32(1))
+    NARROW(SYS_umask, I32(1))
+    NARROW(SYS_getrlimit, U32(1))
+    NARROW(SYS_setrlimit, U32(1))
+    NARROW(SYS_prlimit64, I32(1) | U32(2))
+    NARROW(SYS_sched_getaffinity, I32(1) | U32(2))
+    NARROW(SYS_sched_setaffinity, I32(1) | U32(2))
+    NARROW(SYS_execveat, I32(1) | I32(5))
+    NARROW(SYS_wait4, I32(1) | I32(3))
+    NARROW(SYS_waitid, I32(1) | I32(2) | I32(4))
+};
+// clang-format on
+
 // clang-format off
 #define FN_(args, fn) {.f##args = fn}
 // clang-format on
 #define FN(args, fn) FN_(args, fn)
-#define ENTRY(nr, args, fn, ...) {#nr + 4, args, FN(args, fn)},
+#define ENTRY(nr, args, fn, ...) {FN(args, fn), args},
 static const struct syscall syscalls[] = {SYSCALLS(ENTRY)};
+/* "SYS_read\0SYS_write\0...", in the table's order. */
+#define NAME(nr, args, fn, ...) #nr "\0"
+static const char names[] = SYSCALLS(NAME);
+
+static const char *syscall_name(const struct syscall *s)
+{
+    const char *n = names;
+    for (long i = 0; i < s - syscalls; i++)
+        n += strlen(n) + 1;
+    return n + 4; /* past "SYS_" */
+}
 
 #define SLOTS_MAX (long)(sizeof slot / sizeof slot[0])
 
@@ -283,23 +426,37 @@ static const struct syscall *syscall_find(long nr)
                                                  : NULL;
 }
 
+/* The arguments as the handler's Linux prototype reads them (narrow). */
+static void syscall_narrow(const struct syscall *s, const long a[6],
+                           long out[6])
+{
+    unsigned bits = narrow[s - syscalls];
+    for (int i = 0; i < 6; i++)
+        out[i] = bits & I32(i + 1)   ? (long)(int)a[i]
+                 : bits & U32(i + 1) ? (long)(uint32_t)a[i]
+                                     : a[i];
+}
+
 /* Signals are delivered here and nowhere else: on the way back from
  * every call (sys_signal.c). A handler left out of the image (kiln-bake
  * found no code that makes the call) says so once. */
 long syscall_dispatch(long nr, const long a[6], struct hc_syscall_frame *frame)
 {
     const struct syscall *s = syscall_find(nr);
-    long r;
+    long args[6] = {a[0], a[1], a[2], a[3], a[4], a[5]}, r;
     if (!s)
         r = not_implemented(nr, NULL, NULL);
     else if (!s->fn.f0)
-        r = not_implemented(nr, s->name, "linked into this image");
-    else
-        r = syscall_call(s, a, frame);
+        r = not_implemented(nr, syscall_name(s), "linked into this image");
+    else {
+        syscall_narrow(s, a, args);
+        r = syscall_call(s, args, frame);
+    }
     if (r == -ENOSYS && s && s->fn.f0 && nr != SYS_rt_sigreturn)
-        r = not_implemented(nr, s->name, "implemented for these arguments");
+        r = not_implemented(nr, syscall_name(s),
+                            "implemented for these arguments");
     if (r == -ENOSYS_EXPLAINED)
         r = -ENOSYS;
-    signal_sigpipe(nr, a, r);
+    signal_sigpipe(nr, args, r);
     return signal_deliver(nr, r, frame);
 }

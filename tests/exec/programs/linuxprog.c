@@ -5,18 +5,22 @@
  * condition variable, thread-local storage, join), a TCP connection over
  * loopback between two threads, and files: it writes, renames and reads
  * back one on the ext2 disk mounted at /data, then reads the archive's;
- * and fork (musl's is the fork call, glibc's clone) with wait.
+ * and fork (musl's is the fork call, glibc's clone) with wait; and
+ * system calls whose int arguments come with garbage in their registers'
+ * upper halves, as glibc's assembly wrappers may leave them.
  * Usage: linuxprog WORD; prints "ok: ..." lines, then "linuxprog: all
  * checks passed WORD", and exits 1 at the first failure.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -161,6 +165,39 @@ static void check_fork(void)
     printf("ok: fork\n");
 }
 
+/* A system call with three arguments as raw registers: a C wrapper
+ * would convert an int argument and clear its upper half. */
+static long raw3(long nr, long a, long b, long c)
+{
+    long r;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "a"(nr), "D"(a), "S"(b), "d"(c)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+
+/* Linux reads an int argument from the register's low half only. */
+static void check_registers(void)
+{
+    const long junk = 0x5a5a5a5a00000000L;
+    char c;
+    int fd = open("/etc/motd.txt", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || raw3(SYS_fcntl, junk | fd, junk | F_GETFD, 0) != FD_CLOEXEC)
+        fail("fcntl(F_GETFD) with garbage in the upper halves");
+    if (raw3(SYS_read, junk | fd, (long)&c, 1) != 1 || c != 'h')
+        fail("read with garbage above the descriptor");
+    if (raw3(SYS_lseek, junk | fd, 0, junk | SEEK_SET) != 0)
+        fail("lseek with garbage above the descriptor and whence");
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (raw3(SYS_poll, (long)&p, junk | 1, junk | 0) != 1 ||
+        !(p.revents & POLLIN))
+        fail("poll with garbage above nfds and the timeout");
+    if (raw3(SYS_close, junk | fd, 0, 0) != 0)
+        fail("close with garbage above the descriptor");
+    printf("ok: registers\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *word = argc > 1 ? argv[1] : "nobody";
@@ -168,6 +205,7 @@ int main(int argc, char **argv)
     check_sockets();
     check_files(word);
     check_fork();
+    check_registers();
     printf("linuxprog: all checks passed %s\n", word);
     return 0;
 }
