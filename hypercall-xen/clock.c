@@ -130,8 +130,14 @@ void platform_idle(uint64_t deadline_ns)
         lapic_idle(deadline_ns);
         return;
     }
-    if (evtchn_idle(deadline_ns ? deadline_ns + pvclock_base : 0) == 0)
-        return;
+    static int poll_refused;
+    if (!poll_refused) {
+        int r = evtchn_idle(deadline_ns ? deadline_ns + pvclock_base : 0);
+        if (r == 0)
+            return;
+        kprintf("kiln: Xen refuses SCHEDOP_poll (%d): idling on hlt\n", r);
+        poll_refused = 1;
+    }
     if (deadline_ns)
         singleshot_arm(deadline_ns);
     __asm__ volatile("sti; hlt; cli" ::: "memory");
