@@ -9,6 +9,9 @@
  * do; a hlt with nothing left to wake it is the lost wake-up that hung
  * tests/apps/blktest as a domU. The idle must wake for an event that
  * came just before it, on a port without a handler (blkfront's) too.
+ * The idle before the fix (arm the single-shot timer, then sti; hlt;
+ * hypercall3 below serves it) fails three checks here: the event just
+ * before, the timeout already past, the ports watched.
  *
  * links: hypercall-xen/evtchn.c
  */
