@@ -30,6 +30,7 @@ struct ip6_info {
     struct in6_addr src, dst;
     uint8_t hlim;
     uint8_t mcast;      /* dst is a multicast group */
+    uint8_t csum_ok;    /* the NIC vouched for the transport checksum */
     const uint8_t *pkt; /* the packet from its IPv6 header (for quotes) */
     size_t pkt_len;
 };

@@ -110,6 +110,7 @@ static void ip6_deliver(struct ip6_info *info, uint8_t *pkt, size_t len,
         struct ip_info ip = {.nif = info->nif,
                              .ttl = info->hlim,
                              .hdr = pkt,
+                             .csum_ok = info->csum_ok,
                              .v6 = 1,
                              .src6 = info->src,
                              .dst6 = info->dst};
@@ -121,6 +122,7 @@ static void ip6_deliver(struct ip6_info *info, uint8_t *pkt, size_t len,
                              .ttl = info->hlim,
                              .hdr = pkt,
                              .broadcast = info->mcast,
+                             .csum_ok = info->csum_ok,
                              .v6 = 1,
                              .src6 = info->src,
                              .dst6 = info->dst};
@@ -147,6 +149,7 @@ static void ip6_fragment_in(struct ip6_info *info, uint8_t *pkt, size_t len,
             return;
         }
         pkt = whole;
+        info->csum_ok = 0; /* the NIC saw one fragment, not the datagram */
         ip6_walk(pkt, len, pkt[6], IP6_HLEN, 1, info->mcast, w);
     }
     if (w->verdict == IP6W_DELIVER)
@@ -178,7 +181,8 @@ void ip6_input(struct netif *nif, uint8_t *pkt, size_t len)
     size_t total;
     if (!ip6_header_ok(nif, pkt, len, &total))
         return;
-    struct ip6_info info = {.nif = nif, .hlim = pkt[7]};
+    struct ip6_info info = {
+        .nif = nif, .hlim = pkt[7], .csum_ok = nif->rx_csum_ok};
     memcpy(&info.src, pkt + 8, 16);
     memcpy(&info.dst, pkt + 24, 16);
     info.mcast = (uint8_t)ip6_is_multicast(&info.dst);
