@@ -337,6 +337,8 @@ int fwd_input(struct netif *nif, uint8_t **pkt, size_t *len)
 {
     if (!fwd_on)
         return 0;
+    if (fwd_rx_plain(nif, *pkt, *len))
+        return 1; /* cut into pieces, each gone through ip_input */
     struct fwd f = {.in = nif, .pkt = *pkt, .len = *len};
     f.now = hc_clock_monotonic();
     if (f.now >= next_expire) {

@@ -32,11 +32,16 @@ struct fwd_if_stats {
 struct fwd_stats {
     struct fwd_if_stats nif[NETIF_MAX];
     uint64_t ttl, too_big, martian, no_route, ct_full, nat_full, invalid;
-    uint64_t tx_lost; /* the NIC's ring was full, or ARP failed */
+    uint64_t tx_lost;           /* the NIC's ring was full, or ARP failed */
+    uint64_t coalesced, pieces; /* NIC-coalesced segments, and the cut */
 };
 
 extern struct fwd_stats fwd_stats;
 extern struct fw_ruleset fwd_rules;
+
+/* forward_rx.c: a packet the NIC left partial (its checksum completed
+ * here: 0) or coalesced (cut, each piece through ip_input: 1). */
+int fwd_rx_plain(struct netif *nif, uint8_t *pkt, size_t len);
 
 /* forward_out.c */
 /* Send f's packet (translated, TTL lowered) through f->out, or hold it

@@ -285,6 +285,8 @@ size_t router_report(char *buf, size_t size)
         (unsigned long long)s->invalid, (unsigned long long)s->tx_lost);
     put(&o, "conntrack %u/%u evicted %llu\n", ct_count(), ROUTER_CT_MAX,
         (unsigned long long)ct_evicted());
+    put(&o, "coalesced %llu cut into %llu\n", (unsigned long long)s->coalesced,
+        (unsigned long long)s->pieces);
     report_rules(&o);
     return o.len;
 }

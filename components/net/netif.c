@@ -159,8 +159,10 @@ static int netif_drain(struct netif *nif)
             continue;
         nif->rx_csum_ok =
             (m.flags & (HC_NET_F_CSUM_VALID | HC_NET_F_CSUM_PARTIAL)) != 0;
+        nif->rx_meta = &m;
         eth_input(nif, buf, (size_t)len);
         nif->rx_csum_ok = 0;
+        nif->rx_meta = NULL;
     }
     return 1;
 }

@@ -42,6 +42,9 @@ struct netif {
      * or left partial by a sender on the same host (hc_net_meta): set by
      * netif.c around eth_input, 0 otherwise (replays, fragments). */
     uint8_t rx_csum_ok;
+    /* ... and its metadata, for a router that must not forward frames
+     * left partial or coalesced (forward_rx.c); NULL otherwise. */
+    const struct hc_net_meta *rx_meta;
 };
 
 /* Transport addresses of either family: IPv6's 16 bytes, IPv4's in the
