@@ -49,7 +49,8 @@ static struct mld_if *mld_if_of(const struct netif *nif)
     kiln_table((void **)&mifs, NETIF_MAX * sizeof *mifs, "no memory for MLD");
     return &mifs[nif->idx];
 }
-static uint8_t mld_buf[NET6_HEADROOM + HBH_LEN + 8 + 2 * GROUPS_MAX * REC_LEN];
+#define MLD_BUF_LEN (NET6_HEADROOM + HBH_LEN + 8 + 2 * GROUPS_MAX * REC_LEN)
+static uint8_t *mld_buf; /* allocated by the first report */
 
 /* The groups nif's addresses ask for, each once. */
 static unsigned mld_groups(struct netif *nif, struct in6_addr *g)
@@ -86,6 +87,7 @@ static void mld_send(struct netif *nif, const struct in6_addr *g,
     static const struct in6_addr any;
     if (!n)
         return;
+    kiln_table((void **)&mld_buf, MLD_BUF_LEN, "no memory for MLD");
     uint8_t *h = mld_buf + NET6_HEADROOM, *m = h + HBH_LEN;
     static const uint8_t hbh[HBH_LEN] = {58, 0, 5, 2, 0, 0, 1, 0};
     memcpy(h, hbh, HBH_LEN); /* router alert (MLD), then PadN */
