@@ -47,8 +47,9 @@ void disks_find(void);
 #define NICS_MAX 4
 struct nic_ops {
     int (*info)(unsigned unit, struct hc_net_info *out);
-    int (*send)(unsigned unit, const void *frame, size_t len);
-    int (*recv)(unsigned unit, void *buf, size_t len);
+    int (*send)(unsigned unit, const void *frame, size_t len,
+                const struct hc_net_meta *meta);
+    int (*recv)(unsigned unit, void *buf, size_t len, struct hc_net_meta *meta);
 };
 void nic_register(const struct nic_ops *ops, unsigned unit);
 

@@ -161,14 +161,17 @@ static int e1000_info(unsigned unit, struct hc_net_info *out)
 {
     memcpy(out->mac, cards[unit]->mac, 6);
     out->mtu = 1500;
+    out->offloads = 0;
     out->link_up = (rd(cards[unit], REG_STATUS) & STATUS_LU) != 0;
     return 0;
 }
 
-static int e1000_send(unsigned unit, const void *frame, size_t len)
+static int e1000_send(unsigned unit, const void *frame, size_t len,
+                      const struct hc_net_meta *meta)
 {
     struct e1000 *e = cards[unit];
-    if (len < 14 || len > FRAME_MAX)
+    if (len < 14 || len > FRAME_MAX ||
+        (meta && (meta->flags || meta->gso_type)))
         return -EINVAL;
     struct tx_desc *d = &e->tx[e->tx_next];
     /* One slot always stays free: with tail == head the ring would read
@@ -204,8 +207,11 @@ static int take_one(struct e1000 *e, void *buf, size_t len)
 }
 
 /* -EAGAIN only when no frame is waiting: dropped ones are skipped. */
-static int e1000_recv(unsigned unit, void *buf, size_t len)
+static int e1000_recv(unsigned unit, void *buf, size_t len,
+                      struct hc_net_meta *meta)
 {
+    if (meta)
+        *meta = (struct hc_net_meta){0}; /* no offloads: plain frames */
     struct e1000 *e = cards[unit];
     for (unsigned tries = 0; tries < RING; tries++) {
         if (!(e->rx[e->rx_next].status & DESC_DD))

@@ -36,14 +36,15 @@ int hc_net_info(unsigned idx, struct hc_net_info *out)
     return idx < nnics ? nics[idx].ops->info(nics[idx].unit, out) : -ENODEV;
 }
 
-int hc_net_send(unsigned idx, const void *frame, size_t len)
+int hc_net_send(unsigned idx, const void *frame, size_t len,
+                const struct hc_net_meta *meta)
 {
-    return idx < nnics ? nics[idx].ops->send(nics[idx].unit, frame, len)
+    return idx < nnics ? nics[idx].ops->send(nics[idx].unit, frame, len, meta)
                        : -ENODEV;
 }
 
-int hc_net_recv(unsigned idx, void *buf, size_t len)
+int hc_net_recv(unsigned idx, void *buf, size_t len, struct hc_net_meta *meta)
 {
-    return idx < nnics ? nics[idx].ops->recv(nics[idx].unit, buf, len)
+    return idx < nnics ? nics[idx].ops->recv(nics[idx].unit, buf, len, meta)
                        : -ENODEV;
 }

@@ -133,3 +133,11 @@ int virtq_get(struct virtq *vq, uint32_t *len, const char **why)
     *len = e.len;
     return (int)e.id;
 }
+
+int virtq_needs_kick(struct virtq *vq)
+{
+    /* The new avail index must be visible before we read the flag, or a
+     * device that just turned kicks on would miss ours (a full fence). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return !(*(volatile uint16_t *)&vq->used->flags & VRING_USED_F_NO_NOTIFY);
+}

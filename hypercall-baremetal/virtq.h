@@ -48,6 +48,10 @@ int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
                void *used);
 int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned out,
               unsigned in);
+/* 1 unless the device said it needs no kick for what was just added
+ * (VRING_USED_F_NO_NOTIFY, spec 2.7.7): it is polling the queue anyway,
+ * and a kick is a costly exit to the hypervisor. */
+int virtq_needs_kick(struct virtq *vq);
 /* why must not be NULL; it is set when the result is VIRTQ_BROKEN. */
 int virtq_get(struct virtq *vq, uint32_t *len, const char **why);
 

@@ -13,8 +13,12 @@
  * The event channel's handler does nothing: the upcall itself counts as
  * a device interrupt, which wakes the thread that polls us.
  *
- * Limits: one queue per vif, no scatter-gather, no offloads (we ask the
- * backend for full checksums), MTU 1500, vifs with ids below
+ * Checksum offload is on both ways (netback's default): a frame whose
+ * meta asks for a partial checksum goes as csum_blank, and received
+ * frames' csum_blank and data_validated flags become meta (nf_rx_meta).
+ *
+ * Limits: one queue per vif, no scatter-gather, no segmentation (TSO,
+ * feature-gso-tcpv4), MTU 1500, vifs with ids below
  * NF_DEVID_MAX. A backend that breaks the protocol disables its vif with
  * one log line (link down from then on); its pages stay granted, since
  * it may still write them.
@@ -178,7 +182,7 @@ static int write_keys(struct vif *v, uint32_t tx, grant_ref_t txr,
     static const char *const fixed[][2] = {
         {"request-rx-copy", "1"},
         {"feature-rx-notify", "1"},
-        {"feature-no-csum-offload", "1"}, /* full checksums, please */
+        {"feature-no-csum-offload", "0"}, /* blank ones, as Linux's */
     };
     char path[NF_PATH + 32], val[16];
     const char *keys[] = {"tx-ring-ref", "rx-ring-ref", "event-channel"};
@@ -297,6 +301,7 @@ int hc_net_info(unsigned idx, struct hc_net_info *out)
         return -ENODEV;
     memcpy(out->mac, v->mac, 6);
     out->mtu = 1500;
+    out->offloads = HC_NET_TX_CSUM | HC_NET_RX_CSUM;
     out->link_up = (uint8_t)(v->connected && !v->dead);
     return 0;
 }
@@ -333,15 +338,18 @@ static int tx_wait_slot(struct vif *v)
     return tx_reclaim(v) < 0 ? -EIO : v->ntx_free ? 0 : -EAGAIN;
 }
 
-int hc_net_send(unsigned idx, const void *frame, size_t len)
+int hc_net_send(unsigned idx, const void *frame, size_t len,
+                const struct hc_net_meta *meta)
 {
     struct vif *v = vif_get(idx);
     if (!v)
         return -ENODEV;
     if (v->dead)
         return -EIO;
-    if (len < 14 || len > NF_FRAME_MAX)
-        return -EINVAL;
+    int blank = meta && (meta->flags & HC_NET_F_CSUM_PARTIAL);
+    if (len < 14 || len > NF_FRAME_MAX ||
+        (meta && (meta->gso_type || (meta->flags & ~HC_NET_F_CSUM_PARTIAL))))
+        return -EINVAL; /* checksums offered, segmentation not */
     if (tx_reclaim(v) < 0)
         return -EIO;
     int r = v->ntx_free ? 0 : tx_wait_slot(v);
@@ -350,11 +358,12 @@ int hc_net_send(unsigned idx, const void *frame, size_t len)
     uint16_t id = v->tx_free[--v->ntx_free];
     memcpy(v->tx_page[id], frame, len);
     netif_tx_request_t *req = RING_GET_REQUEST(&v->tx, v->tx.req_prod_pvt);
-    *req = (netif_tx_request_t){.gref = v->tx_gref[id],
-                                .offset = 0,
-                                .flags = 0,
-                                .id = id,
-                                .size = (uint16_t)len};
+    *req = (netif_tx_request_t){
+        .gref = v->tx_gref[id],
+        .offset = 0,
+        .flags = blank ? NETTXF_csum_blank | NETTXF_data_validated : 0,
+        .id = id,
+        .size = (uint16_t)len};
     v->tx.req_prod_pvt++;
     v->tx_inflight[id] = 1;
     int notify;
@@ -379,8 +388,9 @@ static int rx_pending(struct vif *v)
     }
 }
 
-int hc_net_recv(unsigned idx, void *buf, size_t len)
+int hc_net_recv(unsigned idx, void *buf, size_t len, struct hc_net_meta *meta)
 {
+
     struct vif *v = vif_get(idx);
     if (!v)
         return -ENODEV;
@@ -402,8 +412,11 @@ int hc_net_recv(unsigned idx, void *buf, size_t len)
         }
         v->rx.rsp_cons++;
         v->rx_posted[r.id] = 0;
-        if (got > 0 && (size_t)got <= len)
+        if (got > 0 && (size_t)got <= len) {
             memcpy(buf, v->rx_page[r.id] + r.offset, (size_t)got);
+            if (meta)
+                nf_rx_meta(r.flags, buf, (size_t)got, meta);
+        }
         rx_post(v, r.id);
         rx_push(v);
         if (got > 0)

@@ -1,8 +1,9 @@
 /*
  * netfront_ring.c: checks of a netback's responses, pure functions (see
- * netfront_ring.h). We negotiate no scatter-gather and no offloads, so a
- * response must describe one whole frame in one page; the multi-slot
- * flags (more_data, extra_info) are protocol errors here, not features.
+ * netfront_ring.h). We negotiate no scatter-gather and no segmentation,
+ * so a response must describe one whole frame in one page; the
+ * multi-slot flags (more_data, extra_info) are protocol errors here, not
+ * features. Checksum offload is negotiated: nf_rx_meta reads its flags.
  */
 #include "netfront_ring.h"
 
@@ -91,4 +92,40 @@ int nf_parse_mac(const char *s, uint8_t mac[6])
         mac[i] = (uint8_t)(hi << 4 | lo);
     }
     return 0;
+}
+
+/* Where the transport checksum of frame f lies: 0, with *start at the
+ * transport header and *at its checksum's offset in it, or -1. */
+static int csum_place(const uint8_t *f, size_t len, uint16_t *start,
+                      uint16_t *at)
+{
+    if (len < ETH_HDR + 40)
+        return -1;
+    unsigned type = (unsigned)f[12] << 8 | f[13], proto, hlen;
+    if (type == 0x0800 && f[ETH_HDR] >> 4 == 4) {
+        hlen = (f[ETH_HDR] & 15u) * 4;
+        proto = f[ETH_HDR + 9];
+    } else if (type == 0x86dd && f[ETH_HDR] >> 4 == 6) {
+        hlen = 40;
+        proto = f[ETH_HDR + 6];
+    } else {
+        return -1;
+    }
+    *start = (uint16_t)(ETH_HDR + hlen);
+    *at = proto == 6 ? 16 : proto == 17 ? 6 : 0;
+    return *at && hlen >= 20 && (size_t)*start + *at + 2 <= len ? 0 : -1;
+}
+
+void nf_rx_meta(uint16_t flags, const uint8_t *f, size_t len,
+                struct hc_net_meta *m)
+{
+    *m = (struct hc_net_meta){0};
+    if (flags & NETRXF_csum_blank) {
+        if (csum_place(f, len, &m->csum_start, &m->csum_offset) == 0)
+            m->flags = HC_NET_F_CSUM_PARTIAL;
+        else
+            m->csum_start = 0;
+    } else if (flags & NETRXF_data_validated) {
+        m->flags = HC_NET_F_CSUM_VALID;
+    }
 }

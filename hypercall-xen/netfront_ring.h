@@ -8,8 +8,10 @@
 #ifndef KILN_NETFRONT_RING_H
 #define KILN_NETFRONT_RING_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <xen/io/netif.h>
+#include "hypercall.h"
 
 /* The barriers <xen/io/ring.h>'s macros expect from their user. */
 #ifndef xen_mb
@@ -43,6 +45,14 @@ int nf_rx_check(const netif_rx_response_t *r, const uint8_t posted[NF_SLOTS],
  * backend refused the frame; the slot is free again) or NF_BAD. */
 int nf_tx_check(const netif_tx_response_t *r, const uint8_t inflight[NF_SLOTS],
                 const char **why);
+
+/* What a received frame's NETRXF_* flags say about its checksum, as
+ * hypercall.h's meta. csum_blank (a sender on this host left the
+ * transport checksum to hardware) comes with no position, so the
+ * IPv4 or IPv6 header (without extension headers) and TCP or UDP are
+ * found in the frame itself; a blank one elsewhere reads as plain. */
+void nf_rx_meta(uint16_t flags, const uint8_t *f, size_t len,
+                struct hc_net_meta *m);
 
 /* "00:16:3e:0a:0b:0c" into mac: 0, or -1 for anything else. */
 int nf_parse_mac(const char *s, uint8_t mac[6]);

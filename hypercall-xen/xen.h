@@ -35,6 +35,11 @@ int evtchn_bind_virq(unsigned virq, void (*fn)(unsigned, void *), void *arg);
  * with a handler; the port or -errno. */
 int evtchn_alloc_unbound(domid_t remote, void (*fn)(unsigned, void *),
                          void *arg);
+/* Sleep until an event on a port bound here, or until Xen's system time
+ * reaches timeout_abs_ns (0: no timeout), then take the pending events
+ * (interrupts stay off throughout). 0, or -errno if Xen refuses the
+ * poll (then nothing was waited for). */
+int evtchn_idle(uint64_t timeout_abs_ns);
 void evtchn_mask(unsigned port);
 void evtchn_unmask(unsigned port);
 int evtchn_notify(unsigned port);

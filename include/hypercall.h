@@ -70,11 +70,57 @@ int64_t hc_clock_wall_offset(void);
 
 /* ---- network interfaces ----------------------------------------------- */
 
+/* Offloads a NIC may do (hc_net_info's offloads, a mask), modelled on
+ * virtio-net's (virtio spec 1.1 section 5.1.6). A NIC with none works as
+ * a plain Ethernet wire: every frame whole, every checksum on it final.
+ *   HC_NET_TX_CSUM  send: completes a partial checksum (HC_NET_F_CSUM_PARTIAL)
+ *   HC_NET_TX_TSO4  send: cuts one TCP/IPv4 frame of up to
+ *                   HC_NET_GSO_FRAME_MAX bytes into gso_size-byte segments
+ *   HC_NET_RX_CSUM  recv: may mark frames HC_NET_F_CSUM_VALID or
+ *                   HC_NET_F_CSUM_PARTIAL
+ *   HC_NET_RX_TSO4  recv: may deliver coalesced TCP/IPv4 frames of up to
+ *                   HC_NET_GSO_FRAME_MAX bytes (pass a buffer that big) */
+#define HC_NET_TX_CSUM 0x1u
+#define HC_NET_TX_TSO4 0x2u
+#define HC_NET_RX_CSUM 0x4u
+#define HC_NET_RX_TSO4 0x8u
+#define HC_NET_GSO_FRAME_MAX (14 + 65535) /* Ethernet + the largest IPv4 */
+
 struct hc_net_info {
     uint8_t mac[6];
     uint16_t mtu;
-    uint8_t link_up; /* frames sent while 0 are lost (e1000 autonegotiates
-                        for about half a second after boot) */
+    uint8_t link_up;   /* frames sent while 0 are lost (e1000 autonegotiates
+                          for about half a second after boot) */
+    uint32_t offloads; /* HC_NET_TX_* | HC_NET_RX_* */
+};
+
+/* What travels with one frame besides its bytes; all zero for a plain
+ * frame. Offsets count from the frame's first (Ethernet) byte.
+ *
+ * HC_NET_F_CSUM_PARTIAL: the transport checksum is left to the NIC. The
+ *   16-bit field at csum_start + csum_offset holds the folded sum of the
+ *   pseudo-header (not complemented; its length is the whole transport
+ *   length); the NIC sums from csum_start to the end of the frame and
+ *   stores the complement there. Received, it means the sender (a guest
+ *   on the same host) left it so: the bytes are intact, the field is not
+ *   final (a forwarder must complete it).
+ * HC_NET_F_CSUM_VALID (received only): the NIC checked the transport
+ *   checksum and it is right.
+ * gso_type HC_NET_GSO_TCPV4 (with CSUM_PARTIAL): on send, the NIC cuts
+ *   the frame into segments of gso_size payload bytes each (the last
+ *   shorter) behind copies of its hdr_len bytes of Ethernet, IPv4 and TCP
+ *   headers, fixing the IP length, identification (+1 each) and
+ *   checksums, and keeping FIN and PSH for the last segment only. The
+ *   frame's IP total length and pseudo-header cover the whole. Received,
+ *   it says the frame was coalesced from segments of gso_size bytes. */
+#define HC_NET_F_CSUM_PARTIAL 0x1u
+#define HC_NET_F_CSUM_VALID 0x2u
+#define HC_NET_GSO_NONE 0
+#define HC_NET_GSO_TCPV4 1
+struct hc_net_meta {
+    uint8_t flags;    /* HC_NET_F_* */
+    uint8_t gso_type; /* HC_NET_GSO_* */
+    uint16_t hdr_len, gso_size, csum_start, csum_offset;
 };
 
 /* Describe NIC number idx (0, 1, ...). Returns 0, or -ENODEV past the
@@ -83,15 +129,20 @@ struct hc_net_info {
  * than at boot (Xen does): that call blocks until they are ready. */
 int hc_net_info(unsigned idx, struct hc_net_info *out);
 
-/* Queue one Ethernet frame (no FCS) for sending. Non-blocking: returns 0,
- * -EAGAIN when the transmit ring is full, -EINVAL for a bad length. */
-int hc_net_send(unsigned idx, const void *frame, size_t len);
+/* Queue one Ethernet frame (no FCS) for sending, with meta (NULL: a plain
+ * frame). Non-blocking: returns 0, -EAGAIN when the transmit ring is full,
+ * -EINVAL for a bad length (over mtu + 14 unless segmented) or for meta
+ * asking an offload hc_net_info did not offer. */
+int hc_net_send(unsigned idx, const void *frame, size_t len,
+                const struct hc_net_meta *meta);
 
-/* Take one received frame into buf. Non-blocking: returns its length,
- * -EAGAIN when none is waiting, -EIO once the device has failed, or
- * -EMSGSIZE if it did not fit: that frame is consumed and lost, and the
- * next call takes the next one. */
-int hc_net_recv(unsigned idx, void *buf, size_t len);
+/* Take one received frame into buf, and what came with it into *meta
+ * (unless meta is NULL; a caller that passes NULL must cope with partial
+ * checksums itself if the NIC offers HC_NET_RX_CSUM). Non-blocking:
+ * returns its length, -EAGAIN when none is waiting, -EIO once the device
+ * has failed, or -EMSGSIZE if it did not fit: that frame is consumed and
+ * lost, and the next call takes the next one. */
+int hc_net_recv(unsigned idx, void *buf, size_t len, struct hc_net_meta *meta);
 
 /* ---- block devices ---------------------------------------------------- */
 

@@ -192,7 +192,8 @@ int arp_resolve(struct netif *nif, uint32_t nh, uint8_t mac[6],
                                 .used = now};
         arp_request(e);
     }
-    arp_enqueue(e, pkt, len);
+    if (pkt)
+        arp_enqueue(e, pkt, len);
     return -EAGAIN;
 }
 

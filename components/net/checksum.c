@@ -7,6 +7,9 @@
  * the big-endian 16-bit words, inet_fold its complement, which is stored
  * into a header with htons().
  *
+ * inet_csum_finish completes a checksum left partial for a NIC (the
+ * hc_net_meta convention) where no NIC will.
+ *
  * Limits: a piece of odd length must be the last one (its final byte is
  * summed as the high byte of a 16-bit word). The 64-bit accumulator
  * cannot overflow for any buffer that fits in memory.
@@ -69,4 +72,16 @@ uint32_t inet_pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
     ph[10] = (uint8_t)(len >> 8);
     ph[11] = (uint8_t)len;
     return inet_sum(ph, sizeof ph, 0);
+}
+
+/* The NIC's part of HC_NET_F_CSUM_PARTIAL: the field already holds the
+ * pseudo-header sum, so summing from csum_start over it gives the rest. */
+void inet_csum_finish(uint8_t *f, size_t len, const struct hc_net_meta *m)
+{
+    size_t at = (size_t)m->csum_start + m->csum_offset;
+    if (!(m->flags & HC_NET_F_CSUM_PARTIAL) || at + 2 > len)
+        return;
+    uint16_t c = inet_fold(inet_sum(f + m->csum_start, len - m->csum_start, 0));
+    f[at] = (uint8_t)(c >> 8);
+    f[at + 1] = (uint8_t)c;
 }

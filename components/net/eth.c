@@ -42,12 +42,18 @@ void eth_input(struct netif *nif, uint8_t *frame, size_t len)
 int eth_send(struct netif *nif, const uint8_t dst[6], uint16_t type,
              uint8_t *payload, size_t len)
 {
+    return eth_send_meta(nif, dst, type, payload, len, NULL);
+}
+
+int eth_send_meta(struct netif *nif, const uint8_t dst[6], uint16_t type,
+                  uint8_t *payload, size_t len, const struct hc_net_meta *m)
+{
     uint8_t *f = payload - ETH_HLEN;
     memcpy(f, dst, 6);
     memcpy(f + 6, nif->mac, 6);
     f[12] = (uint8_t)(type >> 8);
     f[13] = (uint8_t)type;
-    int r = hc_net_send(nif->idx, f, len + ETH_HLEN);
+    int r = hc_net_send(nif->idx, f, len + ETH_HLEN, m);
     return r == -EAGAIN ? -ENOBUFS : r;
 }
 
@@ -58,6 +64,15 @@ static int eth_is_bcast(const struct netif *nif, uint32_t nh)
 
 int eth_output_ip(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len)
 {
+    return eth_output_ip_meta(nif, nh, pkt, len, NULL);
+}
+
+/* An offloaded packet is not queued for ARP: the queue holds frames
+ * whose checksums are final and whose size fits the MTU. The sender
+ * (TCP) retries on -ENOBUFS; by then the answer has usually come. */
+int eth_output_ip_meta(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len,
+                       const struct hc_net_meta *m)
+{
     uint8_t mac[6];
     const uint8_t *b = (const uint8_t *)&nh;
     if (eth_is_bcast(nif, nh)) {
@@ -66,11 +81,11 @@ int eth_output_ip(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len)
         mac[0] = 0x01, mac[1] = 0x00, mac[2] = 0x5e;
         mac[3] = b[1] & 0x7f, mac[4] = b[2], mac[5] = b[3];
     } else {
-        int r = arp_resolve(nif, nh, mac, pkt, len);
+        int r = arp_resolve(nif, nh, mac, m ? NULL : pkt, len);
         if (r == -EAGAIN)
-            return 0; /* queued until the answer comes */
+            return m ? -ENOBUFS : 0; /* else queued until the answer */
         if (r < 0)
             return r;
     }
-    return eth_send(nif, mac, ETHERTYPE_IP, pkt, len);
+    return eth_send_meta(nif, mac, ETHERTYPE_IP, pkt, len, m);
 }

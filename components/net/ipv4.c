@@ -17,6 +17,11 @@
  * it holds the largest MTU's frame (the loopback's, NET_LOOP_MTU),
  * taken from the page allocator at the first fragmented datagram.
  *
+ * Offloads: a packet sent with hc_net_meta (ip_send_meta) goes to the
+ * NIC with it; a segmenting one (TSO) may pass the MTU, as the NIC cuts
+ * it. Received, the NIC's word on the transport checksum reaches the
+ * transport in ip_info.csum_ok, except for reassembled fragments.
+ *
  * Identification (RFC 6864: unique per source, destination and
  * protocol while fragments may live) comes from RFC 7739 section 5.3's
  * hash-based scheme: a keyed hash of the three picks one of IPID_BUCKETS
@@ -108,10 +113,12 @@ void ip_input(struct netif *nif, uint8_t *pkt, size_t len)
         early_hold(nif, pkt, total); /* before DHCP binds (early.c) */
         return;
     }
+    uint8_t csum_ok = nif->rx_csum_ok;
     if (get16(pkt + 6) & (IP_MF | IP_OFFMASK)) {
         if (!(pkt = reasm_add(pkt, total, &total)))
             return;
         ihl = (size_t)(pkt[0] & 15) * 4;
+        csum_ok = 0; /* the NIC saw one fragment, not the datagram */
     }
     struct ip_info info = {
         .nif = nif,
@@ -120,6 +127,7 @@ void ip_input(struct netif *nif, uint8_t *pkt, size_t len)
         .ttl = pkt[8],
         .tos = pkt[1],
         .broadcast = (uint8_t)ip_is_bcast(nif, dst),
+        .csum_ok = csum_ok,
         .hdr = pkt,
     };
     ip_deliver(&info, pkt, ihl, total);
@@ -141,11 +149,15 @@ static void ip_header(uint8_t *h, size_t total, uint16_t id, uint16_t frag,
     put16(h + 10, inet_fold(inet_sum(h, IP_HLEN, 0)));
 }
 
-static int ip_transmit(struct netif *nif, uint32_t nh, uint8_t *ip, size_t len)
+static int ip_transmit(struct netif *nif, uint32_t nh, uint8_t *ip, size_t len,
+                       const struct hc_net_meta *m)
 {
-    if (nif->loopback)
+    if (nif->loopback) {
+        if (m) /* ip_offloads says none, but no packet goes out unsummed */
+            inet_csum_finish(ip - ETH_HLEN, ETH_HLEN + len, m);
         return loop_send(ip, len);
-    return eth_output_ip(nif, nh, ip, len);
+    }
+    return eth_output_ip_meta(nif, nh, ip, len, m);
 }
 
 /* The next identification toward dst (see the top of the file). */
@@ -182,7 +194,7 @@ static int ip_fragment(struct netif *nif, uint32_t nh, const uint8_t *data,
         uint16_t frag = (uint16_t)(off / 8) | (off + n < len ? IP_MF : 0);
         memcpy(h + IP_HLEN, data + off, n);
         ip_header(h, IP_HLEN + n, id, frag, proto, src, dst);
-        int r = ip_transmit(nif, nh, h, IP_HLEN + n);
+        int r = ip_transmit(nif, nh, h, IP_HLEN + n, NULL);
         if (r < 0)
             return r;
     }
@@ -190,11 +202,13 @@ static int ip_fragment(struct netif *nif, uint32_t nh, const uint8_t *data,
 }
 
 static int ip_output(struct netif *nif, uint32_t nh, uint8_t *buf, size_t len,
-                     uint32_t src, uint32_t dst, uint8_t proto, int df)
+                     uint32_t src, uint32_t dst, uint8_t proto, int df,
+                     const struct hc_net_meta *m)
 {
     if (len > IP_MAX - IP_HLEN)
         return -EMSGSIZE;
-    if (IP_HLEN + len > nif->mtu) {
+    int gso = m && m->gso_type != HC_NET_GSO_NONE;
+    if (IP_HLEN + len > nif->mtu && !gso) {
         if (df)
             return -EMSGSIZE;
         return ip_fragment(nif, nh, buf + NET_HEADROOM, len, src, dst, proto);
@@ -202,11 +216,24 @@ static int ip_output(struct netif *nif, uint32_t nh, uint8_t *buf, size_t len,
     uint8_t *h = buf + ETH_HLEN;
     ip_header(h, IP_HLEN + len, ip_next_id(src, dst, proto), df ? IP_DF : 0,
               proto, src, dst);
-    return ip_transmit(nif, nh, h, IP_HLEN + len);
+    return ip_transmit(nif, nh, h, IP_HLEN + len, m);
 }
 
 int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
             int df)
+{
+    return ip_send_meta(buf, len, src, dst, proto, df, NULL);
+}
+
+uint32_t ip_offloads(uint32_t dst)
+{
+    uint32_t nh;
+    struct netif *nif = route_lookup(dst, &nh);
+    return nif ? nif->offloads : 0;
+}
+
+int ip_send_meta(uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
+                 uint8_t proto, int df, const struct hc_net_meta *m)
 {
     uint32_t nh;
     struct netif *nif = route_lookup(dst, &nh);
@@ -214,7 +241,7 @@ int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
         return -ENETUNREACH;
     if (!src && !(src = route_source(dst)))
         return -ENETUNREACH;
-    return ip_output(nif, nh, buf, len, src, dst, proto, df);
+    return ip_output(nif, nh, buf, len, src, dst, proto, df, m);
 }
 
 int ip_send_if(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
@@ -224,5 +251,5 @@ int ip_send_if(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
     if (nif->addr && nif->gw && !ip_is_bcast(nif, dst) &&
         ((dst ^ nif->addr) & nif->mask))
         nh = nif->gw;
-    return ip_output(nif, nh, buf, len, src, dst, proto, 0);
+    return ip_output(nif, nh, buf, len, src, dst, proto, 0, NULL);
 }

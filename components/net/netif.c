@@ -4,7 +4,9 @@
  * applies static addresses or starts DHCP, and waits (bounded) for the
  * leases so the application starts configured. The stack's thread takes
  * every received frame into one buffer per NIC, processes it in place,
- * runs the timers and sleeps until the next deadline or interrupt.
+ * runs the timers and sleeps until the next deadline or interrupt. A NIC
+ * that coalesces received TCP (HC_NET_RX_TSO4) gets a 64 KiB buffer, the
+ * others a page.
  *
  * Wake-ups: net_wait puts the caller on one list that net_notify wakes
  * whole; readiness is re-checked by the caller (net.h).
@@ -45,7 +47,8 @@ static unsigned undevised; /* ip= options without a device so far */
 static hc_tid stack_tid;        /* 0 until the thread runs */
 static uint64_t stack_sleep;    /* its current deadline, 0 when awake */
 static uintptr_t stack_tls[16]; /* musl's %fs:0 self pointer; see below */
-/* A page per NIC, taken when it first drains (not in the image). */
+/* A page per NIC, taken when it first drains (not in the image); 64 KiB
+ * for a NIC that coalesces (rx_size). */
 static uint8_t *rx_buf[NETIF_MAX];
 _Static_assert(NET_FRAME_MAX + RX_SLACK <= HC_PAGE_SIZE, "rx_buf is a page");
 
@@ -133,17 +136,31 @@ void net_notify(void)
 
 /* ---- the stack's thread ------------------------------------------------- */
 
+/* A NIC that coalesces received TCP (HC_NET_RX_TSO4) delivers frames
+ * of up to 64 KiB. */
+static size_t rx_size(const struct netif *nif)
+{
+    return nif->offloads & HC_NET_RX_TSO4 ? HC_NET_GSO_FRAME_MAX + RX_SLACK
+                                          : HC_PAGE_SIZE;
+}
+
 /* Up to RX_BUDGET frames from one NIC; 1 if it may have more. */
 static int netif_drain(struct netif *nif)
 {
-    uint8_t *buf = kiln_table((void **)&rx_buf[nif->idx], HC_PAGE_SIZE,
+    size_t size = rx_size(nif);
+    uint8_t *buf = kiln_table((void **)&rx_buf[nif->idx], size,
                               "no memory to receive frames");
     for (int n = 0; n < RX_BUDGET; n++) {
-        int len = hc_net_recv(nif->idx, buf, NET_FRAME_MAX + RX_SLACK);
+        struct hc_net_meta m;
+        int len = hc_net_recv(nif->idx, buf, size, &m);
         if (len == -EAGAIN)
             return 0;
-        if (len > 0)
-            eth_input(nif, buf, (size_t)len);
+        if (len <= 0)
+            continue;
+        nif->rx_csum_ok =
+            (m.flags & (HC_NET_F_CSUM_VALID | HC_NET_F_CSUM_PARTIAL)) != 0;
+        eth_input(nif, buf, (size_t)len);
+        nif->rx_csum_ok = 0;
     }
     return 1;
 }
@@ -247,6 +264,7 @@ static unsigned netif_probe(void)
         nif->mtu =
             info.mtu > NET_MTU_MAX || info.mtu < 576 ? NET_MTU_MAX : info.mtu;
         nif->present = 1;
+        nif->offloads = info.offloads;
         n++;
     }
     return n;

@@ -36,7 +36,12 @@ struct netif {
     uint8_t present;
     uint8_t use_dhcp;
     uint32_t addr, mask, gw; /* 0 until configured */
-    uint8_t loopback; /* the one 127.0.0.0/8 interface (netif_loopback) */
+    uint8_t loopback;  /* the one 127.0.0.0/8 interface (netif_loopback) */
+    uint32_t offloads; /* the NIC's HC_NET_* (0 for loopback) */
+    /* The frame being delivered came with its transport checksum checked
+     * or left partial by a sender on the same host (hc_net_meta): set by
+     * netif.c around eth_input, 0 otherwise (replays, fragments). */
+    uint8_t rx_csum_ok;
 };
 
 /* Transport addresses of either family: IPv6's 16 bytes, IPv4's in the
@@ -83,6 +88,7 @@ struct ip_info {
     uint32_t src, dst; /* IPv4 only */
     uint8_t ttl, tos;
     uint8_t broadcast;  /* to a broadcast or multicast address */
+    uint8_t csum_ok;    /* the NIC vouched for the transport checksum */
     const uint8_t *hdr; /* its IP header (what ICMP errors quote) */
     uint8_t v6;         /* IPv6: src6 and dst6 hold the addresses */
     struct in6_addr src6, dst6;
@@ -122,20 +128,30 @@ uint32_t inet_sum(const void *p, size_t len, uint32_t sum);
 uint16_t inet_fold(uint32_t sum); /* one's complement of the folded sum */
 /* The pseudo-header sum for TCP/UDP over IPv4 (len in host order). */
 uint32_t inet_pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len);
+/* Complete in software the partial checksum meta describes (the frame
+ * at f, len bytes): for a NIC or a path that cannot. */
+void inet_csum_finish(uint8_t *f, size_t len, const struct hc_net_meta *m);
 
 /* eth.c */
 void eth_input(struct netif *nif, uint8_t *frame, size_t len);
 /* Send an IPv4 packet (at pkt, len bytes, ETH_HLEN free before it) to
  * next hop nh on nif: ARP resolves, queueing it meanwhile. */
 int eth_output_ip(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len);
+/* The same with offload metadata for the NIC (NULL: none). A packet
+ * with offloads is never queued for ARP: -ENOBUFS until it resolves. */
+int eth_output_ip_meta(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len,
+                       const struct hc_net_meta *m);
 /* Send payload (ETH_HLEN free before it) to MAC dst with EtherType type
  * (host order). 0, or -ENOBUFS when the NIC's ring is full. */
 int eth_send(struct netif *nif, const uint8_t dst[6], uint16_t type,
              uint8_t *payload, size_t len);
+int eth_send_meta(struct netif *nif, const uint8_t dst[6], uint16_t type,
+                  uint8_t *payload, size_t len, const struct hc_net_meta *m);
 
 /* arp.c: bounded cache, timeouts, packets queued while resolving */
 void arp_input(struct netif *nif, const uint8_t *arp, size_t len);
-/* 0 with mac filled, or -EAGAIN after queueing a copy of pkt and asking;
+/* 0 with mac filled, or -EAGAIN after queueing a copy of pkt (none if
+ * pkt is NULL) and asking;
  * -EHOSTUNREACH if the address did not answer lately. */
 int arp_resolve(struct netif *nif, uint32_t nh, uint8_t mac[6],
                 const uint8_t *pkt, size_t len);
@@ -158,6 +174,14 @@ void ip_input(struct netif *nif, uint8_t *pkt, size_t len);
  * be NET_HEADROOM + len bytes. */
 int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
             int df);
+/* ip_send with offload metadata (NULL: none) for the NIC: a segmenting
+ * packet (gso_type set) may exceed the MTU, up to 65535 bytes. Offsets in
+ * m count from the Ethernet header. The interface must offer what m asks
+ * (ip_offloads). */
+int ip_send_meta(uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
+                 uint8_t proto, int df, const struct hc_net_meta *m);
+/* The offloads (HC_NET_TX_*) of the interface packets to dst leave by. */
+uint32_t ip_offloads(uint32_t dst);
 /* The same on one interface regardless of routes (DHCP's broadcasts). */
 int ip_send_if(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
                uint32_t dst, uint8_t proto);

@@ -147,6 +147,7 @@ struct tcp_pcb {
     uint8_t backoff, conn_done, queued, more, connecting, persist_probes;
     uint8_t force;         /* the persist timer overrides Nagle and SWS once */
     uint8_t sndbuf_locked; /* SO_SNDBUF was set: no autotuning */
+    uint8_t rcvbuf_locked; /* SO_RCVBUF was set: no autotuning */
     uint32_t gen;      /* bumped per allocation: a waiter's pcb is still its */
     uint16_t mss;      /* we send at most this much data per segment */
     uint16_t user_mss; /* TCP_MAXSEG, 0: none */

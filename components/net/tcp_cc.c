@@ -1,12 +1,23 @@
 /*
  * tcp_cc.c: congestion control. Slow start and congestion avoidance
- * (RFC 5681, with appropriate byte counting limited to one MSS per ACK
- * in slow start, RFC 3465 L=1), fast retransmit on the third duplicate
- * ACK and NewReno fast recovery (RFC 6582) with partial-ACK
+ * (RFC 5681) with appropriate byte counting (RFC 3465), fast retransmit on the
+ * third duplicate ACK and NewReno fast recovery (RFC 6582) with partial-ACK
  * retransmission. The initial window is ten segments (RFC 6928), as
  * Linux uses.
+ *
+ * Byte counting has no per-ACK limit (RFC 3465's L), as in Linux: a
+ * receiver behind a coalescing NIC (GRO) acknowledges a whole 64 KiB
+ * TSO segment with one ACK, and a limit of one or two MSS per ACK would
+ * keep slow start, and congestion avoidance counted per ACK, crawling
+ * at a few segments per round trip. The bursts L guards against are the
+ * TSO segments the window allows anyway.
  */
 #include "tcp.h"
+
+/* Past what the largest send ring can have in flight a bigger window
+ * means nothing; the cap keeps a long loss-free transfer's from
+ * wrapping around. */
+#define CWND_MAX (4u * TCP_RING_MAX)
 
 uint32_t tcp_flight(const struct tcp_pcb *p)
 {
@@ -48,12 +59,17 @@ void tcp_cc_ack(struct tcp_pcb *p, uint32_t acked)
         return;
     }
     if (p->cwnd < p->ssthresh) {
-        p->cwnd += acked < p->mss ? acked : p->mss;
+        p->cwnd += acked;
+        if (p->cwnd > p->ssthresh)
+            p->cwnd = p->ssthresh;
+        if (p->cwnd > CWND_MAX)
+            p->cwnd = CWND_MAX;
         return;
     }
-    /* congestion avoidance: about one MSS per round trip */
-    uint32_t inc = (uint32_t)((uint64_t)p->mss * p->mss / p->cwnd);
-    p->cwnd += inc ? inc : 1;
+    /* congestion avoidance: about one MSS per round trip, by bytes */
+    uint32_t inc = (uint32_t)((uint64_t)p->mss * acked / p->cwnd);
+    if (p->cwnd < CWND_MAX)
+        p->cwnd += inc ? inc : 1;
 }
 
 int tcp_cc_dupack(struct tcp_pcb *p)

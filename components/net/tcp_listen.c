@@ -117,6 +117,8 @@ static void child_inherit(struct tcp_pcb *c, const struct tcp_pcb *l,
     c->keepcnt = l->keepcnt;
     c->sndbuf = l->sndbuf;
     c->rcvbuf = l->rcvbuf;
+    c->sndbuf_locked = l->sndbuf_locked; /* set sizes stay set, as Linux's */
+    c->rcvbuf_locked = l->rcvbuf_locked;
     c->user_mss = l->user_mss;
     c->linger_on = l->linger_on;
     c->linger_s = l->linger_s;

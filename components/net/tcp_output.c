@@ -9,12 +9,28 @@
  * ip_send() returning -ENOBUFS means the NIC's ring is full: we stop,
  * note it, and a 1 ms timer (or the next input) resumes; the connection
  * is not charged with a loss.
+ *
+ * Offloads (hypercall.h's hc_net_meta): toward a NIC that completes
+ * checksums we store only the pseudo-header sum; toward one that also
+ * segments (TSO), new data goes out in segments of up to TSO_DATA_MAX
+ * bytes, whole multiples of the MSS that the NIC cuts at gso_size, the
+ * data one MSS-sized segment would carry after the same options. The
+ * window, Nagle and SWS rules apply to the whole as to one segment;
+ * retransmissions stay one MSS each. Those segments are built in one
+ * page-allocated buffer, taken at the first.
  */
 #include <errno.h>
 #include <string.h>
 #include "tcp.h"
 
 #define SEG_BUF (NET_HEADROOM + TCP_HLEN + TCP_OPT_MAX + NET_MTU_MAX)
+/* The data of one segment for the NIC to cut: the IPv4 total length
+ * (65535) less the headers. */
+#define TSO_DATA_MAX (65535 - IP_HLEN - TCP_HLEN - TCP_OPT_MAX)
+#define TSO_BUF (NET_HEADROOM + TCP_HLEN + TCP_OPT_MAX + TSO_DATA_MAX)
+#define TCP_CSUM_AT 16 /* the checksum's offset in the TCP header */
+
+static uint8_t *tso_buf; /* TSO_BUF bytes, at the first TSO segment */
 
 uint32_t tcp_now_ms(uint64_t now)
 {
@@ -58,13 +74,49 @@ static void put_hdr(uint8_t *seg, uint16_t sport, uint16_t dport, uint32_t seq,
     th->urp = 0;
 }
 
-static int seg_finish(uint8_t *buf, size_t n, net_addr src, net_addr dst)
+/* The NIC offloads toward dst: IPv4's only (IPv6 segments go through
+ * l4.c's copy, summed here and cut to the MSS). */
+static uint32_t tcp_offloads(net_addr dst)
+{
+    return addr_is4(dst) ? ip_offloads(addr_to4(dst)) : 0;
+}
+
+/* The checksum, or for a NIC that completes it the pseudo-header sum
+ * and the metadata saying so; segmentation too when the data (after
+ * hlen bytes of header) is longer than gso_size. */
+static const struct hc_net_meta *seg_sum(struct tcp_hdr *th, size_t n,
+                                         size_t hlen, uint32_t gso_size,
+                                         net_addr src, net_addr dst,
+                                         struct hc_net_meta *m)
+{
+    uint32_t ps = net_l4_pseudo(src, dst, IPPROTO_TCP, n);
+    if (!(tcp_offloads(dst) & HC_NET_TX_CSUM)) {
+        th->sum = htons(inet_fold(inet_sum(th, n, ps)));
+        return NULL;
+    }
+    th->sum = htons((uint16_t)ps);
+    *m = (struct hc_net_meta){.flags = HC_NET_F_CSUM_PARTIAL,
+                              .csum_start = NET_HEADROOM,
+                              .csum_offset = TCP_CSUM_AT};
+    if (gso_size && n - hlen > gso_size) {
+        m->gso_type = HC_NET_GSO_TCPV4;
+        m->gso_size = (uint16_t)gso_size;
+        m->hdr_len = (uint16_t)(NET_HEADROOM + hlen);
+    }
+    return m;
+}
+
+static int seg_finish(uint8_t *buf, size_t n, size_t hlen, uint32_t gso_size,
+                      net_addr src, net_addr dst)
 {
     struct tcp_hdr *th = (struct tcp_hdr *)(buf + NET_HEADROOM);
-    th->sum = htons(
-        inet_fold(inet_sum(th, n, net_l4_pseudo(src, dst, IPPROTO_TCP, n))));
+    struct hc_net_meta m;
+    const struct hc_net_meta *mp = seg_sum(th, n, hlen, gso_size, src, dst, &m);
     tcp_stats.out_segs++;
-    return net_l4_send(buf, n, src, dst, IPPROTO_TCP, 1);
+    if (!mp)
+        return net_l4_send(buf, n, src, dst, IPPROTO_TCP, 1);
+    return ip_send_meta(buf, n, addr_to4(src), addr_to4(dst), IPPROTO_TCP, 1,
+                        mp);
 }
 
 int tcp_send_raw(net_addr src, net_addr dst, uint16_t sport, uint16_t dport,
@@ -78,7 +130,7 @@ int tcp_send_raw(net_addr src, net_addr dst, uint16_t sport, uint16_t dport,
         memcpy(seg + TCP_HLEN, opt, optlen);
     if (flags & TH_RST)
         tcp_stats.rst_sent++;
-    return seg_finish(buf, TCP_HLEN + optlen, src, dst);
+    return seg_finish(buf, TCP_HLEN + optlen, TCP_HLEN + optlen, 0, src, dst);
 }
 
 /* Options for a segment of p with len data bytes; returns their size. */
@@ -122,7 +174,8 @@ static void ack_sent(struct tcp_pcb *p)
 
 int tcp_send_seg(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 {
-    uint8_t buf[SEG_BUF];
+    uint8_t small[SEG_BUF];
+    uint8_t *buf = len > NET_MTU_MAX ? tso_buf : small; /* tcp_burst_max */
     uint8_t *seg = buf + NET_HEADROOM;
     size_t optlen = seg_opts(p, seg + TCP_HLEN, flags, len);
     uint32_t ack = (flags & TH_ACK) ? p->rcv_nxt : 0;
@@ -130,7 +183,10 @@ int tcp_send_seg(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
             win_field(p, flags & TH_SYN), optlen);
     if (len)
         tcp_ring_get(&p->snd, seq, seg + TCP_HLEN + optlen, len);
-    int rc = seg_finish(buf, TCP_HLEN + optlen + len, p->laddr, p->raddr);
+    /* a NIC that segments cuts at what one segment would carry */
+    uint32_t gso_size = p->mss - (uint32_t)optlen;
+    int rc = seg_finish(buf, TCP_HLEN + optlen + len, TCP_HLEN + optlen,
+                        gso_size, p->laddr, p->raddr);
     if (rc == -ENOBUFS) {
         if (!p->t_retry)
             tcp_timer_set(&p->t_retry, hc_clock_monotonic() + MS);
@@ -183,6 +239,19 @@ uint32_t tcp_seg_max(const struct tcp_pcb *p)
     return p->mss - (p->ts_ok ? 12 : 0);
 }
 
+/* Data one segment from tcp_output may carry: a whole number of
+ * tcp_seg_max toward a NIC that segments (once tso_buf is there). */
+static uint32_t tcp_burst_max(const struct tcp_pcb *p)
+{
+    uint32_t max = tcp_seg_max(p), need = HC_NET_TX_CSUM | HC_NET_TX_TSO4;
+    if ((tcp_offloads(p->raddr) & need) != need)
+        return max;
+    if (!tso_buf && !(tso_buf = hc_pages_alloc((TSO_BUF + HC_PAGE_SIZE - 1) /
+                                               HC_PAGE_SIZE)))
+        return max;
+    return TSO_DATA_MAX - TSO_DATA_MAX % max;
+}
+
 static int can_send_data(const struct tcp_pcb *p)
 {
     switch (p->state) {
@@ -198,7 +267,7 @@ static int can_send_data(const struct tcp_pcb *p)
 /* How much of the unsent data to put in the next segment (0: wait), and
  * whether it carries our FIN. Nagle (RFC 896) and sender-side silly
  * window avoidance (RFC 9293 3.8.6.2.1) decide small segments. */
-static uint32_t next_len(struct tcp_pcb *p, int *fin)
+static uint32_t next_len(struct tcp_pcb *p, uint32_t burst, int *fin)
 {
     uint32_t end = p->snd_buf_seq + p->snd_len;
     uint32_t avail = seq_lt(p->snd_nxt, end) ? end - p->snd_nxt : 0;
@@ -209,12 +278,14 @@ static uint32_t next_len(struct tcp_pcb *p, int *fin)
     uint32_t flight = p->snd_nxt - p->snd_una;
     uint32_t usable = wnd > flight ? wnd - flight : 0;
     uint32_t max = tcp_seg_max(p), len = avail;
-    if (len > max)
-        len = max;
+    if (len > burst)
+        len = burst;
     if (len > usable)
         len = usable;
     *fin = p->fin_queued && len == avail && seq_le(p->snd_nxt, end);
-    if (len == max || *fin || p->force)
+    if (len > max && !*fin) /* whole segments: the rules below take the tail */
+        len -= len % max;
+    if (len >= max || *fin || p->force)
         return len;
     if (len == 0)
         return 0;
@@ -243,9 +314,10 @@ static void persist_check(struct tcp_pcb *p)
 void tcp_output(struct tcp_pcb *p)
 {
     int sent = 0;
+    uint32_t burst = tcp_burst_max(p);
     while (can_send_data(p)) {
         int fin;
-        uint32_t len = next_len(p, &fin);
+        uint32_t len = next_len(p, burst, &fin);
         if (!len && !fin)
             break;
         uint32_t seq = p->snd_nxt;

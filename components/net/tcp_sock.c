@@ -253,6 +253,20 @@ static void window_after_read(struct tcp_pcb *p)
         tcp_send_ack(p);
 }
 
+/* The peer filled our ring (its window) before this read: the window,
+ * not the network or the reader, limits it, as when one 64 KiB segment
+ * a NIC coalesced fills a 64 KiB ring at once. Double the ring (memory
+ * permitting; SO_RCVBUF set by the application is left alone), as
+ * Linux's receive buffer autotuning would. Out-of-order data in the
+ * ring waits: only [rcv_read, rcv_nxt) moves. */
+static void recv_autogrow(struct tcp_pcb *p, uint32_t unread_before)
+{
+    if (p->rcvbuf_locked || p->ooo.n ||
+        unread_before < p->rcv.size - p->rcv.size / 4)
+        return;
+    tcp_ring_grow(&p->rcv, p->rcv_read, p->rcv_unread);
+}
+
 static long tcp_recv(struct net_sock *s, void *buf, size_t len, int flags,
                      struct sockaddr_in *from)
 {
@@ -264,8 +278,10 @@ static long tcp_recv(struct net_sock *s, void *buf, size_t len, int flags,
         uint32_t n = len < p->rcv_unread ? (uint32_t)len : p->rcv_unread;
         tcp_ring_get(&p->rcv, p->rcv_read, buf, n);
         if (!(flags & MSG_PEEK)) {
+            uint32_t before = p->rcv_unread;
             p->rcv_read += n;
             p->rcv_unread -= n;
+            recv_autogrow(p, before);
             window_after_read(p);
         }
         if (from)

@@ -56,7 +56,10 @@ static int set_socket(struct tcp_pcb *p, int name, int v)
         p->keepalive = v != 0;
         keep_arm(p);
         return 0;
-    case SO_RCVBUF: p->rcvbuf = buf_size(v); return 0;
+    case SO_RCVBUF:
+        p->rcvbuf = buf_size(v);
+        p->rcvbuf_locked = 1;
+        return 0;
     case SO_SNDBUF:
         p->sndbuf = buf_size(v);
         p->sndbuf_locked = 1;

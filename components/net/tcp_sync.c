@@ -249,10 +249,11 @@ static int ack_input(struct tcp_pcb *p, const struct tcp_hdr *th,
     return fin_ack_states(p, now) ? -2 : 0;
 }
 
-static void ack_policy(struct tcp_pcb *p, uint64_t now)
+static void ack_policy(struct tcp_pcb *p, uint32_t len, uint64_t now)
 {
-    /* every second segment at once, else within 40 ms (RFC 5681 4.2) */
-    if (++p->segs_unacked >= 2)
+    /* every second segment at once, else within 40 ms (RFC 5681 4.2); a
+     * segment the NIC coalesced (longer than our MSS) stands for several */
+    if (++p->segs_unacked >= 2 || len > p->adv_mss)
         p->ack_now = 1;
     else if (!p->t_delack)
         tcp_timer_set(&p->t_delack, now + TCP_DELACK);
@@ -272,7 +273,7 @@ static void data_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
         }
         p->rcv_unread += nxt - p->rcv_nxt;
         p->rcv_nxt = nxt;
-        ack_policy(p, now);
+        ack_policy(p, s->len, now);
         net_notify();
         return;
     }

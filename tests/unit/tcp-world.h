@@ -5,7 +5,11 @@
  * dropping or reordering), a fake clock jumps to the next TCP deadline
  * when the network is idle, and the page allocator can be told to be
  * short of memory. inject() hands tcp_input a segment built by the test,
- * as a hostile peer would send it.
+ * as a hostile peer would send it. The fake NIC may offer offloads
+ * (offloads): it then checks the metadata TCP hands it (bad counts
+ * mistakes) and either cuts each TSO segment into MSS-sized ones with
+ * full checksums, as a NIC does, or (tso_whole) delivers it whole with
+ * the checksum vouched for, as a receiver's coalescing NIC does.
  *
  * Header-only, like tap.h: each test is one translation unit plus the
  * kernel files it links.
@@ -150,24 +154,50 @@ struct pkt {
     uint8_t v6; /* then src6 and dst6 are the addresses */
     struct in6_addr src6, dst6;
     size_t len;
+    uint8_t csum_ok; /* delivered whole by a coalescing NIC */
+    uint8_t *big;    /* malloc'd when longer than b */
     uint8_t b[1600];
 };
 static struct pkt q[QMAX];
 static unsigned qhead, qtail;
+static uint32_t offloads; /* the fake NIC's HC_NET_TX_* */
+static int tso_whole;     /* deliver TSO segments whole (else cut them) */
+static unsigned tso_segs, tso_bad; /* TSO segments seen; bad metadata */
+
+static inline uint8_t *pkt_data(struct pkt *k)
+{
+    return k->big ? k->big : k->b;
+}
+
+/* 0, or -ENOBUFS when the fake NIC's ring is full (or says so). */
+static int q_room(void)
+{
+    if (qtail - qhead >= QMAX || (nobufs_every && ++sends % nobufs_every == 0))
+        return -ENOBUFS;
+    return 0;
+}
+
+static void q_put(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
+                  int csum_ok)
+{
+    struct pkt *k = &q[qtail++ % QMAX];
+    k->src = src;
+    k->dst = dst;
+    k->v6 = 0;
+    k->len = len;
+    k->csum_ok = (uint8_t)csum_ok;
+    k->big = len > sizeof k->b ? malloc(len) : NULL;
+    memcpy(pkt_data(k), seg, len);
+}
 
 int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
             int df)
 {
     (void)proto;
     (void)df;
-    if (qtail - qhead >= QMAX || (nobufs_every && ++sends % nobufs_every == 0))
+    if (q_room() < 0)
         return -ENOBUFS;
-    struct pkt *k = &q[qtail++ % QMAX];
-    k->src = src;
-    k->dst = dst;
-    k->v6 = 0;
-    k->len = len;
-    memcpy(k->b, buf + NET_HEADROOM, len);
+    q_put(buf + NET_HEADROOM, len, src, dst, 0);
     return 0;
 }
 
@@ -176,17 +206,85 @@ int ip6_send(struct netif *n, uint8_t *buf, size_t len,
              uint8_t proto, uint8_t hlim)
 {
     (void)n, (void)proto, (void)hlim;
-    if (qtail - qhead >= QMAX || len > sizeof q[0].b)
+    if (q_room() < 0 || len > sizeof q[0].b)
         return -ENOBUFS;
-    struct pkt *k = &q[qtail++ % QMAX];
-    *k = (struct pkt){.v6 = 1, .src6 = *src, .dst6 = *dst, .len = len};
-    memcpy(k->b, buf + NET6_HEADROOM, len);
+    q_put(buf + NET6_HEADROOM, len, 0, 0, 0);
+    struct pkt *k = &q[(qtail - 1) % QMAX];
+    k->v6 = 1, k->src6 = *src, k->dst6 = *dst;
     return 0;
 }
 
-static inline int is_data(const struct pkt *k)
+uint32_t ip_offloads(uint32_t dst)
 {
-    return k->len > (size_t)((k->b[12] >> 4) * 4);
+    (void)dst;
+    return offloads;
+}
+
+/* What a NIC checks of hc_net_meta (hypercall.h) before it sums. */
+static int meta_ok(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
+                   const struct hc_net_meta *m)
+{
+    size_t hlen = (size_t)(seg[12] >> 4) * 4;
+    uint16_t pseudo = (uint16_t)inet_pseudo(src, dst, IPPROTO_TCP, len);
+    int ok = m->flags == HC_NET_F_CSUM_PARTIAL &&
+             m->csum_start == NET_HEADROOM && m->csum_offset == 16 &&
+             (seg[16] << 8 | seg[17]) == pseudo && (offloads & HC_NET_TX_CSUM);
+    if (m->gso_type == HC_NET_GSO_NONE)
+        return ok && len <= NET_MTU_MAX - IP_HLEN;
+    return ok && m->gso_type == HC_NET_GSO_TCPV4 && m->gso_size &&
+           m->hdr_len == NET_HEADROOM + hlen && (offloads & HC_NET_TX_TSO4) &&
+           len - hlen > m->gso_size &&
+           hlen + m->gso_size <= NET_MTU_MAX - IP_HLEN;
+}
+
+/* One gso_size piece at off of a TSO segment, as a NIC makes it. */
+static void tso_cut(const uint8_t *seg, size_t hlen, size_t dlen, size_t off,
+                    size_t n, uint32_t src, uint32_t dst)
+{
+    uint8_t one[1600];
+    memcpy(one, seg, hlen);
+    memcpy(one + hlen, seg + hlen + off, n);
+    struct tcp_hdr *th = (struct tcp_hdr *)one;
+    th->seq = htonl(ntohl(th->seq) + (uint32_t)off);
+    if (off + n < dlen)
+        th->flags &= (uint8_t) ~(TH_FIN | TH_PSH);
+    th->sum = 0;
+    th->sum = htons(inet_fold(
+        inet_sum(one, hlen + n, inet_pseudo(src, dst, IPPROTO_TCP, hlen + n))));
+    q_put(one, hlen + n, src, dst, 0);
+}
+
+int ip_send_meta(uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
+                 uint8_t proto, int df, const struct hc_net_meta *m)
+{
+    if (!m)
+        return ip_send(buf, len, src, dst, proto, df);
+    uint8_t *seg = buf + NET_HEADROOM;
+    if (!meta_ok(seg, len, src, dst, m))
+        tso_bad++;
+    if (q_room() < 0)
+        return -ENOBUFS;
+    if (m->gso_type == HC_NET_GSO_NONE || tso_whole) {
+        if (m->gso_type != HC_NET_GSO_NONE)
+            tso_segs++;
+        inet_csum_finish(buf, NET_HEADROOM + len, m);
+        q_put(seg, len, src, dst, tso_whole);
+        return 0;
+    }
+    tso_segs++;
+    size_t hlen = (size_t)(seg[12] >> 4) * 4, dlen = len - hlen;
+    for (size_t off = 0; off < dlen; off += m->gso_size) {
+        size_t n = dlen - off < m->gso_size ? dlen - off : m->gso_size;
+        if (n + hlen > 1600 || qtail - qhead >= QMAX)
+            return tso_bad++, 0; /* lost, as on a wire */
+        tso_cut(seg, hlen, dlen, off, n, src, dst);
+    }
+    return 0;
+}
+
+static inline int is_data(struct pkt *k)
+{
+    return k->len > (size_t)((pkt_data(k)[12] >> 4) * 4);
 }
 
 /* Deliver everything queued (and what that sends); 0 if nothing was.
@@ -203,19 +301,21 @@ static inline int pump_n(unsigned max)
         }
         struct pkt *k = &q[qhead++ % QMAX];
         any = 1;
-        if (k->dst == C || k->dst == D)
-            continue;
-        if (drop_every && is_data(k) &&
-            (++drop_count % drop_every == 0 ||
-             (drop_also && drop_count % drop_every == drop_also)))
-            continue;
+        int lost = k->dst == C || k->dst == D ||
+                   (drop_every && is_data(k) &&
+                    (++drop_count % drop_every == 0 ||
+                     (drop_also && drop_count % drop_every == drop_also)));
         struct ip_info ip = {.nif = &nif,
                              .src = k->src,
                              .dst = k->dst,
+                             .csum_ok = k->csum_ok,
                              .v6 = k->v6,
                              .src6 = k->src6,
                              .dst6 = k->dst6};
-        tcp_input(&ip, k->b, k->len);
+        if (!lost)
+            tcp_input(&ip, pkt_data(k), k->len);
+        free(k->big);
+        k->big = NULL;
     }
     return any;
 }

@@ -56,7 +56,7 @@ static int answer_arp(unsigned nic, uint8_t *f, int len)
     memcpy(a + 18, a + 8, 10);  /* target = the asker's MAC and IP */
     memcpy(a + 8, mac[nic], 6); /* sender = us */
     memcpy(a + 14, &ip[nic], 4);
-    return hc_net_send(nic, f, ETH_HDR + 28) == 0;
+    return hc_net_send(nic, f, ETH_HDR + 28, NULL) == 0;
 }
 
 static int answer_ping(unsigned nic, uint8_t *f, int len)
@@ -81,14 +81,14 @@ static int answer_ping(unsigned nic, uint8_t *f, int len)
     icmp[0] = 0;
     put16(icmp + 2, 0);
     put16(icmp + 2, checksum(icmp, (size_t)(total - ihl)));
-    return hc_net_send(nic, f, (size_t)(ETH_HDR + total)) == 0;
+    return hc_net_send(nic, f, (size_t)(ETH_HDR + total), NULL) == 0;
 }
 
 static int serve(unsigned nic)
 {
     static uint8_t f[2048];
     int pings = 0, len;
-    while ((len = hc_net_recv(nic, f, sizeof f)) > 0) {
+    while ((len = hc_net_recv(nic, f, sizeof f, NULL)) > 0) {
         int type = f[12] << 8 | f[13];
         if (type == 0x0806 && answer_arp(nic, f, len))
             printf("nic%u: answered ARP\n", nic);

@@ -162,10 +162,12 @@ static void feed(const uint8_t *data, size_t len, unsigned flags)
     memcpy(f, data, len);
     size_t unit = flags & FIX_FRAG ? fixup_frag_unit(f, len) : 0;
     fixup_frame(f, len, flags, mac);
+    nif->rx_csum_ok = (flags & FIX_NIC_CSUM) != 0;
     if (unit)
         deliver_fragments(f, len, unit);
     else
         deliver(f, len);
+    nif->rx_csum_ok = 0;
     free(f);
     uint8_t reply[42];
     if (fixup_arp_reply(reply, mac, nif->addr)) {

@@ -20,6 +20,10 @@
  * field (0 counts as 1): fragmented handshakes get valid TCP checksums
  * and acknowledgements, which no fragment alone could fix. */
 #define FIX_FRAG 8
+/* Deliver with the NIC's checksum verdict (hc_net_meta's
+ * HC_NET_F_CSUM_VALID, as behind virtio-net with GUEST_CSUM): the stack
+ * skips the transport checksums it would otherwise check. */
+#define FIX_NIC_CSUM 16
 
 void fixup_frame(uint8_t *f, size_t len, unsigned flags, const uint8_t mac[6]);
 void fixup_observe(const uint8_t *f, size_t len);

@@ -11,7 +11,7 @@ import os
 import struct
 import sys
 
-FIX_CSUM, FIX_ACK, FIX_MAC, FIX_FRAG = 1, 2, 4, 8
+FIX_CSUM, FIX_ACK, FIX_MAC, FIX_FRAG, FIX_NIC_CSUM = 1, 2, 4, 8, 16
 FIX = FIX_CSUM | FIX_MAC
 PEER_MAC = bytes([2, 0, 0, 0, 0, 1])
 BCAST = b"\xff" * 6
@@ -30,6 +30,14 @@ def ipv4(proto, payload, src=PEER, dst=US, ident=1, frag=0, tot=None):
     tot = 20 + len(payload) if tot is None else tot
     return struct.pack(">BBHHHBBH4s4s", 0x45, 0, tot, ident, frag, 64, proto,
                        0, src, dst) + payload
+
+
+def ip_summed(packet):
+    """packet with its IPv4 header checksum filled in (and only that)."""
+    s = sum(struct.unpack(">10H", packet[:20]))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return packet[:10] + struct.pack(">H", ~s & 0xffff) + packet[12:]
 
 
 def tcp(flags, seq, data=b"", sport=40000, dport=80, opts=b""):
@@ -83,7 +91,15 @@ def large_segments():
         frag(eth(ipv4(6, tcp(PSH | ACK, 1001, b"F" * 6000))), 185,
              FIX | FIX_ACK),
         rec(eth(ipv4(6, tcp(FIN | ACK, 7001))), FIX | FIX_ACK, 50)]
-    return {"tcp-large-segments": big, "tcp-large-fragmented": fragmented}
+    # Behind a NIC that checks checksums and coalesces (FIX_NIC_CSUM):
+    # the checksums are left wrong, and a 7000-byte segment is one frame.
+    nic = FIX_MAC | FIX_ACK | FIX_NIC_CSUM
+    coalesced = handshake() + [
+        rec(eth(ip_summed(ipv4(6, tcp(ACK, 1001, b"C" * 7000)))), nic),
+        rec(eth(ip_summed(ipv4(17, udp(b"V" * 64)))), FIX_MAC | FIX_NIC_CSUM),
+        rec(eth(ip_summed(ipv4(6, tcp(FIN | ACK, 8001)))), nic, 50)]
+    return {"tcp-large-segments": big, "tcp-large-fragmented": fragmented,
+            "tcp-nic-coalesced": coalesced}
 
 
 def handshake_seeds(req):

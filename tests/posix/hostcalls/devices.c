@@ -25,7 +25,7 @@ static int run_echo(void)
     printf("echo: ready\n");
     fflush(stdout);
     for (;;) {
-        int n = hc_net_recv(0, f, sizeof f);
+        int n = hc_net_recv(0, f, sizeof f, NULL);
         if (n == -EAGAIN && hc_thread_wait_io(deadline) == -ETIMEDOUT)
             return printf("echo: no frame\n"), 1;
         if (n < 14 || f[12] != ECHO_TYPE >> 8 || f[13] != (ECHO_TYPE & 0xff))
@@ -33,7 +33,7 @@ static int run_echo(void)
         memcpy(mac, f + 6, 6);
         memcpy(f, mac, 6);
         memcpy(f + 6, ni.mac, 6);
-        int r = hc_net_send(0, f, (size_t)n);
+        int r = hc_net_send(0, f, (size_t)n, NULL);
         printf("echo: echoed %d bytes (send %d)\n", n, r);
         return r != 0;
     }

@@ -50,9 +50,10 @@ uint64_t hc_clock_monotonic(void)
 {
     return now_ns;
 }
-int hc_net_send(unsigned idx, const void *frame, size_t len)
+int hc_net_send(unsigned idx, const void *frame, size_t len,
+                const struct hc_net_meta *meta)
 {
-    if (idx != 0 || len > NET_FRAME_MAX)
+    if (idx != 0 || len > NET_FRAME_MAX || meta)
         return -EINVAL;
     if (out.n < FRAMES_MAX) {
         memcpy(out.f[out.n], frame, len);

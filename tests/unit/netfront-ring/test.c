@@ -5,6 +5,7 @@
  * of range or not posted, frames past their page or longer than the
  * MTU, multi-slot flags we never negotiated and unknown transmit
  * statuses must all be refused; dropped frames and runts are skipped.
+ * nf_rx_meta finds where a blank checksum lies, or reads it as plain.
  *
  * links: hypercall-xen/netfront_ring.c
  */
@@ -124,11 +125,57 @@ static void test_mac(void)
     tap_check(refused, "malformed MAC addresses are refused", NULL);
 }
 
+/* An 80-byte frame: EtherType type, IP version ver with header length
+ * ihl words (IPv4) or 40 bytes (IPv6), protocol proto. */
+static size_t frame(uint8_t *f, unsigned type, unsigned ver, unsigned ihl,
+                    unsigned proto)
+{
+    memset(f, 0, 80);
+    f[12] = (uint8_t)(type >> 8);
+    f[13] = (uint8_t)type;
+    f[14] = (uint8_t)(ver << 4 | ihl);
+    f[ver == 4 ? 23 : 20] = (uint8_t)proto;
+    return 80;
+}
+
+static void test_rx_meta(void)
+{
+    uint8_t f[80];
+    struct hc_net_meta m;
+    nf_rx_meta(NETRXF_csum_blank | NETRXF_data_validated, f,
+               frame(f, 0x0800, 4, 5, 6), &m);
+    tap_check(m.flags == HC_NET_F_CSUM_PARTIAL && m.csum_start == 34 &&
+                  m.csum_offset == 16,
+              "csum_blank TCP/IPv4: partial from 34, field at +16",
+              "flags %u start %u offset %u", m.flags, m.csum_start,
+              m.csum_offset);
+    nf_rx_meta(NETRXF_csum_blank, f, frame(f, 0x0800, 4, 6, 17), &m);
+    tap_check(m.flags == HC_NET_F_CSUM_PARTIAL && m.csum_start == 38 &&
+                  m.csum_offset == 6,
+              "csum_blank UDP/IPv4 with options: from 38, field at +6", NULL);
+    nf_rx_meta(NETRXF_csum_blank, f, frame(f, 0x86dd, 6, 0, 6), &m);
+    tap_check(m.flags == HC_NET_F_CSUM_PARTIAL && m.csum_start == 54 &&
+                  m.csum_offset == 16,
+              "csum_blank TCP/IPv6: from 54", NULL);
+    nf_rx_meta(NETRXF_csum_blank, f, frame(f, 0x0800, 4, 5, 1), &m);
+    tap_check(m.flags == 0, "csum_blank on ICMP reads as plain", NULL);
+    frame(f, 0x0800, 4, 15, 6);
+    nf_rx_meta(NETRXF_csum_blank, f, 60, &m);
+    tap_check(m.flags == 0, "a header reaching past the frame: plain", NULL);
+    nf_rx_meta(NETRXF_csum_blank, f, 40, &m);
+    tap_check(m.flags == 0, "a runt: plain", NULL);
+    nf_rx_meta(NETRXF_data_validated, f, frame(f, 0x0800, 4, 5, 6), &m);
+    tap_check(m.flags == HC_NET_F_CSUM_VALID, "data_validated: valid", NULL);
+    nf_rx_meta(0, f, frame(f, 0x0800, 4, 5, 6), &m);
+    tap_check(m.flags == 0 && m.gso_type == 0, "no flags: plain", NULL);
+}
+
 int main(void)
 {
     test_pending();
     test_rx();
     test_tx();
     test_mac();
+    test_rx_meta();
     return tap_done();
 }

@@ -90,6 +90,53 @@ static void test_autogrow(void)
     run(100);
 }
 
+/* The peer filled our receive ring (the window limited it: a reader
+ * that fell behind, or one coalesced 64 KiB segment): reading doubles the
+ * ring, unless SO_RCVBUF fixed it. n bytes go through; how many times
+ * bigger the receiver's ring ends than it began comes back. */
+static uint32_t fill_then_read(uint16_t port, int rcvbuf, size_t n)
+{
+    struct net_sock *l = listener(port, 4), *c, *s;
+    if (rcvbuf)
+        tcp_ops.setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    connect_pair(l, port, &c, &s);
+    uint32_t initial = ((struct tcp_pcb *)s)->rcv.size;
+    uint8_t *src = malloc(n), *dst = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        src[i] = (uint8_t)(i * 13 + i / 997);
+    size_t sent = 0, got = 0;
+    for (int i = 0; i < 4000 && got < n; i++) {
+        long k = tcp_ops.send(c, src + sent, n - sent, 0, NULL);
+        sent += k > 0 ? (size_t)k : 0;
+        run(1);
+        struct tcp_pcb *ps = (struct tcp_pcb *)s;
+        if (ps->rcv_unread < ps->rcv.size && sent < n && i % 8)
+            continue; /* read only once the ring is full */
+        k = tcp_ops.recv(s, dst + got, 4096, 0, NULL);
+        got += k > 0 ? (size_t)k : 0;
+    }
+    uint32_t size = ((struct tcp_pcb *)s)->rcv.size / initial;
+    tap_check(got == n && memcmp(src, dst, n) == 0,
+              rcvbuf ? "SO_RCVBUF: a filled ring's data arrives intact"
+                     : "a filled receive ring's data survives its growth",
+              "%zu of %zu", got, n);
+    free(src);
+    free(dst);
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(100);
+    return size;
+}
+
+static void test_recv_autogrow(void)
+{
+    uint32_t grown = fill_then_read(91, 0, 600000);
+    tap_check(grown > 1, "a receive ring the peer filled grows", "x%u", grown);
+    uint32_t fixed = fill_then_read(92, TCP_RING_DEFAULT, 300000);
+    tap_check(fixed == 1, "but not once SO_RCVBUF set it", "x%u", fixed);
+}
+
 static void test_bulk(void)
 {
     struct net_sock *l = listener(81, 8), *c, *s;
@@ -138,6 +185,73 @@ static void test_bulk(void)
                             htons(81)) != NULL,
               "the active closer is in TIME_WAIT", "state %d", pc->state);
     tcp_ops.close(c);
+    tcp_ops.close(l);
+    run(1000);
+}
+
+/* Toward a NIC that segments: the same transfers, losses and reordering
+ * as test_bulk, with TCP handing 64 KiB segments and partial checksums
+ * to the fake NIC that cuts them (tcp-world.h), then to one that hands
+ * them whole to the receiver as a coalescing NIC does. */
+static void test_bulk_tso(void)
+{
+    offloads = HC_NET_TX_CSUM | HC_NET_TX_TSO4;
+    struct net_sock *l = listener(90, 8), *c, *s;
+    int rc = connect_pair(l, 90, &c, &s);
+    tap_check(rc == 0, "pair for bulk with TSO", "%d", rc);
+    unsigned segs = tso_segs;
+    tap_check(transfer(s, c, 1000000) && transfer(c, s, 1000000),
+              "TSO: 1 MB each way", NULL);
+    tap_check(tso_segs > segs && !tso_bad,
+              "TSO: segments past the MSS, metadata right",
+              "tso segments %u, bad %u", tso_segs - segs, tso_bad);
+    drop_every = 13;
+    uint64_t re = tcp_stats.retrans;
+    tap_check(transfer(c, s, 500000) && tcp_stats.retrans > re,
+              "TSO: 500 kB with every 13th segment lost, retransmitted", NULL);
+    drop_every = 20;
+    drop_also = 3;
+    uint64_t sr = tcp_stats.sack_rexmits;
+    tap_check(transfer(s, c, 500000) && tcp_stats.sack_rexmits > sr,
+              "TSO: two of every 20 segments lost, holes resent from SACK",
+              NULL);
+    drop_also = drop_every = 0;
+    nobufs_every = 7;
+    reorder = 1;
+    tap_check(transfer(c, s, 300000) && transfer(s, c, 300000),
+              "TSO: 300 kB each way, ring full now and then, reordered", NULL);
+    nobufs_every = reorder = 0;
+    tso_whole = 1;
+    segs = tso_segs;
+    tap_check(transfer(s, c, 1000000) && tso_segs > segs,
+              "coalesced receive: 1 MB in segments of up to 64 KiB", NULL);
+    tso_whole = 0;
+    tap_check(!tso_bad, "no bad offload metadata all along", "%u", tso_bad);
+    offloads = 0;
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(1000);
+}
+
+/* A receiver behind a coalescing NIC acks each 64 KiB TSO segment once:
+ * slow start must count the bytes those ACKs cover, not one MSS each,
+ * or the window crawls (tcp_cc.c). */
+static void test_stretch_acks(void)
+{
+    offloads = HC_NET_TX_CSUM | HC_NET_TX_TSO4;
+    tso_whole = 1;
+    struct net_sock *l = listener(93, 4), *c, *s;
+    connect_pair(l, 93, &c, &s);
+    tap_check(transfer(s, c, 1000000), "stretch ACKs: 1 MB through", NULL);
+    struct tcp_pcb *ps = (struct tcp_pcb *)s;
+    tap_check(ps->cwnd > 256 * 1024,
+              "stretch ACKs: slow start counts the bytes they cover", "cwnd %u",
+              ps->cwnd);
+    tso_whole = 0;
+    offloads = 0;
+    tcp_ops.close(c);
+    tcp_ops.close(s);
     tcp_ops.close(l);
     run(1000);
 }
@@ -549,9 +663,12 @@ int main(void)
     test_time_wait_reuse();
     test_zero_window();
     test_autogrow();
+    test_recv_autogrow();
     test_icmp();
     test_handshake();
     test_bulk();
+    test_bulk_tso();
+    test_stretch_acks();
     test_refused_and_reset();
     test_cookies();
     test_nomem();
