@@ -13,12 +13,15 @@
 #include <errno.h>
 #include <xen/grant_table.h>
 #include <xen/memory.h>
+#include "kiln/table.h"
 
 #define GNTTAB_FRAMES 4
 #define GNTTAB_ENTRIES (GNTTAB_FRAMES * HC_PAGE_SIZE / sizeof(grant_entry_v1_t))
 
 static volatile grant_entry_v1_t *table;
-static grant_ref_t free_refs[GNTTAB_ENTRIES];
+/* GNTTAB_ENTRIES, allocated with the table (kiln/table.h): 8 KiB that
+ * guests without a Xen device never load. */
+static grant_ref_t *free_refs;
 static unsigned nfree;
 
 static int map_frames(void *base)
@@ -51,6 +54,8 @@ int gnttab_init(void)
         kprintf("kiln: Xen grant table: cannot map its frames (%d)\n", r);
         return r;
     }
+    kiln_table((void **)&free_refs, GNTTAB_ENTRIES * sizeof *free_refs,
+               "no memory for Xen's grant references");
     table = base;
     for (grant_ref_t ref = GNTTAB_ENTRIES - 1;
          ref >= GNTTAB_NR_RESERVED_ENTRIES; ref--)

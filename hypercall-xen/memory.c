@@ -15,7 +15,10 @@ struct e820_entry {
 
 int platform_memory_map(struct bootinfo *bi)
 {
-    static struct e820_entry map[E820_MAX];
+    /* Read once, at boot: in .boot_region (linker/kernel.ld), kept but
+     * not loaded, like bootinfo. Xen fills what it returns. */
+    static struct e820_entry map[E820_MAX]
+        __attribute__((section(".boot_region")));
     struct xen_memory_map m = {.nr_entries = E820_MAX};
     set_xen_guest_handle(m.buffer, map);
     if (hypercall2(__HYPERVISOR_memory_op, XENMEM_memory_map, (long)&m) < 0)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <xen/hvm/params.h>
 #include "xs_codec.h"
+#include "kiln/table.h"
 
 #define XS_TIMEOUT_NS 5000000000ull
 #define WATCH_QUEUE 8
@@ -32,8 +33,15 @@ static volatile struct xenstore_domain_interface *xs;
 static unsigned xs_port;
 static uint32_t next_req_id = 1;
 static unsigned requests; /* sent so far: each is a round trip to dom0 */
-static char msg[MSG_MAX];
-static struct watch_event events[WATCH_QUEUE];
+/* The message buffers and the watch queue, allocated by xs_init
+ * (kiln/table.h): 9.5 KiB that guests without xenstore never load. */
+struct xs_bufs {
+    char msg[MSG_MAX], out[MSG_MAX];
+    struct watch_event events[WATCH_QUEUE];
+};
+static struct xs_bufs *bufs;
+static char *msg, *out;
+static struct watch_event *events;
 static unsigned events_head, events_count;
 
 static void xs_event(unsigned port, void *arg)
@@ -50,6 +58,8 @@ int xs_init(void)
     if (mmu_map_mmio(pfn * HC_PAGE_SIZE, HC_PAGE_SIZE) < 0 &&
         pfn * HC_PAGE_SIZE >= mmu_mapped_top())
         return -ENOMEM;
+    kiln_table((void **)&bufs, sizeof *bufs, "no memory for xenstore");
+    msg = bufs->msg, out = bufs->out, events = bufs->events;
     xs = (volatile struct xenstore_domain_interface *)(uintptr_t)(pfn *
                                                                   HC_PAGE_SIZE);
     xs_port = (unsigned)port;
@@ -152,12 +162,11 @@ static long await_reply(uint32_t req_id, uint32_t *type, uint64_t deadline)
 static long xs_call(uint32_t type, uint32_t tx, const char *path,
                     const void *value, size_t len)
 {
-    static char out[MSG_MAX];
     if (!xs)
         return -ENODEV;
     uint32_t id = next_req_id++;
     requests++;
-    long n = xs_build(out, sizeof out, type, id, tx, path, value, len);
+    long n = xs_build(out, MSG_MAX, type, id, tx, path, value, len);
     if (n < 0)
         return n;
     uint64_t deadline = hc_clock_monotonic() + XS_TIMEOUT_NS;

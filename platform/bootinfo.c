@@ -12,7 +12,11 @@
 #include "platform.h" /* before Xen's header, which needs stdint */
 #include <xen/arch-x86/hvm/start_info.h>
 
-struct bootinfo bootinfo;
+/* In .boot_region (linker/kernel.ld): inside the image's span, which
+ * every loader keeps free, but in no loaded segment, so images do not
+ * carry its 2.7 KiB (mostly the command line's copy). No loader zeroes
+ * it: bootinfo_parse does, before anything reads it. */
+struct bootinfo bootinfo __attribute__((section(".boot_region")));
 
 #define MB2_TAG_END 0
 #define MB2_TAG_CMDLINE 1
@@ -123,6 +127,7 @@ static void parse_multiboot2(const uint8_t *mbi)
 
 void bootinfo_parse(uint32_t proto, uint32_t info)
 {
+    memset(&bootinfo, 0, sizeof bootinfo);
     if (proto == BOOT_PVH)
         parse_pvh((const struct hvm_start_info *)(uintptr_t)info);
     else

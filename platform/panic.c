@@ -14,34 +14,58 @@
 
 #define BACKTRACE_MAX 20
 
-/* linker/ksyms.sh: addresses, sorted, then the names in that order. */
-extern const uint32_t kiln_ksyms[] __attribute__((weak));
+#define KSYM_NAME_MAX 256
+
+/* linker/ksyms.sh: per symbol, in address order, the distance from the
+ * previous address, the length of the prefix its name shares with the
+ * previous name, and the rest of its name. */
+extern const uint8_t kiln_ksyms[] __attribute__((weak));
 extern const uint32_t kiln_ksym_count __attribute__((weak));
-extern const char kiln_ksym_names[] __attribute__((weak));
 extern char _text_start[], _text_end[];
 
 static int panicking;
 
+/* The entry at p: its address added to *addr, its name rebuilt in name
+ * (which holds the previous one). Returns the next entry. */
+static const uint8_t *ksym_next(const uint8_t *p, uint64_t *addr, char *name)
+{
+    uint64_t delta = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        delta |= (uint64_t)(*p & 0x7f) << shift;
+        if (!(*p++ & 0x80))
+            break;
+    }
+    *addr += delta;
+    size_t keep = *p++, len = strlen((const char *)p);
+    size_t room = KSYM_NAME_MAX - 1 - keep; /* keep is at most 255 */
+    memcpy(name + keep, p, len < room ? len : room);
+    name[keep + (len < room ? len : room)] = '\0';
+    return p + len + 1;
+}
+
+/* The name of the last symbol at or below addr, in a buffer the next
+ * call reuses (only panics and traps print it, one at a time). */
 const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 {
+    static char found[KSYM_NAME_MAX], cur[KSYM_NAME_MAX];
     if (!&kiln_ksym_count || addr < (uintptr_t)_text_start ||
         addr >= (uintptr_t)_text_end)
         return NULL;
-    uint32_t lo = 0, hi = kiln_ksym_count;
-    while (lo < hi) { /* last symbol at or below addr */
-        uint32_t mid = (lo + hi) / 2;
-        if (kiln_ksyms[mid] <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
+    const uint8_t *p = kiln_ksyms;
+    uint64_t at = 0, next = 0;
+    int any = 0;
+    for (uint32_t i = 0; i < kiln_ksym_count; i++) {
+        p = ksym_next(p, &next, cur);
+        if (next > addr)
+            break;
+        at = next;
+        memcpy(found, cur, sizeof found);
+        any = 1;
     }
-    if (lo == 0)
+    if (!any)
         return NULL;
-    *offset = addr - kiln_ksyms[lo - 1];
-    const char *name = kiln_ksym_names;
-    for (uint32_t i = 0; i < lo - 1; i++)
-        name += strlen(name) + 1;
-    return name;
+    *offset = addr - at;
+    return found;
 }
 
 static int plausible_frame(uint64_t rbp)

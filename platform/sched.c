@@ -6,6 +6,7 @@
  * interrupts taken between switches, and idling in platform_idle.
  */
 #include <errno.h>
+#include "kiln/table.h"
 #include "platform.h"
 #include "sched.h"
 
@@ -22,7 +23,14 @@ struct context {
     uint32_t stack_pages;
 };
 
-static struct context contexts[HC_THREADS_MAX];
+/* HC_THREADS_MAX, allocated by the first thread (kiln/table.h). */
+static struct context *contexts;
+
+static void contexts_ready(void)
+{
+    kiln_table((void **)&contexts, HC_THREADS_MAX * sizeof *contexts,
+               "no memory for threads");
+}
 
 void thread_switch(uint64_t *save_rsp, uint64_t new_rsp);
 void thread_trampoline(void);
@@ -72,6 +80,7 @@ hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
         return -EAGAIN;
     if (hc_pages_protect(stack, GUARD_PAGES, 0) < 0)
         panic("cannot make a stack guard page at %p", (void *)stack);
+    contexts_ready();
     struct context *c = &contexts[tid - 1];
     *c = (struct context){.tls = tls_prepare(tls),
                           .stack = stack,
@@ -87,6 +96,7 @@ hc_tid sched_spawn_at(uint64_t rsp, uintptr_t tls)
     hc_tid tid = sched_slot();
     if (tid < 0)
         return -EAGAIN;
+    contexts_ready();
     contexts[tid - 1] = (struct context){.rsp = rsp, .tls = tls_prepare(tls)};
     sched_admit(tid);
     return tid;

@@ -14,6 +14,7 @@
  * starves the others, device events included.
  */
 #include <errno.h>
+#include "kiln/table.h"
 #include "sched.h"
 
 enum thread_state { FREE, RUNNABLE, BLOCKED, DEAD };
@@ -25,7 +26,9 @@ struct thread {
     int wants_io; /* blocked in hc_thread_wait_io */
 };
 
-static struct thread threads[HC_THREADS_MAX];
+/* HC_THREADS_MAX, allocated by the first thread (kiln/table.h): every
+ * call but sched_slot and sched_current comes after one. */
+static struct thread *threads;
 static struct thread *current; /* NULL outside every thread */
 
 static hc_tid tid_of(const struct thread *t)
@@ -45,6 +48,8 @@ static struct thread *running(void)
 
 hc_tid sched_slot(void)
 {
+    kiln_table((void **)&threads, HC_THREADS_MAX * sizeof *threads,
+               "no memory for threads");
     for (int i = 0; i < HC_THREADS_MAX; i++)
         if (threads[i].state == FREE)
             return tid_of(&threads[i]);

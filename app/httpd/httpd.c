@@ -38,10 +38,17 @@ static void date_update(void)
     if (now == last)
         return;
     last = now;
+    /* RFC 9110's IMF-fixdate, English names whatever the locale; not
+     * strftime, whose time-zone and locale code (6 KiB) the image would
+     * load only for this line. */
+    static const char days[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     struct tm tm;
     gmtime_r(&now, &tm);
-    strftime(date_header, sizeof date_header,
-             "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    snprintf(date_header, sizeof date_header,
+             "Date: %.3s, %02d %.3s %d %02d:%02d:%02d GMT\r\n",
+             days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon,
+             tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static int conn_watch(struct conn *c, uint32_t want)

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include "kiln/log.h"
+#include "kiln/table.h"
 #include "netint.h"
 
 #define ARP_MAX 32
@@ -46,7 +47,8 @@ struct arp_queued {
     uint8_t buf[NET_FRAME_MAX]; /* ETH_HLEN of headroom, then the packet */
 };
 
-static struct arp_entry cache[ARP_MAX];
+/* Allocated by the first lookup (kiln/table.h), not loaded by every image. */
+static struct arp_entry *cache;
 /* ARP_QUEUE_MAX of them (24 KiB), allocated when a packet first waits
  * for an answer, not carried in every image. */
 static struct arp_queued *queue;
@@ -84,6 +86,7 @@ void arp_announce(struct netif *nif)
 
 static struct arp_entry *arp_find(const struct netif *nif, uint32_t ip)
 {
+    kiln_table((void **)&cache, ARP_MAX * sizeof *cache, "no memory for ARP");
     for (int i = 0; i < ARP_MAX; i++)
         if (cache[i].state != ARP_FREE && cache[i].nif == nif &&
             cache[i].ip == ip)
@@ -104,6 +107,7 @@ static void arp_unqueue(const struct arp_entry *e)
 static struct arp_entry *arp_alloc(void)
 {
     struct arp_entry *old = NULL;
+    kiln_table((void **)&cache, ARP_MAX * sizeof *cache, "no memory for ARP");
     for (int i = 0; i < ARP_MAX; i++) {
         struct arp_entry *e = &cache[i];
         if (e->state == ARP_FREE)
@@ -253,7 +257,7 @@ static uint64_t arp_expire(struct arp_entry *e, uint64_t now)
 uint64_t arp_timer(uint64_t now)
 {
     uint64_t next = NET_NEVER;
-    for (int i = 0; i < ARP_MAX; i++) {
+    for (int i = 0; cache && i < ARP_MAX; i++) {
         if (cache[i].state == ARP_FREE)
             continue;
         uint64_t t = arp_expire(&cache[i], now);

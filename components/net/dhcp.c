@@ -33,6 +33,7 @@
 #include <string.h>
 #include "kiln/log.h"
 #include "netint.h"
+#include "kiln/table.h"
 #include "kiln/byteorder.h"
 
 #define DHCP_CLIENT 68
@@ -74,7 +75,9 @@ struct dhcp_reply {
 static uint32_t dns_of[NETIF_MAX][NET_DNS_MAX]; /* each lease's servers */
 
 static struct dhcp_client clients[NETIF_MAX];
-static uint8_t dhcp_buf[NET_HEADROOM + 8 + DHCP_MSG_MAX];
+/* Allocated by the first message (kiln/table.h): a program given ip=
+ * loads none of it. */
+static uint8_t *dhcp_buf;
 
 static uint8_t *opt_put(uint8_t *o, uint8_t code, const void *v, uint8_t len)
 {
@@ -118,6 +121,8 @@ static size_t dhcp_build(const struct netif *nif, struct dhcp_client *c,
 
 static void dhcp_send(struct netif *nif, struct dhcp_client *c, uint8_t type)
 {
+    kiln_table((void **)&dhcp_buf, NET_HEADROOM + 8 + DHCP_MSG_MAX,
+               "no memory for DHCP");
     uint8_t *m = dhcp_buf + NET_HEADROOM + 8;
     size_t len = dhcp_build(nif, c, type, m);
     if (c->state == D_RENEWING) /* unicast to the server, routed */

@@ -21,6 +21,7 @@
  */
 #include <string.h>
 #include "netint.h"
+#include "kiln/table.h"
 
 #define EARLY_MAX 4
 #define EARLY_LEN 128
@@ -33,7 +34,8 @@ struct early_pkt {
     uint8_t pkt[EARLY_LEN];
 };
 
-static struct early_pkt held[EARLY_MAX];
+/* EARLY_MAX, allocated by the first packet held (kiln/table.h). */
+static struct early_pkt *held;
 
 /* Unicast only: multicast on a busy link would fill the slots first. */
 static int early_unicast(const uint8_t *pkt)
@@ -46,6 +48,8 @@ void early_hold(struct netif *nif, const uint8_t *pkt, size_t len)
     uint64_t now = hc_clock_monotonic();
     if (!nif->use_dhcp || nif->addr || len > EARLY_LEN || !early_unicast(pkt))
         return;
+    kiln_table((void **)&held, EARLY_MAX * sizeof *held,
+               "no memory to hold early packets");
     for (int i = 0; i < EARLY_MAX; i++) {
         struct early_pkt *e = &held[i];
         if (e->nif && now - e->at < EARLY_LIFE_NS)
@@ -58,7 +62,7 @@ void early_hold(struct netif *nif, const uint8_t *pkt, size_t len)
 
 int early_due(void)
 {
-    for (int i = 0; i < EARLY_MAX; i++)
+    for (int i = 0; held && i < EARLY_MAX; i++)
         if (held[i].nif && held[i].nif->addr)
             return 1;
     return 0;
@@ -67,7 +71,7 @@ int early_due(void)
 void early_replay(void)
 {
     uint64_t now = hc_clock_monotonic();
-    for (int i = 0; i < EARLY_MAX; i++) {
+    for (int i = 0; held && i < EARLY_MAX; i++) {
         struct early_pkt *e = &held[i];
         if (!e->nif || (!e->nif->addr && now - e->at < EARLY_LIFE_NS))
             continue;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include "netint.h"
 #include "kiln/byteorder.h"
+#include "kiln/table.h"
 
 #define ICMP_ECHOREPLY 0
 #define ICMP_UNREACH 3
@@ -31,7 +32,8 @@
 #define ICMP_BURST 50
 
 static uint8_t *echo_buf;
-static uint8_t err_buf[NET_HEADROOM + ICMP_HLEN + ICMP_QUOTE_MAX];
+#define ERR_BUF_LEN (NET_HEADROOM + ICMP_HLEN + ICMP_QUOTE_MAX)
+static uint8_t *err_buf;   /* allocated by the first error (kiln/table.h) */
 static uint64_t tokens_at; /* when the bucket was last refilled */
 static unsigned tokens = ICMP_BURST;
 
@@ -136,6 +138,7 @@ static void icmp_error(const uint8_t *pkt, size_t len, uint8_t type,
     if (!icmp_may_answer(pkt, len) || !icmp_rate_ok())
         return;
     size_t q = len < ICMP_QUOTE_MAX ? len : ICMP_QUOTE_MAX;
+    kiln_table((void **)&err_buf, ERR_BUF_LEN, "no memory for ICMP errors");
     uint8_t *m = err_buf + NET_HEADROOM;
     memset(m, 0, ICMP_HLEN);
     m[0] = type;

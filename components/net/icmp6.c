@@ -22,6 +22,7 @@
 #include <string.h>
 #include "ip6.h"
 #include "kiln/byteorder.h"
+#include "kiln/table.h"
 
 #define ICMP6_UNREACH 1
 #define ICMP6_PTB 2
@@ -46,7 +47,8 @@ struct pmtu {
 };
 
 static uint8_t *echo_buf;
-static uint8_t err_buf[NET6_HEADROOM + ICMP6_HLEN + ICMP6_QUOTE_MAX];
+#define ERR_BUF_LEN (NET6_HEADROOM + ICMP6_HLEN + ICMP6_QUOTE_MAX)
+static uint8_t *err_buf; /* allocated by the first error (kiln/table.h) */
 static uint64_t tokens_at;
 static unsigned tokens = ICMP6_BURST;
 static struct pmtu pmtus[PMTU_MAX];
@@ -231,6 +233,7 @@ void icmp6_error(struct netif *nif, const uint8_t *pkt, size_t len,
     memcpy(&src, pkt + 24, 16); /* from the address it was sent to */
     memcpy(&dst, pkt + 8, 16);
     size_t q = len < ICMP6_QUOTE_MAX ? len : ICMP6_QUOTE_MAX;
+    kiln_table((void **)&err_buf, ERR_BUF_LEN, "no memory for ICMPv6 errors");
     uint8_t *m = err_buf + NET6_HEADROOM;
     m[0] = type;
     m[1] = code;

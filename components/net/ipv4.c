@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <string.h>
 #include "netint.h"
+#include "kiln/table.h"
 #include "tcp.h" /* tcp_siphash: the stack's keyed hash */
 #include "kiln/byteorder.h"
 
@@ -46,7 +47,7 @@
 /* The largest packet frag_buf holds: more than NET_LOOP_MTU. */
 #define FRAG_MTU (FRAG_PAGES * HC_PAGE_SIZE - ETH_HLEN)
 
-static uint16_t ipid_counter[IPID_BUCKETS];
+static uint16_t *ipid_counter; /* IPID_BUCKETS, allocated by the first use */
 static uint8_t ipid_key[16];
 static int ipid_keyed;
 static uint8_t *frag_buf; /* FRAG_PAGES, at the first fragmented datagram */
@@ -171,6 +172,8 @@ static uint16_t ip_next_id(uint32_t src, uint32_t dst, uint8_t proto)
     }
     uint32_t w[3] = {src, dst, proto};
     uint64_t h = tcp_siphash(ipid_key, (const uint8_t *)w, sizeof w);
+    kiln_table((void **)&ipid_counter, IPID_BUCKETS * sizeof *ipid_counter,
+               "no memory for IP identifiers");
     uint16_t *counter = &ipid_counter[h & (IPID_BUCKETS - 1)];
     return (uint16_t)((h >> 32) + (*counter)++);
 }

@@ -24,17 +24,22 @@
 #include <string.h>
 #include "ip6.h"
 #include "kiln/byteorder.h"
+#include "kiln/table.h"
 
 #define IP6_MAX_PAYLOAD 65535
 #define FRAG6_PAGES                                                            \
     ((ETH_HLEN + NET_LOOP_MTU + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
 
-static struct if6 ifs6[NETIF_MAX + 1]; /* the last: loopback's */
+/* NETIF_MAX + 1, the last loopback's; allocated by the first interface
+ * (kiln/table.h), so programs without sockets load none of it. */
+static struct if6 *ifs6;
 static uint8_t *frag6_buf;
 static uint32_t frag6_id;
 
 struct if6 *if6_of(const struct netif *nif)
 {
+    kiln_table((void **)&ifs6, (NETIF_MAX + 1) * sizeof *ifs6,
+               "no memory for IPv6");
     return nif->loopback ? &ifs6[NETIF_MAX] : &ifs6[nif->idx];
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include "ip6.h"
 #include "kiln/byteorder.h"
+#include "kiln/table.h"
 
 #define GROUPS_MAX ADDR6_MAX
 #define MLD_REPEAT_NS 1000000000ull
@@ -40,8 +41,16 @@ struct mld_if {
     uint64_t answer_at; /* 0: no query to answer */
 };
 
-static struct mld_if mifs[NETIF_MAX];
-static uint8_t mld_buf[NET6_HEADROOM + HBH_LEN + 8 + 2 * GROUPS_MAX * REC_LEN];
+/* Allocated when an interface first joins or is queried (kiln/table.h). */
+static struct mld_if *mifs;
+
+static struct mld_if *mld_if_of(const struct netif *nif)
+{
+    kiln_table((void **)&mifs, NETIF_MAX * sizeof *mifs, "no memory for MLD");
+    return &mifs[nif->idx];
+}
+#define MLD_BUF_LEN (NET6_HEADROOM + HBH_LEN + 8 + 2 * GROUPS_MAX * REC_LEN)
+static uint8_t *mld_buf; /* allocated by the first report */
 
 /* The groups nif's addresses ask for, each once. */
 static unsigned mld_groups(struct netif *nif, struct in6_addr *g)
@@ -78,6 +87,7 @@ static void mld_send(struct netif *nif, const struct in6_addr *g,
     static const struct in6_addr any;
     if (!n)
         return;
+    kiln_table((void **)&mld_buf, MLD_BUF_LEN, "no memory for MLD");
     uint8_t *h = mld_buf + NET6_HEADROOM, *m = h + HBH_LEN;
     static const uint8_t hbh[HBH_LEN] = {58, 0, 5, 2, 0, 0, 1, 0};
     memcpy(h, hbh, HBH_LEN); /* router alert (MLD), then PadN */
@@ -100,7 +110,7 @@ static void mld_send(struct netif *nif, const struct in6_addr *g,
 
 void mld_changed(struct netif *nif)
 {
-    struct mld_if *mi = &mifs[nif->idx];
+    struct mld_if *mi = mld_if_of(nif);
     struct in6_addr now[GROUPS_MAX];
     unsigned n = mld_groups(nif, now);
     mi->nrec = 0;
@@ -141,7 +151,7 @@ void mld_query(const struct ip6_info *ip, const uint8_t *msg, size_t len)
     uint64_t max_ns = (uint64_t)max_ms * 1000000ull;
     if (max_ns > MLD_QUERY_MAX_NS || !max_ns)
         max_ns = MLD_QUERY_MAX_NS;
-    struct mld_if *mi = &mifs[ip->nif->idx];
+    struct mld_if *mi = mld_if_of(ip->nif);
     uint64_t at = hc_clock_monotonic() + 1 + net_random32() % max_ns;
     if (!mi->answer_at || at < mi->answer_at)
         mi->answer_at = at;
@@ -152,7 +162,7 @@ uint64_t mld_timer(uint64_t now)
 {
     uint64_t next = NET_NEVER;
     struct netif *nif;
-    for (unsigned i = 0; (nif = netif_get(i)); i++) {
+    for (unsigned i = 0; mifs && (nif = netif_get(i)); i++) {
         struct mld_if *mi = &mifs[i];
         if (mi->repeat_at && now >= mi->repeat_at) {
             mi->repeat_at = 0;

@@ -26,6 +26,7 @@
 #include "ip6.h"
 #include "kiln/byteorder.h"
 #include "kiln/log.h"
+#include "kiln/table.h"
 
 #define ND_MAX 32
 #define ND_QUEUE_MAX 8
@@ -62,7 +63,14 @@ struct nd_queued {
     uint8_t buf[NET_FRAME_MAX];
 };
 
-static struct nbr cache[ND_MAX];
+/* Allocated by the first lookup (kiln/table.h), not loaded by every image. */
+static struct nbr *cache;
+
+static void nd_cache_ready(void)
+{
+    kiln_table((void **)&cache, ND_MAX * sizeof *cache,
+               "no memory for neighbours");
+}
 /* ND_QUEUE_MAX frames (12 KiB), allocated when the first packet waits:
  * an image never resolving over IPv6 does not carry them. */
 static struct nd_queued *queue;
@@ -155,6 +163,7 @@ static void nd_advertise(struct netif *nif, const struct in6_addr *target,
 
 static struct nbr *nd_find(const struct netif *nif, const struct in6_addr *a)
 {
+    nd_cache_ready();
     for (struct nbr *e = cache; e < cache + ND_MAX; e++)
         if (e->state != NB_FREE && e->nif == nif && !memcmp(&e->ip, a, 16))
             return e;
@@ -171,6 +180,7 @@ static void nd_unqueue(const struct nbr *e)
 static struct nbr *nd_alloc(struct netif *nif, const struct in6_addr *a)
 {
     struct nbr *old = NULL;
+    nd_cache_ready();
     for (struct nbr *e = cache; e < cache + ND_MAX; e++) {
         if (e->state == NB_FREE) {
             old = e;
@@ -425,7 +435,7 @@ static void nd_expire(struct nbr *e)
 uint64_t nd_timer(uint64_t now)
 {
     uint64_t next = NET_NEVER;
-    for (struct nbr *e = cache; e < cache + ND_MAX; e++) {
+    for (struct nbr *e = cache; cache && e < cache + ND_MAX; e++) {
         if (e->state == NB_FREE || e->state == NB_STALE)
             continue;
         if (now >= e->timer)

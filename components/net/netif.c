@@ -40,7 +40,15 @@ static struct netif loop_if = {
     .addr = LOOP_ADDR,
     .mask = LOOP_MASK,
 };
-static struct ip_config configs[NETIF_MAX];
+/* ip= by interface; NETIF_MAX, allocated by the first use (kiln/table.h). */
+static struct ip_config *configs;
+
+static struct ip_config *config_of(int dev)
+{
+    kiln_table((void **)&configs, NETIF_MAX * sizeof *configs,
+               "no memory for ip=");
+    return &configs[dev];
+}
 static uint8_t has_config[NETIF_MAX];
 static unsigned undevised; /* ip= options without a device so far */
 
@@ -102,7 +110,7 @@ int net_configure(const char *opt)
                  opt, NETIF_MAX);
         return -EINVAL;
     }
-    configs[dev] = c;
+    *config_of(dev) = c;
     has_config[dev] = 1;
     return 0;
 }
@@ -291,7 +299,7 @@ static int netif_wait_links(void)
 
 static void netif_apply(struct netif *nif)
 {
-    struct ip_config *c = &configs[nif->idx];
+    struct ip_config *c = config_of((int)nif->idx);
     if (has_config[nif->idx] && c->off) {
         kiln_log("net: eth%u left unconfigured (ip=off)", nif->idx);
         return;

@@ -16,8 +16,17 @@
 #include <string.h>
 #include "ip6.h"
 #include "kiln/log.h"
+#include "kiln/table.h"
 
-static struct ip6_config configs6[NETIF_MAX];
+/* ip6= by interface; NETIF_MAX, allocated by the first use. */
+static struct ip6_config *configs6;
+
+static struct ip6_config *config6_of(unsigned dev)
+{
+    kiln_table((void **)&configs6, NETIF_MAX * sizeof *configs6,
+               "no memory for ip6=");
+    return &configs6[dev];
+}
 static uint8_t has_config6[NETIF_MAX];
 static unsigned nconfigs6;
 
@@ -34,7 +43,7 @@ int net_configure6(const char *opt)
                  opt, NETIF_MAX);
         return -EINVAL;
     }
-    configs6[nconfigs6] = c;
+    *config6_of(nconfigs6) = c;
     has_config6[nconfigs6++] = 1;
     return 0;
 }
@@ -62,7 +71,7 @@ void ip6_start(struct netif *nif)
         ip6_start_loopback(nif);
         return;
     }
-    const struct ip6_config *c = &configs6[nif->idx];
+    const struct ip6_config *c = config6_of(nif->idx);
     int configured = has_config6[nif->idx];
     if (configured && c->off) {
         kiln_log("net: eth%u IPv6 off (ip6=off)", nif->idx);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "ip6.h"
 #include "kiln/byteorder.h"
+#include "kiln/table.h"
 
 #define ROUTERS_MAX 3
 #define PREFIX_MAX 4
@@ -36,8 +37,20 @@ struct life6 {
     uint64_t expires; /* NET_NEVER: static */
 };
 
-static struct life6 routers[NETIF_MAX][ROUTERS_MAX];
-static struct life6 prefixes[NETIF_MAX][PREFIX_MAX];
+/* An interface's routers and prefixes; NETIF_MAX of them, allocated by
+ * the first interface's use (kiln/table.h), not loaded by every image. */
+struct ra_lists {
+    struct life6 routers[ROUTERS_MAX];
+    struct life6 prefixes[PREFIX_MAX];
+};
+static struct ra_lists *lists;
+
+static struct ra_lists *ra_of(unsigned idx)
+{
+    kiln_table((void **)&lists, NETIF_MAX * sizeof *lists,
+               "no memory for IPv6 routers");
+    return &lists[idx];
+}
 static struct life6 dns6[DNS6_MAX];
 static uint8_t rs_buf[NET6_HEADROOM + 16];
 
@@ -73,8 +86,8 @@ const struct in6_addr *ra_router(const struct netif *nif)
 {
     if (nif->loopback)
         return NULL;
-    for (struct life6 *e = routers[nif->idx];
-         e < routers[nif->idx] + ROUTERS_MAX; e++)
+    struct life6 *list = ra_of(nif->idx)->routers;
+    for (struct life6 *e = list; e < list + ROUTERS_MAX; e++)
         if (e->used)
             return &e->a;
     return NULL;
@@ -94,7 +107,7 @@ int ra_onlink(const struct netif *nif, const struct in6_addr *dst)
 {
     if (nif->loopback)
         return 0;
-    const struct life6 *list = prefixes[nif->idx];
+    const struct life6 *list = ra_of(nif->idx)->prefixes;
     for (const struct life6 *e = list; e < list + PREFIX_MAX; e++)
         if (e->used && prefix_match(dst, &e->a, e->plen))
             return 1;
@@ -103,14 +116,14 @@ int ra_onlink(const struct netif *nif, const struct in6_addr *dst)
 
 void ra_add_static(struct netif *nif, const struct in6_addr *gw)
 {
-    struct life6 *e = &routers[nif->idx][0];
+    struct life6 *e = &ra_of(nif->idx)->routers[0];
     *e = (struct life6){.a = *gw, .used = 1, .expires = NET_NEVER};
 }
 
 /* A static address's prefix is on-link for good. */
 void ra_add_prefix(struct netif *nif, const struct in6_addr *a, uint8_t plen)
 {
-    struct life6 *e = &prefixes[nif->idx][PREFIX_MAX - 1];
+    struct life6 *e = &ra_of(nif->idx)->prefixes[PREFIX_MAX - 1];
     *e = (struct life6){.a = *a, .used = 1, .plen = plen, .expires = NET_NEVER};
 }
 
@@ -154,7 +167,7 @@ static void ra_prefix(struct netif *nif, const uint8_t *o, size_t olen)
     if (ip6_is_linklocal(&p) || preferred > valid || plen > 128)
         return; /* 4861 6.3.4, 4862 5.5.3 a) and c) */
     if (flags & 0x80)
-        life_update(prefixes[nif->idx], PREFIX_MAX, &p, plen, valid);
+        life_update(ra_of(nif->idx)->prefixes, PREFIX_MAX, &p, plen, valid);
     if ((flags & 0x40) && plen == 64 && if6_of(nif)->slaac)
         addr6_slaac(nif, p.s6_addr, valid, preferred);
 }
@@ -205,7 +218,8 @@ void ra_input(const struct ip6_info *ip, const uint8_t *m, size_t len)
         i->hlim = m[4];
     if (get32(m + 12))
         i->retrans_ms = get32(m + 12);
-    life_update(routers[ip->nif->idx], ROUTERS_MAX, &ip->src, 0, get16(m + 6));
+    life_update(ra_of(ip->nif->idx)->routers, ROUTERS_MAX, &ip->src, 0,
+                get16(m + 6));
     ra_options(ip, m + RA_HLEN, len - RA_HLEN);
 }
 
@@ -233,8 +247,8 @@ uint64_t ra_timer(uint64_t now)
     uint64_t next = life_expire(dns6, DNS6_MAX, now);
     struct netif *nif;
     for (unsigned i = 0; (nif = netif_get(i)); i++) {
-        next = min64(next, life_expire(routers[i], ROUTERS_MAX, now));
-        next = min64(next, life_expire(prefixes[i], PREFIX_MAX, now));
+        next = min64(next, life_expire(ra_of(i)->routers, ROUTERS_MAX, now));
+        next = min64(next, life_expire(ra_of(i)->prefixes, PREFIX_MAX, now));
         struct if6 *s = if6_of(nif);
         if (s->rs_left && now >= s->rs_at) {
             ra_solicit(nif);

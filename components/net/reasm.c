@@ -21,6 +21,7 @@
 #include <string.h>
 #include "netint.h"
 #include "kiln/byteorder.h"
+#include "kiln/table.h"
 
 #define REASM_SLOTS 4
 #define REASM_HDR 20
@@ -40,7 +41,8 @@ struct reasm_slot {
     uint8_t map[(REASM_BLOCKS + 7) / 8];
 };
 
-static struct reasm_slot slots[REASM_SLOTS];
+/* Allocated by the first fragment (kiln/table.h): 4 KiB no image loads. */
+static struct reasm_slot *slots;
 
 static struct reasm_slot *reasm_find(const uint8_t *pkt)
 {
@@ -48,6 +50,8 @@ static struct reasm_slot *reasm_find(const uint8_t *pkt)
     memcpy(&src, pkt + 12, 4);
     memcpy(&dst, pkt + 16, 4);
     struct reasm_slot *s, *victim = NULL;
+    kiln_table((void **)&slots, REASM_SLOTS * sizeof *slots,
+               "no memory to reassemble IPv4");
     for (s = slots; s < slots + REASM_SLOTS; s++)
         if (s->used && s->src == src && s->dst == dst && s->proto == pkt[9] &&
             s->id == get16(pkt + 4))
@@ -161,6 +165,8 @@ static void reasm_expire(struct reasm_slot *s)
 uint64_t reasm_timer(uint64_t now)
 {
     uint64_t next = NET_NEVER;
+    if (!slots)
+        return next;
     for (struct reasm_slot *s = slots; s < slots + REASM_SLOTS; s++) {
         if (s->used && now >= s->expires)
             reasm_expire(s);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include "ip6.h"
 #include "kiln/byteorder.h"
+#include "kiln/table.h"
 
 #define REASM6_SLOTS 4
 #define REASM6_FRAGS 64
@@ -47,7 +48,8 @@ struct reasm6_slot {
     size_t quote_len;
 };
 
-static struct reasm6_slot slots[REASM6_SLOTS];
+/* Allocated by the first fragment (kiln/table.h): 2.5 KiB no image loads. */
+static struct reasm6_slot *slots;
 
 static int reasm6_match(const struct reasm6_slot *s, const uint8_t *pkt,
                         uint32_t id)
@@ -59,6 +61,8 @@ static int reasm6_match(const struct reasm6_slot *s, const uint8_t *pkt,
 static struct reasm6_slot *reasm6_find(const uint8_t *pkt, uint32_t id)
 {
     struct reasm6_slot *s, *victim = NULL;
+    kiln_table((void **)&slots, REASM6_SLOTS * sizeof *slots,
+               "no memory to reassemble IPv6");
     for (s = slots; s < slots + REASM6_SLOTS; s++)
         if (reasm6_match(s, pkt, id))
             return s;
@@ -176,6 +180,8 @@ static void reasm6_expire(struct reasm6_slot *s)
 uint64_t reasm6_timer(uint64_t now)
 {
     uint64_t next = NET_NEVER;
+    if (!slots)
+        return next;
     for (struct reasm6_slot *s = slots; s < slots + REASM6_SLOTS; s++) {
         if (s->used && now >= s->expires)
             reasm6_expire(s);

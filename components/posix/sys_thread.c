@@ -17,9 +17,21 @@
 #define ARCH_GET_FS 0x1003
 #define NS 1000000000ull
 
-/* CLONE_CHILD_CLEARTID: the word to zero and wake when a thread exits. */
-static int *clear_tid[HC_THREADS_MAX + 1];
-static uintptr_t tls_of[HC_THREADS_MAX + 1];
+/* By thread id (HC_THREADS_MAX + 1 of them), allocated on first use
+ * (kiln/table.h): clear_tid, CLONE_CHILD_CLEARTID's word to zero and
+ * wake when the thread exits; tls, its thread pointer. */
+struct thread_words {
+    int *clear_tid;
+    uintptr_t tls;
+};
+static struct thread_words *words;
+
+static struct thread_words *words_of(hc_tid t)
+{
+    kiln_table((void **)&words, (HC_THREADS_MAX + 1) * sizeof *words,
+               "no memory for threads");
+    return &words[t];
+}
 
 struct waiter {
     const int *addr; /* NULL: free slot */
@@ -40,15 +52,17 @@ long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
         return vfork_start(frame); /* no processes: fork-like clones */
     if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS || !sp)
         return -EINVAL;
-    uintptr_t child_tls =
-        (flags & CLONE_SETTLS) ? (uintptr_t)tls : tls_of[hc_thread_self()];
+    uintptr_t child_tls = (flags & CLONE_SETTLS)
+                              ? (uintptr_t)tls
+                              : words_of(hc_thread_self())->tls;
     hc_tid t = hc_thread_clone(frame, (uintptr_t)sp, child_tls);
     if (t < 0)
         return t;
-    tls_of[t] = child_tls;
+    words_of(t)->tls = child_tls;
     signal_thread_start(t);
     prctl_thread_start(t);
-    clear_tid[t] = (flags & CLONE_CHILD_CLEARTID) ? (int *)ctid : NULL;
+    words_of(t)->clear_tid =
+        (flags & CLONE_CHILD_CLEARTID) ? (int *)ctid : NULL;
     if (flags & CLONE_PARENT_SETTID)
         *(int *)ptid = t;
     if (flags & CLONE_CHILD_SETTID)
@@ -58,16 +72,16 @@ long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
 
 uintptr_t thread_tls(hc_tid t)
 {
-    return tls_of[t];
+    return words_of(t)->tls;
 }
 
 /* A thread made outside clone (sys_vfork.c's child) gets a clone's state. */
 void thread_started(hc_tid t, uintptr_t tls)
 {
-    tls_of[t] = tls;
+    words_of(t)->tls = tls;
     signal_thread_start(t);
     prctl_thread_start(t);
-    clear_tid[t] = NULL;
+    words_of(t)->clear_tid = NULL;
 }
 
 static long futex_wake(const int *addr, long n)
@@ -164,18 +178,18 @@ long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2,
 
 long sys_set_tid_address(long ptr)
 {
-    clear_tid[hc_thread_self()] = (int *)ptr;
+    words_of(hc_thread_self())->clear_tid = (int *)ptr;
     return hc_thread_self();
 }
 
 long sys_exit(long status)
 {
     (void)status; /* a thread's status is not observable without wait() */
-    hc_tid self = hc_thread_self();
-    if (clear_tid[self]) {
-        *clear_tid[self] = 0;
-        futex_wake(clear_tid[self], 1);
-        clear_tid[self] = NULL;
+    struct thread_words *w = words_of(hc_thread_self());
+    if (w->clear_tid) {
+        *w->clear_tid = 0;
+        futex_wake(w->clear_tid, 1);
+        w->clear_tid = NULL;
     }
     hc_thread_exit();
 }
@@ -190,12 +204,12 @@ long sys_exit_group(long status)
 long sys_arch_prctl(long code, long addr)
 {
     if (code == ARCH_SET_FS) {
-        tls_of[hc_thread_self()] = (uintptr_t)addr;
+        words_of(hc_thread_self())->tls = (uintptr_t)addr;
         hc_thread_set_tls((uintptr_t)addr);
         return 0;
     }
     if (code == ARCH_GET_FS) {
-        *(uintptr_t *)addr = tls_of[hc_thread_self()];
+        *(uintptr_t *)addr = words_of(hc_thread_self())->tls;
         return 0;
     }
     return -EINVAL;

@@ -23,21 +23,19 @@
 #define LOGGED_MAX 512
 #define WITH_FRAME 7 /* five arguments, then the caller's registers */
 
-/* One call: its handler, which takes as many arguments as `args` says
- * (the member of fn of that number). Names are apart (names[]): only a
- * log line wants one, and a pointer each would cost every image 1 KiB. */
-struct syscall {
-    union {
-        long (*f0)(void);
-        long (*f1)(long);
-        long (*f2)(long, long);
-        long (*f3)(long, long, long);
-        long (*f4)(long, long, long, long);
-        long (*f5)(long, long, long, long, long);
-        long (*f6)(long, long, long, long, long, long);
-        long (*f7)(long, long, long, long, long, struct hc_syscall_frame *);
-    } fn;
-    uint8_t args;
+/* One call's handler, which takes as many arguments as args[] says
+ * (the member of that number). Counts and names are apart (args[],
+ * names[]): padded beside a pointer, a count would cost 7 bytes a call
+ * and a name's pointer 8, in every image. */
+union syscall_fn {
+    long (*f0)(void);
+    long (*f1)(long);
+    long (*f2)(long, long);
+    long (*f3)(long, long, long);
+    long (*f4)(long, long, long, long);
+    long (*f5)(long, long, long, long, long);
+    long (*f6)(long, long, long, long, long, long);
+    long (*f7)(long, long, long, long, long, struct hc_syscall_frame *);
 };
 
 /* Every call: X(number, arguments, handler[, what else it needs]).
@@ -374,16 +372,18 @@ static const uint16_t narrow[SYSCALLS_N] = {
 #define FN_(args, fn) {.f##args = fn}
 // clang-format on
 #define FN(args, fn) FN_(args, fn)
-#define ENTRY(nr, args, fn, ...) {FN(args, fn), args},
-static const struct syscall syscalls[] = {SYSCALLS(ENTRY)};
+#define ENTRY(nr, args, fn, ...) FN(args, fn),
+static const union syscall_fn fns[] = {SYSCALLS(ENTRY)};
+#define ARGS(nr, args, fn, ...) args,
+static const uint8_t args[] = {SYSCALLS(ARGS)};
 /* "SYS_read\0SYS_write\0...", in the table's order. */
 #define NAME(nr, args, fn, ...) #nr "\0"
 static const char names[] = SYSCALLS(NAME);
 
-static const char *syscall_name(const struct syscall *s)
+static const char *syscall_name(int s)
 {
     const char *n = names;
-    for (long i = 0; i < s - syscalls; i++)
+    for (int i = 0; i < s; i++)
         n += strlen(n) + 1;
     return n + 4; /* past "SYS_" */
 }
@@ -405,32 +405,31 @@ static long not_implemented(long nr, const char *name, const char *why)
     return -ENOSYS;
 }
 
-static long syscall_call(const struct syscall *s, const long a[6],
-                         struct hc_syscall_frame *frame)
+static long syscall_call(int s, const long a[6], struct hc_syscall_frame *frame)
 {
-    switch (s->args) {
-    case 0: return s->fn.f0();
-    case 1: return s->fn.f1(a[0]);
-    case 2: return s->fn.f2(a[0], a[1]);
-    case 3: return s->fn.f3(a[0], a[1], a[2]);
-    case 4: return s->fn.f4(a[0], a[1], a[2], a[3]);
-    case 5: return s->fn.f5(a[0], a[1], a[2], a[3], a[4]);
-    case 6: return s->fn.f6(a[0], a[1], a[2], a[3], a[4], a[5]);
-    default: return s->fn.f7(a[0], a[1], a[2], a[3], a[4], frame);
+    const union syscall_fn *fn = &fns[s];
+    switch (args[s]) {
+    case 0: return fn->f0();
+    case 1: return fn->f1(a[0]);
+    case 2: return fn->f2(a[0], a[1]);
+    case 3: return fn->f3(a[0], a[1], a[2]);
+    case 4: return fn->f4(a[0], a[1], a[2], a[3]);
+    case 5: return fn->f5(a[0], a[1], a[2], a[3], a[4]);
+    case 6: return fn->f6(a[0], a[1], a[2], a[3], a[4], a[5]);
+    default: return fn->f7(a[0], a[1], a[2], a[3], a[4], frame);
     }
 }
 
-static const struct syscall *syscall_find(long nr)
+/* The table's index of call nr, -1 if it has none. */
+static int syscall_find(long nr)
 {
-    return nr >= 0 && nr < SLOTS_MAX && slot[nr] ? &syscalls[slot[nr] - 1]
-                                                 : NULL;
+    return nr >= 0 && nr < SLOTS_MAX ? slot[nr] - 1 : -1;
 }
 
 /* The arguments as the handler's Linux prototype reads them (narrow). */
-static void syscall_narrow(const struct syscall *s, const long a[6],
-                           long out[6])
+static void syscall_narrow(int s, const long a[6], long out[6])
 {
-    unsigned bits = narrow[s - syscalls];
+    unsigned bits = narrow[s];
     for (int i = 0; i < 6; i++)
         out[i] = bits & I32(i + 1)   ? (long)(int)a[i]
                  : bits & U32(i + 1) ? (long)(uint32_t)a[i]
@@ -442,21 +441,21 @@ static void syscall_narrow(const struct syscall *s, const long a[6],
  * found no code that makes the call) says so once. */
 long syscall_dispatch(long nr, const long a[6], struct hc_syscall_frame *frame)
 {
-    const struct syscall *s = syscall_find(nr);
-    long args[6] = {a[0], a[1], a[2], a[3], a[4], a[5]}, r;
-    if (!s)
+    int s = syscall_find(nr);
+    long in[6] = {a[0], a[1], a[2], a[3], a[4], a[5]}, r;
+    if (s < 0)
         r = not_implemented(nr, NULL, NULL);
-    else if (!s->fn.f0)
+    else if (!fns[s].f0)
         r = not_implemented(nr, syscall_name(s), "linked into this image");
     else {
-        syscall_narrow(s, a, args);
-        r = syscall_call(s, args, frame);
+        syscall_narrow(s, a, in);
+        r = syscall_call(s, in, frame);
     }
-    if (r == -ENOSYS && s && s->fn.f0 && nr != SYS_rt_sigreturn)
+    if (r == -ENOSYS && s >= 0 && fns[s].f0 && nr != SYS_rt_sigreturn)
         r = not_implemented(nr, syscall_name(s),
                             "implemented for these arguments");
     if (r == -ENOSYS_EXPLAINED)
         r = -ENOSYS;
-    signal_sigpipe(nr, args, r);
+    signal_sigpipe(nr, in, r);
     return signal_deliver(nr, r, frame);
 }
