@@ -15,7 +15,6 @@
  *
  * links: hypercall-xen/evtchn.c
  */
-#define _GNU_SOURCE
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
