@@ -44,8 +44,9 @@ qemu_raw() {
     rm -f "$dbg"
 }
 
-# wait_line FILE REGEX PID: until the line shows, PID dies, or 60 s.
-wait_line() {
+# wait_line_of FILE REGEX PID: until the line shows, PID dies, or 60 s
+# (tests/net/netlib.sh has wait_line FILE REGEX SECONDS for its guest).
+wait_line_of() {
     for _ in $(seq 600); do
         grep -qE "$2" "$1" 2>/dev/null && return 0
         kill -0 "$3" 2>/dev/null || return 1
