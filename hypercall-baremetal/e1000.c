@@ -10,15 +10,23 @@
  * (its flush_queue_timer), so an e1000 guest hears nothing for its first
  * second; nothing in the driver can shorten that.
  * Lengths the device reports are checked against our buffer size.
+ *
+ * Checksum offload both ways (e1000_desc.c has the descriptor formats):
+ * a frame whose TCP/UDP checksum is left partial goes behind a TCP/IP
+ * context descriptor (sent again only when its offsets change) as a data
+ * descriptor asking for the checksum; received frames carry the NIC's
+ * verdict when RXCSUM has it check them. QEMU's model does the former
+ * and always answers "ignore the checksum bits" (IXSM) to the latter,
+ * so under QEMU received frames are checked by the stack as before.
  */
 #include <errno.h>
 #include <string.h>
 #include "baremetal.h"
+#include "e1000_desc.h"
 
 #define E1000_MAX NICS_MAX
 #define RING 32 /* descriptors per ring: a multiple of 8 (128-byte rings) */
-#define BUF_SIZE 2048
-#define FRAME_MAX 1514
+#define BUF_SIZE E1000_BUF_SIZE
 
 #define REG_CTRL 0x0000
 #define REG_STATUS 0x0008
@@ -27,6 +35,9 @@
 #define REG_IMC 0x00d8
 #define INT_RXT0 (1u << 7) /* receive timer: a frame arrived */
 #define PCI_INTERRUPT_LINE 0x3c
+#define REG_RXCSUM 0x5000
+#define RXCSUM_IPOFLD (1u << 8)
+#define RXCSUM_TUOFLD (1u << 9)
 #define REG_RCTL 0x0100
 #define REG_TCTL 0x0400
 #define REG_TIPG 0x0410
@@ -56,33 +67,20 @@
 #define TCTL_CT (0x10u << 4)
 #define TCTL_COLD (0x40u << 12)
 #define TIPG_DEFAULT 0x0060200a
-#define DESC_DD 0x01
-#define RX_EOP 0x02
+#define DESC_DD E1000_DD
 #define TX_EOP 0x01
 #define TX_IFCS 0x02
 #define TX_RS 0x08
 
-struct rx_desc {
-    uint64_t addr;
-    uint16_t length, checksum;
-    uint8_t status, errors;
-    uint16_t special;
-};
-
-struct tx_desc {
-    uint64_t addr;
-    uint16_t length;
-    uint8_t cso, cmd, status, css;
-    uint16_t special;
-};
-
 struct e1000 {
     volatile uint8_t *regs;
-    struct rx_desc *rx;
-    struct tx_desc *tx;
+    struct e1000_rx_desc *rx;
+    union e1000_tx_slot *tx;
     uint8_t *rx_buf[RING], *tx_buf[RING];
     unsigned rx_next, tx_next;
     uint8_t mac[6];
+    uint8_t ctx_tucss, ctx_tucso; /* the context the NIC holds, */
+    int ctx_valid;                /* once one was sent */
 };
 
 static struct e1000 *cards[E1000_MAX]; /* allocated per card found */
@@ -123,12 +121,13 @@ static void start_rx(struct e1000 *e)
         wr(e, REG_MTA + 4 * i, 0);
     wr(e, REG_RDBAL, (uint32_t)(uintptr_t)e->rx);
     wr(e, REG_RDBAH, (uint32_t)((uintptr_t)e->rx >> 32));
-    wr(e, REG_RDLEN, RING * sizeof(struct rx_desc));
+    wr(e, REG_RDLEN, RING * sizeof(struct e1000_rx_desc));
     wr(e, REG_RDH, 0);
     wr(e, REG_RDT, RING - 1); /* all but one descriptor belong to it */
     /* 2048-byte buffers. Multicast promiscuous rather than MTA hashes:
      * IPv6 neighbour discovery needs each address's solicited-node group
      * and components/net keeps the group list (addr6_listens). */
+    wr(e, REG_RXCSUM, RXCSUM_IPOFLD | RXCSUM_TUOFLD);
     wr(e, REG_RCTL, RCTL_EN | RCTL_MPE | RCTL_BAM | RCTL_SECRC);
 }
 
@@ -136,13 +135,13 @@ static void start_tx(struct e1000 *e)
 {
     wr(e, REG_TDBAL, (uint32_t)(uintptr_t)e->tx);
     wr(e, REG_TDBAH, (uint32_t)((uintptr_t)e->tx >> 32));
-    wr(e, REG_TDLEN, RING * sizeof(struct tx_desc));
+    wr(e, REG_TDLEN, RING * sizeof(union e1000_tx_slot));
     wr(e, REG_TDH, 0);
     wr(e, REG_TDT, 0);
     wr(e, REG_TIPG, TIPG_DEFAULT);
     wr(e, REG_TCTL, TCTL_EN | TCTL_PSP | TCTL_CT | TCTL_COLD);
     for (unsigned i = 0; i < RING; i++)
-        e->tx[i].status = DESC_DD; /* free */
+        e->tx[i].legacy.status = DESC_DD; /* free */
 }
 
 static int read_mac(struct e1000 *e)
@@ -161,46 +160,84 @@ static int e1000_info(unsigned unit, struct hc_net_info *out)
 {
     memcpy(out->mac, cards[unit]->mac, 6);
     out->mtu = 1500;
-    out->offloads = 0;
+    out->offloads = HC_NET_TX_CSUM | HC_NET_RX_CSUM;
     out->link_up = (rd(cards[unit], REG_STATUS) & STATUS_LU) != 0;
     return 0;
+}
+
+/* 1 if n slots from tx_next are free, and one more: with tail == head
+ * the ring would read as empty to the device, and the frames in it
+ * would never go. The device finishes slots in order. */
+static int tx_room(struct e1000 *e, unsigned n)
+{
+    return (e->tx[(e->tx_next + n) % RING].legacy.status & DESC_DD) != 0;
+}
+
+/* Take the next slot; its contents are the caller's to fill. */
+static union e1000_tx_slot *tx_slot(struct e1000 *e, unsigned *at)
+{
+    *at = e->tx_next;
+    e->tx_next = (e->tx_next + 1) % RING;
+    return &e->tx[*at];
+}
+
+/* The NIC keeps the last context it read for every frame after it. */
+static int ctx_held(const struct e1000 *e, const struct e1000_tx_ctx *c)
+{
+    return e->ctx_valid && e->ctx_tucss == c->tucss && e->ctx_tucso == c->tucso;
+}
+
+static void tx_context(struct e1000 *e, const struct e1000_tx_ctx *c)
+{
+    unsigned at;
+    tx_slot(e, &at)->ctx = *c;
+    e->ctx_tucss = c->tucss;
+    e->ctx_tucso = c->tucso;
+    e->ctx_valid = 1;
 }
 
 static int e1000_send(unsigned unit, const void *frame, size_t len,
                       const struct hc_net_meta *meta)
 {
     struct e1000 *e = cards[unit];
-    if (len < 14 || len > FRAME_MAX ||
-        (meta && (meta->flags || meta->gso_type)))
+    struct e1000_tx_ctx c;
+    int plan = e1000_tx_plan(meta, len, &c);
+    if (plan < 0)
         return -EINVAL;
-    struct tx_desc *d = &e->tx[e->tx_next];
-    /* One slot always stays free: with tail == head the ring would read
-     * as empty to the device, and the frames in it would never go. */
-    if (!(d->status & DESC_DD) ||
-        !(e->tx[(e->tx_next + 1) % RING].status & DESC_DD))
+    int new_ctx = plan == E1000_TX_OFFLOAD && !ctx_held(e, &c);
+    if (!tx_room(e, 1u + (unsigned)new_ctx))
         return -EAGAIN;
-    memcpy(e->tx_buf[e->tx_next], frame, len);
-    *d = (struct tx_desc){.addr = (uintptr_t)e->tx_buf[e->tx_next],
-                          .length = (uint16_t)len,
-                          .cmd = TX_EOP | TX_IFCS | TX_RS};
+    if (new_ctx)
+        tx_context(e, &c);
+    unsigned at;
+    union e1000_tx_slot *d = tx_slot(e, &at);
+    memcpy(e->tx_buf[at], frame, len);
+    if (plan == E1000_TX_SOFT)
+        e1000_csum_finish(e->tx_buf[at], len, meta->csum_start,
+                          meta->csum_offset);
+    uintptr_t buf = (uintptr_t)e->tx_buf[at];
+    if (plan == E1000_TX_OFFLOAD)
+        d->data = e1000_tx_data_for(buf, len);
+    else
+        d->legacy = (struct e1000_tx_legacy){.addr = buf,
+                                             .length = (uint16_t)len,
+                                             .cmd = TX_EOP | TX_IFCS | TX_RS};
     __asm__ volatile("" ::: "memory");
-    e->tx_next = (e->tx_next + 1) % RING;
     wr(e, REG_TDT, e->tx_next);
     return 0;
 }
 
 /* Take the frame in the next slot, if the device is done with it; frames
- * with errors or spread over several buffers are dropped (-EAGAIN). */
-static int take_one(struct e1000 *e, void *buf, size_t len)
+ * e1000_rx_check refuses are dropped (-EAGAIN). */
+static int take_one(struct e1000 *e, void *buf, size_t len, uint8_t *flags)
 {
-    struct rx_desc *d = &e->rx[e->rx_next];
-    __asm__ volatile("" ::: "memory");
-    unsigned n = d->length;
-    int whole = (d->status & RX_EOP) && !d->errors && n >= 14 && n <= BUF_SIZE;
-    int r = !whole ? -EAGAIN : n > len ? -EMSGSIZE : (int)n;
+    __asm__ volatile("" ::: "memory"); /* read DD first, then the rest */
+    struct e1000_rx_desc d = e->rx[e->rx_next];
+    int n = e1000_rx_check(&d, flags);
+    int r = n < 0 ? -EAGAIN : (size_t)n > len ? -EMSGSIZE : n;
     if (r > 0)
-        memcpy(buf, e->rx_buf[e->rx_next], n);
-    d->status = 0; /* hand the slot back */
+        memcpy(buf, e->rx_buf[e->rx_next], (size_t)n);
+    e->rx[e->rx_next].status = 0; /* hand the slot back */
     wr(e, REG_RDT, e->rx_next);
     e->rx_next = (e->rx_next + 1) % RING;
     return r;
@@ -210,15 +247,17 @@ static int take_one(struct e1000 *e, void *buf, size_t len)
 static int e1000_recv(unsigned unit, void *buf, size_t len,
                       struct hc_net_meta *meta)
 {
-    if (meta)
-        *meta = (struct hc_net_meta){0}; /* no offloads: plain frames */
     struct e1000 *e = cards[unit];
     for (unsigned tries = 0; tries < RING; tries++) {
-        if (!(e->rx[e->rx_next].status & DESC_DD))
+        if (!(*(volatile uint8_t *)&e->rx[e->rx_next].status & DESC_DD))
             return -EAGAIN;
-        int r = take_one(e, buf, len);
-        if (r != -EAGAIN)
-            return r;
+        uint8_t flags;
+        int r = take_one(e, buf, len, &flags);
+        if (r == -EAGAIN)
+            continue;
+        if (meta)
+            *meta = (struct hc_net_meta){.flags = flags};
+        return r;
     }
     return -EAGAIN;
 }

@@ -60,7 +60,8 @@ def main():
     pkts = sniffer.stop() or []
     same = client.returncode == 0 and \
         open(infile, "rb").read() == open(outfile, "rb").read()
-    tap(same, f"offloads {mode}: the echo came back intact",
+    name = "e1000" if mode == "e1000" else f"offloads {mode}"
+    tap(same, f"{name}: the echo came back intact",
         client.stdout.strip() + client.stderr.strip()[-200:])
     from_guest = [p for p in pkts if IP in p and TCP in p and p[IP].src == guest]
     to_guest = [p for p in pkts if IP in p and TCP in p and p[IP].dst == guest]
@@ -69,7 +70,7 @@ def main():
     allowed = ("full", "partial") if mode == "on" else ("full",)
     wrong = sum(k not in allowed for k in kinds)
     tap(from_guest and not wrong,
-        f"offloads {mode}: every guest TCP checksum is right "
+        f"{name}: every guest TCP checksum is right "
         f"({kinds.count('full')} full, {kinds.count('partial')} partial)",
         f"{wrong} of {len(kinds)} wrong ({bad} neither full nor partial)")
     big_out = sum(len(raw(p)) > 1514 for p in from_guest)
@@ -80,7 +81,7 @@ def main():
             f"{big_out} from the guest, {big_in} to it")
     else:
         tap(big_out == 0 and big_in == 0 and from_guest,
-            "offloads off: no frame past 1514 bytes either way",
+            f"{name}: no frame past 1514 bytes either way",
             f"{big_out} from the guest, {big_in} to it")
     return 0
 
