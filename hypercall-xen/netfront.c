@@ -16,9 +16,14 @@
  * Checksum offload is on both ways (netback's default): a frame whose
  * meta asks for a partial checksum goes as csum_blank, and received
  * frames' csum_blank and data_validated flags become meta (nf_rx_meta).
+ * TCPv4 segmentation too: we ask for feature-sg and feature-gso-tcpv4,
+ * so the backend may hand us a 64 KiB frame over several slots, and we
+ * send one the same way when the backend offers feature-gso-tcpv4
+ * (netfront_io.c, netfront_gso.c).
  *
- * Limits: one queue per vif, no scatter-gather, no segmentation (TSO,
- * feature-gso-tcpv4), MTU 1500, vifs with ids below
+ * Limits: one queue per vif, MTU 1500 (larger frames only as TCPv4
+ * segmentation, of at most 65535 bytes: a request's size field), vifs
+ * with ids below
  * NF_DEVID_MAX. A backend that breaks the protocol disables its vif with
  * one log line (link down from then on); its pages stay granted, since
  * it may still write them.
@@ -30,30 +35,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xen/io/xenbus.h>
-#include "netfront_ring.h"
+#include "netfront.h"
 #include "xs_codec.h"
 
 #define NF_VIFS_MAX 4
 #define NF_DEVID_MAX 16 /* vif ids we look for: xl numbers them from 0 */
 #define NF_WAIT_NS 30000000000ull
-#define NF_PATH 96
 #define NF_POLL_NS 5000000ull
 #define PAGES_FOR(n) (((n) + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
-
-struct vif {
-    unsigned devid, port;
-    domid_t backend_id;
-    char path[NF_PATH], backend[NF_PATH];
-    uint8_t mac[6];
-    int connected, dead;
-    netif_tx_front_ring_t tx;
-    netif_rx_front_ring_t rx;
-    uint8_t *rx_page[NF_SLOTS], *tx_page[NF_SLOTS];
-    grant_ref_t rx_gref[NF_SLOTS], tx_gref[NF_SLOTS];
-    uint8_t rx_posted[NF_SLOTS], tx_inflight[NF_SLOTS];
-    uint16_t tx_free[NF_SLOTS];
-    unsigned ntx_free;
-};
 
 static struct vif *vifs[NF_VIFS_MAX];
 static unsigned nvifs;
@@ -63,7 +52,7 @@ static void vif_event(unsigned port, void *arg)
     (void)port, (void)arg; /* the upcall wakes hc_thread_wait_io */
 }
 
-static void vif_disable(struct vif *v, const char *why)
+void nf_vif_disable(struct vif *v, const char *why)
 {
     v->dead = 1;
     kprintf("kiln: netfront vif %u: backend sent %s; vif disabled\n", v->devid,
@@ -140,15 +129,21 @@ static void rx_post(struct vif *v, unsigned id)
     req->id = (uint16_t)id;
     req->gref = v->rx_gref[id];
     v->rx.req_prod_pvt++;
-    v->rx_posted[id] = 1;
 }
 
-static void rx_push(struct vif *v)
+void nf_rx_push(struct vif *v)
 {
     int notify;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&v->rx, notify);
     if (notify)
         evtchn_notify(v->port);
+}
+
+/* Whether the backend set a feature key to 1. */
+static int backend_says(struct vif *v, const char *key)
+{
+    char val[4];
+    return key_read(v->backend, key, val, sizeof val) > 0 && val[0] == '1';
 }
 
 static int backend_state(struct vif *v)
@@ -183,6 +178,8 @@ static int write_keys(struct vif *v, uint32_t tx, grant_ref_t txr,
         {"request-rx-copy", "1"},
         {"feature-rx-notify", "1"},
         {"feature-no-csum-offload", "0"}, /* blank ones, as Linux's */
+        {"feature-sg", "1"},
+        {"feature-gso-tcpv4", "1"},
     };
     char path[NF_PATH + 32], val[16];
     const char *keys[] = {"tx-ring-ref", "rx-ring-ref", "event-channel"};
@@ -254,6 +251,8 @@ static int vif_start(struct vif *v)
                 v->backend);
         return -1;
     }
+    v->tx_gso =
+        backend_says(v, "feature-sg") && backend_says(v, "feature-gso-tcpv4");
     v->connected = 1;
     return 0;
 }
@@ -301,7 +300,8 @@ int hc_net_info(unsigned idx, struct hc_net_info *out)
         return -ENODEV;
     memcpy(out->mac, v->mac, 6);
     out->mtu = 1500;
-    out->offloads = HC_NET_TX_CSUM | HC_NET_RX_CSUM;
+    out->offloads = HC_NET_TX_CSUM | HC_NET_RX_CSUM | HC_NET_RX_TSO4 |
+                    (v->tx_gso ? HC_NET_TX_TSO4 : 0);
     out->link_up = (uint8_t)(v->connected && !v->dead);
     return 0;
 }
@@ -316,26 +316,29 @@ static int tx_reclaim(struct vif *v)
         netif_tx_response_t r =
             *(volatile netif_tx_response_t *)RING_GET_RESPONSE(&v->tx,
                                                                v->tx.rsp_cons);
-        if (nf_tx_check(&r, v->tx_inflight, &why) == NF_BAD)
+        int c = nf_tx_check(&r, v->tx_inflight, &why);
+        if (c == NF_BAD)
             break;
         v->tx.rsp_cons++;
+        if (c == NF_SKIP)
+            continue; /* an extra slot's answer */
         v->tx_inflight[r.id] = 0;
         v->tx_free[v->ntx_free++] = r.id;
     }
     if (n != 0) {
-        vif_disable(v, why);
+        nf_vif_disable(v, why);
         return -EIO;
     }
     return 0;
 }
 
-/* No slot free: ask for an event when the next one is answered, then
- * look again (a response may have come in between). */
-static int tx_wait_slot(struct vif *v)
+/* Too few slots free: ask for an event when the next one is answered,
+ * then look again (a response may have come in between). */
+static int tx_wait_slots(struct vif *v, unsigned need)
 {
     v->tx.sring->rsp_event = v->tx.rsp_cons + 1;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return tx_reclaim(v) < 0 ? -EIO : v->ntx_free ? 0 : -EAGAIN;
+    return tx_reclaim(v) < 0 ? -EIO : v->ntx_free >= need ? 0 : -EAGAIN;
 }
 
 int hc_net_send(unsigned idx, const void *frame, size_t len,
@@ -346,26 +349,15 @@ int hc_net_send(unsigned idx, const void *frame, size_t len,
         return -ENODEV;
     if (v->dead)
         return -EIO;
-    int blank = meta && (meta->flags & HC_NET_F_CSUM_PARTIAL);
-    if (len < 14 || len > NF_FRAME_MAX ||
-        (meta && (meta->gso_type || (meta->flags & ~HC_NET_F_CSUM_PARTIAL))))
-        return -EINVAL; /* checksums offered, segmentation not */
+    if (nf_tx_meta_check(meta, len, v->tx_gso) < 0)
+        return -EINVAL;
     if (tx_reclaim(v) < 0)
         return -EIO;
-    int r = v->ntx_free ? 0 : tx_wait_slot(v);
+    unsigned need = nf_tx_pages(len);
+    int r = v->ntx_free >= need ? 0 : tx_wait_slots(v, need);
     if (r < 0)
         return r;
-    uint16_t id = v->tx_free[--v->ntx_free];
-    memcpy(v->tx_page[id], frame, len);
-    netif_tx_request_t *req = RING_GET_REQUEST(&v->tx, v->tx.req_prod_pvt);
-    *req = (netif_tx_request_t){
-        .gref = v->tx_gref[id],
-        .offset = 0,
-        .flags = blank ? NETTXF_csum_blank | NETTXF_data_validated : 0,
-        .id = id,
-        .size = (uint16_t)len};
-    v->tx.req_prod_pvt++;
-    v->tx_inflight[id] = 1;
+    nf_tx_frame(v, frame, len, meta);
     int notify;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&v->tx, notify);
     if (notify)
@@ -373,53 +365,15 @@ int hc_net_send(unsigned idx, const void *frame, size_t len,
     return 0;
 }
 
-/* Responses waiting on the receive ring; when none, ask for an event on
- * the next one and look again. NF_BAD if the index is broken. */
-static int rx_pending(struct vif *v)
-{
-    for (int armed = 0;; armed = 1) {
-        uint32_t prod =
-            __atomic_load_n(&v->rx.sring->rsp_prod, __ATOMIC_ACQUIRE);
-        int n = nf_pending(v->rx.rsp_cons, prod, v->rx.req_prod_pvt);
-        if (n != 0 || armed)
-            return n;
-        v->rx.sring->rsp_event = v->rx.rsp_cons + 1;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    }
-}
-
 int hc_net_recv(unsigned idx, void *buf, size_t len, struct hc_net_meta *meta)
 {
-
     struct vif *v = vif_get(idx);
     if (!v)
         return -ENODEV;
     if (v->dead)
         return -EAGAIN;
-    for (;;) { /* -EAGAIN only when no frame waits: drops are skipped */
-        const char *why = "a response index past our requests";
-        int n = rx_pending(v);
-        if (n == 0)
-            return -EAGAIN;
-        netif_rx_response_t r = {0};
-        if (n > 0)
-            r = *(volatile netif_rx_response_t *)RING_GET_RESPONSE(
-                &v->rx, v->rx.rsp_cons);
-        int got = n < 0 ? NF_BAD : nf_rx_check(&r, v->rx_posted, &why);
-        if (got == NF_BAD) {
-            vif_disable(v, why);
-            return -EIO;
-        }
-        v->rx.rsp_cons++;
-        v->rx_posted[r.id] = 0;
-        if (got > 0 && (size_t)got <= len) {
-            memcpy(buf, v->rx_page[r.id] + r.offset, (size_t)got);
-            if (meta)
-                nf_rx_meta(r.flags, buf, (size_t)got, meta);
-        }
-        rx_post(v, r.id);
-        rx_push(v);
-        if (got > 0)
-            return (size_t)got <= len ? got : -EMSGSIZE;
-    }
+    int got;
+    while ((got = nf_rx_frame(v, buf, len, meta)) == 0)
+        ; /* -EAGAIN only when no frame waits: drops are skipped */
+    return got;
 }

@@ -1,9 +1,9 @@
 /*
  * netfront_ring.c: checks of a netback's responses, pure functions (see
- * netfront_ring.h). We negotiate no scatter-gather and no segmentation,
- * so a response must describe one whole frame in one page; the
- * multi-slot flags (more_data, extra_info) are protocol errors here, not
- * features. Checksum offload is negotiated: nf_rx_meta reads its flags.
+ * netfront_ring.h). nf_rx_check judges a response alone, as one whole
+ * frame in one page; frames over several slots (feature-sg, GSO) are
+ * netfront_gso.c's. Checksum offload is negotiated: nf_rx_meta reads
+ * its flags.
  */
 #include "netfront_ring.h"
 
@@ -58,15 +58,15 @@ int nf_rx_check(const netif_rx_response_t *r, const uint8_t posted[NF_SLOTS],
 int nf_tx_check(const netif_tx_response_t *r, const uint8_t inflight[NF_SLOTS],
                 const char **why)
 {
+    if (r->status == NETIF_RSP_NULL)
+        return NF_SKIP; /* its id is whatever the slot held before */
     if (id_check(r->id, inflight, why) < 0)
         return NF_BAD;
     switch (r->status) {
     case NETIF_RSP_OKAY: return 0;
     case NETIF_RSP_ERROR:
     case NETIF_RSP_DROPPED: return NF_DROP;
-    default: /* NETIF_RSP_NULL answers extra-info slots; we send none */
-        *why = "a transmit status we cannot have caused";
-        return NF_BAD;
+    default: *why = "a transmit status we cannot have caused"; return NF_BAD;
     }
 }
 

@@ -28,6 +28,7 @@
 
 #define NF_BAD (-1)  /* the backend broke the protocol: stop using it */
 #define NF_DROP (-2) /* a frame the backend dropped: nothing to deliver */
+#define NF_SKIP (-3) /* the answer to an extra slot: no id, nothing to free */
 
 /* Responses waiting between our consumer index cons and the backend's
  * rsp_prod, or NF_BAD if it claims more than the requests we posted
@@ -42,7 +43,8 @@ int nf_rx_check(const netif_rx_response_t *r, const uint8_t posted[NF_SLOTS],
                 const char **why);
 
 /* A transmit response against the ids in flight: 0 (sent), NF_DROP (the
- * backend refused the frame; the slot is free again) or NF_BAD. */
+ * backend refused the frame; the slot is free again), NF_SKIP
+ * (NETIF_RSP_NULL, which answers a GSO extra slot) or NF_BAD. */
 int nf_tx_check(const netif_tx_response_t *r, const uint8_t inflight[NF_SLOTS],
                 const char **why);
 
