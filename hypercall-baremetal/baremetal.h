@@ -53,6 +53,10 @@ struct nic_ops {
 };
 void nic_register(const struct nic_ops *ops, unsigned unit);
 
+/* exit.c: called before the image ends, when set (virtio_net.c sets it:
+ * frames it queued must leave before the VMM stops) */
+extern void (*exit_drain_nics)(void);
+
 /* e1000.c */
 void e1000_scan(void);
 

@@ -17,9 +17,13 @@ static void debugcon_write(const char *s)
         outb(DEBUGCON_PORT, (uint8_t)*s++);
 }
 
+void (*exit_drain_nics)(void);
+
 _Noreturn void platform_exit(int status)
 {
     char line[EXIT_LINE_SIZE];
+    if (exit_drain_nics)
+        exit_drain_nics();
     status &= 0xff;
     exit_line(status, line);
     debugcon_write(line);

@@ -28,7 +28,8 @@
 #define BUF_SIZE 2048    /* header + a 1514-byte frame, with room */
 #define HDR sizeof(struct virtio_net_hdr_v1)
 #define BIG_SIZE (HDR + HC_NET_GSO_FRAME_MAX)
-#define TX_BIG 8 /* segmentation frames in flight at once */
+#define TX_BIG 8              /* segmentation frames in flight at once */
+#define DRAIN_NS 200000000ull /* at exit, for the device to take our frames */
 #define RXQ 0
 #define TXQ 1
 #define F(bit) (1ull << VIRTIO_NET_F_##bit)
@@ -132,6 +133,24 @@ static const struct nic_ops virtio_net_ops = {virtio_net_info, virtio_net_send,
 
 static int net_start(struct vnet *n);
 
+/* The image is ending: the frames still queued (a program's last reply,
+ * its FIN) would die with QEMU, which quits at isa-debug-exit whether or
+ * not its transmit bottom half ran, and EVENT_IDX may have told us not
+ * to kick for them. So kick every transmit queue and wait, bounded,
+ * until the device has taken all it holds. */
+static void drain_all(void)
+{
+    uint64_t end = hc_clock_monotonic() + DRAIN_NS;
+    for (unsigned i = 0; i < nnics; i++) {
+        struct vnet *n = nics[i];
+        if (n->dead)
+            continue;
+        n->dev->t->notify(n->dev, TXQ);
+        while (virtq_busy(&n->tx) && hc_clock_monotonic() < end)
+            __asm__ volatile("pause");
+    }
+}
+
 void virtio_net_probe(struct virtio_dev *d)
 {
     if (d->type != VIRTIO_ID_NET_TYPE)
@@ -152,6 +171,7 @@ void virtio_net_probe(struct virtio_dev *d)
     }
     nics[nnics] = n;
     nic_register(&virtio_net_ops, nnics++);
+    exit_drain_nics = drain_all;
 }
 
 /* Features whose prerequisites got lacks (spec 5.1.3.1, and ours:

@@ -189,3 +189,9 @@ int virtq_needs_kick(struct virtq *vq)
     vq->kicked = now;
     return vring_need_event(read_once16(avail_event(vq)), now, before);
 }
+
+int virtq_busy(struct virtq *vq)
+{
+    uint16_t done = (uint16_t)(read_once16(&vq->used->idx) - vq->last_used);
+    return !vq->broken && done < vq->in_flight;
+}

@@ -60,6 +60,8 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned out,
  * avail_event outside what was added, spec 2.7.7): it is polling the
  * queue anyway, and a kick is a costly exit to the hypervisor. */
 int virtq_needs_kick(struct virtq *vq);
+/* 1 while the device has not yet handed back every chain added. */
+int virtq_busy(struct virtq *vq);
 /* why must not be NULL; it is set when the result is VIRTQ_BROKEN.
  * With event_idx, a VIRTQ_EMPTY result also asks the device to
  * interrupt for the next chain it finishes: a caller that drains the

@@ -477,6 +477,23 @@ static void test_no_event_idx(void)
               NULL);
 }
 
+/* virtq_busy: true from an add until the device has used every chain,
+ * whether or not the driver took them back yet (exit waits on it). */
+static void test_busy(void)
+{
+    setup(8);
+    const char *err = NULL;
+    int ok = !virtq_busy(&vq);
+    int a = add_chain(1, 0, &err), b = add_chain(1, 0, &err);
+    ok &= virtq_busy(&vq);
+    dev_complete((uint32_t)a, 0);
+    ok &= virtq_busy(&vq);
+    dev_complete((uint32_t)b, 0);
+    ok &= !virtq_busy(&vq) && get_is(a, 0) && !virtq_busy(&vq);
+    ok &= get_is(b, 0) && !virtq_busy(&vq);
+    tap_check(ok, "busy until the device used every chain added", NULL);
+}
+
 /* ---- hostile device ---------------------------------------------------- */
 
 /* The queue must be broken now and stay so: get says VIRTQ_BROKEN with a
@@ -746,6 +763,7 @@ int main(void)
     test_event_kick();
     test_event_interrupt();
     test_no_event_idx();
+    test_busy();
     use_event_idx = 1;
     test_rounds(MAXQ);
     test_rounds(1);
