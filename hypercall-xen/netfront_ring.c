@@ -1,9 +1,8 @@
 /*
  * netfront_ring.c: checks of a netback's responses, pure functions (see
- * netfront_ring.h). nf_rx_check judges a response alone, as one whole
- * frame in one page; frames over several slots (feature-sg, GSO) are
- * netfront_gso.c's. Checksum offload is negotiated: nf_rx_meta reads
- * its flags.
+ * netfront_ring.h). Received frames, in one slot or several
+ * (feature-sg, GSO), are checked by netfront_gso.c. Checksum offload is
+ * negotiated: nf_rx_meta reads its flags.
  */
 #include "netfront_ring.h"
 
@@ -29,30 +28,6 @@ static int id_check(uint16_t id, const uint8_t busy[NF_SLOTS], const char **why)
         return NF_BAD;
     }
     return 0;
-}
-
-int nf_rx_check(const netif_rx_response_t *r, const uint8_t posted[NF_SLOTS],
-                const char **why)
-{
-    if (id_check(r->id, posted, why) < 0)
-        return NF_BAD;
-    if (r->flags & (NETRXF_more_data | NETRXF_extra_info)) {
-        *why = "a multi-slot frame we did not ask for";
-        return NF_BAD;
-    }
-    if (r->status < 0)
-        return NF_DROP; /* NETIF_RSP_ERROR or _DROPPED: the slot is ours */
-    if ((uint32_t)r->offset + (uint32_t)r->status > PAGE) {
-        *why = "a frame past the end of its page";
-        return NF_BAD;
-    }
-    if (r->status > NF_FRAME_MAX) {
-        *why = "a frame longer than the MTU";
-        return NF_BAD;
-    }
-    if (r->status < ETH_HDR)
-        return NF_DROP; /* a runt: no Ethernet header to deliver */
-    return r->status;
 }
 
 int nf_tx_check(const netif_tx_response_t *r, const uint8_t inflight[NF_SLOTS],

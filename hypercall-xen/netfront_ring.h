@@ -35,13 +35,6 @@
  * (req_prod). Indexes are free-running 32-bit counters. */
 int nf_pending(uint32_t cons, uint32_t rsp_prod, uint32_t req_prod);
 
-/* A receive response (a copy, read once from the ring) against the ids
- * we have posted (posted[id] != 0). Returns the frame's length (> 0),
- * NF_DROP, or NF_BAD with *why set. On success the frame lies at
- * r->offset in the page of r->id, wholly inside it. */
-int nf_rx_check(const netif_rx_response_t *r, const uint8_t posted[NF_SLOTS],
-                const char **why);
-
 /* A transmit response against the ids in flight: 0 (sent), NF_DROP (the
  * backend refused the frame; the slot is free again), NF_SKIP
  * (NETIF_RSP_NULL, which answers a GSO extra slot) or NF_BAD. */
