@@ -2,9 +2,7 @@
  * virtio.c: the transport-independent steps of bringing up a virtio 1.x
  * device (spec section 3.1.1): reset, acknowledge, negotiate features
  * (VERSION_1 required: we drive modern devices only), create queues,
- * and declare the driver ready, or failed with a logged reason. Every
- * device is asked for VIRTIO_RING_F_EVENT_IDX, which only changes how
- * its queues ask for kicks and interrupts (virtq.c).
+ * and declare the driver ready, or failed with a logged reason.
  */
 #include <linux/virtio_config.h>
 #include "virtio.h"
@@ -29,9 +27,7 @@ int virtio_negotiate(struct virtio_dev *d, uint64_t wanted, uint64_t *got)
         virtio_fail(d, "legacy device (no VIRTIO_F_VERSION_1)");
         return -1;
     }
-    *got = offered & (wanted | 1ull << VIRTIO_F_VERSION_1 |
-                      1ull << VIRTIO_RING_F_EVENT_IDX);
-    d->features = *got;
+    *got = offered & (wanted | 1ull << VIRTIO_F_VERSION_1);
     d->t->set_features(d, *got);
     uint8_t s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
                 VIRTIO_CONFIG_S_FEATURES_OK;
@@ -67,8 +63,6 @@ int virtio_queue_create(struct virtio_dev *d, uint16_t q, struct virtq *vq,
         return -1;
     }
     virtq_init(vq, size, desc, avail, used);
-    if (d->features & 1ull << VIRTIO_RING_F_EVENT_IDX)
-        virtq_use_event_idx(vq);
     if (d->t->queue_setup(d, q, vq) < 0) {
         virtio_fail(d, "queue setup rejected");
         return -1;

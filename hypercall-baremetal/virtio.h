@@ -37,8 +37,7 @@ struct virtio_dev {
     volatile uint8_t *cfg;    /* device-specific configuration */
     uint32_t notify_len;      /* pci: bytes in that area */
     uint32_t notify_at[VIRTIO_MAX_QUEUES]; /* pci: per queue, checked */
-    int has_irq;       /* completions raise an interrupt (else: poll) */
-    uint64_t features; /* negotiated */
+    int has_irq; /* completions raise an interrupt (else: poll) */
 };
 
 /* virtio.c */

@@ -115,8 +115,7 @@ static int request_locked(struct vblk *b, uint32_t type, uint64_t sector,
     b->status = 0xff;
     if (virtq_add(&b->vq, bufs, out, n - out) < 0)
         return -EIO;
-    if (virtq_needs_kick(&b->vq))
-        b->dev->t->notify(b->dev, 0);
+    b->dev->t->notify(b->dev, 0);
     uint64_t give_up = hc_clock_monotonic() + BLK_TIMEOUT_NS;
     for (;;) {
         uint32_t used_len;

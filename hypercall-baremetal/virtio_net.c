@@ -135,9 +135,9 @@ static int net_start(struct vnet *n);
 
 /* The image is ending: the frames still queued (a program's last reply,
  * its FIN) would die with QEMU, which quits at isa-debug-exit whether or
- * not its transmit bottom half ran, and EVENT_IDX may have told us not
- * to kick for them. So kick every transmit queue and wait, bounded,
- * until the device has taken all it holds. */
+ * not its transmit bottom half ran (VRING_USED_F_NO_NOTIFY may even have
+ * told us not to kick for them). So kick every transmit queue and wait,
+ * bounded, until the device has taken all it holds. */
 static void drain_all(void)
 {
     uint64_t end = hc_clock_monotonic() + DRAIN_NS;

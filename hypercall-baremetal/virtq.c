@@ -9,15 +9,6 @@
  * first bad entry marks the queue broken for good and every later call fails,
  * so a misbehaving backend costs us the device, never memory safety. Pure code
  * apart from the fences: tests/unit/virtq feeds it rings.
- *
- * With VIRTIO_RING_F_EVENT_IDX (spec 2.7.7.2, 2.7.10) each side names
- * the index it next wants to hear about: the device in avail_event (kick
- * me when the avail index passes it), we in used_event (interrupt us
- * when the used index passes it). We ask for an interrupt only when a
- * get finds the queue empty, so completions that pile up while we are
- * busy taking them cost no interrupt each, as they would with the flags.
- * The device may write avail_event whenever it likes: any value is safe
- * (the worst a liar gets is kicks it did not want, or none).
  */
 #include <string.h>
 #include "virtq.h"
@@ -44,18 +35,6 @@ static uint32_t read_once32(const uint32_t *p)
     return *(const volatile uint32_t *)p;
 }
 
-/* The two event words sit just past each ring (spec 2.7.6, 2.7.8);
- * the layout sizes in virtq.h include them. */
-static uint16_t *used_event(struct virtq *vq)
-{
-    return &vq->avail->ring[vq->size];
-}
-
-static uint16_t *avail_event(struct virtq *vq)
-{
-    return (uint16_t *)&vq->used->ring[vq->size];
-}
-
 int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
                void *used)
 {
@@ -74,11 +53,6 @@ int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
     vq->free_head = 0;
     vq->num_free = size;
     return 0;
-}
-
-void virtq_use_event_idx(struct virtq *vq)
-{
-    vq->event_idx = 1;
 }
 
 /* Queue one chain: out buffers (device reads) then in buffers (device
@@ -137,28 +111,12 @@ static void free_chain(struct virtq *vq, uint16_t head)
 /* Take one finished chain. Returns its head id with *len the bytes the
  * device wrote, VIRTQ_EMPTY when none is finished, VIRTQ_BROKEN (with
  * *why) when the device handed back something impossible. */
-/* The used index, after asking (event_idx) for an interrupt at the next
- * completion if there is none yet to take. The index is read again after
- * the request is visible (a full fence): a chain the device finished in
- * between, having seen the old used_event, would raise no interrupt, so
- * it must be seen here. */
-static uint16_t used_index(struct virtq *vq)
-{
-    uint16_t used_idx = read_once16(&vq->used->idx);
-    if (vq->event_idx && used_idx == vq->last_used) {
-        *(volatile uint16_t *)used_event(vq) = vq->last_used;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        used_idx = read_once16(&vq->used->idx);
-    }
-    consume_fence();
-    return used_idx;
-}
-
 int virtq_get(struct virtq *vq, uint32_t *len, const char **why)
 {
     if (vq->broken)
         return broken(vq, why, "queue already disabled");
-    uint16_t used_idx = used_index(vq);
+    uint16_t used_idx = read_once16(&vq->used->idx);
+    consume_fence();
     uint16_t pending = (uint16_t)(used_idx - vq->last_used);
     if (pending == 0)
         return VIRTQ_EMPTY;
@@ -181,13 +139,7 @@ int virtq_needs_kick(struct virtq *vq)
     /* The new avail index must be visible before we read the flag, or a
      * device that just turned kicks on would miss ours (a full fence). */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (!vq->event_idx)
-        return !(read_once16(&vq->used->flags) & VRING_USED_F_NO_NOTIFY);
-    /* Kick if avail_event lies among the entries added since the last
-     * check: the wrap-safe test of spec 2.7.10.1 (vring_need_event). */
-    uint16_t now = vq->avail->idx, before = vq->kicked;
-    vq->kicked = now;
-    return vring_need_event(read_once16(avail_event(vq)), now, before);
+    return !(*(volatile uint16_t *)&vq->used->flags & VRING_USED_F_NO_NOTIFY);
 }
 
 int virtq_busy(struct virtq *vq)

@@ -16,8 +16,6 @@
 struct virtq {
     uint16_t size, free_head, num_free, last_used;
     int broken;
-    int event_idx;   /* VIRTIO_RING_F_EVENT_IDX negotiated */
-    uint16_t kicked; /* event_idx: avail index at the last kick check */
     struct vring_desc *desc;
     struct vring_avail *avail;
     struct vring_used *used;
@@ -48,25 +46,15 @@ static inline size_t virtq_used_bytes(uint16_t n)
 
 int virtq_init(struct virtq *vq, uint16_t size, void *desc, void *avail,
                void *used);
-/* After init, before the device sees the queue: the device negotiated
- * VIRTIO_RING_F_EVENT_IDX (spec 2.7.7.2, 2.7.10), so kicks and
- * interrupts are asked for by index (avail_event, used_event) instead
- * of by flag. */
-void virtq_use_event_idx(struct virtq *vq);
 int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned out,
               unsigned in);
-/* 1 unless the device said it needs no kick for what was added since
- * the last call (VRING_USED_F_NO_NOTIFY, or with event_idx an
- * avail_event outside what was added, spec 2.7.7): it is polling the
- * queue anyway, and a kick is a costly exit to the hypervisor. */
+/* 1 unless the device said it needs no kick for what was just added
+ * (VRING_USED_F_NO_NOTIFY, spec 2.7.7): it is polling the queue anyway,
+ * and a kick is a costly exit to the hypervisor. */
 int virtq_needs_kick(struct virtq *vq);
 /* 1 while the device has not yet handed back every chain added. */
 int virtq_busy(struct virtq *vq);
-/* why must not be NULL; it is set when the result is VIRTQ_BROKEN.
- * With event_idx, a VIRTQ_EMPTY result also asks the device to
- * interrupt for the next chain it finishes: a caller that drains the
- * queue until VIRTQ_EMPTY before it sleeps misses no completion, and
- * one busy taking chains is not interrupted for each of them. */
+/* why must not be NULL; it is set when the result is VIRTQ_BROKEN. */
 int virtq_get(struct virtq *vq, uint32_t *len, const char **why);
 
 #endif

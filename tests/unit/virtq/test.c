@@ -13,12 +13,6 @@
  * A device that scribbles over the descriptor table's next links must
  * not steer the free list: virtq.c keeps its own copy.
  *
- * With EVENT_IDX the device names the avail index it wants a kick at
- * (avail_event) and the driver the used index it wants an interrupt at
- * (used_event): the kick test must be right across the 16-bit wrap, and
- * used_event must follow the driver's used index whenever it finds the
- * queue empty (else completions land with no interrupt and it sleeps).
- *
  * links: hypercall-baremetal/virtq.c
  */
 #include <stdint.h>
@@ -45,8 +39,6 @@ static struct chain chains[MAXQ]; /* by head id */
 static int owner[MAXQ];           /* head holding descriptor i, -1: free */
 static unsigned model_free, model_live; /* free descriptors, live chains */
 static uint16_t drv_used;               /* used index the driver takes next */
-
-static int use_event_idx; /* setup() turns EVENT_IDX on */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
@@ -84,10 +76,7 @@ static int setup(uint16_t size)
     model_free = size;
     model_live = 0;
     drv_used = 0;
-    int rc = virtq_init(&vq, size, rings[0], rings[1], rings[2]);
-    if (rc == 0 && use_event_idx)
-        virtq_use_event_idx(&vq);
-    return rc;
+    return virtq_init(&vq, size, rings[0], rings[1], rings[2]);
 }
 
 /* ---- driver side, checked by the device ------------------------------ */
@@ -365,116 +354,6 @@ static void test_rounds(uint16_t size)
                   vq.used->idx == (uint16_t)adds,
               what, "%s free %u avail %u used %u", err ? err : "", vq.num_free,
               vq.avail->idx, vq.used->idx);
-}
-
-/* ---- EVENT_IDX ---------------------------------------------------------- */
-
-static uint16_t *dev_avail_event(void)
-{
-    return (uint16_t *)&vq.used->ring[vq.size];
-}
-
-static uint16_t *dev_used_event(void)
-{
-    return &vq.avail->ring[vq.size];
-}
-
-/* Add n single-buffer chains, then ask whether to kick. */
-static int add_then_kick(unsigned n)
-{
-    const char *err = NULL;
-    for (unsigned i = 0; i < n; i++)
-        if (add_chain(1, 0, &err) < 0 || err)
-            return -1;
-    return virtq_needs_kick(&vq);
-}
-
-/* Complete and take back every chain in flight, leaving the queue empty
- * with used_event re-armed. */
-static int drain_all(void)
-{
-    int ok = 1;
-    for (int h = 0; h < vq.size; h++)
-        if (chains[h].n)
-            dev_complete((uint32_t)h, 0);
-    for (int h = 0; h < vq.size; h++)
-        if (chains[h].n)
-            ok &= vq.used->ring[drv_used % vq.size].id == (uint32_t)h &&
-                  get_is(h, 0);
-    return ok && get_is(VIRTQ_EMPTY, 0);
-}
-
-/* Kick exactly when avail_event lies among the entries added since the
- * last check, also where the avail index wraps past 65535. */
-static void test_event_kick(void)
-{
-    use_event_idx = 1;
-    setup(8);
-    *dev_avail_event() = 0;
-    int ok = add_then_kick(1) == 1; /* wants 0: entry 0 added */
-    ok &= add_then_kick(1) == 0;    /* still 0: already past */
-    *dev_avail_event() = 5;
-    ok &= add_then_kick(2) == 0 && drain_all(); /* avail 2..3 */
-    ok &= add_then_kick(3) == 1 && drain_all(); /* 4..6 holds 5 */
-    *dev_avail_event() = 7;
-    ok &= add_then_kick(1) == 1 && drain_all(); /* 7 */
-    tap_check(ok, "event idx: kick only when avail_event was just passed",
-              NULL);
-    while (ok && vq.avail->idx != 65533)
-        ok = add_then_kick(1) >= 0 && drain_all();
-    *dev_avail_event() = 65535;
-    ok &= add_then_kick(4) == 1 && drain_all(); /* 65533..0 holds 65535 */
-    *dev_avail_event() = 1;
-    ok &= add_then_kick(1) == 1 && drain_all(); /* entry 1 */
-    *dev_avail_event() = 65534;                 /* far behind */
-    ok &= add_then_kick(3) == 0 && drain_all(); /* 2..4 */
-    *dev_avail_event() = 5;
-    ok &= add_then_kick(2) == 1; /* 5..6 */
-    tap_check(ok, "event idx: the kick test holds across the 16-bit wrap",
-              "avail idx %u", vq.avail->idx);
-    use_event_idx = 0;
-}
-
-/* used_event follows the driver's used index each time a get finds the
- * queue empty; taking entries alone does not move it (no interrupt is
- * wanted while the driver is busy taking them). */
-static void test_event_interrupt(void)
-{
-    use_event_idx = 1;
-    setup(8);
-    int ok = get_is(VIRTQ_EMPTY, 0) && *dev_used_event() == 0;
-    const char *err = NULL;
-    int a = add_chain(1, 0, &err), b = add_chain(1, 0, &err);
-    dev_complete((uint32_t)a, 0);
-    dev_complete((uint32_t)b, 0);
-    ok &= get_is(a, 0) && *dev_used_event() == 0;
-    ok &= get_is(b, 0) && get_is(VIRTQ_EMPTY, 0) && *dev_used_event() == 2;
-    tap_check(ok,
-              "event idx: used_event re-armed at the used index when "
-              "the queue is found empty",
-              "used_event %u", *dev_used_event());
-    while (ok && drv_used != 65535)
-        ok = add_then_kick(1) >= 0 && drain_all();
-    ok &= add_then_kick(2) >= 0 && drain_all() && *dev_used_event() == 1;
-    tap_check(ok, "event idx: used_event wraps with the used index",
-              "used_event %u", *dev_used_event());
-    use_event_idx = 0;
-}
-
-/* Without EVENT_IDX: the flag decides and used_event is left alone. */
-static void test_no_event_idx(void)
-{
-    setup(8);
-    vq.used->flags = VRING_USED_F_NO_NOTIFY;
-    *dev_avail_event() = 1;
-    int ok = add_then_kick(2) == 0;
-    vq.used->flags = 0;
-    ok &= add_then_kick(1) == 1;
-    ok &= drain_all() && *dev_used_event() == 0;
-    tap_check(ok,
-              "no event idx: VRING_USED_F_NO_NOTIFY decides, "
-              "used_event untouched",
-              NULL);
 }
 
 /* virtq_busy: true from an add until the device has used every chain,
@@ -760,14 +639,7 @@ int main(void)
     test_out_of_order();
     for (unsigned s = 1; s <= MAXQ; s *= 2)
         test_rounds((uint16_t)s);
-    test_event_kick();
-    test_event_interrupt();
-    test_no_event_idx();
     test_busy();
-    use_event_idx = 1;
-    test_rounds(MAXQ);
-    test_rounds(1);
-    use_event_idx = 0;
     test_idx_ahead();
     test_idx_ahead_long_chains();
     test_scribbled_next();
