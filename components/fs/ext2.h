@@ -8,6 +8,8 @@
  *   ext2_trunc.c  truncate and inode release
  *   ext2_dir.c    directory entries (linear; hashed dirs read linearly)
  *   ext2_ops.c    the name-level operations a VFS calls
+ *   ext2_cache.c  the name and inode caches in front of ext2_dir.c and
+ *                 ext2_inode.c
  *
  * Limits: no journal replay (a journal needing recovery is refused), no
  * extents or 64-bit block numbers (ext4), no checksums (metadata_csum
@@ -131,6 +133,8 @@ struct ext2_fs {
     uint32_t goal;          /* where a file's first block is sought */
     uint32_t hint_dir;      /* directory and block of the last name found */
     uint64_t hint_blk;
+    struct ext2_cache *cache; /* names and inodes (ext2_cache.c); NULL:
+                                 none, every call reads the blocks */
     /* Blocks and inodes freed since the last sync stay marked used until
      * it has written the inodes and directories that no longer point at
      * them, so none is reused while a stale pointer to it may still be on
@@ -208,6 +212,22 @@ int ext2_dir_init(struct ext2_fs *fs, uint32_t dir, uint32_t parent);
 int ext2_dir_next(struct ext2_fs *fs, uint32_t dir, uint64_t *pos,
                   struct ext2_dent *out);
 unsigned ext2_ftype(uint32_t mode);
+
+/* ext2_cache.c: a get returns 1 on a hit (a name's *ino 0: known to be
+ * absent), 0 on a miss; a set records what the blocks now say. */
+void ext2_cache_init(struct ext2_fs *fs);
+void ext2_cache_free(struct ext2_fs *fs);
+int ext2_ncache_get(struct ext2_fs *fs, uint32_t dir, const char *name,
+                    size_t len, uint32_t *ino);
+void ext2_ncache_set(struct ext2_fs *fs, uint32_t dir, const char *name,
+                     size_t len, uint32_t ino);
+void ext2_ncache_drop(struct ext2_fs *fs, uint32_t dir, const char *name,
+                      size_t len);
+/* dir was made or freed: none of the names cached under it hold. */
+void ext2_ncache_forget_dir(struct ext2_fs *fs, uint32_t dir);
+int ext2_icache_get(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);
+void ext2_icache_set(struct ext2_fs *fs, uint32_t ino,
+                     const struct ext2_inode *in);
 
 /* ext2_ops.c: name-level operations (the VFS's entry points) */
 int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st);

@@ -35,11 +35,14 @@ int ext2_iread(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
 {
     unsigned off;
     int err = 0;
+    if (ino <= fs->sb.inodes_count && ext2_icache_get(fs, ino, out))
+        return 0;
     struct bbuf *b = inode_locate(fs, ino, &off, &err);
     if (!b)
         return err;
     memcpy(out, b->data + off, sizeof *out);
     bcache_put(b);
+    ext2_icache_set(fs, ino, out);
     return 0;
 }
 
@@ -53,6 +56,7 @@ int ext2_iwrite(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
     memcpy(b->data + off, in, sizeof *in);
     bcache_dirty(b, BC_INODE);
     bcache_put(b);
+    ext2_icache_set(fs, ino, in);
     return 0;
 }
 
@@ -73,6 +77,7 @@ int ext2_iinit(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
     }
     bcache_dirty(b, BC_INODE);
     bcache_put(b);
+    ext2_icache_set(fs, ino, in);
     return 0;
 }
 
