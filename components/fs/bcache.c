@@ -225,6 +225,42 @@ struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
     return buf_fill(d, blkno, ra_count(d, blkno), err);
 }
 
+/* Uncached blocks from blkno on, up to max. */
+static unsigned uncached_run(struct bdev *d, uint64_t blkno, unsigned max)
+{
+    unsigned k = 0;
+    while (k < max && !buf_find(d, blkno + k))
+        k++;
+    return k;
+}
+
+int bcache_read_direct(struct bdev *d, uint64_t blkno, unsigned n, void *dst)
+{
+    uint8_t *p = dst;
+    if (blkno >= d->nblocks || n > d->nblocks - blkno)
+        return -EUCLEAN;
+    for (unsigned i = 0; i < n;) {
+        struct bbuf *b = buf_find(d, blkno + i);
+        if (b) { /* may be newer than the disk */
+            memcpy(p + (size_t)i * d->bsize, b->data, d->bsize);
+            b->used = ++clock_stamp;
+            i++;
+            continue;
+        }
+        unsigned max = n - i < BCACHE_DIRECT_MAX ? n - i : BCACHE_DIRECT_MAX;
+        unsigned k = uncached_run(d, blkno + i, max);
+        int r = hc_blk_read(d->disk, (blkno + i) * d->spb,
+                            p + (size_t)i * d->bsize, (size_t)k * d->spb);
+        if (r < 0) {
+            kiln_log("fs: read of block %llu failed (%d)",
+                     (unsigned long long)(blkno + i), r);
+            return -EIO;
+        }
+        i += k;
+    }
+    return 0;
+}
+
 struct bbuf *bcache_get_zero(struct bdev *d, uint64_t blkno, int *err)
 {
     if (blkno >= d->nblocks) {

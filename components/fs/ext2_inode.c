@@ -217,6 +217,26 @@ static int atime_touch(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
     return ext2_iwrite(fs, ino, in);
 }
 
+/* Whole blocks from lblk on (at most max, at least 2) that lie one
+ * after another on the disk, read with bcache_read_direct into dst.
+ * Returns the count read, 0 when there is no such run (a hole, a
+ * single block: the caller goes block by block) or -errno. */
+static long read_run(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblk,
+                     uint64_t max, uint8_t *dst)
+{
+    uint32_t first, next;
+    if (max < 2 || ext2_bmap(fs, in, lblk, 0, &first) || !first)
+        return 0;
+    unsigned n = 1;
+    while (n < max && n < BCACHE_DIRECT_MAX &&
+           !ext2_bmap(fs, in, lblk + n, 0, &next) && next == first + n)
+        n++;
+    if (n < 2)
+        return 0;
+    int err = bcache_read_direct(&fs->dev, first, n, dst);
+    return err ? err : n;
+}
+
 long ext2_file_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
                     uint64_t off)
 {
@@ -233,6 +253,18 @@ long ext2_file_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
     while (done < len) {
         uint64_t pos = off + done;
         uint32_t boff = pos % fs->bsize, n = fs->bsize - boff, blk;
+        long run =
+            boff ? 0
+                 : read_run(fs, &in, pos / fs->bsize, (len - done) / fs->bsize,
+                            (uint8_t *)buf + done);
+        if (run < 0) {
+            err = (int)run;
+            break;
+        }
+        if (run) {
+            done += (size_t)run * fs->bsize;
+            continue;
+        }
         if (n > len - done)
             n = len - done;
         err = ext2_bmap(fs, &in, pos / fs->bsize, 0, &blk);
