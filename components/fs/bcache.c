@@ -14,6 +14,7 @@
 #include "hypercall.h"
 
 #define HASH_SIZE 256 /* chains of (disk, block) -> buffer */
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 /* The buffers' table and the lists of writes, 9 KiB, are allocated
  * with the pool, not carried in every image. */
@@ -164,6 +165,15 @@ static struct bbuf *buf_claim(struct bdev *d, uint64_t blkno)
     return b;
 }
 
+/* Uncached blocks from blkno on, up to max. */
+static unsigned uncached_run(struct bdev *d, uint64_t blkno, unsigned max)
+{
+    unsigned k = 0;
+    while (k < max && !buf_find(d, blkno + k))
+        k++;
+    return k;
+}
+
 /* Blocks from blkno on that are not cached, up to the read-ahead limit,
  * when the miss continues a sequential run; otherwise 1. */
 static unsigned ra_count(struct bdev *d, uint64_t blkno)
@@ -208,7 +218,9 @@ static struct bbuf *buf_fill(struct bdev *d, uint64_t blkno, unsigned n,
     return got[0];
 }
 
-struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
+/* The buffer of blkno; a miss reads n blocks (0: as ra_count says). */
+static struct bbuf *get_filling(struct bdev *d, uint64_t blkno, unsigned n,
+                                int *err)
 {
     if (blkno >= d->nblocks) {
         kiln_log("fs: block %llu is past the disk's end",
@@ -222,16 +234,23 @@ struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
         b->used = ++clock_stamp;
         return b;
     }
-    return buf_fill(d, blkno, ra_count(d, blkno), err);
+    if (n > BCACHE_RA_MAX)
+        n = BCACHE_RA_MAX;
+    if (n > 1)
+        n = 1 + uncached_run(d, blkno + 1,
+                             (unsigned)MIN(n - 1, d->nblocks - blkno - 1));
+    return buf_fill(d, blkno, n ? n : ra_count(d, blkno), err);
 }
 
-/* Uncached blocks from blkno on, up to max. */
-static unsigned uncached_run(struct bdev *d, uint64_t blkno, unsigned max)
+struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
 {
-    unsigned k = 0;
-    while (k < max && !buf_find(d, blkno + k))
-        k++;
-    return k;
+    return get_filling(d, blkno, 0, err);
+}
+
+struct bbuf *bcache_get_ahead(struct bdev *d, uint64_t blkno, unsigned ahead,
+                              int *err)
+{
+    return get_filling(d, blkno, ahead + 1, err);
 }
 
 int bcache_read_direct(struct bdev *d, uint64_t blkno, unsigned n, void *dst)

@@ -237,6 +237,27 @@ static long read_run(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblk,
     return err ? err : n;
 }
 
+/* n bytes (within one block) at pos into dst through the cache; a
+ * miss reads ahead blocks more. A hole reads as zeros. */
+static int read_piece(struct ext2_fs *fs, struct ext2_inode *in, uint64_t pos,
+                      uint8_t *dst, uint32_t n, unsigned ahead)
+{
+    uint32_t blk;
+    int err = ext2_bmap(fs, in, pos / fs->bsize, 0, &blk);
+    if (err)
+        return err;
+    if (!blk) {
+        memset(dst, 0, n);
+        return 0;
+    }
+    struct bbuf *b = bcache_get_ahead(&fs->dev, blk, ahead, &err);
+    if (!b)
+        return err;
+    memcpy(dst, b->data + pos % fs->bsize, n);
+    bcache_put(b);
+    return 0;
+}
+
 long ext2_file_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
                     uint64_t off)
 {
@@ -249,37 +270,30 @@ long ext2_file_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
         return 0;
     if (len > size - off)
         len = size - off;
+    uint64_t last = (size - 1) / fs->bsize;
+    unsigned window = ext2_ra_window(fs, ino, off);
     size_t done = 0;
     while (done < len) {
-        uint64_t pos = off + done;
-        uint32_t boff = pos % fs->bsize, n = fs->bsize - boff, blk;
-        long run =
-            boff ? 0
-                 : read_run(fs, &in, pos / fs->bsize, (len - done) / fs->bsize,
-                            (uint8_t *)buf + done);
-        if (run < 0) {
-            err = (int)run;
-            break;
-        }
-        if (run) {
+        uint64_t pos = off + done, lblk = pos / fs->bsize;
+        uint32_t boff = pos % fs->bsize, n = fs->bsize - boff;
+        long run = boff ? 0
+                        : read_run(fs, &in, lblk, (len - done) / fs->bsize,
+                                   (uint8_t *)buf + done);
+        if (run > 0) {
             done += (size_t)run * fs->bsize;
             continue;
         }
         if (n > len - done)
             n = len - done;
-        err = ext2_bmap(fs, &in, pos / fs->bsize, 0, &blk);
+        unsigned ahead =
+            last - lblk < window ? (unsigned)(last - lblk) : window;
+        err = run ? (int)run
+                  : read_piece(fs, &in, pos, (uint8_t *)buf + done, n, ahead);
         if (err)
             break;
-        struct bbuf *b = blk ? bcache_get(&fs->dev, blk, &err) : NULL;
-        if (blk && !b)
-            break;
-        if (b)
-            memcpy((uint8_t *)buf + done, b->data + boff, n);
-        else
-            memset((uint8_t *)buf + done, 0, n);
-        bcache_put(b);
         done += n;
     }
+    ext2_ra_done(fs, ino, off + done);
     if (done)
         atime_touch(fs, ino, &in);
     return done ? (long)done : err;

@@ -11,6 +11,9 @@
  * the blocks give with the caches switched off; then a few thousand
  * random operations over more names than the caches hold, compared the
  * same way; and e2fsck -fn must find the image clean after all of it.
+ * Reads: a whole-file read goes around the block cache yet sees a
+ * change still in it, and two files read in small pieces at once each
+ * get read-ahead (few device requests).
  *
  * links: components/fs/bcache.c components/fs/ext2_*.c
  */
@@ -317,6 +320,71 @@ static void test_reuse(void)
     tap_check(ext2_unmount(fs) == 0 && fsck_clean(), "clean after", NULL);
 }
 
+/* The expected byte at off of the file made with seed. */
+static uint8_t byte_at(unsigned seed, size_t off)
+{
+    return (uint8_t)(off * 7 + seed + (off >> 10));
+}
+
+static int make_file(struct ext2_fs *fs, const char *path, unsigned seed,
+                     size_t n)
+{
+    static uint8_t data[256 * 1024];
+    for (size_t i = 0; i < n; i++)
+        data[i] = byte_at(seed, i);
+    int err = make(fs, path, S_IFREG | 0644);
+    long w = err ? err : ext2_file_write(fs, ino_of(fs, path), data, n, 0);
+    return w == (long)n ? 0 : -EIO;
+}
+
+static int bytes_ok(const uint8_t *p, unsigned seed, size_t off, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != byte_at(seed, off + i))
+            return 0;
+    return 1;
+}
+
+/* Whole-block reads skip the cache but see its newer blocks; small
+ * sequential reads of two files at once each get read-ahead. */
+static void test_reads(void)
+{
+    enum { SIZE = 256 * 1024, PIECE = 512 };
+    static uint8_t got[SIZE];
+    struct ext2_fs *fs = fresh(1024);
+    if (!fs || make_file(fs, "/a", 1, SIZE) || make_file(fs, "/b", 2, SIZE)) {
+        tap_check(0, "make two files", NULL);
+        return;
+    }
+    uint32_t a = ino_of(fs, "/a"), b = ino_of(fs, "/b");
+    evict_all(fs);
+    uint8_t patch[10];
+    memset(patch, 0xee, sizeof patch);
+    ext2_file_write(fs, a, patch, sizeof patch, 100 * 1024 + 5);
+    hostblk_reads = 0;
+    long r = ext2_file_read(fs, a, got, SIZE, 0);
+    int ok = r == SIZE && bytes_ok(got, 1, 0, 100 * 1024 + 5) &&
+             !memcmp(got + 100 * 1024 + 5, patch, sizeof patch) &&
+             bytes_ok(got + 100 * 1024 + 15, 1, 100 * 1024 + 15,
+                      SIZE - 100 * 1024 - 15);
+    tap_check(ok, "a whole-file read has the cache's unwritten change", NULL);
+    tap_check(hostblk_reads <= 16, "and takes few requests",
+              "%lu requests for %d blocks", hostblk_reads, SIZE / 1024);
+    evict_all(fs);
+    hostblk_reads = 0;
+    ok = 1;
+    for (size_t off = 0; off < SIZE; off += PIECE) {
+        ok &= ext2_file_read(fs, b, got, PIECE, off) == PIECE &&
+              bytes_ok(got, 2, off, PIECE);
+        ok &= ext2_file_read(fs, a, got + PIECE, PIECE, off) == PIECE;
+    }
+    tap_check(ok, "two files read in small pieces, interleaved", NULL);
+    tap_check(hostblk_reads < 2 * SIZE / 1024 / 8,
+              "each gets its own read-ahead", "%lu requests for %d blocks",
+              hostblk_reads, 2 * SIZE / 1024);
+    tap_check(ext2_unmount(fs) == 0 && fsck_clean(), "clean after", NULL);
+}
+
 /* Random operations over more names than the caches hold. */
 #define NAMES 1500
 static void test_random(void)
@@ -376,6 +444,7 @@ int main(void)
     test_invalidation(1024);
     test_invalidation(4096);
     test_reuse();
+    test_reads();
     test_random();
     sh("rm -rf %s", tmp);
     return tap_done();
