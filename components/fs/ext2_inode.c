@@ -234,7 +234,7 @@ static long read_run(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblk,
     if (n < 2)
         return 0;
     int err = bcache_read_direct(&fs->dev, first, n, dst);
-    return err ? err : n;
+    return err ? err : (long)n;
 }
 
 /* n bytes (within one block) at pos into dst through the cache; a
