@@ -193,6 +193,10 @@ int ext2_block_valid(struct ext2_fs *fs, uint32_t blk);
 
 /* ext2_inode.c */
 int ext2_iread(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);
+/* ino's record to look at, not keep: the cache's own, or read into buf
+ * when not cached. NULL with *err set on failure. */
+const struct ext2_inode *ext2_iview(struct ext2_fs *fs, uint32_t ino,
+                                    struct ext2_inode *buf, int *err);
 int ext2_iwrite(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in);
 int ext2_iinit(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in);
 uint64_t ext2_isize(const struct ext2_inode *in);
@@ -225,7 +229,7 @@ int ext2_dir_next(struct ext2_fs *fs, uint32_t dir, uint64_t *pos,
                   struct ext2_dent *out);
 unsigned ext2_ftype(uint32_t mode);
 
-/* ext2_cache.c: a get returns 1 on a hit (a name's *ino 0: known to be
+/* ext2_cache.c: a name's get returns 1 on a hit (*ino 0: known to be
  * absent), 0 on a miss; a set records what the blocks now say. */
 void ext2_cache_init(struct ext2_fs *fs);
 void ext2_cache_free(struct ext2_fs *fs);
@@ -237,7 +241,8 @@ void ext2_ncache_drop(struct ext2_fs *fs, uint32_t dir, const char *name,
                       size_t len);
 /* dir was made or freed: none of the names cached under it hold. */
 void ext2_ncache_forget_dir(struct ext2_fs *fs, uint32_t dir);
-int ext2_icache_get(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);
+/* The cached record of ino, or NULL; valid until the next cache call. */
+const struct ext2_inode *ext2_icache_peek(struct ext2_fs *fs, uint32_t ino);
 void ext2_icache_set(struct ext2_fs *fs, uint32_t ino,
                      const struct ext2_inode *in);
 

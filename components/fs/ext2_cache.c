@@ -211,14 +211,13 @@ static struct inode_ent *inode_victim(struct ext2_cache *c)
     }
 }
 
-int ext2_icache_get(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
+const struct ext2_inode *ext2_icache_peek(struct ext2_fs *fs, uint32_t ino)
 {
     struct inode_ent *e = fs->cache ? inode_find(fs->cache, ino) : NULL;
     if (!e)
-        return 0;
+        return NULL;
     e->ref = 1;
-    *out = e->in;
-    return 1;
+    return &e->in;
 }
 
 void ext2_icache_set(struct ext2_fs *fs, uint32_t ino,

@@ -112,13 +112,18 @@ int ext2_dir_lookup(struct ext2_fs *fs, uint32_t dir, const char *name,
     struct ext2_inode in;
     struct bbuf *b;
     unsigned off;
-    int prev, err = dir_read(fs, dir, &in);
-    if (err)
+    int prev, err = 0;
+    const struct ext2_inode *v = ext2_iview(fs, dir, &in, &err);
+    if (!v)
         return err;
+    if (!S_ISDIR(v->mode))
+        return -ENOTDIR;
     if (len > EXT2_NAME_MAX)
         return -ENAMETOOLONG;
     if (ext2_ncache_get(fs, dir, name, len, ino))
         return *ino ? 0 : -ENOENT;
+    if (v != &in)
+        in = *v; /* dir_find's reads may replace the cache's copy */
     err = dir_find(fs, dir, &in, name, len, &b, &off, &prev);
     if (err == -ENOENT)
         ext2_ncache_set(fs, dir, name, len, 0);

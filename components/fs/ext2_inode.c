@@ -31,19 +31,30 @@ static struct bbuf *inode_locate(struct ext2_fs *fs, uint32_t ino,
     return bcache_get(&fs->dev, blk, err);
 }
 
-int ext2_iread(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
+const struct ext2_inode *ext2_iview(struct ext2_fs *fs, uint32_t ino,
+                                    struct ext2_inode *buf, int *err)
 {
     unsigned off;
-    int err = 0;
-    if (ino <= fs->sb.inodes_count && ext2_icache_get(fs, ino, out))
-        return 0;
-    struct bbuf *b = inode_locate(fs, ino, &off, &err);
+    const struct ext2_inode *c =
+        ino <= fs->sb.inodes_count ? ext2_icache_peek(fs, ino) : NULL;
+    if (c)
+        return c;
+    struct bbuf *b = inode_locate(fs, ino, &off, err);
     if (!b)
-        return err;
-    memcpy(out, b->data + off, sizeof *out);
+        return NULL;
+    memcpy(buf, b->data + off, sizeof *buf);
     bcache_put(b);
-    ext2_icache_set(fs, ino, out);
-    return 0;
+    ext2_icache_set(fs, ino, buf);
+    return buf;
+}
+
+int ext2_iread(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
+{
+    int err = 0;
+    const struct ext2_inode *in = ext2_iview(fs, ino, out, &err);
+    if (in && in != out)
+        *out = *in;
+    return in ? 0 : err;
 }
 
 int ext2_iwrite(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
