@@ -14,6 +14,7 @@
 #include "hypercall.h"
 
 #define HASH_SIZE 256 /* chains of (disk, block) -> buffer */
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 /* The buffers' table and the lists of writes, 9 KiB, are allocated
  * with the pool, not carried in every image. */
@@ -164,6 +165,15 @@ static struct bbuf *buf_claim(struct bdev *d, uint64_t blkno)
     return b;
 }
 
+/* Uncached blocks from blkno on, up to max. */
+static unsigned uncached_run(struct bdev *d, uint64_t blkno, unsigned max)
+{
+    unsigned k = 0;
+    while (k < max && !buf_find(d, blkno + k))
+        k++;
+    return k;
+}
+
 /* Blocks from blkno on that are not cached, up to the read-ahead limit,
  * when the miss continues a sequential run; otherwise 1. */
 static unsigned ra_count(struct bdev *d, uint64_t blkno)
@@ -208,7 +218,9 @@ static struct bbuf *buf_fill(struct bdev *d, uint64_t blkno, unsigned n,
     return got[0];
 }
 
-struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
+/* The buffer of blkno; a miss reads n blocks (0: as ra_count says). */
+static struct bbuf *get_filling(struct bdev *d, uint64_t blkno, unsigned n,
+                                int *err)
 {
     if (blkno >= d->nblocks) {
         kiln_log("fs: block %llu is past the disk's end",
@@ -222,7 +234,50 @@ struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
         b->used = ++clock_stamp;
         return b;
     }
-    return buf_fill(d, blkno, ra_count(d, blkno), err);
+    if (n > BCACHE_RA_MAX)
+        n = BCACHE_RA_MAX;
+    if (n > 1)
+        n = 1 + uncached_run(d, blkno + 1,
+                             (unsigned)MIN(n - 1, d->nblocks - blkno - 1));
+    return buf_fill(d, blkno, n ? n : ra_count(d, blkno), err);
+}
+
+struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err)
+{
+    return get_filling(d, blkno, 0, err);
+}
+
+struct bbuf *bcache_get_ahead(struct bdev *d, uint64_t blkno, unsigned ahead,
+                              int *err)
+{
+    return get_filling(d, blkno, ahead + 1, err);
+}
+
+int bcache_read_direct(struct bdev *d, uint64_t blkno, unsigned n, void *dst)
+{
+    uint8_t *p = dst;
+    if (blkno >= d->nblocks || n > d->nblocks - blkno)
+        return -EUCLEAN;
+    for (unsigned i = 0; i < n;) {
+        struct bbuf *b = buf_find(d, blkno + i);
+        if (b) { /* may be newer than the disk */
+            memcpy(p + (size_t)i * d->bsize, b->data, d->bsize);
+            b->used = ++clock_stamp;
+            i++;
+            continue;
+        }
+        unsigned max = n - i < BCACHE_DIRECT_MAX ? n - i : BCACHE_DIRECT_MAX;
+        unsigned k = uncached_run(d, blkno + i, max);
+        int r = hc_blk_read(d->disk, (blkno + i) * d->spb,
+                            p + (size_t)i * d->bsize, (size_t)k * d->spb);
+        if (r < 0) {
+            kiln_log("fs: read of block %llu failed (%d)",
+                     (unsigned long long)(blkno + i), r);
+            return -EIO;
+        }
+        i += k;
+    }
+    return 0;
 }
 
 struct bbuf *bcache_get_zero(struct bdev *d, uint64_t blkno, int *err)

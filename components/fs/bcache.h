@@ -27,8 +27,11 @@
 #include <stdint.h>
 
 #define BCACHE_BUFS 128  /* buffers in the pool (one page each) */
-#define BCACHE_RA_MAX 16 /* most blocks read or written in one request */
+#define BCACHE_RA_MAX 32 /* most blocks read or written in one request */
 #define BCACHE_CLASSES 5 /* write-order classes, see above */
+#define BCACHE_DIRECT_MAX                                                      \
+    64 /* most blocks in one bcache_read_direct request                        \
+        */
 
 enum { BC_DATA, BC_ALLOC, BC_MAP, BC_INODE, BC_DIR };
 
@@ -64,6 +67,20 @@ int bcache_dev_open(struct bdev *d, unsigned disk, unsigned bsize);
  * bcache_put. Returns NULL and sets *err (-EIO, -EUCLEAN for a block
  * past the disk's end, -ENOMEM when every buffer is held). */
 struct bbuf *bcache_get(struct bdev *d, uint64_t blkno, int *err);
+
+/* As bcache_get, but a miss also reads the next ahead blocks (those
+ * not cached, at most BCACHE_RA_MAX - 1) in the same request: the
+ * caller knows a file is being read sequentially and how far to go. */
+struct bbuf *bcache_get_ahead(struct bdev *d, uint64_t blkno, unsigned ahead,
+                              int *err);
+
+/* Copy n blocks from blkno on into dst (any memory, n * bsize bytes):
+ * cached blocks from the cache, runs of uncached ones read from the
+ * disk straight into dst, in requests of up to BCACHE_DIRECT_MAX
+ * blocks, and not cached (a large sequential read then neither pays
+ * a copy through the cache nor pushes the metadata out of it).
+ * Returns 0, -EIO or -EUCLEAN (past the disk's end). */
+int bcache_read_direct(struct bdev *d, uint64_t blkno, unsigned n, void *dst);
 
 /* As bcache_get, but for a block about to be overwritten entirely: not
  * read, filled with zeros. */

@@ -8,6 +8,9 @@
  *   ext2_trunc.c  truncate and inode release
  *   ext2_dir.c    directory entries (linear; hashed dirs read linearly)
  *   ext2_ops.c    the name-level operations a VFS calls
+ *   ext2_cache.c  the name and inode caches in front of ext2_dir.c and
+ *                 ext2_inode.c
+ *   ext2_readahead.c  how far ahead to read a file read sequentially
  *
  * Limits: no journal replay (a journal needing recovery is refused), no
  * extents or 64-bit block numbers (ext4), no checksums (metadata_csum
@@ -28,6 +31,7 @@
 #define EXT2_MOUNTS_MAX 8
 #define EXT2_PENDING_MAX 512 /* freed blocks held back until the next sync */
 #define EXT2_PENDING_INO_MAX 128 /* and freed inodes */
+#define EXT2_RA_FILES 8 /* files whose reads are followed for read-ahead */
 #define EXT2_ROOT_INO 2
 #define EXT2_NAME_MAX 255
 #define EXT2_MAGIC 0xef53
@@ -119,6 +123,14 @@ enum {
 
 /* ---- a mounted filesystem ---- */
 
+/* Where the last read of a file ended and how far ahead it reads. */
+struct ext2_ra {
+    uint32_t ino;
+    unsigned window; /* blocks */
+    uint64_t next;   /* byte offset a sequential read starts at */
+    uint64_t used;   /* stamp, for reuse of the least recent slot */
+};
+
 struct ext2_fs {
     int in_use, rw;
     struct bdev dev;
@@ -131,6 +143,10 @@ struct ext2_fs {
     uint32_t goal;          /* where a file's first block is sought */
     uint32_t hint_dir;      /* directory and block of the last name found */
     uint64_t hint_blk;
+    struct ext2_cache *cache;         /* names and inodes (ext2_cache.c); NULL:
+                                         none, every call reads the blocks */
+    struct ext2_ra ra[EXT2_RA_FILES]; /* ext2_readahead.c */
+    uint64_t ra_clock;
     /* Blocks and inodes freed since the last sync stay marked used until
      * it has written the inodes and directories that no longer point at
      * them, so none is reused while a stale pointer to it may still be on
@@ -177,6 +193,10 @@ int ext2_block_valid(struct ext2_fs *fs, uint32_t blk);
 
 /* ext2_inode.c */
 int ext2_iread(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);
+/* ino's record to look at, not keep: the cache's own, or read into buf
+ * when not cached. NULL with *err set on failure. */
+const struct ext2_inode *ext2_iview(struct ext2_fs *fs, uint32_t ino,
+                                    struct ext2_inode *buf, int *err);
 int ext2_iwrite(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in);
 int ext2_iinit(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in);
 uint64_t ext2_isize(const struct ext2_inode *in);
@@ -208,6 +228,28 @@ int ext2_dir_init(struct ext2_fs *fs, uint32_t dir, uint32_t parent);
 int ext2_dir_next(struct ext2_fs *fs, uint32_t dir, uint64_t *pos,
                   struct ext2_dent *out);
 unsigned ext2_ftype(uint32_t mode);
+
+/* ext2_cache.c: a name's get returns 1 on a hit (*ino 0: known to be
+ * absent), 0 on a miss; a set records what the blocks now say. */
+void ext2_cache_init(struct ext2_fs *fs);
+void ext2_cache_free(struct ext2_fs *fs);
+int ext2_ncache_get(struct ext2_fs *fs, uint32_t dir, const char *name,
+                    size_t len, uint32_t *ino);
+void ext2_ncache_set(struct ext2_fs *fs, uint32_t dir, const char *name,
+                     size_t len, uint32_t ino);
+void ext2_ncache_drop(struct ext2_fs *fs, uint32_t dir, const char *name,
+                      size_t len);
+/* dir was made or freed: none of the names cached under it hold. */
+void ext2_ncache_forget_dir(struct ext2_fs *fs, uint32_t dir);
+/* The cached record of ino, or NULL; valid until the next cache call. */
+const struct ext2_inode *ext2_icache_peek(struct ext2_fs *fs, uint32_t ino);
+void ext2_icache_set(struct ext2_fs *fs, uint32_t ino,
+                     const struct ext2_inode *in);
+
+/* ext2_readahead.c: the blocks to read ahead of a read of ino at off;
+ * then where it ended. */
+unsigned ext2_ra_window(struct ext2_fs *fs, uint32_t ino, uint64_t off);
+void ext2_ra_done(struct ext2_fs *fs, uint32_t ino, uint64_t end);
 
 /* ext2_ops.c: name-level operations (the VFS's entry points) */
 int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st);

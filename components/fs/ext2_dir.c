@@ -112,17 +112,40 @@ int ext2_dir_lookup(struct ext2_fs *fs, uint32_t dir, const char *name,
     struct ext2_inode in;
     struct bbuf *b;
     unsigned off;
-    int prev, err = dir_read(fs, dir, &in);
-    if (err)
+    int prev, err = 0;
+    const struct ext2_inode *v = ext2_iview(fs, dir, &in, &err);
+    if (!v)
         return err;
+    if (!S_ISDIR(v->mode))
+        return -ENOTDIR;
     if (len > EXT2_NAME_MAX)
         return -ENAMETOOLONG;
+    if (ext2_ncache_get(fs, dir, name, len, ino))
+        return *ino ? 0 : -ENOENT;
+    if (v != &in)
+        in = *v; /* dir_find's reads may replace the cache's copy */
     err = dir_find(fs, dir, &in, name, len, &b, &off, &prev);
+    if (err == -ENOENT)
+        ext2_ncache_set(fs, dir, name, len, 0);
     if (err)
         return err;
     *ino = dirent_at(b, off)->inode;
     bcache_put(b);
+    ext2_ncache_set(fs, dir, name, len, *ino);
     return 0;
+}
+
+/* After a change to dir's entry for name: cache what the blocks now
+ * say (ino, 0: absent), or on an error, which may have left either,
+ * nothing. */
+static int name_changed(struct ext2_fs *fs, uint32_t dir, const char *name,
+                        size_t len, uint32_t ino, int err)
+{
+    if (err)
+        ext2_ncache_drop(fs, dir, name, len);
+    else
+        ext2_ncache_set(fs, dir, name, len, ino);
+    return err;
 }
 
 static void dirent_fill(struct ext2_fs *fs, struct ext2_dirent *e,
@@ -186,8 +209,8 @@ static int dir_grow(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *in,
     return err ? err : werr;
 }
 
-int ext2_dir_add(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
-                 uint32_t ino, unsigned ftype)
+static int dir_add(struct ext2_fs *fs, uint32_t dir, const char *name,
+                   size_t len, uint32_t ino, unsigned ftype)
 {
     struct ext2_inode in;
     int err = dir_read(fs, dir, &in);
@@ -210,6 +233,13 @@ int ext2_dir_add(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
     return dir_grow(fs, dir, &in, name, len, ino, ftype);
 }
 
+int ext2_dir_add(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
+                 uint32_t ino, unsigned ftype)
+{
+    int err = dir_add(fs, dir, name, len, ino, ftype);
+    return name_changed(fs, dir, name, len, ino, err);
+}
+
 /* The directory's inode and its entry for name: the buffer holding it
  * (held: bcache_put it), the offset and the previous entry's, or -1. */
 static int dir_entry(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *in,
@@ -220,8 +250,8 @@ static int dir_entry(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *in,
     return err ? err : dir_find(fs, dir, in, name, len, b, off, prev);
 }
 
-int ext2_dir_remove(struct ext2_fs *fs, uint32_t dir, const char *name,
-                    size_t len)
+static int dir_remove(struct ext2_fs *fs, uint32_t dir, const char *name,
+                      size_t len)
 {
     struct ext2_inode in;
     struct bbuf *b;
@@ -240,8 +270,15 @@ int ext2_dir_remove(struct ext2_fs *fs, uint32_t dir, const char *name,
     return ext2_iwrite(fs, dir, &in);
 }
 
-int ext2_dir_retarget(struct ext2_fs *fs, uint32_t dir, const char *name,
-                      size_t len, uint32_t ino, unsigned ftype)
+int ext2_dir_remove(struct ext2_fs *fs, uint32_t dir, const char *name,
+                    size_t len)
+{
+    int err = dir_remove(fs, dir, name, len);
+    return name_changed(fs, dir, name, len, 0, err);
+}
+
+static int dir_retarget(struct ext2_fs *fs, uint32_t dir, const char *name,
+                        size_t len, uint32_t ino, unsigned ftype)
 {
     struct ext2_inode in;
     struct bbuf *b;
@@ -256,6 +293,13 @@ int ext2_dir_retarget(struct ext2_fs *fs, uint32_t dir, const char *name,
     bcache_put(b);
     dir_unindex(&in);
     return ext2_iwrite(fs, dir, &in);
+}
+
+int ext2_dir_retarget(struct ext2_fs *fs, uint32_t dir, const char *name,
+                      size_t len, uint32_t ino, unsigned ftype)
+{
+    int err = dir_retarget(fs, dir, name, len, ino, ftype);
+    return name_changed(fs, dir, name, len, ino, err);
 }
 
 static int is_dot(const struct ext2_dirent *e)
@@ -291,6 +335,7 @@ int ext2_dir_empty(struct ext2_fs *fs, uint32_t dir)
 int ext2_dir_init(struct ext2_fs *fs, uint32_t dir, uint32_t parent)
 {
     struct ext2_inode in;
+    ext2_ncache_forget_dir(fs, dir); /* names of an earlier life */
     int err = ext2_iread(fs, dir, &in);
     if (err)
         return err;

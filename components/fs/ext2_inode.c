@@ -31,16 +31,30 @@ static struct bbuf *inode_locate(struct ext2_fs *fs, uint32_t ino,
     return bcache_get(&fs->dev, blk, err);
 }
 
-int ext2_iread(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
+const struct ext2_inode *ext2_iview(struct ext2_fs *fs, uint32_t ino,
+                                    struct ext2_inode *buf, int *err)
 {
     unsigned off;
-    int err = 0;
-    struct bbuf *b = inode_locate(fs, ino, &off, &err);
+    const struct ext2_inode *c =
+        ino <= fs->sb.inodes_count ? ext2_icache_peek(fs, ino) : NULL;
+    if (c)
+        return c;
+    struct bbuf *b = inode_locate(fs, ino, &off, err);
     if (!b)
-        return err;
-    memcpy(out, b->data + off, sizeof *out);
+        return NULL;
+    memcpy(buf, b->data + off, sizeof *buf);
     bcache_put(b);
-    return 0;
+    ext2_icache_set(fs, ino, buf);
+    return buf;
+}
+
+int ext2_iread(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
+{
+    int err = 0;
+    const struct ext2_inode *in = ext2_iview(fs, ino, out, &err);
+    if (in && in != out)
+        *out = *in;
+    return in ? 0 : err;
 }
 
 int ext2_iwrite(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
@@ -53,6 +67,7 @@ int ext2_iwrite(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
     memcpy(b->data + off, in, sizeof *in);
     bcache_dirty(b, BC_INODE);
     bcache_put(b);
+    ext2_icache_set(fs, ino, in);
     return 0;
 }
 
@@ -73,6 +88,7 @@ int ext2_iinit(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
     }
     bcache_dirty(b, BC_INODE);
     bcache_put(b);
+    ext2_icache_set(fs, ino, in);
     return 0;
 }
 
@@ -212,6 +228,47 @@ static int atime_touch(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
     return ext2_iwrite(fs, ino, in);
 }
 
+/* Whole blocks from lblk on (at most max, at least 2) that lie one
+ * after another on the disk, read with bcache_read_direct into dst.
+ * Returns the count read, 0 when there is no such run (a hole, a
+ * single block: the caller goes block by block) or -errno. */
+static long read_run(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblk,
+                     uint64_t max, uint8_t *dst)
+{
+    uint32_t first, next;
+    if (max < 2 || ext2_bmap(fs, in, lblk, 0, &first) || !first)
+        return 0;
+    unsigned n = 1;
+    while (n < max && n < BCACHE_DIRECT_MAX &&
+           !ext2_bmap(fs, in, lblk + n, 0, &next) && next == first + n)
+        n++;
+    if (n < 2)
+        return 0;
+    int err = bcache_read_direct(&fs->dev, first, n, dst);
+    return err ? err : (long)n;
+}
+
+/* n bytes (within one block) at pos into dst through the cache; a
+ * miss reads ahead blocks more. A hole reads as zeros. */
+static int read_piece(struct ext2_fs *fs, struct ext2_inode *in, uint64_t pos,
+                      uint8_t *dst, uint32_t n, unsigned ahead)
+{
+    uint32_t blk;
+    int err = ext2_bmap(fs, in, pos / fs->bsize, 0, &blk);
+    if (err)
+        return err;
+    if (!blk) {
+        memset(dst, 0, n);
+        return 0;
+    }
+    struct bbuf *b = bcache_get_ahead(&fs->dev, blk, ahead, &err);
+    if (!b)
+        return err;
+    memcpy(dst, b->data + pos % fs->bsize, n);
+    bcache_put(b);
+    return 0;
+}
+
 long ext2_file_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
                     uint64_t off)
 {
@@ -224,25 +281,30 @@ long ext2_file_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
         return 0;
     if (len > size - off)
         len = size - off;
+    uint64_t last = (size - 1) / fs->bsize;
+    unsigned window = ext2_ra_window(fs, ino, off);
     size_t done = 0;
     while (done < len) {
-        uint64_t pos = off + done;
-        uint32_t boff = pos % fs->bsize, n = fs->bsize - boff, blk;
+        uint64_t pos = off + done, lblk = pos / fs->bsize;
+        uint32_t boff = pos % fs->bsize, n = fs->bsize - boff;
+        long run = boff ? 0
+                        : read_run(fs, &in, lblk, (len - done) / fs->bsize,
+                                   (uint8_t *)buf + done);
+        if (run > 0) {
+            done += (size_t)run * fs->bsize;
+            continue;
+        }
         if (n > len - done)
             n = len - done;
-        err = ext2_bmap(fs, &in, pos / fs->bsize, 0, &blk);
+        unsigned ahead =
+            last - lblk < window ? (unsigned)(last - lblk) : window;
+        err = run ? (int)run
+                  : read_piece(fs, &in, pos, (uint8_t *)buf + done, n, ahead);
         if (err)
             break;
-        struct bbuf *b = blk ? bcache_get(&fs->dev, blk, &err) : NULL;
-        if (blk && !b)
-            break;
-        if (b)
-            memcpy((uint8_t *)buf + done, b->data + boff, n);
-        else
-            memset((uint8_t *)buf + done, 0, n);
-        bcache_put(b);
         done += n;
     }
+    ext2_ra_done(fs, ino, off + done);
     if (done)
         atime_touch(fs, ino, &in);
     return done ? (long)done : err;

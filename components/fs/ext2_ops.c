@@ -33,24 +33,25 @@ static uint32_t id_of(uint16_t lo, uint16_t hi)
 
 int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st)
 {
-    struct ext2_inode in;
-    int err = ext2_iread(fs, ino, &in);
-    if (err)
+    struct ext2_inode buf;
+    int err = 0;
+    const struct ext2_inode *in = ext2_iview(fs, ino, &buf, &err);
+    if (!in)
         return err;
     memset(st, 0, sizeof *st);
     st->ino = ino;
-    st->mode = in.mode;
-    st->nlink = in.links_count;
-    st->uid = id_of(in.uid, in.uid_high);
-    st->gid = id_of(in.gid, in.gid_high);
-    st->size = ext2_isize(&in);
-    st->blocks = in.blocks;
-    st->atime = in.atime;
-    st->mtime = in.mtime;
-    st->ctime = in.ctime;
-    if (S_ISCHR(in.mode) || S_ISBLK(in.mode)) {
-        uint32_t d = in.block[0] ? in.block[0] : in.block[1];
-        st->rdev = in.block[0] ? ((d >> 8) & 0xff) << 8 | (d & 0xff) : d;
+    st->mode = in->mode;
+    st->nlink = in->links_count;
+    st->uid = id_of(in->uid, in->uid_high);
+    st->gid = id_of(in->gid, in->gid_high);
+    st->size = ext2_isize(in);
+    st->blocks = in->blocks;
+    st->atime = in->atime;
+    st->mtime = in->mtime;
+    st->ctime = in->ctime;
+    if (S_ISCHR(in->mode) || S_ISBLK(in->mode)) {
+        uint32_t d = in->block[0] ? in->block[0] : in->block[1];
+        st->rdev = in->block[0] ? ((d >> 8) & 0xff) << 8 | (d & 0xff) : d;
     }
     return 0;
 }

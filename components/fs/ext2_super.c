@@ -239,6 +239,7 @@ int ext2_mount(unsigned disk, int rw, struct ext2_fs **out)
         fs->in_use = 0;
         return err;
     }
+    ext2_cache_init(fs);
     *out = fs;
     return 0;
 }
@@ -271,6 +272,7 @@ int ext2_unmount(struct ext2_fs *fs)
         }
     }
     bcache_drop(&fs->dev);
+    ext2_cache_free(fs);
     fs->in_use = 0;
     return err;
 }

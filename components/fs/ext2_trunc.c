@@ -172,5 +172,7 @@ int ext2_inode_release(struct ext2_fs *fs, uint32_t ino)
     int werr = ext2_iwrite(fs, ino, &in);
     if (err || werr)
         return err ? err : werr;
+    if (S_ISDIR(in.mode))
+        ext2_ncache_forget_dir(fs, ino);
     return ext2_inode_free(fs, ino, S_ISDIR(in.mode));
 }

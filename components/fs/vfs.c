@@ -72,31 +72,47 @@ static int loc_eq(struct loc a, struct loc b)
     return a.m == b.m && a.ino == b.ino;
 }
 
+/* Slots from vnode_top on are all free: the scans below stop there, so
+ * a program holding few files (and stat, which holds one for a moment)
+ * pays for few, not VNODES_MAX. */
+static unsigned vnode_top;
+
 struct vnode *vnode_new(struct loc at)
 {
     kiln_table((void **)&vnodes, VNODES_MAX * sizeof *vnodes,
                "no memory for vnodes");
-    for (unsigned i = 0; i < VNODES_MAX; i++)
+    unsigned free_slot = VNODES_MAX;
+    for (unsigned i = 0; i < vnode_top; i++) {
         if (vnodes[i].refs && loc_eq(vnodes[i].at, at)) {
             vnodes[i].refs++;
             return &vnodes[i];
         }
-    for (unsigned i = 0; i < VNODES_MAX; i++)
-        if (!vnodes[i].refs) {
-            vnodes[i] = (struct vnode){at, 1};
-            return &vnodes[i];
-        }
-    return NULL;
+        if (!vnodes[i].refs && free_slot == VNODES_MAX)
+            free_slot = i;
+    }
+    if (free_slot == VNODES_MAX && vnode_top < VNODES_MAX)
+        free_slot = vnode_top++;
+    if (free_slot == VNODES_MAX)
+        return NULL;
+    vnodes[free_slot] = (struct vnode){at, 1};
+    return &vnodes[free_slot];
 }
 
 int vnode_in_use(struct loc at)
 {
-    if (!vnodes)
-        return 0;
-    for (unsigned i = 0; i < VNODES_MAX; i++)
+    for (unsigned i = 0; i < vnode_top; i++)
         if (vnodes[i].refs && loc_eq(vnodes[i].at, at))
             return 1;
     return 0;
+}
+
+/* v's last reference went: lower the top past free slots, then let the
+ * filesystem free the inode if no name is left. */
+static void vnode_drop(struct vnode *v)
+{
+    while (vnode_top && !vnodes[vnode_top - 1].refs)
+        vnode_top--;
+    vfs_forget(v->at);
 }
 
 void vfs_forget(struct loc at)
@@ -117,7 +133,7 @@ void vfs_put(struct vnode *v)
         return;
     vfs_lock();
     if (--v->refs == 0)
-        vfs_forget(v->at);
+        vnode_drop(v);
     vfs_unlock();
 }
 
@@ -175,7 +191,7 @@ int vfs_chdir(struct vnode *dir)
         struct vnode *old = cwd;
         cwd = vfs_get(dir);
         if (old && --old->refs == 0)
-            vfs_forget(old->at);
+            vnode_drop(old);
     }
     vfs_unlock();
     return r;

@@ -184,6 +184,21 @@ int vfs_fstat(struct vnode *v, struct stat *st)
     return r;
 }
 
+/* No vnode: nothing is held, so nothing is released after. */
+int vfs_stat(struct vnode *base, const char *path, int follow, struct stat *st)
+{
+    struct loc at;
+    struct fs_attr a;
+    vfs_lock();
+    int r = walk_path(base, path, follow, &at);
+    if (r == 0)
+        r = loc_attr(at, &a);
+    if (r == 0)
+        attr_to_stat(at.m, &a, st);
+    vfs_unlock();
+    return r;
+}
+
 int vfs_fstatfs(struct vnode *v, struct fs_statfs *out)
 {
     vfs_lock();

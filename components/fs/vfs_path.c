@@ -33,17 +33,6 @@ int vfs_lookup(struct vnode *base, const char *path, int follow,
     return r;
 }
 
-int vfs_stat(struct vnode *base, const char *path, int follow, struct stat *st)
-{
-    struct vnode *v;
-    int r = vfs_lookup(base, path, follow, &v);
-    if (r == 0) {
-        r = vfs_fstat(v, st);
-        vfs_put(v);
-    }
-    return r;
-}
-
 /* The parent directory of path and its last name (into name), which
  * must not exist yet (for making a new name). */
 static int new_name(struct vnode *base, const char *path, struct loc *dir,

@@ -60,12 +60,10 @@ int walk_up(struct loc dir, struct loc *out)
     return dir.m->ops->lookup(dir.m, dir.ino, "..", &out->ino);
 }
 
-/* The entry name in directory dir, going down into mounts. */
-int walk_name(struct loc dir, const char *name, struct loc *out)
+/* walk_name in a dir already known to be a directory. */
+static int name_step(struct loc dir, const char *name, struct loc *out)
 {
-    int r = is_dir(dir);
-    if (r < 0)
-        return r;
+    int r;
     if (!strcmp(name, ".")) {
         *out = dir;
         return 0;
@@ -84,6 +82,13 @@ int walk_name(struct loc dir, const char *name, struct loc *out)
     if (r == 0)
         *out = vfs_cross_down(*out);
     return r;
+}
+
+/* The entry name in directory dir, going down into mounts. */
+int walk_name(struct loc dir, const char *name, struct loc *out)
+{
+    int r = is_dir(dir);
+    return r < 0 ? r : name_step(dir, name, out);
 }
 
 /* Put symlink at's target in front of next (the part after the link). */
@@ -109,6 +114,7 @@ static int splice(struct loc at, const char *next, int slash, struct loc *dir)
 
 struct walk {
     struct loc at;      /* the directory reached so far */
+    int at_dir;         /* at was seen to be a directory: no getattr again */
     int follow, parent; /* follow a final symlink; stop before the last */
     char *name;         /* parent: the last component goes here */
     int slash;          /* the path ended in '/' */
@@ -122,7 +128,7 @@ static int walk_step(struct walk *w, char *p, size_t len, char *next,
     char save = p[len];
     p[len] = '\0';
     struct loc to;
-    int r = walk_name(w->at, p, &to);
+    int r = w->at_dir ? name_step(w->at, p, &to) : walk_name(w->at, p, &to);
     p[len] = save;
     if (r < 0)
         return r;
@@ -133,11 +139,13 @@ static int walk_step(struct walk *w, char *p, size_t len, char *next,
     if (S_ISLNK(a.mode) && (!last || w->follow || w->slash)) {
         if (++*links > SYMLINKS_MAX)
             return -ELOOP;
+        w->at_dir = 0; /* an absolute target starts again at the root */
         return splice(to, next, w->slash && last, &w->at);
     }
     if (last && w->slash && !S_ISDIR(a.mode))
         return -ENOTDIR;
     w->at = to;
+    w->at_dir = S_ISDIR(a.mode);
     return 1; /* moved on */
 }
 
@@ -161,7 +169,7 @@ static int walk(struct walk *w)
             memcpy(w->name, p, len);
             w->name[len] = '\0';
             int dots = !strcmp(w->name, ".") || !strcmp(w->name, "..");
-            return dots ? -EINVAL : is_dir(w->at);
+            return dots ? -EINVAL : w->at_dir ? 0 : is_dir(w->at);
         }
         int r = walk_step(w, p, len, next, &links);
         if (r < 0)
