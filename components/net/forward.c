@@ -276,7 +276,7 @@ static int fwd_limits(struct fwd *f)
         icmp_send_error(f->pkt, f->len, 11, 0);
         return fwd_drop(&fwd_stats.ttl);
     }
-    if (f->len > f->out->mtu && (get16(f->pkt + 6) & IP_DF)) {
+    if (fwd_wire_len(f) > f->out->mtu && (get16(f->pkt + 6) & IP_DF)) {
         icmp_send_frag_needed(f->pkt, f->len, f->out->mtu);
         return fwd_drop(&fwd_stats.too_big);
     }
@@ -337,9 +337,9 @@ int fwd_input(struct netif *nif, uint8_t **pkt, size_t *len)
 {
     if (!fwd_on)
         return 0;
-    if (fwd_rx_plain(nif, *pkt, *len))
-        return 1; /* cut into pieces, each gone through ip_input */
     struct fwd f = {.in = nif, .pkt = *pkt, .len = *len};
+    if (fwd_rx_offloads(nif, f.pkt, f.len, &f.off) < 0)
+        return fwd_drop(&fwd_stats.invalid);
     f.now = hc_clock_monotonic();
     if (f.now >= next_expire) {
         ct_expire(f.now);

@@ -11,7 +11,8 @@
  * A packet the NIC's ring refuses waits in a small queue per NIC
  * (TXQ_LEN packets) for the ring to drain; past that it is lost and
  * counted (tx-lost). The router itself never waits. forwarded-out
- * counts frames (each fragment).
+ * counts frames (each fragment; a coalesced segment that leaves whole
+ * for the NIC to cut counts one).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -123,6 +124,11 @@ static int txq_flush(struct netif *nif)
     return 0;
 }
 
+int fwd_held(const struct netif *nif)
+{
+    return txqs[nif->idx].n != 0;
+}
+
 int fwd_flush(void)
 {
     int more = 0;
@@ -147,11 +153,12 @@ static int fwd_output(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len)
 
 /* Fragments of at most the MTU, payload in multiples of 8 bytes; -1
  * if some were lost. */
-static int fwd_fragment(struct fwd *f)
+static int fwd_fragment(struct netif *out, uint32_t nh, const uint8_t *ip,
+                        size_t total)
 {
-    uint8_t *ip = f->pkt, *h = frag_frame + ETH_HLEN;
-    size_t ihl = (size_t)(ip[0] & 15) * 4, len = f->len - ihl;
-    size_t chunk = (size_t)(f->out->mtu - 20) & ~(size_t)7;
+    uint8_t *h = frag_frame + ETH_HLEN;
+    size_t ihl = (size_t)(ip[0] & 15) * 4, len = total - ihl;
+    size_t chunk = (size_t)(out->mtu - 20) & ~(size_t)7;
     uint16_t frag = get16(ip + 6);
     for (size_t off = 0; off < len; off += chunk) {
         size_t n = len - off < chunk ? len - off : chunk;
@@ -164,19 +171,26 @@ static int fwd_fragment(struct fwd *f)
               (uint16_t)(((frag & IP_OFFMASK) + off / 8) | (more ? IP_MF : 0)));
         put16(h + 10, 0);
         put16(h + 10, inet_fold(inet_sum(h, 20, 0)));
-        if (fwd_output(f->out, f->nh, h, 20 + n) < 0)
+        if (fwd_output(out, nh, h, 20 + n) < 0)
             return -1;
     }
     return 0;
+}
+
+int fwd_emit(struct netif *out, uint32_t nh, uint8_t *pkt, size_t len)
+{
+    if (len > out->mtu)
+        return fwd_fragment(out, nh, pkt, len);
+    return fwd_output(out, nh, pkt, len) < 0 ? -1 : 0;
 }
 
 int fwd_send(struct fwd *f)
 {
     fwd_ttl(f->pkt);
     fwd_translate(f);
-    int r = f->len <= f->out->mtu ? fwd_output(f->out, f->nh, f->pkt, f->len)
-                                  : fwd_fragment(f);
-    if (r < 0)
+    if (f->off.flags && fwd_send_offloaded(f) == 0)
+        return 1;
+    if (fwd_send_plain(f) < 0)
         fwd_stats.tx_lost++;
     return 1;
 }
@@ -285,7 +299,8 @@ size_t router_report(char *buf, size_t size)
         (unsigned long long)s->invalid, (unsigned long long)s->tx_lost);
     put(&o, "conntrack %u/%u evicted %llu\n", ct_count(), ROUTER_CT_MAX,
         (unsigned long long)ct_evicted());
-    put(&o, "coalesced %llu cut into %llu\n", (unsigned long long)s->coalesced,
+    put(&o, "offloaded %llu coalesced %llu cut into %llu\n",
+        (unsigned long long)s->offloaded, (unsigned long long)s->coalesced,
         (unsigned long long)s->pieces);
     report_rules(&o);
     return o.len;
