@@ -21,6 +21,7 @@
 #include <string.h>
 #include "forward.h"
 #include "kiln/byteorder.h"
+#include "kiln/copy.h"
 
 #define IP_MF 0x2000
 #define IP_OFFMASK 0x1fff
@@ -100,7 +101,7 @@ static int txq_hold(struct netif *nif, uint32_t nh, const uint8_t *pkt,
     struct txq_entry *e = &q->e[(q->head + q->n++) % TXQ_LEN];
     e->nh = nh;
     e->len = (uint16_t)len;
-    memcpy(e->frame + ETH_HLEN, pkt, len);
+    kiln_copy(e->frame + ETH_HLEN, pkt, len);
     return 0;
 }
 
@@ -165,7 +166,7 @@ static int fwd_fragment(struct netif *out, uint32_t nh, const uint8_t *ip,
         int more = off + n < len || (frag & IP_MF);
         memcpy(h, ip, 20);
         h[0] = 0x45;
-        memcpy(h + 20, ip + ihl + off, n);
+        kiln_copy(h + 20, ip + ihl + off, n);
         put16(h + 2, (uint16_t)(20 + n));
         put16(h + 6,
               (uint16_t)(((frag & IP_OFFMASK) + off / 8) | (more ? IP_MF : 0)));

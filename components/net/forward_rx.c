@@ -25,6 +25,7 @@
 #include <string.h>
 #include "forward.h"
 #include "kiln/byteorder.h"
+#include "kiln/copy.h"
 
 #define TH_FIN 0x01
 #define TH_PSH 0x08
@@ -146,7 +147,7 @@ static uint8_t *cut_piece(const uint8_t *pkt, size_t hlen, size_t off, size_t n,
 {
     uint8_t *p = piece_buf + ETH_HLEN;
     memcpy(p, pkt, hlen);
-    memcpy(p + hlen, pkt + hlen + off, n);
+    kiln_copy(p + hlen, pkt + hlen + off, n);
     put16(p + 2, (uint16_t)(hlen + n));
     put16(p + 4, (uint16_t)(get16(pkt + 4) + k));
     ip_sum(p);
