@@ -106,13 +106,15 @@ int fwd_rx_offloads(const struct netif *nif, const uint8_t *pkt, size_t len,
     const struct hc_net_meta *in = nif->rx_meta;
     size_t at = l4_sum_at(pkt[9]), ihl = ip_hlen(pkt);
     *m = (struct hc_net_meta){0};
-    if (!in || (get16(pkt + 6) & 0x3fff) || len < ihl + 20)
+    if (!in || (get16(pkt + 6) & 0x3fff))
         return 0;
     if (in->gso_type != HC_NET_GSO_NONE && rx_gso(pkt, len, in->gso_size, m))
         return -1;
     if (in->gso_type == HC_NET_GSO_NONE &&
         !(at && (in->flags & HC_NET_F_CSUM_PARTIAL)))
         return 0; /* plain, or checked by the NIC: final as it is */
+    if (len < ihl + at + 2)
+        return -1; /* a partial checksum past the packet's end */
     m->flags = HC_NET_F_CSUM_PARTIAL;
     m->csum_start = (uint16_t)(ETH_HLEN + ihl);
     m->csum_offset = (uint16_t)at;
