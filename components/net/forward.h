@@ -26,6 +26,18 @@ struct fwd {
     struct hc_net_meta off; /* offloads it keeps out (forward_rx.c); 0s: none */
 };
 
+/* One IPv6 packet on its way (forward6.c): no NAT, so one tuple. */
+struct fwd6 {
+    struct netif *in, *out;
+    uint8_t *pkt; /* its IPv6 header; ETH_HLEN free before it */
+    size_t len;
+    size_t l4; /* where the transport starts */
+    struct ct_tuple t;
+    int ct; /* its flow, or -1 */
+    uint8_t state, tcp_flags, frag;
+    uint64_t now;
+};
+
 /* Per-interface and global counters (router_report prints them). */
 struct fwd_if_stats {
     uint64_t in, out, local, filtered;
@@ -55,6 +67,23 @@ int fwd_send_offloaded(struct fwd *f);
 /* Send f plain: checksum completed, a coalesced segment cut into its
  * pieces. 0, or -1 if some were lost. */
 int fwd_send_plain(struct fwd *f);
+
+/* forward.c */
+/* The verdict of hook's chain for f, with the rule that gave it. */
+int fwd_eval(struct fwd *f, int hook, const struct fw_rule **r);
+int fwd_enabled(void); /* router_enable was called */
+/* Now, having expired old flows if a second went by since the last. */
+uint64_t fwd_tick(void);
+
+/* forward6.c */
+void fwd6_track(struct fwd6 *f);
+void fwd6_view(const struct fwd6 *f, int hook, struct fw_pkt *p);
+void fwd6_reject(const struct fwd6 *f, const struct fw_rule *r);
+
+/* forward_local.c: the router's own traffic (the input chain) */
+/* A packet to us: 0 to deliver it, 1 if the input chain took it. */
+int fwd_local(struct fwd *f);
+int fwd6_local(struct fwd6 *f);
 
 /* forward_out.c */
 /* Send f's packet (translated, TTL lowered) through f->out, or hold it

@@ -267,11 +267,13 @@ static void report_rules(struct out *o)
             (unsigned long long)r->packets, (unsigned long long)r->bytes,
             r->text);
     }
-    for (int h = 0; h < FW_HOOKS; h++)
-        if (fwd_rules.has_chain[h])
-            put(o, "policy %s %s packets %llu\n", hooks[h],
-                fwd_rules.policy[h] == FW_DROP ? "drop" : "accept",
-                (unsigned long long)fwd_rules.policy_packets[h]);
+    for (int f = 0; f < 2; f++)
+        for (int h = 0; h < FW_HOOKS; h++)
+            if (fwd_rules.has_chain[h] & (f ? FW_FAM_IP6 : FW_FAM_IP))
+                put(o, "policy %s%s %s packets %llu\n", hooks[h],
+                    f ? " ip6" : "",
+                    fwd_rules.policy[f][h] == FW_DROP ? "drop" : "accept",
+                    (unsigned long long)fwd_rules.policy_packets[f][h]);
 }
 
 size_t router_report(char *buf, size_t size)
