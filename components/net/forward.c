@@ -21,7 +21,8 @@
  * Fragmentation Needed with that MTU; no route draws Net Unreachable.
  *
  * Bounded work: each received frame costs a hash lookup, one pass over
- * the rules and at most one datagram's fragments sent; netif.c takes at
+ * the rules and at most one datagram's fragments (or one coalesced
+ * segment's pieces, forward_rx.c) sent; netif.c takes at
  * most RX_BUDGET frames from one NIC before the next NIC's turn, so a
  * flood on one cannot starve the others. Nothing here waits.
  *
