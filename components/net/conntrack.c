@@ -12,6 +12,9 @@
  * flow is assured the new one is refused. So a flood of new flows can never
  * push out established ones, and the table never grows past its bound.
  *
+ * IPv6 flows are tracked alike (their tuples hold the 16-byte
+ * addresses; no NAT for them).
+ *
  * Timeouts: TCP by state (conntrack_tcp.c); UDP 30 s, 120 s once both
  * ways were seen; ICMP and other protocols 30 s.
  */
@@ -43,16 +46,24 @@ static void ct_init(void)
 
 static unsigned ct_hash(const struct ct_tuple *t)
 {
-    uint32_t w[4] = {t->src, t->dst, (uint32_t)t->sport << 16 | t->dport,
-                     t->proto};
-    return (unsigned)tcp_siphash(hash_key, (const uint8_t *)w, sizeof w) &
+    uint32_t w[12] = {t->src, t->dst, (uint32_t)t->sport << 16 | t->dport,
+                      t->proto};
+    size_t n = 4 * sizeof w[0];
+    if (t->v6) { /* IPv4's words are 0 */
+        memcpy(w + 4, &t->src6, 16);
+        memcpy(w + 8, &t->dst6, 16);
+        n = sizeof w;
+    }
+    return (unsigned)tcp_siphash(hash_key, (const uint8_t *)w, n) &
            (CT_BUCKETS - 1);
 }
 
 static int tuple_eq(const struct ct_tuple *a, const struct ct_tuple *b)
 {
     return a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
-           a->dport == b->dport && a->proto == b->proto;
+           a->dport == b->dport && a->proto == b->proto && a->v6 == b->v6 &&
+           (!a->v6 || (!memcmp(&a->src6, &b->src6, 16) &&
+                       !memcmp(&a->dst6, &b->dst6, 16)));
 }
 
 int ct_lookup(const struct ct_tuple *t, int *dir)

@@ -21,12 +21,15 @@
  * Fragmentation Needed with that MTU; no route draws Net Unreachable.
  *
  * Bounded work: each received frame costs a hash lookup, one pass over
- * the rules and at most one datagram's fragments sent; netif.c takes at
+ * the rules and at most one datagram's fragments (or one coalesced
+ * segment's pieces, forward_rx.c) sent; netif.c takes at
  * most RX_BUDGET frames from one NIC before the next NIC's turn, so a
  * flood on one cannot starve the others. Nothing here waits.
  *
- * Limits: IPv4 only; the input chain is stateless (the router opens no
- * connections of its own); locally made packets are not filtered.
+ * IPv6 has its own way through (forward6.c) and shares the flow table;
+ * the router's own traffic goes through forward_local.c.
+ *
+ * Limits: locally made packets are not filtered (no output chain).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -115,6 +118,7 @@ static void fwd_view(const struct fwd *f, int hook, struct fw_pkt *p)
     size_t ihl = (size_t)(f->pkt[0] & 15) * 4;
     memset(p, 0, sizeof *p);
     p->hook = (uint8_t)hook;
+    p->family = FW_FAM_IP;
     p->iif = hook == FW_POSTROUTING ? 0 : (uint8_t)(f->in->idx + 1);
     p->oif = f->out ? (uint8_t)(f->out->idx + 1) : 0;
     p->proto = f->t.proto;
@@ -129,7 +133,7 @@ static void fwd_view(const struct fwd *f, int hook, struct fw_pkt *p)
 }
 
 /* The verdict of hook's chain, with the rule that gave it. */
-static int fwd_eval(struct fwd *f, int hook, const struct fw_rule **r)
+int fwd_eval(struct fwd *f, int hook, const struct fw_rule **r)
 {
     struct fw_pkt p;
     fwd_view(f, hook, &p);
@@ -225,50 +229,6 @@ static int fwd_refused(const struct fwd *f)
            fwd_spoofed(f);
 }
 
-/* To the address of another interface than the one it came in on: a
- * router's services answer each side on its own address only (RFC 1122
- * 3.3.4.2's strong model), so the inside's status page stays inside. */
-static int fwd_other_if(const struct fwd *f)
-{
-    struct netif *nif;
-    for (unsigned i = 0; (nif = netif_get(i)); i++)
-        if (nif != f->in && nif->addr && nif->addr == f->want.dst)
-            return 1;
-    return 0;
-}
-
-/* A DHCP server's answer to an interface that asks for a lease: Linux's
- * DHCP clients read these from packet sockets, before any chain, so a
- * rule set written for Linux need not let them in. */
-static int fwd_is_dhcp_reply(const struct fwd *f)
-{
-    return f->in->use_dhcp && f->t.proto == IPPROTO_UDP &&
-           f->t.sport == htons(67) && f->t.dport == htons(68);
-}
-
-/* The stack's own traffic: the input chain (stateless), then deliver. */
-static int fwd_local(struct fwd *f)
-{
-    const struct fw_rule *r;
-    struct fwd_if_stats *s = &fwd_stats.nif[f->in->idx];
-    f->out = NULL;
-    if (fwd_other_if(f))
-        return fwd_drop(&s->filtered);
-    if (fwd_is_dhcp_reply(f)) {
-        s->local++;
-        return 0;
-    }
-    int v = fwd_eval(f, FW_INPUT, &r);
-    if (v == FW_DROP)
-        return fwd_drop(&s->filtered);
-    if (v == FW_REJECT) {
-        s->filtered++;
-        return fwd_reject(f, r);
-    }
-    s->local++;
-    return 0;
-}
-
 /* RFC 1812 5.2.3's checks before anything is decided about it. */
 static int fwd_limits(struct fwd *f)
 {
@@ -276,7 +236,7 @@ static int fwd_limits(struct fwd *f)
         icmp_send_error(f->pkt, f->len, 11, 0);
         return fwd_drop(&fwd_stats.ttl);
     }
-    if (f->len > f->out->mtu && (get16(f->pkt + 6) & IP_DF)) {
+    if (fwd_wire_len(f) > f->out->mtu && (get16(f->pkt + 6) & IP_DF)) {
         icmp_send_frag_needed(f->pkt, f->len, f->out->mtu);
         return fwd_drop(&fwd_stats.too_big);
     }
@@ -333,18 +293,29 @@ static uint8_t *fwd_reassemble(uint8_t *pkt, size_t *len)
     return big + ETH_HLEN;
 }
 
+int fwd_enabled(void)
+{
+    return fwd_on;
+}
+
+uint64_t fwd_tick(void)
+{
+    uint64_t now = hc_clock_monotonic();
+    if (now >= next_expire) {
+        ct_expire(now);
+        next_expire = now + EXPIRE_EVERY_NS;
+    }
+    return now;
+}
+
 int fwd_input(struct netif *nif, uint8_t **pkt, size_t *len)
 {
     if (!fwd_on)
         return 0;
-    if (fwd_rx_plain(nif, *pkt, *len))
-        return 1; /* cut into pieces, each gone through ip_input */
     struct fwd f = {.in = nif, .pkt = *pkt, .len = *len};
-    f.now = hc_clock_monotonic();
-    if (f.now >= next_expire) {
-        ct_expire(f.now);
-        next_expire = f.now + EXPIRE_EVERY_NS;
-    }
+    if (fwd_rx_offloads(nif, f.pkt, f.len, &f.off) < 0)
+        return fwd_drop(&fwd_stats.invalid);
+    f.now = fwd_tick();
     if (get16(f.pkt + 6) & (IP_MF | IP_OFFMASK)) {
         if (!(f.pkt = fwd_reassemble(f.pkt, &f.len)))
             return 1; /* held until the rest comes */

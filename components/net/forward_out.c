@@ -11,7 +11,8 @@
  * A packet the NIC's ring refuses waits in a small queue per NIC
  * (TXQ_LEN packets) for the ring to drain; past that it is lost and
  * counted (tx-lost). The router itself never waits. forwarded-out
- * counts frames (each fragment).
+ * counts frames (each fragment; a coalesced segment that leaves whole
+ * for the NIC to cut counts one).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include "forward.h"
 #include "kiln/byteorder.h"
+#include "kiln/copy.h"
 
 #define IP_MF 0x2000
 #define IP_OFFMASK 0x1fff
@@ -99,7 +101,7 @@ static int txq_hold(struct netif *nif, uint32_t nh, const uint8_t *pkt,
     struct txq_entry *e = &q->e[(q->head + q->n++) % TXQ_LEN];
     e->nh = nh;
     e->len = (uint16_t)len;
-    memcpy(e->frame + ETH_HLEN, pkt, len);
+    kiln_copy(e->frame + ETH_HLEN, pkt, len);
     return 0;
 }
 
@@ -121,6 +123,11 @@ static int txq_flush(struct netif *nif)
         q->n--;
     }
     return 0;
+}
+
+int fwd_held(const struct netif *nif)
+{
+    return txqs[nif->idx].n != 0;
 }
 
 int fwd_flush(void)
@@ -147,36 +154,44 @@ static int fwd_output(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len)
 
 /* Fragments of at most the MTU, payload in multiples of 8 bytes; -1
  * if some were lost. */
-static int fwd_fragment(struct fwd *f)
+static int fwd_fragment(struct netif *out, uint32_t nh, const uint8_t *ip,
+                        size_t total)
 {
-    uint8_t *ip = f->pkt, *h = frag_frame + ETH_HLEN;
-    size_t ihl = (size_t)(ip[0] & 15) * 4, len = f->len - ihl;
-    size_t chunk = (size_t)(f->out->mtu - 20) & ~(size_t)7;
+    uint8_t *h = frag_frame + ETH_HLEN;
+    size_t ihl = (size_t)(ip[0] & 15) * 4, len = total - ihl;
+    size_t chunk = (size_t)(out->mtu - 20) & ~(size_t)7;
     uint16_t frag = get16(ip + 6);
     for (size_t off = 0; off < len; off += chunk) {
         size_t n = len - off < chunk ? len - off : chunk;
         int more = off + n < len || (frag & IP_MF);
         memcpy(h, ip, 20);
         h[0] = 0x45;
-        memcpy(h + 20, ip + ihl + off, n);
+        kiln_copy(h + 20, ip + ihl + off, n);
         put16(h + 2, (uint16_t)(20 + n));
         put16(h + 6,
               (uint16_t)(((frag & IP_OFFMASK) + off / 8) | (more ? IP_MF : 0)));
         put16(h + 10, 0);
         put16(h + 10, inet_fold(inet_sum(h, 20, 0)));
-        if (fwd_output(f->out, f->nh, h, 20 + n) < 0)
+        if (fwd_output(out, nh, h, 20 + n) < 0)
             return -1;
     }
     return 0;
+}
+
+int fwd_emit(struct netif *out, uint32_t nh, uint8_t *pkt, size_t len)
+{
+    if (len > out->mtu)
+        return fwd_fragment(out, nh, pkt, len);
+    return fwd_output(out, nh, pkt, len) < 0 ? -1 : 0;
 }
 
 int fwd_send(struct fwd *f)
 {
     fwd_ttl(f->pkt);
     fwd_translate(f);
-    int r = f->len <= f->out->mtu ? fwd_output(f->out, f->nh, f->pkt, f->len)
-                                  : fwd_fragment(f);
-    if (r < 0)
+    if (f->off.flags && fwd_send_offloaded(f) == 0)
+        return 1;
+    if (fwd_send_plain(f) < 0)
         fwd_stats.tx_lost++;
     return 1;
 }
@@ -252,11 +267,13 @@ static void report_rules(struct out *o)
             (unsigned long long)r->packets, (unsigned long long)r->bytes,
             r->text);
     }
-    for (int h = 0; h < FW_HOOKS; h++)
-        if (fwd_rules.has_chain[h])
-            put(o, "policy %s %s packets %llu\n", hooks[h],
-                fwd_rules.policy[h] == FW_DROP ? "drop" : "accept",
-                (unsigned long long)fwd_rules.policy_packets[h]);
+    for (int f = 0; f < 2; f++)
+        for (int h = 0; h < FW_HOOKS; h++)
+            if (fwd_rules.has_chain[h] & (f ? FW_FAM_IP6 : FW_FAM_IP))
+                put(o, "policy %s%s %s packets %llu\n", hooks[h],
+                    f ? " ip6" : "",
+                    fwd_rules.policy[f][h] == FW_DROP ? "drop" : "accept",
+                    (unsigned long long)fwd_rules.policy_packets[f][h]);
 }
 
 size_t router_report(char *buf, size_t size)
@@ -285,7 +302,8 @@ size_t router_report(char *buf, size_t size)
         (unsigned long long)s->invalid, (unsigned long long)s->tx_lost);
     put(&o, "conntrack %u/%u evicted %llu\n", ct_count(), ROUTER_CT_MAX,
         (unsigned long long)ct_evicted());
-    put(&o, "coalesced %llu cut into %llu\n", (unsigned long long)s->coalesced,
+    put(&o, "offloaded %llu coalesced %llu cut into %llu\n",
+        (unsigned long long)s->offloaded, (unsigned long long)s->coalesced,
         (unsigned long long)s->pieces);
     report_rules(&o);
     return o.len;

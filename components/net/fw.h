@@ -11,6 +11,7 @@
 #ifndef KILN_FW_H
 #define KILN_FW_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "router.h"
@@ -27,6 +28,11 @@ enum fw_verdict {
     FW_SNAT,
     FW_DNAT,
 };
+
+/* The families a table's chains see (a mask): ip, ip6, inet (both). */
+#define FW_FAM_IP 1
+#define FW_FAM_IP6 2
+#define FW_FAM_INET (FW_FAM_IP | FW_FAM_IP6)
 
 /* ct state bits, nftables' names */
 #define FW_CT_NEW 1
@@ -49,12 +55,15 @@ struct fw_rule {
     char text[FW_TEXT_MAX]; /* the rule as written, cut short */
     uint16_t line;          /* in the rules file */
     uint8_t hook;
+    uint8_t family;   /* FW_FAM_*: of its table, narrowed by ip/ip6 matches */
     uint8_t iif, oif; /* NIC index + 1; 0: any */
     uint8_t iif_neg, oif_neg, saddr_neg, daddr_neg;
     uint8_t proto;     /* IPPROTO_*; 0: any */
     int16_t icmp_type; /* -1: any */
     uint8_t ct;        /* FW_CT_* bits; 0: any */
     uint32_t saddr, smask, daddr, dmask;
+    struct in6_addr saddr6, daddr6; /* ip6 saddr/daddr (fw_rule6.c) */
+    uint8_t splen6, dplen6;         /* their prefix lengths; 0: any */
     struct fw_ports sport, dport;
     uint8_t verdict;
     uint8_t reject_with;
@@ -63,11 +72,12 @@ struct fw_rule {
     uint64_t packets, bytes;
 };
 
-/* The policies and rules of every hook, in file order. */
+/* The policies and rules of every hook, in file order. A hook may have
+ * one base chain per family: policy[0] is IPv4's, policy[1] IPv6's. */
 struct fw_ruleset {
-    uint8_t has_chain[FW_HOOKS];
-    uint8_t policy[FW_HOOKS]; /* FW_ACCEPT or FW_DROP */
-    uint64_t policy_packets[FW_HOOKS];
+    uint8_t has_chain[FW_HOOKS]; /* FW_FAM_* that have a chain there */
+    uint8_t policy[2][FW_HOOKS]; /* FW_ACCEPT or FW_DROP */
+    uint64_t policy_packets[2][FW_HOOKS];
     unsigned nrules;
     struct fw_rule rules[ROUTER_RULES_MAX];
 };
@@ -75,13 +85,15 @@ struct fw_ruleset {
 /* What a rule looks at in a packet. */
 struct fw_pkt {
     uint8_t hook;
+    uint8_t family; /* FW_FAM_IP or FW_FAM_IP6 */
     uint8_t iif, oif;
     uint8_t proto;
     uint8_t ct;        /* one FW_CT_* bit */
     uint8_t has_ports; /* sport/dport (TCP, UDP) valid */
     int16_t icmp_type; /* -1: not ICMP */
     uint32_t src, dst;
-    uint16_t sport, dport; /* host order */
+    struct in6_addr src6, dst6; /* IPv6's */
+    uint16_t sport, dport;      /* host order */
     size_t len;
 };
 
@@ -98,9 +110,11 @@ int fw_eval(struct fw_ruleset *rs, const struct fw_pkt *p,
 
 /* conntrack.c: bounded table of flows (pure but for the hash key) */
 struct ct_tuple {
-    uint32_t src, dst;
-    uint16_t sport, dport; /* ICMP echo: both the identifier */
+    uint32_t src, dst;          /* IPv4's (0 for IPv6) */
+    struct in6_addr src6, dst6; /* IPv6's (all 0 for IPv4) */
+    uint16_t sport, dport;      /* ICMP echo: both the identifier */
     uint8_t proto;
+    uint8_t v6;
 };
 
 #define CT_REPLIED 1 /* a packet came back */
@@ -182,5 +196,19 @@ int fw_tuple_of(const uint8_t *pkt, size_t len, struct ct_tuple *t);
 void fw_tuple_invert(const struct ct_tuple *t, struct ct_tuple *out);
 /* 1 if pkt is an ICMP error; its quoted packet's tuple then in q. */
 int fw_icmp_error_quote(const uint8_t *pkt, size_t len, struct ct_tuple *q);
+/* IPv6's: the transport (proto, at l4 in pkt, the caller having walked
+ * the extension headers) gives ports, or ICMPv6 echo's identifier. */
+int fw_tuple_of6(const uint8_t *pkt, size_t len, size_t l4, uint8_t proto,
+                 struct ct_tuple *t);
+/* 1 if the ICMPv6 message at l4 is an error (RFC 4443 types 1-4) whose
+ * quote (an IPv6 header, then its transport: no extension headers) names
+ * a flow, then in q. */
+int fw_icmp6_error_quote(const uint8_t *pkt, size_t len, size_t l4,
+                         struct ct_tuple *q);
+
+/* fw_rule6.c: IPv6's words in a rule (ip6 saddr/daddr/nexthdr, icmpv6) */
+/* 1 if a prefix (addr, plen) holds a; pure. */
+int fw_prefix6_holds(const struct in6_addr *want, uint8_t plen,
+                     const struct in6_addr *a);
 
 #endif

@@ -5,7 +5,8 @@
  * directions of a ping are one flow). Other protocols' flows are just
  * their addresses and protocol. ICMP errors (RFC 792: destination
  * unreachable, source quench, time exceeded, parameter problem) name a
- * flow by the packet they quote.
+ * flow by the packet they quote. IPv6's likewise (ICMPv6's echo and
+ * errors), the extension headers walked by the caller.
  *
  * Pure code: host unit tested with conntrack.c. The caller has checked
  * the IP header (version, lengths); the transport header is checked here.
@@ -17,6 +18,9 @@
 
 #define ICMP_ECHOREPLY 0
 #define ICMP_ECHO 8
+#define ICMP6_ECHO 128
+#define ICMP6_ECHOREPLY 129
+#define IP6_HLEN 40
 
 static size_t ihl_of(const uint8_t *pkt)
 {
@@ -40,9 +44,11 @@ static int tuple_ports(const uint8_t *l4, size_t n, struct ct_tuple *t)
         memcpy(&t->dport, l4 + 2, 2);
         return 0;
     case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
         if (n < 8)
             return -1;
-        if (l4[0] == ICMP_ECHO || l4[0] == ICMP_ECHOREPLY) {
+        if (l4[0] == ICMP_ECHO || l4[0] == ICMP_ECHOREPLY ||
+            l4[0] == ICMP6_ECHO || l4[0] == ICMP6_ECHOREPLY) {
             memcpy(&t->sport, l4 + 4, 2);
             t->dport = t->sport;
         }
@@ -75,9 +81,12 @@ void fw_tuple_invert(const struct ct_tuple *t, struct ct_tuple *out)
     struct ct_tuple r = {
         .src = t->dst,
         .dst = t->src,
+        .src6 = t->dst6,
+        .dst6 = t->src6,
         .sport = t->dport,
         .dport = t->sport,
         .proto = t->proto,
+        .v6 = t->v6,
     };
     *out = r;
 }
@@ -90,4 +99,34 @@ int fw_icmp_error_quote(const uint8_t *pkt, size_t len, struct ct_tuple *q)
         return 0;
     const uint8_t *quote = pkt + ihl + 8;
     return tuple_read(quote, len - ihl - 8, q) == 0;
+}
+
+/* ---- IPv6 ----------------------------------------------------------------
+ * The caller walked the extension headers (ip6_walk): l4 is where the
+ * transport starts. Echo's identifier pairs request and reply as in
+ * IPv4; ICMPv6 types below 128 are errors (RFC 4443 2.1). */
+
+int fw_tuple_of6(const uint8_t *pkt, size_t len, size_t l4, uint8_t proto,
+                 struct ct_tuple *t)
+{
+    memset(t, 0, sizeof *t);
+    if (len < IP6_HLEN || l4 > len)
+        return -1;
+    memcpy(&t->src6, pkt + 8, 16);
+    memcpy(&t->dst6, pkt + 24, 16);
+    t->proto = proto;
+    t->v6 = 1;
+    if (proto == IPPROTO_ICMPV6 && len - l4 >= 8 && pkt[l4] < 128)
+        return 0; /* an error: no identifier */
+    return tuple_ports(pkt + l4, len - l4, t);
+}
+
+int fw_icmp6_error_quote(const uint8_t *pkt, size_t len, size_t l4,
+                         struct ct_tuple *q)
+{
+    if (l4 + 8 + IP6_HLEN > len || pkt[l4] >= 128 || pkt[l4] == 0)
+        return 0;
+    const uint8_t *quote = pkt + l4 + 8;
+    size_t qlen = len - l4 - 8;
+    return fw_tuple_of6(quote, qlen, IP6_HLEN, quote[6], q) == 0;
 }

@@ -3,7 +3,7 @@
  * `nft -f` syntax, so a rule set can be tried on Linux and used here:
  *
  *   flush ruleset
- *   table ip|inet NAME {
+ *   table ip|ip6|inet NAME {
  *     chain NAME {
  *       type filter hook input|forward priority P; policy accept|drop;
  *       type nat hook prerouting|postrouting priority P;
@@ -13,9 +13,11 @@
  *
  * A RULE is matches, then at most one verdict, on one line (or ended by
  * ';'). Matches: iifname/oifname [!=] "ethN"; ip saddr/daddr [!=]
- * ADDR[/LEN]; ip protocol tcp|udp|icmp|N (meta l4proto too); tcp/udp
+ * ADDR[/LEN]; ip6 saddr/daddr [!=] ADDR6[/LEN]; ip protocol, ip6
+ * nexthdr tcp|udp|icmp|icmpv6|N (meta l4proto too); tcp/udp
  * sport/dport [!=] PORT, LO-HI or { PORT, LO-HI, ... } (names: ssh,
- * domain, http, https, ntp, smtp); icmp type NAME|N; ct state
+ * domain, http, https, ntp, smtp); icmp type NAME|N; icmpv6 type
+ * NAME|N; ct state
  * new,established,related,invalid; counter (every rule counts anyway).
  * Verdicts: accept; drop; reject [with icmp type NAME | with tcp reset]
  * (filter chains); masquerade, snat to ADDR (postrouting); dnat to
@@ -24,7 +26,12 @@
  * Not supported, and refused with the line's number rather than
  * misread: other families, hooks (output) and statements, regular
  * chains and jumps, sets beyond port lists, maps, several base chains
- * on one hook (merge them), IPv6.
+ * of one family on one hook (merge them; an ip and an ip6 chain may
+ * share one), NAT for IPv6 (an inet table's NAT rules are IPv4's).
+ *
+ * Families: a table's chains see the packets of its family (inet: both);
+ * a rule with an ip match sees IPv4 only, one with ip6 or icmpv6 IPv6
+ * only.
  *
  * Pure code: host unit tested (tests/unit/net-fw-rules) and fuzzed.
  */
@@ -141,15 +148,17 @@ static int parse_type(struct parse *ps)
     if (nat_hook != (ps->type == CHAIN_NAT))
         return fwp_err(ps, "a %s chain cannot hook %s",
                        ps->type == CHAIN_NAT ? "nat" : "filter", ps->lx.word);
-    if (ps->rs->has_chain[h])
+    if (ps->rs->has_chain[h] & ps->family)
         return fwp_err(ps, "a second chain on hook %s (merge them)",
                        ps->lx.word);
     if (fwp_expect(ps, "priority") < 0 ||
         fwp_expect_tok(ps, TOK_WORD, "a priority") < 0)
         return -1;
     ps->hook = h;
-    ps->rs->has_chain[h] = 1;
-    ps->rs->policy[h] = FW_ACCEPT;
+    ps->rs->has_chain[h] |= ps->family;
+    for (int f = 0; f < 2; f++)
+        if (ps->family & (f ? FW_FAM_IP6 : FW_FAM_IP))
+            ps->rs->policy[f][h] = FW_ACCEPT;
     return fwp_end_stmt(ps);
 }
 
@@ -161,7 +170,10 @@ static int parse_policy(struct parse *ps)
     if (!fwp_is_word(ps, "accept") && !fwp_is_word(ps, "drop"))
         return fwp_err(ps, "policy '%s' is not accept or drop",
                        fwp_tok_text(ps));
-    ps->rs->policy[ps->hook] = fwp_is_word(ps, "drop") ? FW_DROP : FW_ACCEPT;
+    for (int f = 0; f < 2; f++)
+        if (ps->family & (f ? FW_FAM_IP6 : FW_FAM_IP))
+            ps->rs->policy[f][ps->hook] =
+                fwp_is_word(ps, "drop") ? FW_DROP : FW_ACCEPT;
     return fwp_end_stmt(ps);
 }
 
@@ -196,8 +208,12 @@ static int parse_chain(struct parse *ps)
 static int parse_table(struct parse *ps)
 {
     fwp_tok(ps);
-    if (!fwp_is_word(ps, "ip") && !fwp_is_word(ps, "inet"))
-        return fwp_err(ps, "table family '%s' is not supported (ip, inet)",
+    ps->family = fwp_is_word(ps, "ip")     ? FW_FAM_IP
+                 : fwp_is_word(ps, "ip6")  ? FW_FAM_IP6
+                 : fwp_is_word(ps, "inet") ? FW_FAM_INET
+                                           : 0;
+    if (!ps->family)
+        return fwp_err(ps, "table family '%s' is not supported (ip, ip6, inet)",
                        fwp_tok_text(ps));
     if (fwp_expect_tok(ps, TOK_WORD, "a table name") < 0 ||
         fwp_expect_tok(ps, TOK_LBRACE, "'{'") < 0)

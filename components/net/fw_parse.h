@@ -19,6 +19,7 @@ struct parse {
     int again; /* the current token is to be read again */
     int hook;  /* of the chain being read; -1 before its type line */
     int type;
+    uint8_t family; /* FW_FAM_* of the table being read */
 };
 
 /* fw_parse.c: tokens */
@@ -37,5 +38,19 @@ int fwp_end_stmt(struct parse *ps);
 /* fw_rule.c */
 /* A rule whose first token has been read, into ps->rs. 0 or -1. */
 int fw_parse_rule(struct parse *ps);
+/* The rule matches proto (one of its matches said so); -1 if another
+ * match named another. */
+int fwr_set_proto(struct parse *ps, struct fw_rule *r, uint8_t proto);
+/* The rule's match is of family fam only (ip saddr: IPv4); -1 if it
+ * contradicts its table or another match. */
+int fwr_family(struct parse *ps, struct fw_rule *r, uint8_t fam);
+/* The protocol word after ip protocol, meta l4proto, ip6 nexthdr. */
+int fwr_parse_proto(struct parse *ps, struct fw_rule *r);
+/* A number 0..max, the whole of s. */
+int fwr_num(const char *s, unsigned long max, unsigned long *out);
+
+/* fw_rule6.c: after the words ip6 and icmpv6 */
+int fw_parse_ip6(struct parse *ps, struct fw_rule *r);
+int fw_parse_icmpv6(struct parse *ps, struct fw_rule *r);
 
 #endif

@@ -18,7 +18,7 @@
 /* ---- values ----------------------------------------------------------- */
 
 /* Decimal 0..max, the whole string. */
-static int parse_num(const char *s, unsigned long max, unsigned long *out)
+int fwr_num(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
     if (*s < '0' || *s > '9')
@@ -52,7 +52,7 @@ static int parse_prefix(struct parse *ps, uint32_t *addr, uint32_t *mask)
     const char *rest;
     unsigned long len = 32;
     if (parse_quad(ps->lx.word, addr, &rest) < 0 ||
-        (*rest && (*rest != '/' || parse_num(rest + 1, 32, &len) < 0)))
+        (*rest && (*rest != '/' || fwr_num(rest + 1, 32, &len) < 0)))
         return fwp_err(ps, "'%s' is not an address or ADDR/LEN", ps->lx.word);
     uint32_t m = len ? 0xffffffffu << (32 - len) : 0;
     *mask = htonl(m);
@@ -102,7 +102,7 @@ static int parse_port(const char *s, uint16_t *out)
         *out = (uint16_t)named;
         return 0;
     }
-    if (parse_num(s, 65535, &v) < 0)
+    if (fwr_num(s, 65535, &v) < 0)
         return -1;
     *out = (uint16_t)v;
     return 0;
@@ -163,14 +163,25 @@ static int parse_iface(struct parse *ps, uint8_t *ifp, uint8_t *neg)
     }
     const char *w = ps->lx.word;
     if ((ps->lx.tok != TOK_WORD && ps->lx.tok != TOK_STRING) ||
-        strncmp(w, "eth", 3) || parse_num(w + 3, NETIF_MAX - 1, &n) < 0)
+        strncmp(w, "eth", 3) || fwr_num(w + 3, NETIF_MAX - 1, &n) < 0)
         return fwp_err(ps, "'%s' is not an interface (eth0 to eth%d)",
                        fwp_tok_text(ps), NETIF_MAX - 1);
     *ifp = (uint8_t)(n + 1);
     return 0;
 }
 
-static int set_proto(struct parse *ps, struct fw_rule *r, uint8_t proto)
+int fwr_family(struct parse *ps, struct fw_rule *r, uint8_t fam)
+{
+    if (!(r->family & fam))
+        return fwp_err(ps,
+                       "'%s' is for %s, which this rule or its table "
+                       "does not see",
+                       ps->lx.word, fam == FW_FAM_IP6 ? "IPv6" : "IPv4");
+    r->family &= fam;
+    return 0;
+}
+
+int fwr_set_proto(struct parse *ps, struct fw_rule *r, uint8_t proto)
 {
     if (r->proto && r->proto != proto)
         return fwp_err(ps, "'%s' contradicts the protocol matched before",
@@ -179,28 +190,33 @@ static int set_proto(struct parse *ps, struct fw_rule *r, uint8_t proto)
     return 0;
 }
 
-static int parse_proto(struct parse *ps, struct fw_rule *r)
+int fwr_parse_proto(struct parse *ps, struct fw_rule *r)
 {
     unsigned long n;
     fwp_tok(ps);
     if (fwp_is_word(ps, "tcp"))
-        return set_proto(ps, r, IPPROTO_TCP);
+        return fwr_set_proto(ps, r, IPPROTO_TCP);
     if (fwp_is_word(ps, "udp"))
-        return set_proto(ps, r, IPPROTO_UDP);
+        return fwr_set_proto(ps, r, IPPROTO_UDP);
     if (fwp_is_word(ps, "icmp"))
-        return set_proto(ps, r, IPPROTO_ICMP);
-    if (ps->lx.tok == TOK_WORD && !parse_num(ps->lx.word, 255, &n) && n)
-        return set_proto(ps, r, (uint8_t)n);
-    return fwp_err(ps, "'%s' is not a protocol (tcp, udp, icmp or 1-255)",
+        return fwr_set_proto(ps, r, IPPROTO_ICMP);
+    if (fwp_is_word(ps, "icmpv6") || fwp_is_word(ps, "ipv6-icmp"))
+        return fwr_set_proto(ps, r, IPPROTO_ICMPV6);
+    if (ps->lx.tok == TOK_WORD && !fwr_num(ps->lx.word, 255, &n) && n)
+        return fwr_set_proto(ps, r, (uint8_t)n);
+    return fwp_err(ps,
+                   "'%s' is not a protocol (tcp, udp, icmp, icmpv6 or 1-255)",
                    fwp_tok_text(ps));
 }
 
 static int parse_ip(struct parse *ps, struct fw_rule *r)
 {
+    if (fwr_family(ps, r, FW_FAM_IP) < 0)
+        return -1;
     fwp_tok(ps);
     int src = fwp_is_word(ps, "saddr");
     if (fwp_is_word(ps, "protocol"))
-        return parse_proto(ps, r);
+        return fwr_parse_proto(ps, r);
     if (!src && !fwp_is_word(ps, "daddr"))
         return fwp_err(ps,
                        "expected saddr, daddr or protocol after 'ip', got "
@@ -217,7 +233,7 @@ static int parse_ip(struct parse *ps, struct fw_rule *r)
 
 static int parse_l4(struct parse *ps, struct fw_rule *r, uint8_t proto)
 {
-    if (set_proto(ps, r, proto) < 0)
+    if (fwr_set_proto(ps, r, proto) < 0)
         return -1;
     fwp_tok(ps);
     if (fwp_is_word(ps, "sport"))
@@ -231,12 +247,13 @@ static int parse_icmp(struct parse *ps, struct fw_rule *r)
 {
     unsigned v;
     unsigned long n;
-    if (set_proto(ps, r, IPPROTO_ICMP) < 0 || fwp_expect(ps, "type") < 0)
+    if (fwr_family(ps, r, FW_FAM_IP) < 0 ||
+        fwr_set_proto(ps, r, IPPROTO_ICMP) < 0 || fwp_expect(ps, "type") < 0)
         return -1;
     fwp_tok(ps);
     if (ps->lx.tok == TOK_WORD && !LOOKUP(icmp_types, ps->lx.word, &v))
         n = v;
-    else if (ps->lx.tok != TOK_WORD || parse_num(ps->lx.word, 255, &n) < 0)
+    else if (ps->lx.tok != TOK_WORD || fwr_num(ps->lx.word, 255, &n) < 0)
         return fwp_err(ps, "'%s' is not an ICMP type", fwp_tok_text(ps));
     r->icmp_type = (int16_t)n;
     return 0;
@@ -310,6 +327,8 @@ static int parse_reject(struct parse *ps, struct fw_rule *r)
     }
     if (!fwp_is_word(ps, "icmp"))
         return fwp_err(ps, "expected 'with icmp' or 'with tcp reset'");
+    if (fwr_family(ps, r, FW_FAM_IP) < 0) /* as nft: IPv4's reject */
+        return -1;
     fwp_tok(ps);
     if (fwp_is_word(ps, "type"))
         fwp_tok(ps);
@@ -336,7 +355,7 @@ static int parse_nat(struct parse *ps, struct fw_rule *r, int dnat)
     if (ps->lx.tok != TOK_WORD ||
         parse_quad(ps->lx.word, &r->nat_addr, &rest) < 0 ||
         (*rest && (*rest != ':' || !dnat ||
-                   parse_num(rest + 1, 65535, &port) < 0 || !port)))
+                   fwr_num(rest + 1, 65535, &port) < 0 || !port)))
         return fwp_err(ps, "'%s' is not %s", fwp_tok_text(ps),
                        dnat ? "ADDR or ADDR:PORT" : "an address");
     r->nat_port = (uint16_t)port;
@@ -352,6 +371,8 @@ static int verdict_fits(struct parse *ps, const struct fw_rule *r)
         return fwp_err(ps, "reject belongs in a filter chain");
     if (nat && ps->type != CHAIN_NAT)
         return fwp_err(ps, "NAT belongs in a nat chain");
+    if (nat && !(r->family & FW_FAM_IP))
+        return fwp_err(ps, "no NAT for IPv6 (NAT66 is not supported)");
     if (r->verdict == FW_DNAT && r->hook != FW_PREROUTING)
         return fwp_err(ps, "dnat belongs in the prerouting hook");
     if ((r->verdict == FW_SNAT || r->verdict == FW_MASQUERADE) &&
@@ -374,6 +395,9 @@ static int parse_verdict(struct parse *ps, struct fw_rule *r)
     if (LOOKUP(verdicts, ps->lx.word, &v))
         return 1; /* not a verdict */
     r->verdict = (uint8_t)v;
+    if ((v == FW_MASQUERADE || v == FW_SNAT || v == FW_DNAT) &&
+        (r->family & FW_FAM_IP))
+        r->family = FW_FAM_IP; /* an inet table's NAT: IPv4's only */
     int e = v == FW_REJECT ? parse_reject(ps, r)
             : v == FW_SNAT ? parse_nat(ps, r, 0)
             : v == FW_DNAT ? parse_nat(ps, r, 1)
@@ -396,8 +420,12 @@ static int parse_match(struct parse *ps, struct fw_rule *r)
         return parse_iface(ps, &r->oif, &r->oif_neg);
     if (!strcmp(w, "ip"))
         return parse_ip(ps, r);
+    if (!strcmp(w, "ip6"))
+        return fw_parse_ip6(ps, r);
+    if (!strcmp(w, "icmpv6"))
+        return fw_parse_icmpv6(ps, r);
     if (!strcmp(w, "meta"))
-        return fwp_expect(ps, "l4proto") < 0 ? -1 : parse_proto(ps, r);
+        return fwp_expect(ps, "l4proto") < 0 ? -1 : fwr_parse_proto(ps, r);
     if (!strcmp(w, "tcp"))
         return parse_l4(ps, r, IPPROTO_TCP);
     if (!strcmp(w, "udp"))
@@ -438,6 +466,7 @@ int fw_parse_rule(struct parse *ps)
     memset(r, 0, sizeof *r);
     r->line = (uint16_t)ps->lx.line;
     r->hook = (uint8_t)ps->hook;
+    r->family = ps->family;
     r->icmp_type = -1;
     rule_text(ps, r);
     for (;;) {

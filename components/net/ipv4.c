@@ -157,6 +157,8 @@ static int ip_transmit(struct netif *nif, uint32_t nh, uint8_t *ip, size_t len,
             inet_csum_finish(ip - ETH_HLEN, ETH_HLEN + len, m);
         return loop_send(ip, len);
     }
+    if (fwd_local_out) /* a router's flow table sees our replies */
+        fwd_local_out(nif, ip, len);
     return eth_output_ip_meta(nif, nh, ip, len, m);
 }
 

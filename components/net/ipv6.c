@@ -6,7 +6,8 @@
  * multicast sources and, from the wire, ::1; takes what is addressed to
  * one of our addresses on the interface it came in on or to a group we
  * listen to; walks the extension headers (ip6_ext.c), reassembles
- * fragments (reasm6.c) and hands ICMPv6 on. Nothing is forwarded.
+ * fragments (reasm6.c) and hands ICMPv6 on. Nothing is forwarded here:
+ * a router's forward6.c, when linked, sees each packet first.
  * Upper-layer protocols we do not speak get parameter problem code 1.
  *
  * Output builds the 40-byte header in the caller's headroom, chooses
@@ -191,6 +192,8 @@ void ip6_input(struct netif *nif, uint8_t *pkt, size_t len)
     memcpy(&info.src, pkt + 8, 16);
     memcpy(&info.dst, pkt + 24, 16);
     info.mcast = (uint8_t)ip6_is_multicast(&info.dst);
+    if (fwd6_input && !nif->loopback && fwd6_input(nif, pkt, total))
+        return; /* a router's: forwarded or filtered (forward6.c) */
     if (!ip6_accepts(nif, &info.dst))
         return;
     struct ip6_walk w;
@@ -256,6 +259,8 @@ static int ip6_transmit(struct netif *nif, const struct in6_addr *nh,
 {
     if (nif->loopback)
         return loop_send(pkt, len);
+    if (fwd_local_out) /* a router's flow table sees our replies */
+        fwd_local_out(nif, pkt, len);
     return nd_output(nif, nh, pkt, len);
 }
 

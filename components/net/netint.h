@@ -209,6 +209,14 @@ int fwd_input(struct netif *nif, uint8_t **pkt, size_t *len)
 /* Send forwarded packets held while a NIC's ring was full; 1 if some
  * still wait (the stack's thread comes back soon). */
 int fwd_flush(void) __attribute__((weak));
+/* forward6.c: the same for IPv6 (pkt, len: the packet from its header,
+ * whose fixed part ip6_input checked). */
+int fwd6_input(struct netif *nif, uint8_t *pkt, size_t len)
+    __attribute__((weak));
+/* forward_local.c: a packet of either family the stack sends out of
+ * nif, so the flow table sees the router's replies (stateful input). */
+void fwd_local_out(const struct netif *nif, const uint8_t *pkt, size_t len)
+    __attribute__((weak));
 
 /* reasm.c: fragment reassembly, bounded memory, 30 s timeout */
 /* Returns the whole datagram (in a reassembly buffer valid until the

@@ -23,6 +23,9 @@ static void eval_some(void)
     for (int hook = 0; hook < FW_HOOKS; hook++)
         for (int i = 0; i < 4; i++) {
             struct fw_pkt p = {.hook = (uint8_t)hook,
+                               .family = i & 2 ? FW_FAM_IP6 : FW_FAM_IP,
+                               .src6.s6_addr = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                0, 0, 0, 0, 0, (uint8_t)i},
                                .iif = (uint8_t)(i & 3),
                                .oif = (uint8_t)((i + 1) & 3),
                                .proto = i & 1 ? 6 : 17,

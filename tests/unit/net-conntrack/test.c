@@ -48,7 +48,11 @@ static uint32_t ip4(const char *s)
 static struct ct_tuple tup(const char *src, const char *dst, uint16_t sport,
                            uint16_t dport, uint8_t proto)
 {
-    struct ct_tuple t = {ip4(src), ip4(dst), htons(sport), htons(dport), proto};
+    struct ct_tuple t = {.src = ip4(src),
+                         .dst = ip4(dst),
+                         .sport = htons(sport),
+                         .dport = htons(dport),
+                         .proto = proto};
     return t;
 }
 
@@ -298,8 +302,61 @@ static void test_error(void)
     (void)qlen;
 }
 
+/* An IPv6 TCP segment (no extension headers) from a to b. */
+static size_t pkt6(uint8_t *p, const char *a, const char *b, uint16_t sport,
+                   uint16_t dport)
+{
+    memset(p, 0, 60);
+    p[0] = 0x60;
+    p[5] = 20;
+    p[6] = IPPROTO_TCP;
+    p[7] = 64;
+    inet_pton(AF_INET6, a, p + 8);
+    inet_pton(AF_INET6, b, p + 24);
+    p[40] = (uint8_t)(sport >> 8), p[41] = (uint8_t)sport;
+    p[42] = (uint8_t)(dport >> 8), p[43] = (uint8_t)dport;
+    p[53] = 0x02; /* SYN */
+    return 60;
+}
+
+static void test_v6(void)
+{
+    uint8_t p[60], r[60], err[8 + 40 + 8 + 48];
+    struct ct_tuple t, back, v4, q;
+    int dir;
+    ct_reset();
+    fw_tuple_of6(p, pkt6(p, "fd00:1::2", "fd00:2::2", 40000, 80), 40, 6, &t);
+    fw_tuple_of6(r, pkt6(r, "fd00:2::2", "fd00:1::2", 80, 40000), 40, 6, &back);
+    fw_tuple_invert(&t, &v4);
+    int idx = ct_insert(&t, &v4, 0);
+    tap_check(idx >= 0 && t.v6 && ct_lookup(&back, &dir) == idx && dir == 1,
+              "an IPv6 flow is found from its reply", NULL);
+    v4 = t;
+    v4.v6 = 0;
+    memset(&v4.src6, 0, 16);
+    memset(&v4.dst6, 0, 16);
+    back = t;
+    back.src6.s6_addr[15] ^= 1;
+    tap_check(ct_lookup(&v4, &dir) < 0 && ct_lookup(&back, &dir) < 0,
+              "another address, or IPv4 with the same ports, is another flow",
+              NULL);
+    /* Packet too big from a router on the way, quoting the reply */
+    memset(err, 0, sizeof err);
+    err[0] = 0x60;
+    err[6] = IPPROTO_ICMPV6;
+    err[40] = 2;
+    memcpy(err + 48, r, 48);
+    tap_check(fw_icmp6_error_quote(err, sizeof err, 40, &q) && q.v6 &&
+                  ntohs(q.sport) == 80 && ct_lookup(&q, &dir) == idx,
+              "an ICMPv6 error names the flow it quotes", NULL);
+    err[40] = 128;
+    tap_check(!fw_icmp6_error_quote(err, sizeof err, 40, &q),
+              "an echo request is no error", NULL);
+}
+
 int main(void)
 {
+    test_v6();
     test_lookup();
     test_tcp();
     test_full();

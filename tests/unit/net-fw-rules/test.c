@@ -4,7 +4,8 @@
  * evaluation (fw_match.c): a full rule set parses into what it says;
  * each malformed line is refused with its number and a reason; rules
  * are tried in order, count what they match, and the policy decides
- * the rest.
+ * the rest. IPv6: ip6 tables and matches, rules of one family never
+ * seeing the other's packets, a policy per family.
  *
  * links: components/net/fw_*.c
  */
@@ -69,9 +70,9 @@ static void test_good(void)
     if (!tap_check(r == 0, "a full rule set parses", "%s", err))
         return;
     tap_check(rs.nrules == 12, "it has 12 rules", "%u", rs.nrules);
-    tap_check(rs.policy[FW_INPUT] == FW_DROP &&
-                  rs.policy[FW_FORWARD] == FW_DROP &&
-                  rs.policy[FW_PREROUTING] == FW_ACCEPT,
+    tap_check(rs.policy[0][FW_INPUT] == FW_DROP &&
+                  rs.policy[0][FW_FORWARD] == FW_DROP &&
+                  rs.policy[0][FW_PREROUTING] == FW_ACCEPT,
               "policies as written", NULL);
     const struct fw_rule *x = &rs.rules[5];
     tap_check(x->line == 15 && x->daddr == ip4("192.168.1.0") &&
@@ -105,7 +106,7 @@ static void test_bad(void)
         {"table ip t {\n chain c {\n  type filter hook forward priority 0;\n"
          "  iifname eth0 acept\n }\n}\n",
          "line 4: unknown word 'acept' in a rule"},
-        {"table ip6 t {\n}\n", "line 1: table family 'ip6' is not supported"},
+        {"table arp t {\n}\n", "line 1: table family 'arp' is not supported"},
         {"table ip t {\n chain c {\n  type filter hook output priority 0;\n",
          "line 3: hook 'output' is not supported"},
         {"table ip t {\n chain c {\n  accept\n }\n}\n",
@@ -178,6 +179,7 @@ static struct fw_pkt pkt(int hook, int iif, const char *src, const char *dst,
                          uint8_t proto, uint16_t dport)
 {
     struct fw_pkt p = {.hook = (uint8_t)hook,
+                       .family = FW_FAM_IP,
                        .iif = (uint8_t)iif,
                        .oif = 2,
                        .proto = proto,
@@ -218,7 +220,7 @@ static void test_eval(void)
     p = pkt(FW_FORWARD, 3, "192.0.2.9", "192.0.2.10", IPPROTO_UDP, 9);
     v = fw_eval(&rs, &p, &r);
     tap_check(v == FW_DROP && !r && rs.rules[7].packets == before + 1 &&
-                  rs.rules[7].bytes >= 60 && rs.policy_packets[FW_FORWARD],
+                  rs.rules[7].bytes >= 60 && rs.policy_packets[0][FW_FORWARD],
               "a counting rule counts, then the policy drops", "%d", v);
     p = pkt(FW_INPUT, 2, "192.0.2.9", "192.0.2.1", IPPROTO_ICMP, 0);
     v = fw_eval(&rs, &p, &r);
@@ -270,11 +272,106 @@ static void test_readme(void)
               "%zu bytes: %s", n, err);
 }
 
+static struct fw_pkt pkt6(int hook, const char *src, const char *dst,
+                          uint8_t proto, uint16_t dport)
+{
+    struct fw_pkt p = pkt(hook, 1, "10.1.1.1", "10.2.2.2", proto, dport);
+    p.family = FW_FAM_IP6;
+    p.icmp_type = proto == IPPROTO_ICMPV6 ? 128 : -1;
+    p.has_ports = proto != IPPROTO_ICMPV6;
+    inet_pton(AF_INET6, src, &p.src6);
+    inet_pton(AF_INET6, dst, &p.dst6);
+    return p;
+}
+
+static void test_v6(void)
+{
+    const struct fw_rule *r;
+    int ok = parse("table inet f {\n"
+                   "  chain forward {\n"
+                   "    type filter hook forward priority 0; policy drop;\n"
+                   "    ip saddr 10.0.0.0/8 accept\n"
+                   "    ip6 saddr fd00:1::/32 tcp dport 22 drop\n"
+                   "    icmpv6 type echo-request accept\n"
+                   "    ip6 daddr != 2001:db8::1 oifname eth1 accept\n"
+                   "  }\n"
+                   "}\n");
+    tap_check(ok == 0 && rs.rules[0].family == FW_FAM_IP &&
+                  rs.rules[1].family == FW_FAM_IP6 &&
+                  rs.rules[1].splen6 == 32 &&
+                  rs.rules[2].proto == IPPROTO_ICMPV6 &&
+                  rs.rules[2].icmp_type == 128 && rs.rules[3].daddr_neg,
+              "an inet table's IPv6 rules parse", "%d %s", ok, err);
+    /* IPv4's fields of this IPv6 packet say 10.1.1.1: rule 0 must not
+     * see it */
+    struct fw_pkt p = pkt6(FW_FORWARD, "fd00:1::5", "fd00:2::5", 6, 22);
+    int v = fw_eval(&rs, &p, &r);
+    tap_check(v == FW_DROP && r == &rs.rules[1],
+              "an IPv6 packet skips IPv4's rules, meets its prefix", "%d", v);
+    p = pkt6(FW_FORWARD, "fd00:3::5", "fd00:2::5", IPPROTO_ICMPV6, 0);
+    v = fw_eval(&rs, &p, &r);
+    tap_check(v == FW_ACCEPT && r == &rs.rules[2], "icmpv6 echo-request", "%d",
+              v);
+    p = pkt6(FW_FORWARD, "fd00:3::5", "2001:db8::1", 6, 80);
+    v = fw_eval(&rs, &p, &r);
+    tap_check(v == FW_DROP && !r && rs.policy_packets[1][FW_FORWARD] == 1 &&
+                  rs.policy_packets[0][FW_FORWARD] == 0,
+              "a negated IPv6 address; IPv6's policy counts", "%d", v);
+    parse("table ip6 t {\n chain c {\n  type filter hook forward priority "
+          "0; policy drop;\n }\n}\ntable ip u {\n chain c {\n  type "
+          "filter hook forward priority 0; policy accept;\n }\n}\n");
+    p = pkt(FW_FORWARD, 1, "10.1.1.1", "10.2.2.2", 6, 80);
+    struct fw_pkt p6 = pkt6(FW_FORWARD, "fd00:3::5", "fd00:2::5", 6, 80);
+    tap_check(fw_eval(&rs, &p, &r) == FW_ACCEPT &&
+                  fw_eval(&rs, &p6, &r) == FW_DROP,
+              "an ip and an ip6 chain on one hook, each its family's", NULL);
+}
+
+static void test_bad6(void)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"table ip6 t {\n chain c {\n  type filter hook input priority 0;\n"
+         "  ip saddr 1.2.3.4 accept\n",
+         "line 4: 'ip' is for IPv4, which this rule or its table does not "
+         "see"},
+        {"table ip6 t {\n chain c {\n  type nat hook postrouting priority "
+         "0;\n  masquerade\n",
+         "line 4: no NAT for IPv6"},
+        {"table inet t {\n chain c {\n  type filter hook input priority 0;\n"
+         "  ip6 saddr fd00::1/64 accept\n",
+         "line 4: 'fd00::1/64' has bits set past its prefix length"},
+        {"table inet t {\n chain c {\n  type filter hook input priority 0;\n"
+         "  ip6 daddr 10.0.0.1 accept\n",
+         "line 4: '10.0.0.1' is not an IPv6 address"},
+        {"table inet t {\n chain c {\n  type filter hook input priority 0;\n"
+         "  icmpv6 type echo accept\n",
+         "line 4: 'echo' is not an ICMPv6 type"},
+        {"table inet t {\n chain c {\n  type filter hook input priority 0;\n"
+         "  ip saddr 10.0.0.1 ip6 daddr ::1 accept\n",
+         "line 4: 'ip6' is for IPv6"},
+        {"table inet a {\n chain c {\n  type filter hook input priority 0;\n"
+         " }\n}\ntable ip6 b {\n chain d {\n  type filter hook input "
+         "priority 0;\n",
+         "line 8: a second chain on hook input"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int r = parse(cases[i].text);
+        char what[96];
+        snprintf(what, sizeof what, "refused: %.70s", cases[i].want);
+        tap_check(r < 0 && !strncmp(err, cases[i].want, strlen(cases[i].want)),
+                  what, "got %d '%s'", r, err);
+    }
+}
+
 int main(void)
 {
     test_readme();
     test_good();
     test_bad();
     test_eval();
+    test_v6();
+    test_bad6();
     return tap_done();
 }
