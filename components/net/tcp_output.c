@@ -44,7 +44,7 @@ static uint32_t ts_val(const struct tcp_pcb *p)
 
 uint32_t tcp_rcv_window(const struct tcp_pcb *p)
 {
-    if (!p->rcv.buf) /* half-open: the ring it will get */
+    if (!p->rcv.size) /* half-open: the ring it will get */
         return p->rcvbuf < TCP_RING_MAX ? p->rcvbuf : TCP_RING_MAX;
     return p->rcv.size - p->rcv_unread;
 }

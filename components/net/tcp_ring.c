@@ -3,6 +3,13 @@
  * ring of whole pages indexed by sequence number (seq & (size - 1)), so
  * a byte keeps its place from arrival to consumption and retransmission
  * or reordering needs no bookkeeping beyond sequence numbers.
+ *
+ * A ring's size is settled with the connection (tcp_ring_plan) but its
+ * pages are taken only when a byte must be stored and given back when
+ * the ring empties (tcp_ring_park): an idle connection holds no ring
+ * pages, so ten thousand kept-alive ones fit in a small guest. The
+ * window it announces is still the planned size; should the pages not
+ * be there when data comes, the segment is dropped and sent again.
  */
 #include <string.h>
 #include "tcp.h"
@@ -23,19 +30,31 @@ static uint32_t ring_budget(uint32_t want)
     return want;
 }
 
-int tcp_ring_alloc(struct tcp_ring *r, uint32_t size)
+int tcp_ring_plan(struct tcp_ring *r, uint32_t size)
 {
     uint32_t s = TCP_RING_MIN;
     while (s < size && s < TCP_RING_MAX)
         s <<= 1;
-    for (s = ring_budget(s); s >= TCP_RING_MIN; s >>= 1) {
-        r->buf = hc_pages_alloc(s / HC_PAGE_SIZE);
-        if (r->buf) {
-            r->size = s;
-            return 0;
-        }
-    }
-    return -1;
+    s = ring_budget(s);
+    if (s < TCP_RING_MIN)
+        return -1;
+    r->buf = NULL;
+    r->size = s;
+    return 0;
+}
+
+int tcp_ring_fill(struct tcp_ring *r)
+{
+    if (!r->buf)
+        r->buf = hc_pages_alloc(r->size / HC_PAGE_SIZE);
+    return r->buf ? 0 : -1;
+}
+
+void tcp_ring_park(struct tcp_ring *r)
+{
+    if (r->buf)
+        hc_pages_free(r->buf, r->size / HC_PAGE_SIZE);
+    r->buf = NULL;
 }
 
 /* Growing is a luxury: only while half of RAM stays free after it, so
@@ -55,6 +74,10 @@ int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len)
     uint32_t want = r->size * 2;
     if (!grow_allowed(want))
         return -1;
+    if (!r->buf) { /* parked: nothing to move */
+        r->size = want;
+        return 0;
+    }
     n.buf = hc_pages_alloc(want / HC_PAGE_SIZE);
     if (!n.buf)
         return -1;
@@ -76,9 +99,7 @@ int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len)
 
 void tcp_ring_free(struct tcp_ring *r)
 {
-    if (r->buf)
-        hc_pages_free(r->buf, r->size / HC_PAGE_SIZE);
-    r->buf = NULL;
+    tcp_ring_park(r);
     r->size = 0;
 }
 
@@ -88,6 +109,8 @@ int tcp_ring_put(struct tcp_ring *r, uint32_t base, uint32_t seq, const void *p,
                  uint32_t n)
 {
     if (seq_lt(seq, base) || seq - base > r->size || n > r->size - (seq - base))
+        return -1;
+    if (n && tcp_ring_fill(r) < 0)
         return -1;
     uint32_t at = seq & (r->size - 1), first = r->size - at;
     if (first > n)

@@ -234,6 +234,8 @@ static long tcp_send(struct net_sock *s, const void *buf, size_t len, int flags,
         space = p->snd.size - p->snd_len;
     if (!space)
         return -EAGAIN;
+    if (tcp_ring_fill(&p->snd) < 0)
+        return -ENOBUFS; /* no pages for the ring: memory is short */
     uint32_t n = len < space ? (uint32_t)len : space;
     tcp_ring_put(&p->snd, p->snd_buf_seq, p->snd_buf_seq + p->snd_len, buf, n);
     p->snd_len += n;
@@ -282,6 +284,8 @@ static long tcp_recv(struct net_sock *s, void *buf, size_t len, int flags,
             p->rcv_read += n;
             p->rcv_unread -= n;
             recv_autogrow(p, before);
+            if (!p->rcv_unread && !p->ooo.n)
+                tcp_ring_park(&p->rcv); /* idle: hold no pages */
             window_after_read(p);
         }
         if (from)
@@ -365,7 +369,7 @@ static int close_aborts(struct tcp_pcb *p)
 static int tcp_close(struct net_sock *s)
 {
     struct tcp_pcb *p = P(s);
-    p->orphan = 1;
+    tcp_pcb_orphan(p);
     switch (p->state) {
     case TCPS_LISTEN: tcp_listen_close(p); /* fall through */
     case TCPS_CLOSED:
@@ -404,7 +408,7 @@ static unsigned tcp_poll(struct net_sock *s)
         return m;
     if (p->rcv_unread)
         m |= POLLIN;
-    if (p->shut_wr || !p->snd.buf ||
+    if (p->shut_wr || !p->snd.size ||
         p->snd.size - p->snd_len >= p->snd.size / 3)
         m |= POLLOUT;
     return m;

@@ -164,6 +164,8 @@ static void new_ack(struct tcp_pcb *p, uint32_t ack, const struct tcp_opts *o,
     if (seq_gt(upto, p->snd_buf_seq)) {
         p->snd_len -= upto - p->snd_buf_seq;
         p->snd_buf_seq = upto;
+        if (!p->snd_len)
+            tcp_ring_park(&p->snd); /* all acknowledged: hold no pages */
     }
     p->snd_una = ack;
     p->persist_probes = 0; /* progress, for an orphan too */
@@ -262,7 +264,7 @@ static void ack_policy(struct tcp_pcb *p, uint32_t len, uint64_t now)
 static void data_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
 {
     if (tcp_ring_put(&p->rcv, p->rcv_read, s->seq, s->data, s->len) < 0) {
-        tcp_stats.ooo_dropped++; /* cannot happen past seg_clip */
+        tcp_stats.rcv_nomem++; /* no pages for the ring: the peer resends */
         return;
     }
     if (s->seq == p->rcv_nxt) {

@@ -190,7 +190,7 @@ uint64_t tcp_timer(uint64_t now)
     tcp_next = NET_NEVER; /* timers set while running lower it again */
     uint64_t next = tcp_tw_timer(now);
     for (unsigned i = 0; i < tcp_pcb_n; i++) {
-        struct tcp_pcb *p = &tcp_pcbs[i];
+        struct tcp_pcb *p = tcp_pcb_nth(i);
         if (!p->used)
             continue;
         pcb_timers(p, now);
