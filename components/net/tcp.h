@@ -132,8 +132,9 @@ struct tcp_ooo {
 
 /* A byte ring of a power-of-two size, indexed by sequence number. */
 struct tcp_ring {
-    uint8_t *buf;  /* NULL while parked (empty) or before the handshake */
-    uint32_t size; /* planned: 0 only before the handshake */
+    uint8_t *buf;  /* cap bytes; NULL while parked (empty) */
+    uint32_t size; /* what it may hold (the window); 0 before the handshake */
+    uint32_t cap;  /* bytes of pages it has now: 0, or a power of two */
 };
 
 struct tcp_pcb {
@@ -264,14 +265,12 @@ uint16_t tcp_cookie_check(net_addr laddr, net_addr raddr, uint16_t lport,
 /* Settle r's size (memory permitting, smaller than asked) without
  * taking its pages; -1 when memory is too short for any ring. */
 int tcp_ring_plan(struct tcp_ring *r, uint32_t size);
-/* Take the pages of a planned ring; -1 when there are none. */
-int tcp_ring_fill(struct tcp_ring *r);
 /* Give an empty ring's pages back; its size stays planned. */
 void tcp_ring_park(struct tcp_ring *r);
 void tcp_ring_free(struct tcp_ring *r);
-/* Double r, keeping the len bytes from seq; -1 (r unchanged) when memory
- * is short or r is at TCP_RING_MAX. */
-int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len);
+/* Double r's size; -1 (r unchanged) when memory is short or r is at
+ * TCP_RING_MAX. */
+int tcp_ring_grow(struct tcp_ring *r);
 /* Store n bytes at seq in a ring whose oldest live byte is base; -1
  * (nothing stored) when they do not fit in [base, base + size) or the
  * ring's pages cannot be had. */

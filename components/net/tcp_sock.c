@@ -210,7 +210,7 @@ static int send_autogrow(struct tcp_pcb *p)
     uint32_t room = p->snd_wnd < p->cwnd ? p->snd_wnd : p->cwnd;
     if (p->sndbuf_locked || room < p->snd.size / 2)
         return 0;
-    return tcp_ring_grow(&p->snd, p->snd_buf_seq, p->snd_len) == 0;
+    return tcp_ring_grow(&p->snd) == 0;
 }
 
 static long tcp_send(struct net_sock *s, const void *buf, size_t len, int flags,
@@ -234,10 +234,10 @@ static long tcp_send(struct net_sock *s, const void *buf, size_t len, int flags,
         space = p->snd.size - p->snd_len;
     if (!space)
         return -EAGAIN;
-    if (tcp_ring_fill(&p->snd) < 0)
-        return -ENOBUFS; /* no pages for the ring: memory is short */
     uint32_t n = len < space ? (uint32_t)len : space;
-    tcp_ring_put(&p->snd, p->snd_buf_seq, p->snd_buf_seq + p->snd_len, buf, n);
+    if (tcp_ring_put(&p->snd, p->snd_buf_seq, p->snd_buf_seq + p->snd_len, buf,
+                     n) < 0)
+        return -ENOBUFS; /* no pages for the ring: memory is short */
     p->snd_len += n;
     p->more = (flags & MSG_MORE) != 0;
     tcp_output(p);
@@ -266,7 +266,7 @@ static void recv_autogrow(struct tcp_pcb *p, uint32_t unread_before)
     if (p->rcvbuf_locked || p->ooo.n ||
         unread_before < p->rcv.size - p->rcv.size / 4)
         return;
-    tcp_ring_grow(&p->rcv, p->rcv_read, p->rcv_unread);
+    tcp_ring_grow(&p->rcv);
 }
 
 static long tcp_recv(struct net_sock *s, void *buf, size_t len, int flags,
