@@ -154,7 +154,7 @@ struct tcp_pcb {
     uint8_t rcvbuf_locked; /* SO_RCVBUF was set: no autotuning */
     uint32_t gen;      /* bumped per allocation: a waiter's pcb is still its */
     uint16_t idx;      /* tcp_pcb_index, fixed when its chunk is made */
-    uint16_t hnext;    /* next in its hash chain, listener or free list */
+    uint16_t hnext;    /* next in its hash chain or the listener list */
     uint8_t linked;    /* which of those lists holds it (tcp_pcb.c) */
     uint16_t mss;      /* we send at most this much data per segment */
     uint16_t user_mss; /* TCP_MAXSEG, 0: none */
@@ -287,6 +287,8 @@ extern struct tcp_tw *tcp_tws;       /* TCP_TW_MAX */
 extern unsigned tcp_pcb_n, tcp_tw_n; /* 0 until then: bounds for loops */
 struct tcp_pcb *tcp_pcb_alloc(void);
 void tcp_pcb_free(struct tcp_pcb *p);
+/* Give the pages of empty chunks back (between events: no block held). */
+void tcp_pcb_trim(void);
 unsigned tcp_pcb_free_count(void);
 /* Whether raddr holds TCP_PEER_MAX connections made by listeners. */
 int tcp_peer_full(net_addr raddr);

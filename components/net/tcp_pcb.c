@@ -3,9 +3,10 @@
  * 4-tuple, port allocation (bind rules as Linux's, random ephemeral
  * ports), and the ends of a connection's life (drop, close, TIME_WAIT).
  *
- * Blocks are made TCP_PCB_CHUNK at a time as connections need them and
- * are never given back (a free list reuses them), so a guest pays for
- * the most connections it has held, not for TCP_PCB_MAX. Every packet
+ * Blocks are made TCP_PCB_CHUNK at a time as connections need them;
+ * the lowest free one is taken, so when the connections go the last
+ * chunks empty and are given back (tcp_pcb_trim): a guest pays for the
+ * connections it holds, not for TCP_PCB_MAX. Every packet
  * finds its block in a hash of the 4-tuple and its listener in a short
  * list, and the per-SYN and per-close limits read counters: no work per
  * packet grows with the number of connections. Binding and connect()
@@ -24,14 +25,18 @@ unsigned tcp_pcb_n, tcp_tw_n;
 /* 4-tuple hash buckets (pcb indices, 0: empty), with the first chunk. */
 #define HASH_BITS 12
 static uint16_t *buckets;
-static uint16_t listeners, free_list; /* heads, as pcb indices */
+static uint16_t listeners; /* head, as a pcb index */
+/* A bit per block in use, a word per chunk; none free below busy_hint. */
+_Static_assert(TCP_PCB_CHUNK == 64, "a chunk is one word of busy");
+static uint64_t busy[TCP_PCB_MAX / TCP_PCB_CHUNK];
+static unsigned busy_hint;
 static unsigned pcbs_used, orphans;
 /* Blocks made by listeners, counted by a hash of the remote address: a
  * slot's count bounds each of its addresses' (tcp_peer_full). */
 #define PEER_SLOTS 256
 static uint16_t peer_slot_n[PEER_SLOTS];
 
-enum { LINK_NONE, LINK_HASH, LINK_LISTEN, LINK_FREE };
+enum { LINK_NONE, LINK_HASH, LINK_LISTEN };
 
 static size_t pages_for(size_t bytes)
 {
@@ -57,7 +62,7 @@ static int tables_alloc(void)
     return 0;
 }
 
-/* TCP_PCB_CHUNK more blocks onto the free list, lowest index first. */
+/* One more chunk of blocks, at the end. */
 static int chunk_add(void)
 {
     unsigned c = tcp_pcb_n / TCP_PCB_CHUNK;
@@ -67,24 +72,34 @@ static int chunk_add(void)
     if (!ch)
         return -1;
     tcp_pcb_chunks[c] = ch;
-    for (unsigned i = TCP_PCB_CHUNK; i-- > 0;) {
+    for (unsigned i = 0; i < TCP_PCB_CHUNK; i++)
         ch[i].idx = (uint16_t)(tcp_pcb_n + i + 1);
-        ch[i].hnext = free_list;
-        ch[i].linked = LINK_FREE;
-        free_list = ch[i].idx;
-    }
     tcp_pcb_n += TCP_PCB_CHUNK;
     return 0;
 }
 
+/* The lowest free block's index, making a chunk if all are taken: low
+ * blocks are reused first, so the last chunks empty when the load goes
+ * and tcp_pcb_trim can give them back. */
+static uint16_t lowest_free(void)
+{
+    unsigned c = busy_hint;
+    while (c < tcp_pcb_n / TCP_PCB_CHUNK && busy[c] == UINT64_MAX)
+        c++;
+    if (c == tcp_pcb_n / TCP_PCB_CHUNK && chunk_add() < 0)
+        return 0;
+    busy_hint = c;
+    return (uint16_t)(c * TCP_PCB_CHUNK + __builtin_ctzll(~busy[c]) + 1);
+}
+
 struct tcp_pcb *tcp_pcb_alloc(void)
 {
-    if (!free_list && chunk_add() < 0)
+    uint16_t idx = lowest_free();
+    if (!idx)
         return NULL;
-    struct tcp_pcb *p = tcp_pcb_at(free_list);
-    free_list = p->hnext;
+    busy[(idx - 1) / TCP_PCB_CHUNK] |= 1ull << ((idx - 1) % TCP_PCB_CHUNK);
+    struct tcp_pcb *p = tcp_pcb_at(idx);
     uint32_t gen = p->gen + 1;
-    uint16_t idx = p->idx;
     memset(p, 0, sizeof *p);
     p->idx = idx;
     p->used = 1;
@@ -97,6 +112,20 @@ struct tcp_pcb *tcp_pcb_alloc(void)
     p->mss = TCP_MSS_NOOPT;
     pcbs_used++;
     return p;
+}
+
+/* Give back the empty chunks at the end (the first stays): called
+ * between packets and timers, never while a loop holds a block. */
+void tcp_pcb_trim(void)
+{
+    unsigned c = tcp_pcb_n / TCP_PCB_CHUNK;
+    while (c > 1 && !busy[c - 1]) {
+        c--;
+        hc_pages_free(tcp_pcb_chunks[c],
+                      pages_for(sizeof(struct tcp_pcb) * TCP_PCB_CHUNK));
+        tcp_pcb_chunks[c] = NULL;
+        tcp_pcb_n -= TCP_PCB_CHUNK;
+    }
 }
 
 static unsigned peer_slot(net_addr raddr)
@@ -115,9 +144,9 @@ void tcp_pcb_free(struct tcp_pcb *p)
         peer_slot_n[peer_slot(p->raddr)]--;
     p->used = 0;
     p->passive = 0;
-    p->hnext = free_list;
-    p->linked = LINK_FREE;
-    free_list = p->idx;
+    unsigned c = (p->idx - 1u) / TCP_PCB_CHUNK;
+    busy[c] &= ~(1ull << ((p->idx - 1u) % TCP_PCB_CHUNK));
+    busy_hint = c < busy_hint ? c : busy_hint;
     pcbs_used--;
 }
 

@@ -185,6 +185,7 @@ static uint64_t pcb_next(const struct tcp_pcb *p, uint64_t next)
 
 uint64_t tcp_timer(uint64_t now)
 {
+    tcp_pcb_trim(); /* no block is held here */
     if (now < tcp_next)
         return tcp_next;
     tcp_next = NET_NEVER; /* timers set while running lower it again */

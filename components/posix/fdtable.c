@@ -3,9 +3,10 @@
  * descriptor names an open file description (kind, position, flags), and
  * dup() makes a second name for the same one: they share the position
  * and O_NONBLOCK. Up to FILES_MAX of each, in chunks of FD_CHUNK made as
- * the program opens more (the first on first use), so a program pays for
- * the most descriptors it has held, not for FILES_MAX. The lowest free
- * descriptor is used. Descriptors 0, 1 and 2 start as the console.
+ * the program opens more (the first on first use) and given back when
+ * the last chunk empties, so a program pays for the descriptors it
+ * holds, not for FILES_MAX. The lowest free descriptor is used. Descriptors 0,
+ * 1 and 2 start as the console.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +60,28 @@ static int chunk_add(void)
         return -1;
     nchunks++;
     return 0;
+}
+
+/* Whether chunk c names no open file and holds none. */
+static int chunk_empty(unsigned c)
+{
+    for (unsigned i = 0; i < FD_CHUNK; i++)
+        if (chunks[c]->fds[i] || chunks[c]->files[i].refs)
+            return 0;
+    return 1;
+}
+
+/* The empty chunks at the end go back (the first stays). A fork's
+ * saved table keeps its files referenced, so their chunks stay. */
+static void chunks_trim(void)
+{
+    while (nchunks > 1 && chunk_empty(nchunks - 1)) {
+        nchunks--;
+        hc_pages_free(chunks[nchunks],
+                      (sizeof(struct fd_chunk) + HC_PAGE_SIZE - 1) /
+                          HC_PAGE_SIZE);
+        chunks[nchunks] = NULL;
+    }
 }
 
 /* Every entry point comes through here before it touches a table. */
@@ -153,7 +176,10 @@ long sys_close(long fd)
     *fd_slot(fd) = NULL;
     if (fd < (long)fd_hint)
         fd_hint = (unsigned)fd;
-    return unref(o);
+    int r = unref(o);
+    if (nchunks > 1)
+        chunks_trim();
+    return r;
 }
 
 /* Make newfd name the same open file as oldfd (closing what it named). */

@@ -168,7 +168,10 @@ static struct epitem *ep_find(struct epoll *ep, struct file *f, long fd)
     return NULL;
 }
 
-/* The last item takes the removed one's place. */
+static int ep_resize(struct epoll *ep, unsigned cap);
+
+/* The last item takes the removed one's place; a list down to a
+ * quarter of its room gives half of it back. */
 static void ep_remove(struct epoll *ep, struct epitem *it)
 {
     unsigned i = (unsigned)(it - ep->items), last = ep->n - 1;
@@ -179,6 +182,8 @@ static void ep_remove(struct epoll *ep, struct epitem *it)
         ep_link(ep, i);
     }
     ep->n--;
+    if (ep->cap > EPOLL_ITEMS_MIN && ep->n < ep->cap / 4)
+        ep_resize(ep, ep->cap / 2); /* no memory: it stays as it is */
 }
 
 void epoll_forget(struct file *f)
@@ -200,10 +205,10 @@ void epoll_forget(struct file *f)
     }
 }
 
-/* Double the items' room (and rebuild the hash); -1 without memory. */
-static int ep_grow(struct epoll *ep)
+/* Room for cap items (at least n), with the hash rebuilt; -1 without
+ * memory. */
+static int ep_resize(struct epoll *ep, unsigned cap)
 {
-    unsigned cap = ep->cap ? ep->cap * 2 : EPOLL_ITEMS_MIN;
     struct epitem *items = hc_pages_alloc(ep_pages(cap));
     if (!items)
         return -1;
@@ -226,7 +231,8 @@ static long ep_add(struct epoll *ep, struct file *f, long fd,
         return -EEXIST;
     if (ep->n == EPOLL_ITEMS)
         return -ENOSPC;
-    if (ep->n == ep->cap && ep_grow(ep) < 0)
+    if (ep->n == ep->cap &&
+        ep_resize(ep, ep->cap ? ep->cap * 2 : EPOLL_ITEMS_MIN) < 0)
         return -ENOMEM;
     ep->items[ep->n] = (struct epitem){
         .file = f, .fd = (int)fd, .events = ev->events, .data = ev->data};
