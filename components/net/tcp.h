@@ -190,7 +190,9 @@ struct tcp_pcb {
     uint32_t keepidle, keepintvl, keepcnt; /* seconds, count */
     uint32_t linger_s;
 
-    /* timers: deadlines in ns, 0 when off */
+    /* timers: deadlines in ns, 0 when off; with any of them on, p is on
+     * tcp_timer.c's list of armed blocks (tnext non-NULL) */
+    struct tcp_pcb *tnext, *tprev;
     uint64_t t_rexmit, t_delack, t_persist, t_keep, t_close;
     uint64_t t_retry;  /* the NIC's ring was full: try again then */
     uint64_t last_rcv; /* for keepalive */
@@ -372,7 +374,10 @@ void tcp_listen_close(struct tcp_pcb *l);
 void tcp_child_unlink(struct tcp_pcb *child);
 
 /* tcp_timer.c */
-void tcp_timer_set(uint64_t *t, uint64_t deadline);
+/* Arm p's timer *t (one of p's t_* fields; p NULL for a TIME_WAIT
+ * entry's expiry), putting p on the list tcp_timer() walks. */
+void tcp_timer_set(struct tcp_pcb *p, uint64_t *t, uint64_t deadline);
+void tcp_timer_forget(struct tcp_pcb *p); /* p is being freed */
 void tcp_rexmit_arm(struct tcp_pcb *p);
 void tcp_rtt_sample(struct tcp_pcb *p, uint64_t rtt_ns);
 

@@ -137,6 +137,7 @@ static unsigned peer_slot(net_addr raddr)
 
 void tcp_pcb_free(struct tcp_pcb *p)
 {
+    tcp_timer_forget(p);
     tcp_ring_free(&p->snd);
     tcp_ring_free(&p->rcv);
     tcp_set_state(p, TCPS_CLOSED); /* leaves the hash or listener list */
@@ -342,7 +343,7 @@ void tcp_tw_enter(struct tcp_pcb *p, uint64_t now)
     t->ts_offset = p->ts_offset;
     t->ts_ok = p->ts_ok;
     t->rcv_wscale = p->rcv_wscale;
-    tcp_timer_set(&t->expire, now + TCP_TW_TIME);
+    tcp_timer_set(NULL, &t->expire, now + TCP_TW_TIME);
     tcp_set_state(p, TCPS_TIME_WAIT);
     p->t_rexmit = p->t_delack = p->t_persist = p->t_keep = p->t_close = 0;
     p->t_retry = 0;

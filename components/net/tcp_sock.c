@@ -384,7 +384,7 @@ static int tcp_close(struct net_sock *s)
     }
     tcp_queue_fin(p);
     if (p->state == TCPS_FIN_WAIT_2)
-        tcp_timer_set(&p->t_close, hc_clock_monotonic() + TCP_FIN_TIMEOUT);
+        tcp_timer_set(p, &p->t_close, hc_clock_monotonic() + TCP_FIN_TIMEOUT);
     if (p->linger_on)
         linger_wait(p);
     return 0;

@@ -41,7 +41,7 @@ static void keep_arm(struct tcp_pcb *p)
 {
     if (p->keepalive &&
         (p->state == TCPS_ESTABLISHED || p->state == TCPS_CLOSE_WAIT))
-        tcp_timer_set(&p->t_keep,
+        tcp_timer_set(p, &p->t_keep,
                       hc_clock_monotonic() + (uint64_t)p->keepidle * 1000 * MS);
     else
         p->t_keep = 0;
