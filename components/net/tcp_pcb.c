@@ -126,6 +126,7 @@ void tcp_pcb_trim(void)
         tcp_pcb_chunks[c] = NULL;
         tcp_pcb_n -= TCP_PCB_CHUNK;
     }
+    busy_hint = busy_hint < c ? busy_hint : c;
 }
 
 static unsigned peer_slot(net_addr raddr)

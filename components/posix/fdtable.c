@@ -310,6 +310,9 @@ void fds_unfork(void)
     for (long fd = 0; fd < (long)nchunks * FD_CHUNK; fd++)
         if (*fd_slot(fd))
             sys_close(fd);
+    while (nchunks < parent_n) /* the closes gave back empty chunks */
+        if (chunk_add() < 0)
+            hc_abort("no memory to give a fork's parent its descriptors");
     for (unsigned c = 0; c < parent_n; c++)
         for (unsigned i = 0; i < FD_CHUNK; i++) {
             chunks[c]->fds[i] = parent[c]->fds[i];
