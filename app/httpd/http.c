@@ -325,6 +325,7 @@ void http_handle(struct conn *c)
         done += used;
         c->progress++;
     }
-    memmove(c->in, c->in + done, c->in_len - done);
+    if (done) /* c->in may be NULL when nothing came */
+        memmove(c->in, c->in + done, c->in_len - done);
     c->in_len -= done;
 }

@@ -83,8 +83,20 @@ static void conn_wait(struct conn *c, uint32_t want, int phase)
         conn_arm(c, phase);
 }
 
+/* The input buffer, taken when bytes are about to come. */
+static int conn_in(struct conn *c)
+{
+    if (!c->in && !(c->in = malloc(IN_MAX))) {
+        conn_close(c);
+        return -1;
+    }
+    return 0;
+}
+
 static void conn_drain(struct conn *c)
 {
+    if (conn_in(c) < 0)
+        return;
     ssize_t n = read(c->fd, c->in, IN_MAX);
     c->in_len += n > 0 ? (size_t)n : 0; /* counts the bytes dropped */
     if (n == 0 || (n < 0 && errno != EAGAIN) || c->in_len > LINGER_MAX)
@@ -114,6 +126,7 @@ static void conn_run(struct conn *c)
         if (c->in_len == before || c->in_len == 0)
             break; /* nothing more can be parsed without reading */
     }
+    conn_shed(c);
     conn_wait(c, EPOLLIN | EPOLLRDHUP, c->in_len ? PH_REQUEST : PH_IDLE);
 }
 
@@ -126,6 +139,8 @@ static void conn_event(struct conn *c, uint32_t ev)
         return;
     }
     if (ev & EPOLLIN) {
+        if (conn_in(c) < 0)
+            return;
         ssize_t n = read(c->fd, c->in + c->in_len, IN_MAX - c->in_len);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
             conn_close(c);

@@ -88,6 +88,19 @@ static int out_refill(struct conn *c)
     return 0;
 }
 
+void conn_shed(struct conn *c)
+{
+    if (!c->in_len) {
+        free(c->in);
+        c->in = NULL;
+    }
+    if (!out_pending(c)) {
+        free(c->out);
+        c->out = NULL;
+        c->out_cap = c->out_len = c->out_off = 0;
+    }
+}
+
 int out_flush(struct conn *c)
 {
     for (;;) {

@@ -1,10 +1,12 @@
 /*
  * tcp.h: the internal map of Kiln's TCP (RFC 9293), between its files.
  *
- * Memory: a fixed table of TCP_PCB_MAX connection blocks (each one is
- * also the socket the application holds) and a table of small TIME_WAIT
- * entries. Each connection's send and receive bytes live in two rings of
- * whole pages from hc_pages_alloc, indexed by sequence number, so
+ * Memory: up to TCP_PCB_MAX connection blocks (each one is also the
+ * socket the application holds), taken in chunks of TCP_PCB_CHUNK as
+ * connections come and kept for reuse, found by a hash of the 4-tuple;
+ * and a table of small TIME_WAIT entries. Each connection's send and
+ * receive bytes live in two rings of whole pages from hc_pages_alloc,
+ * taken while they hold bytes (tcp_ring.c), indexed by sequence number, so
  * retransmission rebuilds segments from the send ring and out-of-order
  * data waits in the receive ring at its own place (bounded by the
  * window: no other buffer). A listener's half-open connections are pcbs
@@ -18,7 +20,8 @@
 #include <stdint.h>
 #include "netint.h"
 
-#define TCP_PCB_MAX 256
+#define TCP_PCB_MAX 16384 /* 10,000 kept-alive clients and room to spare */
+#define TCP_PCB_CHUNK 64  /* blocks taken from the page allocator at once */
 #define TCP_TW_MAX 512
 #define TCP_HLEN 20
 #define TCP_OPT_MAX 40
@@ -35,12 +38,12 @@
  * cannot be locked out by one); its further SYNs get SYN cookies, and
  * a cookie ACK from it takes the place of one of its half-open ones or
  * is dropped. Our own addresses (loopback) are not limited. */
-#define TCP_PEER_MAX 64
+#define TCP_PEER_MAX (TCP_PCB_MAX / 4)
 /* Connections the application closed that wait for the peer (FIN to
  * deliver, data behind a zero window): past this many, close() aborts
  * with a RST, as Linux does past tcp_max_orphans. Half the table: a
  * busy server closing many connections at once keeps its FINs. */
-#define TCP_ORPHAN_MAX 128
+#define TCP_ORPHAN_MAX (TCP_PCB_MAX / 2)
 /* An orphan's zero-window probes before it is reset, however the peer
  * answers them, unless it takes data meanwhile (Linux's
  * tcp_orphan_retries default). */
@@ -129,8 +132,9 @@ struct tcp_ooo {
 
 /* A byte ring of a power-of-two size, indexed by sequence number. */
 struct tcp_ring {
-    uint8_t *buf;
-    uint32_t size;
+    uint8_t *buf;  /* cap bytes; NULL while parked (empty) */
+    uint32_t size; /* what it may hold (the window); 0 before the handshake */
+    uint32_t cap;  /* bytes of pages it has now: 0, or a power of two */
 };
 
 struct tcp_pcb {
@@ -149,6 +153,9 @@ struct tcp_pcb {
     uint8_t sndbuf_locked; /* SO_SNDBUF was set: no autotuning */
     uint8_t rcvbuf_locked; /* SO_RCVBUF was set: no autotuning */
     uint32_t gen;      /* bumped per allocation: a waiter's pcb is still its */
+    uint16_t idx;      /* tcp_pcb_index, fixed when its chunk is made */
+    uint16_t hnext;    /* next in its hash chain or the listener list */
+    uint8_t linked;    /* which of those lists holds it (tcp_pcb.c) */
     uint16_t mss;      /* we send at most this much data per segment */
     uint16_t user_mss; /* TCP_MAXSEG, 0: none */
     uint16_t peer_mss;
@@ -183,7 +190,9 @@ struct tcp_pcb {
     uint32_t keepidle, keepintvl, keepcnt; /* seconds, count */
     uint32_t linger_s;
 
-    /* timers: deadlines in ns, 0 when off */
+    /* timers: deadlines in ns, 0 when off; with any of them on, p is on
+     * tcp_timer.c's list of armed blocks (tnext non-NULL) */
+    struct tcp_pcb *tnext, *tprev;
     uint64_t t_rexmit, t_delack, t_persist, t_keep, t_close;
     uint64_t t_retry;  /* the NIC's ring was full: try again then */
     uint64_t last_rcv; /* for keepalive */
@@ -211,6 +220,7 @@ struct tcp_stats {
     uint64_t challenge_limited; /* challenge ACKs not sent (RFC 5961 7) */
     uint64_t peer_limited;      /* SYNs or cookie ACKs past TCP_PEER_MAX */
     uint64_t orphan_aborts;     /* close() past TCP_ORPHAN_MAX */
+    uint64_t rcv_nomem;         /* data dropped: no pages for the ring */
 };
 extern struct tcp_stats tcp_stats;
 
@@ -254,34 +264,56 @@ uint16_t tcp_cookie_check(net_addr laddr, net_addr raddr, uint16_t lport,
                           uint64_t now);
 
 /* tcp_ring.c */
-int tcp_ring_alloc(struct tcp_ring *r, uint32_t size);
+/* Settle r's size (memory permitting, smaller than asked) without
+ * taking its pages; -1 when memory is too short for any ring. */
+int tcp_ring_plan(struct tcp_ring *r, uint32_t size);
+/* Give an empty ring's pages back; its size stays planned. */
+void tcp_ring_park(struct tcp_ring *r);
 void tcp_ring_free(struct tcp_ring *r);
-/* Double r, keeping the len bytes from seq; -1 (r unchanged) when memory
- * is short or r is at TCP_RING_MAX. */
-int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len);
+/* Double r's size; -1 (r unchanged) when memory is short or r is at
+ * TCP_RING_MAX. */
+int tcp_ring_grow(struct tcp_ring *r);
 /* Store n bytes at seq in a ring whose oldest live byte is base; -1
- * (nothing stored) when they do not fit in [base, base + size). */
+ * (nothing stored) when they do not fit in [base, base + size) or the
+ * ring's pages cannot be had. */
 int tcp_ring_put(struct tcp_ring *r, uint32_t base, uint32_t seq, const void *p,
                  uint32_t n);
 void tcp_ring_get(const struct tcp_ring *r, uint32_t seq, void *p, uint32_t n);
 
 /* tcp_pcb.c: tables, lookup, ports, TIME_WAIT */
-extern struct tcp_pcb *tcp_pcbs;     /* TCP_PCB_MAX, once the first is made */
-extern struct tcp_tw *tcp_tws;       /* TCP_TW_MAX, with tcp_pcbs */
+/* The blocks made so far, TCP_PCB_CHUNK to a chunk: tcp_pcb_n of them
+ * (a bound for loops, 0 until the first); TIME_WAIT's table comes with
+ * the first chunk. */
+extern struct tcp_pcb *tcp_pcb_chunks[TCP_PCB_MAX / TCP_PCB_CHUNK];
+extern struct tcp_tw *tcp_tws;       /* TCP_TW_MAX */
 extern unsigned tcp_pcb_n, tcp_tw_n; /* 0 until then: bounds for loops */
 struct tcp_pcb *tcp_pcb_alloc(void);
 void tcp_pcb_free(struct tcp_pcb *p);
+/* Give the pages of empty chunks back (between events: no block held). */
+void tcp_pcb_trim(void);
 unsigned tcp_pcb_free_count(void);
+/* Whether raddr holds TCP_PEER_MAX connections made by listeners. */
+int tcp_peer_full(net_addr raddr);
 /* Connections made by listeners for raddr (half-open or not). */
 unsigned tcp_peer_count(net_addr raddr);
+/* p, made by a listener, now counts against its raddr's share. */
+void tcp_peer_add(struct tcp_pcb *p);
 unsigned tcp_orphan_count(void);
+/* The application let go of p (close): it is an orphan from now on. */
+void tcp_pcb_orphan(struct tcp_pcb *p);
 static inline uint16_t tcp_pcb_index(const struct tcp_pcb *p)
 {
-    return (uint16_t)(p - tcp_pcbs + 1);
+    return p->idx;
 }
 static inline struct tcp_pcb *tcp_pcb_at(uint16_t i)
 {
-    return i ? &tcp_pcbs[i - 1] : NULL;
+    return i ? &tcp_pcb_chunks[(i - 1) / TCP_PCB_CHUNK][(i - 1) % TCP_PCB_CHUNK]
+             : NULL;
+}
+/* The n-th block made (0-based, n < tcp_pcb_n), for loops over all. */
+static inline struct tcp_pcb *tcp_pcb_nth(unsigned n)
+{
+    return tcp_pcb_at((uint16_t)(n + 1));
 }
 struct tcp_pcb *tcp_pcb_lookup(net_addr laddr, uint16_t lport, net_addr raddr,
                                uint16_t rport);
@@ -342,7 +374,10 @@ void tcp_listen_close(struct tcp_pcb *l);
 void tcp_child_unlink(struct tcp_pcb *child);
 
 /* tcp_timer.c */
-void tcp_timer_set(uint64_t *t, uint64_t deadline);
+/* Arm p's timer *t (one of p's t_* fields; p NULL for a TIME_WAIT
+ * entry's expiry), putting p on the list tcp_timer() walks. */
+void tcp_timer_set(struct tcp_pcb *p, uint64_t *t, uint64_t deadline);
+void tcp_timer_forget(struct tcp_pcb *p); /* p is being freed */
 void tcp_rexmit_arm(struct tcp_pcb *p);
 void tcp_rtt_sample(struct tcp_pcb *p, uint64_t rtt_ns);
 

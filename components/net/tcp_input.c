@@ -47,7 +47,7 @@ static void syn_sent_established(struct tcp_pcb *p, const struct tcp_hdr *th,
     tcp_cc_init(p);
     tcp_set_state(p, TCPS_ESTABLISHED);
     if (p->keepalive)
-        tcp_timer_set(&p->t_keep, now + (uint64_t)p->keepidle * 1000 * MS);
+        tcp_timer_set(p, &p->t_keep, now + (uint64_t)p->keepidle * 1000 * MS);
     p->ack_now = 1;
     tcp_output(p);
     net_notify();
@@ -118,7 +118,7 @@ static int tw_input(struct tcp_tw *t, const struct tcp_hdr *th,
         return 1;
     }
     if (th->flags & TH_FIN) /* our last ACK was lost: again, from now */
-        tcp_timer_set(&t->expire, now + TCP_TW_TIME);
+        tcp_timer_set(NULL, &t->expire, now + TCP_TW_TIME);
     if ((th->flags & TH_FIN) || dlen)
         tw_ack(t);
     return 1;

@@ -41,7 +41,7 @@ static int accept_full(const struct tcp_pcb *l)
 /* Whether raddr already holds its share of the connection table. */
 static int peer_full(net_addr raddr)
 {
-    if (net_l4_is_local(raddr) || tcp_peer_count(raddr) < TCP_PEER_MAX)
+    if (net_l4_is_local(raddr) || !tcp_peer_full(raddr))
         return 0;
     tcp_stats.peer_limited++;
     return 1;
@@ -53,7 +53,7 @@ static int peer_full(net_addr raddr)
 static int peer_reclaim(net_addr raddr)
 {
     for (unsigned i = 0; i < tcp_pcb_n; i++) {
-        struct tcp_pcb *p = &tcp_pcbs[i];
+        struct tcp_pcb *p = tcp_pcb_nth(i);
         if (p->used && p->passive && addr_eq(p->raddr, raddr) &&
             p->state == TCPS_SYN_RECEIVED) {
             tcp_drop(p, 0);
@@ -104,7 +104,7 @@ static void child_inherit(struct tcp_pcb *c, const struct tcp_pcb *l,
     c->raddr = ip_src_addr(ip);
     c->lport = th->dport;
     c->rport = th->sport;
-    c->passive = 1;
+    tcp_peer_add(c); /* passive: counts against raddr's share */
     c->parent = tcp_pcb_index(l);
     c->v6sock = l->v6sock;
     c->v6only = l->v6only;
@@ -279,7 +279,7 @@ void tcp_listen_close(struct tcp_pcb *l)
 {
     uint16_t me = tcp_pcb_index(l);
     for (unsigned i = 0; i < tcp_pcb_n; i++) {
-        struct tcp_pcb *c = &tcp_pcbs[i];
+        struct tcp_pcb *c = tcp_pcb_nth(i);
         if (!c->used || c->parent != me)
             continue;
         tcp_send_rst(c);

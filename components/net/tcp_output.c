@@ -44,7 +44,7 @@ static uint32_t ts_val(const struct tcp_pcb *p)
 
 uint32_t tcp_rcv_window(const struct tcp_pcb *p)
 {
-    if (!p->rcv.buf) /* half-open: the ring it will get */
+    if (!p->rcv.size) /* half-open: the ring it will get */
         return p->rcvbuf < TCP_RING_MAX ? p->rcvbuf : TCP_RING_MAX;
     return p->rcv.size - p->rcv_unread;
 }
@@ -189,7 +189,7 @@ int tcp_send_seg(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
                         gso_size, p->laddr, p->raddr);
     if (rc == -ENOBUFS) {
         if (!p->t_retry)
-            tcp_timer_set(&p->t_retry, hc_clock_monotonic() + MS);
+            tcp_timer_set(p, &p->t_retry, hc_clock_monotonic() + MS);
         return rc;
     }
     if (rc < 0) /* no route or no ARP answer: the retransmission timer */
@@ -307,7 +307,7 @@ static void persist_check(struct tcp_pcb *p)
     if (seq_lt(p->snd_nxt, end) && p->snd_nxt == p->snd_una && !p->t_persist &&
         !p->cork && !p->more) {
         p->t_rexmit = 0;
-        tcp_timer_set(&p->t_persist, hc_clock_monotonic() + p->rto);
+        tcp_timer_set(p, &p->t_persist, hc_clock_monotonic() + p->rto);
     }
 }
 

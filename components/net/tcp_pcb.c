@@ -1,100 +1,202 @@
 /*
- * tcp_pcb.c: the connection table and the TIME_WAIT table, lookups by
+ * tcp_pcb.c: the connection blocks and the TIME_WAIT table, lookups by
  * 4-tuple, port allocation (bind rules as Linux's, random ephemeral
  * ports), and the ends of a connection's life (drop, close, TIME_WAIT).
  *
- * Limits: lookups go through a small cache keyed by the 4-tuple and
- * scan the table on a miss; TCP_PCB_MAX (256) is small enough for that. When
- * TIME_WAIT is full the entry closest to expiry is recycled.
+ * Blocks are made TCP_PCB_CHUNK at a time as connections need them;
+ * the lowest free one is taken, so when the connections go the last
+ * chunks empty and are given back (tcp_pcb_trim): a guest pays for the
+ * connections it holds, not for TCP_PCB_MAX. Every packet
+ * finds its block in a hash of the 4-tuple and its listener in a short
+ * list, and the per-SYN and per-close limits read counters: no work per
+ * packet grows with the number of connections. Binding and connect()
+ * still scan the blocks, as do the timers (tcp_timer.c).
+ *
+ * Limits: when TIME_WAIT is full the entry closest to expiry is recycled.
  */
 #include <errno.h>
 #include <string.h>
 #include "tcp.h"
 
-/* Both tables (120 KiB) come from the page allocator with the first
- * connection block, so images that never use TCP do not carry them.
- * Until then the loops over them run zero times. */
-struct tcp_pcb *tcp_pcbs;
+struct tcp_pcb *tcp_pcb_chunks[TCP_PCB_MAX / TCP_PCB_CHUNK];
 struct tcp_tw *tcp_tws;
 unsigned tcp_pcb_n, tcp_tw_n;
+
+/* 4-tuple hash buckets (pcb indices, 0: empty), with the first chunk. */
+#define HASH_BITS 12
+static uint16_t *buckets;
+static uint16_t listeners; /* head, as a pcb index */
+/* A bit per block in use, a word per chunk; none free below busy_hint. */
+_Static_assert(TCP_PCB_CHUNK == 64, "a chunk is one word of busy");
+static uint64_t busy[TCP_PCB_MAX / TCP_PCB_CHUNK];
+static unsigned busy_hint;
+static unsigned pcbs_used, orphans;
+/* Blocks made by listeners, counted by a hash of the remote address: a
+ * slot's count bounds each of its addresses' (tcp_peer_full). */
+#define PEER_SLOTS 256
+static uint16_t peer_slot_n[PEER_SLOTS];
+
+enum { LINK_NONE, LINK_HASH, LINK_LISTEN };
 
 static size_t pages_for(size_t bytes)
 {
     return (bytes + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
 }
 
+#define HASH_BYTES (sizeof *buckets << HASH_BITS)
+
+/* What the first block brings: the TIME_WAIT table and the hash. */
 static int tables_alloc(void)
 {
-    struct tcp_pcb *pcbs =
-        hc_pages_alloc(pages_for(sizeof *pcbs * TCP_PCB_MAX));
     struct tcp_tw *tws = hc_pages_alloc(pages_for(sizeof *tws * TCP_TW_MAX));
-    if (!pcbs || !tws) {
-        if (pcbs)
-            hc_pages_free(pcbs, pages_for(sizeof *pcbs * TCP_PCB_MAX));
+    uint16_t *b = hc_pages_alloc(pages_for(HASH_BYTES));
+    if (!tws || !b) {
         if (tws)
             hc_pages_free(tws, pages_for(sizeof *tws * TCP_TW_MAX));
+        if (b)
+            hc_pages_free(b, pages_for(HASH_BYTES));
         return -ENOMEM;
     }
-    tcp_pcbs = pcbs, tcp_tws = tws;
-    tcp_pcb_n = TCP_PCB_MAX, tcp_tw_n = TCP_TW_MAX;
+    tcp_tws = tws, buckets = b;
+    tcp_tw_n = TCP_TW_MAX;
     return 0;
+}
+
+/* One more chunk of blocks, at the end. */
+static int chunk_add(void)
+{
+    unsigned c = tcp_pcb_n / TCP_PCB_CHUNK;
+    if (tcp_pcb_n == TCP_PCB_MAX || (!tcp_tws && tables_alloc() < 0))
+        return -1;
+    struct tcp_pcb *ch = hc_pages_alloc(pages_for(sizeof *ch * TCP_PCB_CHUNK));
+    if (!ch)
+        return -1;
+    tcp_pcb_chunks[c] = ch;
+    for (unsigned i = 0; i < TCP_PCB_CHUNK; i++)
+        ch[i].idx = (uint16_t)(tcp_pcb_n + i + 1);
+    tcp_pcb_n += TCP_PCB_CHUNK;
+    return 0;
+}
+
+/* The lowest free block's index, making a chunk if all are taken: low
+ * blocks are reused first, so the last chunks empty when the load goes
+ * and tcp_pcb_trim can give them back. */
+static uint16_t lowest_free(void)
+{
+    unsigned c = busy_hint;
+    while (c < tcp_pcb_n / TCP_PCB_CHUNK && busy[c] == UINT64_MAX)
+        c++;
+    if (c == tcp_pcb_n / TCP_PCB_CHUNK && chunk_add() < 0)
+        return 0;
+    busy_hint = c;
+    return (uint16_t)(c * TCP_PCB_CHUNK + __builtin_ctzll(~busy[c]) + 1);
 }
 
 struct tcp_pcb *tcp_pcb_alloc(void)
 {
-    if (!tcp_pcbs && tables_alloc() < 0)
+    uint16_t idx = lowest_free();
+    if (!idx)
         return NULL;
-    for (unsigned i = 0; i < tcp_pcb_n; i++) {
-        struct tcp_pcb *p = &tcp_pcbs[i];
-        if (p->used)
-            continue;
-        uint32_t gen = p->gen + 1;
-        memset(p, 0, sizeof *p);
-        p->used = 1;
-        p->gen = gen;
-        p->sock.ops = &tcp_ops;
-        p->sndbuf = p->rcvbuf = TCP_RING_DEFAULT;
-        p->keepidle = 7200;
-        p->keepintvl = 75;
-        p->keepcnt = 9;
-        p->mss = TCP_MSS_NOOPT;
-        return p;
+    busy[(idx - 1) / TCP_PCB_CHUNK] |= 1ull << ((idx - 1) % TCP_PCB_CHUNK);
+    struct tcp_pcb *p = tcp_pcb_at(idx);
+    uint32_t gen = p->gen + 1;
+    memset(p, 0, sizeof *p);
+    p->idx = idx;
+    p->used = 1;
+    p->gen = gen;
+    p->sock.ops = &tcp_ops;
+    p->sndbuf = p->rcvbuf = TCP_RING_DEFAULT;
+    p->keepidle = 7200;
+    p->keepintvl = 75;
+    p->keepcnt = 9;
+    p->mss = TCP_MSS_NOOPT;
+    pcbs_used++;
+    return p;
+}
+
+/* Give back the empty chunks at the end (the first stays): called
+ * between packets and timers, never while a loop holds a block. */
+void tcp_pcb_trim(void)
+{
+    unsigned c = tcp_pcb_n / TCP_PCB_CHUNK;
+    while (c > 1 && !busy[c - 1]) {
+        c--;
+        hc_pages_free(tcp_pcb_chunks[c],
+                      pages_for(sizeof(struct tcp_pcb) * TCP_PCB_CHUNK));
+        tcp_pcb_chunks[c] = NULL;
+        tcp_pcb_n -= TCP_PCB_CHUNK;
     }
-    return NULL;
+    busy_hint = busy_hint < c ? busy_hint : c;
+}
+
+static unsigned peer_slot(net_addr raddr)
+{
+    uint32_t w[4];
+    memcpy(w, &raddr, sizeof w);
+    return ((w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9e3779b1u) >> 24;
 }
 
 void tcp_pcb_free(struct tcp_pcb *p)
 {
+    tcp_timer_forget(p);
     tcp_ring_free(&p->snd);
     tcp_ring_free(&p->rcv);
+    tcp_set_state(p, TCPS_CLOSED); /* leaves the hash or listener list */
+    if (p->passive)
+        peer_slot_n[peer_slot(p->raddr)]--;
     p->used = 0;
-    p->state = TCPS_CLOSED;
+    p->passive = 0;
+    unsigned c = (p->idx - 1u) / TCP_PCB_CHUNK;
+    busy[c] &= ~(1ull << ((p->idx - 1u) % TCP_PCB_CHUNK));
+    busy_hint = c < busy_hint ? c : busy_hint;
+    pcbs_used--;
 }
 
 unsigned tcp_pcb_free_count(void)
 {
-    unsigned n = TCP_PCB_MAX - tcp_pcb_n; /* all, before the first */
-    for (unsigned i = 0; i < tcp_pcb_n; i++)
-        n += !tcp_pcbs[i].used;
-    return n;
+    return TCP_PCB_MAX - pcbs_used;
+}
+
+void tcp_peer_add(struct tcp_pcb *p)
+{
+    p->passive = 1;
+    peer_slot_n[peer_slot(p->raddr)]++;
 }
 
 unsigned tcp_peer_count(net_addr raddr)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < tcp_pcb_n; i++)
-        n += tcp_pcbs[i].used && tcp_pcbs[i].passive &&
-             addr_eq(tcp_pcbs[i].raddr, raddr);
+    for (unsigned i = 0; i < tcp_pcb_n; i++) {
+        const struct tcp_pcb *p = tcp_pcb_nth(i);
+        n += p->used && p->passive && addr_eq(p->raddr, raddr);
+    }
     return n;
+}
+
+/* The slot's count is at least raddr's own: below the cap it settles
+ * the question; at it (a crowded slot or a greedy host) count exactly. */
+int tcp_peer_full(net_addr raddr)
+{
+    if (peer_slot_n[peer_slot(raddr)] < TCP_PEER_MAX)
+        return 0;
+    return tcp_peer_count(raddr) >= TCP_PEER_MAX;
+}
+
+static int orphan_live(const struct tcp_pcb *p)
+{
+    return p->used && p->orphan && p->state != TCPS_CLOSED;
 }
 
 unsigned tcp_orphan_count(void)
 {
-    unsigned n = 0;
-    for (unsigned i = 0; i < tcp_pcb_n; i++)
-        n += tcp_pcbs[i].used && tcp_pcbs[i].orphan &&
-             tcp_pcbs[i].state != TCPS_CLOSED;
-    return n;
+    return orphans;
+}
+
+void tcp_pcb_orphan(struct tcp_pcb *p)
+{
+    orphans -= orphan_live(p);
+    p->orphan = 1;
+    orphans += orphan_live(p);
 }
 
 /* Whether p takes part in demultiplexing (has a live 4-tuple). */
@@ -111,36 +213,69 @@ static int pcb_match(const struct tcp_pcb *p, net_addr laddr, uint16_t lport,
            addr_eq(p->raddr, raddr) && addr_eq(p->laddr, laddr);
 }
 
-/* A direct-mapped cache from a 4-tuple's hash to the pcb last found for
- * it: entries are checked on use, so nothing needs invalidating. */
-#define LOOKUP_CACHE 256
-_Static_assert(TCP_PCB_MAX <= 256, "lookup_cache holds 8-bit indices");
-static uint8_t lookup_cache[LOOKUP_CACHE];
-
-static unsigned tuple_slot(net_addr raddr, uint16_t lport, uint16_t rport)
+static unsigned tuple_hash(net_addr raddr, uint16_t lport, uint16_t rport)
 {
     uint32_t w[4];
     memcpy(w, &raddr, sizeof w);
     uint32_t h = w[0] ^ w[1] ^ w[2] ^ w[3] ^ ((uint32_t)lport << 16 | rport);
     h *= 0x9e3779b1u;
-    return h >> 24;
+    return h >> (32 - HASH_BITS);
+}
+
+/* The head of the list holding p, by p->linked. */
+static uint16_t *list_head(const struct tcp_pcb *p)
+{
+    if (p->linked == LINK_LISTEN)
+        return &listeners;
+    return &buckets[tuple_hash(p->raddr, p->lport, p->rport)];
+}
+
+static void list_remove(struct tcp_pcb *p)
+{
+    uint16_t *at = list_head(p);
+    while (*at && *at != p->idx)
+        at = &tcp_pcb_at(*at)->hnext;
+    if (*at)
+        *at = p->hnext;
+    p->linked = LINK_NONE;
+}
+
+/* Listeners stay in index order: the first bound is found first. */
+static void list_insert(struct tcp_pcb *p, int which)
+{
+    p->linked = (uint8_t)which;
+    uint16_t *at = list_head(p);
+    if (which == LINK_LISTEN)
+        while (*at && *at < p->idx)
+            at = &tcp_pcb_at(*at)->hnext;
+    p->hnext = *at;
+    *at = p->idx;
+}
+
+/* Put p on the list its state calls for. */
+static void pcb_relink(struct tcp_pcb *p)
+{
+    int want = pcb_live(p)                          ? LINK_HASH
+               : p->used && p->state == TCPS_LISTEN ? LINK_LISTEN
+                                                    : LINK_NONE;
+    if (want == p->linked)
+        return;
+    if (p->linked == LINK_HASH || p->linked == LINK_LISTEN)
+        list_remove(p);
+    if (want != LINK_NONE)
+        list_insert(p, want);
 }
 
 struct tcp_pcb *tcp_pcb_lookup(net_addr laddr, uint16_t lport, net_addr raddr,
                                uint16_t rport)
 {
-    if (!tcp_pcbs)
+    if (!buckets)
         return NULL;
-    unsigned slot = tuple_slot(raddr, lport, rport);
-    struct tcp_pcb *p = &tcp_pcbs[lookup_cache[slot]];
-    if (pcb_match(p, laddr, lport, raddr, rport))
-        return p;
-    for (unsigned i = 0; i < tcp_pcb_n; i++) {
-        p = &tcp_pcbs[i];
-        if (pcb_match(p, laddr, lport, raddr, rport)) {
-            lookup_cache[slot] = (uint8_t)i;
+    uint16_t i = buckets[tuple_hash(raddr, lport, rport)];
+    for (struct tcp_pcb *p; i; i = p->hnext) {
+        p = tcp_pcb_at(i);
+        if (pcb_match(p, laddr, lport, raddr, rport))
             return p;
-        }
     }
     return NULL;
 }
@@ -157,9 +292,10 @@ static int wild_takes(const struct tcp_pcb *p, net_addr laddr)
 struct tcp_pcb *tcp_listener_lookup(net_addr laddr, uint16_t lport)
 {
     struct tcp_pcb *any = NULL;
-    for (unsigned i = 0; i < tcp_pcb_n; i++) {
-        struct tcp_pcb *p = &tcp_pcbs[i];
-        if (!p->used || p->state != TCPS_LISTEN || p->lport != lport)
+    for (uint16_t i = listeners; i;) {
+        struct tcp_pcb *p = tcp_pcb_at(i);
+        i = p->hnext;
+        if (p->lport != lport)
             continue;
         if (addr_eq(p->laddr, laddr))
             return p;
@@ -208,7 +344,7 @@ void tcp_tw_enter(struct tcp_pcb *p, uint64_t now)
     t->ts_offset = p->ts_offset;
     t->ts_ok = p->ts_ok;
     t->rcv_wscale = p->rcv_wscale;
-    tcp_timer_set(&t->expire, now + TCP_TW_TIME);
+    tcp_timer_set(NULL, &t->expire, now + TCP_TW_TIME);
     tcp_set_state(p, TCPS_TIME_WAIT);
     p->t_rexmit = p->t_delack = p->t_persist = p->t_keep = p->t_close = 0;
     p->t_retry = 0;
@@ -262,7 +398,7 @@ static int addrs_meet(const struct tcp_pcb *me, net_addr addr, net_addr b,
 static int port_conflict(const struct tcp_pcb *me, net_addr addr, uint16_t port)
 {
     for (unsigned i = 0; i < tcp_pcb_n; i++) {
-        const struct tcp_pcb *p = &tcp_pcbs[i];
+        const struct tcp_pcb *p = tcp_pcb_nth(i);
         if (p == me || !pcb_holds_port(p) || p->lport != port)
             continue;
         if (!addrs_meet(me, addr, p->laddr, p->v6only))
@@ -303,7 +439,7 @@ int tcp_port_bind(struct tcp_pcb *p, net_addr addr, uint16_t port)
 static int port_used(uint16_t port, net_addr raddr, uint16_t rport)
 {
     for (unsigned i = 0; i < tcp_pcb_n; i++)
-        if (pcb_holds_port(&tcp_pcbs[i]) && tcp_pcbs[i].lport == port)
+        if (pcb_holds_port(tcp_pcb_nth(i)) && tcp_pcb_nth(i)->lport == port)
             return 1;
     for (unsigned i = 0; i < tcp_tw_n; i++) {
         const struct tcp_tw *t = &tcp_tws[i];
@@ -327,9 +463,14 @@ int tcp_port_ephemeral(struct tcp_pcb *p, net_addr raddr, uint16_t rport)
     return -EADDRNOTAVAIL;
 }
 
+/* Every state change comes here, so the lists and the orphan count
+ * follow it. */
 void tcp_set_state(struct tcp_pcb *p, int state)
 {
+    orphans -= orphan_live(p);
     p->state = (uint8_t)state;
+    orphans += orphan_live(p);
+    pcb_relink(p);
 }
 
 static void pcb_stop(struct tcp_pcb *p)
@@ -371,9 +512,9 @@ void tcp_closed(struct tcp_pcb *p)
 
 int tcp_alloc_rings(struct tcp_pcb *p)
 {
-    if (!p->rcv.buf && tcp_ring_alloc(&p->rcv, p->rcvbuf) < 0)
+    if (!p->rcv.size && tcp_ring_plan(&p->rcv, p->rcvbuf) < 0)
         return -1;
-    if (!p->snd.buf && tcp_ring_alloc(&p->snd, p->sndbuf) < 0) {
+    if (!p->snd.size && tcp_ring_plan(&p->snd, p->sndbuf) < 0) {
         tcp_ring_free(&p->rcv);
         return -1;
     }

@@ -1,8 +1,18 @@
 /*
  * tcp_ring.c: a connection's send or receive bytes, in a power-of-two
- * ring of whole pages indexed by sequence number (seq & (size - 1)), so
+ * ring of whole pages indexed by sequence number (seq & (cap - 1)), so
  * a byte keeps its place from arrival to consumption and retransmission
  * or reordering needs no bookkeeping beyond sequence numbers.
+ *
+ * A ring has two sizes. Its size, settled with the connection
+ * (tcp_ring_plan) and doubled by autotuning, is what it may hold: the
+ * window it announces, the room send() sees. Its pages (cap bytes) are
+ * taken only when bytes come: one page at first, doubled as more must
+ * be held at once, and all given back when it empties (tcp_ring_park).
+ * An idle connection holds no ring pages and a request of a few hundred
+ * bytes takes one, so ten thousand kept-alive connections fit in a small
+ * guest even when all of them are sent a request at once. Should pages
+ * be short when data comes, the segment is dropped and sent again.
  */
 #include <string.h>
 #include "tcp.h"
@@ -23,19 +33,55 @@ static uint32_t ring_budget(uint32_t want)
     return want;
 }
 
-int tcp_ring_alloc(struct tcp_ring *r, uint32_t size)
+int tcp_ring_plan(struct tcp_ring *r, uint32_t size)
 {
     uint32_t s = TCP_RING_MIN;
     while (s < size && s < TCP_RING_MAX)
         s <<= 1;
-    for (s = ring_budget(s); s >= TCP_RING_MIN; s >>= 1) {
-        r->buf = hc_pages_alloc(s / HC_PAGE_SIZE);
-        if (r->buf) {
-            r->size = s;
-            return 0;
-        }
+    s = ring_budget(s);
+    if (s < TCP_RING_MIN)
+        return -1;
+    tcp_ring_park(r);
+    r->size = s;
+    return 0;
+}
+
+/* Pages enough to hold span bytes from base (span <= size), moving the
+ * bytes already there to their places in the bigger ring; -1 without
+ * memory (the ring is unchanged). */
+static int ring_room(struct tcp_ring *r, uint32_t base, uint32_t span)
+{
+    uint32_t cap = r->cap ? r->cap : HC_PAGE_SIZE;
+    while (cap < span)
+        cap <<= 1;
+    if (cap == r->cap)
+        return 0;
+    uint8_t *buf = hc_pages_alloc(cap / HC_PAGE_SIZE);
+    if (!buf)
+        return -1;
+    for (uint32_t done = 0; done < r->cap;) {
+        uint32_t from = (base + done) & (r->cap - 1);
+        uint32_t to = (base + done) & (cap - 1);
+        uint32_t chunk = r->cap - from; /* up to either ring's end */
+        if (chunk > cap - to)
+            chunk = cap - to;
+        if (chunk > r->cap - done)
+            chunk = r->cap - done;
+        memcpy(buf + to, r->buf + from, chunk);
+        done += chunk;
     }
-    return -1;
+    tcp_ring_park(r);
+    r->buf = buf;
+    r->cap = cap;
+    return 0;
+}
+
+void tcp_ring_park(struct tcp_ring *r)
+{
+    if (r->buf)
+        hc_pages_free(r->buf, r->cap / HC_PAGE_SIZE);
+    r->buf = NULL;
+    r->cap = 0;
 }
 
 /* Growing is a luxury: only while half of RAM stays free after it, so
@@ -49,36 +95,18 @@ static int grow_allowed(uint32_t want)
                                        want + m.total_pages / 2 * HC_PAGE_SIZE;
 }
 
-int tcp_ring_grow(struct tcp_ring *r, uint32_t seq, uint32_t len)
+/* The pages follow when bytes need them (ring_room). */
+int tcp_ring_grow(struct tcp_ring *r)
 {
-    struct tcp_ring n;
-    uint32_t want = r->size * 2;
-    if (!grow_allowed(want))
+    if (!grow_allowed(r->size * 2))
         return -1;
-    n.buf = hc_pages_alloc(want / HC_PAGE_SIZE);
-    if (!n.buf)
-        return -1;
-    n.size = want;
-    /* the live bytes move to their places in the bigger ring */
-    uint32_t done = 0;
-    while (done < len) {
-        uint32_t at = (seq + done) & (r->size - 1);
-        uint32_t chunk = r->size - at;
-        if (chunk > len - done)
-            chunk = len - done;
-        tcp_ring_put(&n, seq, seq + done, r->buf + at, chunk);
-        done += chunk;
-    }
-    tcp_ring_free(r);
-    *r = n;
+    r->size *= 2;
     return 0;
 }
 
 void tcp_ring_free(struct tcp_ring *r)
 {
-    if (r->buf)
-        hc_pages_free(r->buf, r->size / HC_PAGE_SIZE);
-    r->buf = NULL;
+    tcp_ring_park(r);
     r->size = 0;
 }
 
@@ -89,7 +117,11 @@ int tcp_ring_put(struct tcp_ring *r, uint32_t base, uint32_t seq, const void *p,
 {
     if (seq_lt(seq, base) || seq - base > r->size || n > r->size - (seq - base))
         return -1;
-    uint32_t at = seq & (r->size - 1), first = r->size - at;
+    if (!n)
+        return 0;
+    if (ring_room(r, base, seq - base + n) < 0)
+        return -1;
+    uint32_t at = seq & (r->cap - 1), first = r->cap - at;
     if (first > n)
         first = n;
     memcpy(r->buf + at, p, first);
@@ -99,7 +131,9 @@ int tcp_ring_put(struct tcp_ring *r, uint32_t base, uint32_t seq, const void *p,
 
 void tcp_ring_get(const struct tcp_ring *r, uint32_t seq, void *p, uint32_t n)
 {
-    uint32_t at = seq & (r->size - 1), first = r->size - at;
+    if (!n)
+        return;
+    uint32_t at = seq & (r->cap - 1), first = r->cap - at;
     if (first > n)
         first = n;
     memcpy(p, r->buf + at, first);

@@ -210,7 +210,7 @@ static int send_autogrow(struct tcp_pcb *p)
     uint32_t room = p->snd_wnd < p->cwnd ? p->snd_wnd : p->cwnd;
     if (p->sndbuf_locked || room < p->snd.size / 2)
         return 0;
-    return tcp_ring_grow(&p->snd, p->snd_buf_seq, p->snd_len) == 0;
+    return tcp_ring_grow(&p->snd) == 0;
 }
 
 static long tcp_send(struct net_sock *s, const void *buf, size_t len, int flags,
@@ -235,7 +235,9 @@ static long tcp_send(struct net_sock *s, const void *buf, size_t len, int flags,
     if (!space)
         return -EAGAIN;
     uint32_t n = len < space ? (uint32_t)len : space;
-    tcp_ring_put(&p->snd, p->snd_buf_seq, p->snd_buf_seq + p->snd_len, buf, n);
+    if (tcp_ring_put(&p->snd, p->snd_buf_seq, p->snd_buf_seq + p->snd_len, buf,
+                     n) < 0)
+        return -ENOBUFS; /* no pages for the ring: memory is short */
     p->snd_len += n;
     p->more = (flags & MSG_MORE) != 0;
     tcp_output(p);
@@ -264,7 +266,7 @@ static void recv_autogrow(struct tcp_pcb *p, uint32_t unread_before)
     if (p->rcvbuf_locked || p->ooo.n ||
         unread_before < p->rcv.size - p->rcv.size / 4)
         return;
-    tcp_ring_grow(&p->rcv, p->rcv_read, p->rcv_unread);
+    tcp_ring_grow(&p->rcv);
 }
 
 static long tcp_recv(struct net_sock *s, void *buf, size_t len, int flags,
@@ -282,6 +284,8 @@ static long tcp_recv(struct net_sock *s, void *buf, size_t len, int flags,
             p->rcv_read += n;
             p->rcv_unread -= n;
             recv_autogrow(p, before);
+            if (!p->rcv_unread && !p->ooo.n)
+                tcp_ring_park(&p->rcv); /* idle: hold no pages */
             window_after_read(p);
         }
         if (from)
@@ -365,7 +369,7 @@ static int close_aborts(struct tcp_pcb *p)
 static int tcp_close(struct net_sock *s)
 {
     struct tcp_pcb *p = P(s);
-    p->orphan = 1;
+    tcp_pcb_orphan(p);
     switch (p->state) {
     case TCPS_LISTEN: tcp_listen_close(p); /* fall through */
     case TCPS_CLOSED:
@@ -380,7 +384,7 @@ static int tcp_close(struct net_sock *s)
     }
     tcp_queue_fin(p);
     if (p->state == TCPS_FIN_WAIT_2)
-        tcp_timer_set(&p->t_close, hc_clock_monotonic() + TCP_FIN_TIMEOUT);
+        tcp_timer_set(p, &p->t_close, hc_clock_monotonic() + TCP_FIN_TIMEOUT);
     if (p->linger_on)
         linger_wait(p);
     return 0;
@@ -404,7 +408,7 @@ static unsigned tcp_poll(struct net_sock *s)
         return m;
     if (p->rcv_unread)
         m |= POLLIN;
-    if (p->shut_wr || !p->snd.buf ||
+    if (p->shut_wr || !p->snd.size ||
         p->snd.size - p->snd_len >= p->snd.size / 3)
         m |= POLLOUT;
     return m;

@@ -41,7 +41,7 @@ static void keep_arm(struct tcp_pcb *p)
 {
     if (p->keepalive &&
         (p->state == TCPS_ESTABLISHED || p->state == TCPS_CLOSE_WAIT))
-        tcp_timer_set(&p->t_keep,
+        tcp_timer_set(p, &p->t_keep,
                       hc_clock_monotonic() + (uint64_t)p->keepidle * 1000 * MS);
     else
         p->t_keep = 0;
@@ -154,8 +154,8 @@ static int get_socket(struct tcp_pcb *p, int name, int *v)
     case SO_REUSEADDR: *v = p->reuseaddr; return 0;
     case SO_REUSEPORT: *v = p->reuseport; return 0;
     case SO_KEEPALIVE: *v = p->keepalive; return 0;
-    case SO_RCVBUF: *v = (int)(p->rcv.buf ? p->rcv.size : p->rcvbuf); return 0;
-    case SO_SNDBUF: *v = (int)(p->snd.buf ? p->snd.size : p->sndbuf); return 0;
+    case SO_RCVBUF: *v = (int)(p->rcv.size ? p->rcv.size : p->rcvbuf); return 0;
+    case SO_SNDBUF: *v = (int)(p->snd.size ? p->snd.size : p->sndbuf); return 0;
     case SO_ERROR: *v = take_error(p); return 0;
     case SO_TYPE: *v = SOCK_STREAM; return 0;
     case SO_PROTOCOL: *v = IPPROTO_TCP; return 0;

@@ -142,7 +142,7 @@ static int syn_received_ack(struct tcp_pcb *p, const struct tcp_hdr *th,
     tcp_cc_init(p);
     tcp_set_state(p, TCPS_ESTABLISHED);
     if (p->keepalive)
-        tcp_timer_set(&p->t_keep, now + (uint64_t)p->keepidle * 1000 * MS);
+        tcp_timer_set(p, &p->t_keep, now + (uint64_t)p->keepidle * 1000 * MS);
     if (p->passive && p->parent)
         tcp_accept_ready(p);
     net_notify();
@@ -164,6 +164,8 @@ static void new_ack(struct tcp_pcb *p, uint32_t ack, const struct tcp_opts *o,
     if (seq_gt(upto, p->snd_buf_seq)) {
         p->snd_len -= upto - p->snd_buf_seq;
         p->snd_buf_seq = upto;
+        if (!p->snd_len)
+            tcp_ring_park(&p->snd); /* all acknowledged: hold no pages */
     }
     p->snd_una = ack;
     p->persist_probes = 0; /* progress, for an orphan too */
@@ -211,7 +213,7 @@ static int fin_ack_states(struct tcp_pcb *p, uint64_t now)
     case TCPS_FIN_WAIT_1:
         tcp_set_state(p, TCPS_FIN_WAIT_2);
         if (p->orphan)
-            tcp_timer_set(&p->t_close, now + TCP_FIN_TIMEOUT);
+            tcp_timer_set(p, &p->t_close, now + TCP_FIN_TIMEOUT);
         net_notify();
         return 0;
     case TCPS_CLOSING: tcp_tw_enter(p, now); return 1;
@@ -256,13 +258,13 @@ static void ack_policy(struct tcp_pcb *p, uint32_t len, uint64_t now)
     if (++p->segs_unacked >= 2 || len > p->adv_mss)
         p->ack_now = 1;
     else if (!p->t_delack)
-        tcp_timer_set(&p->t_delack, now + TCP_DELACK);
+        tcp_timer_set(p, &p->t_delack, now + TCP_DELACK);
 }
 
 static void data_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
 {
     if (tcp_ring_put(&p->rcv, p->rcv_read, s->seq, s->data, s->len) < 0) {
-        tcp_stats.ooo_dropped++; /* cannot happen past seg_clip */
+        tcp_stats.rcv_nomem++; /* no pages for the ring: the peer resends */
         return;
     }
     if (s->seq == p->rcv_nxt) {

@@ -6,17 +6,45 @@
  * keepalive, and the orphan FIN_WAIT_2 timeout. An orphan (closed by
  * the application) gets TCP_ORPHAN_RETRIES zero-window probes while
  * its peer takes no data, however the peer answers them. tcp_timer()
- * runs what is due; a cached earliest deadline keeps it from scanning
- * the tables on every wake-up.
+ * runs what is due; a cached earliest deadline keeps it from looking on
+ * every wake-up, and then it walks only the blocks with a timer on (a
+ * list they join when one is set and leave once none is), not every
+ * connection: ten thousand idle kept-alive ones cost it nothing.
  */
 #include <errno.h>
 #include "tcp.h"
 
 static uint64_t tcp_next = NET_NEVER;
+/* The armed blocks: a circular list through tnext/tprev, with a head
+ * that is no block (only its links are used). */
+static struct tcp_pcb armed = {.tnext = &armed, .tprev = &armed};
 
-void tcp_timer_set(uint64_t *t, uint64_t deadline)
+static void list_add(struct tcp_pcb *head, struct tcp_pcb *p)
+{
+    p->tnext = head;
+    p->tprev = head->tprev;
+    head->tprev->tnext = p;
+    head->tprev = p;
+}
+
+static void list_del(struct tcp_pcb *p)
+{
+    p->tprev->tnext = p->tnext;
+    p->tnext->tprev = p->tprev;
+    p->tnext = p->tprev = NULL;
+}
+
+void tcp_timer_forget(struct tcp_pcb *p)
+{
+    if (p->tnext)
+        list_del(p);
+}
+
+void tcp_timer_set(struct tcp_pcb *p, uint64_t *t, uint64_t deadline)
 {
     *t = deadline;
+    if (p && !p->tnext)
+        list_add(&armed, p);
     if (deadline < tcp_next) {
         tcp_next = deadline;
         net_timer_kick(deadline);
@@ -25,7 +53,7 @@ void tcp_timer_set(uint64_t *t, uint64_t deadline)
 
 void tcp_rexmit_arm(struct tcp_pcb *p)
 {
-    tcp_timer_set(&p->t_rexmit, hc_clock_monotonic() + p->rto);
+    tcp_timer_set(p, &p->t_rexmit, hc_clock_monotonic() + p->rto);
 }
 
 static uint64_t rto_clamp(uint64_t rto)
@@ -65,7 +93,7 @@ static void rexmit_syn(struct tcp_pcb *p, uint64_t now)
     p->backoff++;
     p->rto = rto_clamp(p->rto * 2);
     tcp_send_syn(p);
-    tcp_timer_set(&p->t_rexmit, now + p->rto);
+    tcp_timer_set(p, &p->t_rexmit, now + p->rto);
 }
 
 /* RFC 6298 5.4-5.7: back off and go back to the first unacknowledged
@@ -98,7 +126,7 @@ static void rexmit_timeout(struct tcp_pcb *p, uint64_t now)
     p->timing = 0;
     tcp_output(p);
     if (!p->t_rexmit && p->used)
-        tcp_timer_set(&p->t_rexmit, now + p->rto);
+        tcp_timer_set(p, &p->t_rexmit, now + p->rto);
 }
 
 static void persist_fire(struct tcp_pcb *p, uint64_t now)
@@ -123,7 +151,7 @@ static void persist_fire(struct tcp_pcb *p, uint64_t now)
     if (p->backoff < 12)
         p->backoff++;
     uint64_t d = rto_clamp(p->rto << p->backoff);
-    tcp_timer_set(&p->t_persist, now + d);
+    tcp_timer_set(p, &p->t_persist, now + d);
 }
 
 static void keep_fire(struct tcp_pcb *p, uint64_t now)
@@ -139,7 +167,7 @@ static void keep_fire(struct tcp_pcb *p, uint64_t now)
     }
     p->keep_probes++;
     tcp_send_seg(p, p->snd_una - 1, 0, TH_ACK);
-    tcp_timer_set(&p->t_keep, now + (uint64_t)p->keepintvl * 1000 * MS);
+    tcp_timer_set(p, &p->t_keep, now + (uint64_t)p->keepintvl * 1000 * MS);
 }
 
 static void delack_fire(struct tcp_pcb *p)
@@ -183,20 +211,37 @@ static uint64_t pcb_next(const struct tcp_pcb *p, uint64_t next)
     return next;
 }
 
+/* Run the armed blocks' due timers. They are moved to a list of their
+ * own first and taken from its head one at a time, so blocks that a
+ * timer frees or arms meanwhile (any of them) are handled right: a
+ * block leaves the armed list for good only with no timer on. */
+static uint64_t armed_run(uint64_t now, uint64_t next)
+{
+    struct tcp_pcb todo = {.tnext = &todo, .tprev = &todo};
+    if (armed.tnext != &armed) {
+        todo.tnext = armed.tnext, todo.tprev = armed.tprev;
+        todo.tnext->tprev = todo.tprev->tnext = &todo;
+        armed.tnext = armed.tprev = &armed;
+    }
+    while (todo.tnext != &todo) {
+        struct tcp_pcb *p = todo.tnext;
+        list_del(p);
+        pcb_timers(p, now); /* may free p: then it is on no list */
+        uint64_t n = p->used ? pcb_next(p, NET_NEVER) : NET_NEVER;
+        if (n != NET_NEVER && !p->tnext)
+            list_add(&armed, p);
+        next = n < next ? n : next;
+    }
+    return next;
+}
+
 uint64_t tcp_timer(uint64_t now)
 {
+    tcp_pcb_trim(); /* no block is held here */
     if (now < tcp_next)
         return tcp_next;
     tcp_next = NET_NEVER; /* timers set while running lower it again */
-    uint64_t next = tcp_tw_timer(now);
-    for (unsigned i = 0; i < tcp_pcb_n; i++) {
-        struct tcp_pcb *p = &tcp_pcbs[i];
-        if (!p->used)
-            continue;
-        pcb_timers(p, now);
-        if (p->used)
-            next = pcb_next(p, next);
-    }
+    uint64_t next = armed_run(now, tcp_tw_timer(now));
     if (next < tcp_next)
         tcp_next = next;
     return tcp_next;

@@ -2,9 +2,11 @@
  * fdtable.c: descriptors and the open files behind them. As in POSIX, a
  * descriptor names an open file description (kind, position, flags), and
  * dup() makes a second name for the same one: they share the position
- * and O_NONBLOCK. Both tables are fixed (FILES_MAX), allocated on first
- * use; the lowest free descriptor is used. Descriptors 0, 1 and 2 start
- * as the console.
+ * and O_NONBLOCK. Up to FILES_MAX of each, in chunks of FD_CHUNK made as
+ * the program opens more (the first on first use) and given back when
+ * the last chunk empties, so a program pays for the descriptors it
+ * holds, not for FILES_MAX. The lowest free descriptor is used. Descriptors 0,
+ * 1 and 2 start as the console.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,45 +19,118 @@ struct open_file {
     unsigned refs; /* descriptors naming it; 0: slot free */
 };
 
-/* Both tables, allocated on first use (kiln/table.h): 14 KiB. */
-struct fd_table {
-    struct open_file files[FILES_MAX];
-    struct open_file *fds[FILES_MAX];
-    uint8_t cloexec[FILES_MAX];
+/* FD_CHUNK descriptors and as many open files: 14 KiB. Open files never
+ * move, since struct file pointers are held (epoll, sockets). */
+#define FD_CHUNK 256
+#define CHUNKS (FILES_MAX / FD_CHUNK)
+struct fd_chunk {
+    struct open_file files[FD_CHUNK];
+    struct open_file *fds[FD_CHUNK];
+    uint8_t cloexec[FD_CHUNK];
 };
-static struct fd_table *table;
-static struct open_file *open_files, **fds;
-static uint8_t *cloexec;
+static struct fd_chunk *chunks[CHUNKS];
+static unsigned nchunks;
+/* No descriptor below fd_hint and no open file below file_hint is free:
+ * where the searches start, so opening is not a scan of everything. */
+static unsigned fd_hint, file_hint;
+
+static struct open_file **fd_slot(long fd)
+{
+    return &chunks[fd / FD_CHUNK]->fds[fd % FD_CHUNK];
+}
+
+static uint8_t *cloexec_at(long fd)
+{
+    return &chunks[fd / FD_CHUNK]->cloexec[fd % FD_CHUNK];
+}
+
+static struct open_file *file_at(unsigned i)
+{
+    return &chunks[i / FD_CHUNK]->files[i % FD_CHUNK];
+}
+
+/* One more chunk; -1 at FILES_MAX or without memory. */
+static int chunk_add(void)
+{
+    if (nchunks == CHUNKS)
+        return -1;
+    chunks[nchunks] = hc_pages_alloc(
+        (sizeof(struct fd_chunk) + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE);
+    if (!chunks[nchunks])
+        return -1;
+    nchunks++;
+    return 0;
+}
+
+/* Whether chunk c names no open file and holds none. */
+static int chunk_empty(unsigned c)
+{
+    for (unsigned i = 0; i < FD_CHUNK; i++)
+        if (chunks[c]->fds[i] || chunks[c]->files[i].refs)
+            return 0;
+    return 1;
+}
+
+/* The empty chunks at the end go back (the first stays). A fork's
+ * saved table keeps its files referenced, so their chunks stay. */
+static void chunks_trim(void)
+{
+    while (nchunks > 1 && chunk_empty(nchunks - 1)) {
+        nchunks--;
+        hc_pages_free(chunks[nchunks],
+                      (sizeof(struct fd_chunk) + HC_PAGE_SIZE - 1) /
+                          HC_PAGE_SIZE);
+        chunks[nchunks] = NULL;
+    }
+}
 
 /* Every entry point comes through here before it touches a table. */
 static void tables_ready(void)
 {
-    if (table)
+    if (nchunks)
         return;
-    kiln_table((void **)&table, sizeof *table, "no memory for descriptors");
-    open_files = table->files;
-    fds = table->fds;
-    cloexec = table->cloexec;
-    open_files[0] =
-        (struct open_file){{.ops = &console_ops, .flags = O_RDWR}, 3};
-    fds[0] = fds[1] = fds[2] = &open_files[0];
+    if (chunk_add() < 0)
+        hc_abort("no memory for descriptors");
+    struct open_file *o = file_at(0);
+    *o = (struct open_file){{.ops = &console_ops, .flags = O_RDWR}, 3};
+    *fd_slot(0) = *fd_slot(1) = *fd_slot(2) = o;
 }
 
 struct file *fd_file(long fd)
 {
     tables_ready();
-    if (fd < 0 || fd >= FILES_MAX || !fds[fd])
+    if (fd < 0 || fd >= (long)nchunks * FD_CHUNK || !*fd_slot(fd))
         return NULL;
-    return &fds[fd]->file;
+    return &(*fd_slot(fd))->file;
 }
 
+/* The lowest free descriptor from 'from', making a chunk if need be. */
 static long lowest_free_fd(long from)
 {
     tables_ready();
-    for (long fd = from; fd < FILES_MAX; fd++)
-        if (!fds[fd])
-            return fd;
-    return -EMFILE;
+    long fd = from > (long)fd_hint ? from : (long)fd_hint;
+    for (;; fd++) {
+        while (fd >= (long)nchunks * FD_CHUNK)
+            if (chunk_add() < 0)
+                return -EMFILE;
+        if (!*fd_slot(fd))
+            break;
+    }
+    if (from <= (long)fd_hint)
+        fd_hint = (unsigned)fd;
+    return fd;
+}
+
+static struct open_file *file_free_slot(void)
+{
+    for (unsigned i = file_hint;; i++) {
+        if (i == nchunks * FD_CHUNK && chunk_add() < 0)
+            return NULL;
+        if (!file_at(i)->refs) {
+            file_hint = i;
+            return file_at(i);
+        }
+    }
 }
 
 long fd_install(const struct file_ops *ops, void *priv, int flags)
@@ -63,16 +138,14 @@ long fd_install(const struct file_ops *ops, void *priv, int flags)
     long fd = lowest_free_fd(0);
     if (fd < 0)
         return fd;
-    for (unsigned i = 0; i < FILES_MAX; i++) {
-        if (open_files[i].refs)
-            continue;
-        open_files[i] = (struct open_file){
-            {.ops = ops, .flags = flags & ~O_CLOEXEC, .priv = priv}, 1};
-        fds[fd] = &open_files[i];
-        cloexec[fd] = !!(flags & O_CLOEXEC);
-        return fd;
-    }
-    return -ENFILE;
+    struct open_file *o = file_free_slot();
+    if (!o)
+        return -ENFILE;
+    *o = (struct open_file){
+        {.ops = ops, .flags = flags & ~O_CLOEXEC, .priv = priv}, 1};
+    *fd_slot(fd) = o;
+    *cloexec_at(fd) = !!(flags & O_CLOEXEC);
+    return fd;
 }
 
 /* Weak: without epoll_create in the image no epoll set can hold f. */
@@ -83,6 +156,11 @@ static int unref(struct open_file *o)
 {
     if (--o->refs)
         return 0;
+    for (unsigned c = 0; c < nchunks; c++) /* o's index lowers the hint */
+        if (o >= chunks[c]->files && o < chunks[c]->files + FD_CHUNK) {
+            unsigned i = c * FD_CHUNK + (unsigned)(o - chunks[c]->files);
+            file_hint = i < file_hint ? i : file_hint;
+        }
     if (epoll_forget)
         epoll_forget(&o->file);
     int r = o->file.ops->release ? o->file.ops->release(&o->file) : 0;
@@ -94,19 +172,24 @@ long sys_close(long fd)
 {
     if (!fd_file(fd))
         return -EBADF;
-    struct open_file *o = fds[fd];
-    fds[fd] = NULL;
-    return unref(o);
+    struct open_file *o = *fd_slot(fd);
+    *fd_slot(fd) = NULL;
+    if (fd < (long)fd_hint)
+        fd_hint = (unsigned)fd;
+    int r = unref(o);
+    if (nchunks > 1)
+        chunks_trim();
+    return r;
 }
 
 /* Make newfd name the same open file as oldfd (closing what it named). */
 static long dup_onto(long oldfd, long newfd, int flags)
 {
-    if (newfd != oldfd && fds[newfd])
-        unref(fds[newfd]);
-    fds[oldfd]->refs++;
-    fds[newfd] = fds[oldfd];
-    cloexec[newfd] = !!(flags & O_CLOEXEC);
+    if (newfd != oldfd && *fd_slot(newfd))
+        unref(*fd_slot(newfd));
+    (*fd_slot(oldfd))->refs++;
+    *fd_slot(newfd) = *fd_slot(oldfd);
+    *cloexec_at(newfd) = !!(flags & O_CLOEXEC);
     return newfd;
 }
 
@@ -126,6 +209,9 @@ long sys_dup3(long oldfd, long newfd, long flags)
         return -EBADF;
     if (newfd < 0 || newfd >= FILES_MAX)
         return -EBADF;
+    while (newfd >= (long)nchunks * FD_CHUNK)
+        if (chunk_add() < 0)
+            return -ENOMEM;
     return dup_onto(oldfd, newfd, (int)flags);
 }
 
@@ -169,8 +255,8 @@ long sys_fcntl(long fd, long cmd, long arg)
     if (!f)
         return -EBADF;
     switch (cmd) {
-    case F_GETFD: return cloexec[fd] ? FD_CLOEXEC : 0;
-    case F_SETFD: cloexec[fd] = !!(arg & FD_CLOEXEC); return 0;
+    case F_GETFD: return *cloexec_at(fd) ? FD_CLOEXEC : 0;
+    case F_SETFD: *cloexec_at(fd) = !!(arg & FD_CLOEXEC); return 0;
     case F_GETFL: return f->flags;
     case F_SETFL:
         f->flags = (f->flags & ~SETFL_MASK) | ((int)arg & SETFL_MASK);
@@ -193,32 +279,44 @@ long sys_fcntl(long fd, long cmd, long arg)
 }
 
 /* A fork child (sys_vfork.c) gets a copy of the table: what it closes or
- * dups stays its own, and the parent gets its own table back. */
-static struct parent_table {
-    struct open_file *fds[FILES_MAX];
-    uint8_t cloexec[FILES_MAX];
-} * parent;
+ * dups stays its own, and the parent gets its own table back. The copy
+ * is kept per chunk, each made at the first fork that needs it. */
+struct parent_chunk {
+    struct open_file *fds[FD_CHUNK];
+    uint8_t cloexec[FD_CHUNK];
+};
+static struct parent_chunk *parent[CHUNKS];
+static unsigned parent_n;
 
 void fds_fork(void)
 {
     tables_ready();
-    kiln_table((void **)&parent, sizeof *parent, "no memory to fork");
-    for (unsigned fd = 0; fd < FILES_MAX; fd++) {
-        parent->fds[fd] = fds[fd];
-        parent->cloexec[fd] = cloexec[fd];
-        if (fds[fd])
-            fds[fd]->refs++;
+    for (unsigned c = 0; c < nchunks; c++) {
+        struct parent_chunk *pc =
+            kiln_table((void **)&parent[c], sizeof *pc, "no memory to fork");
+        for (unsigned i = 0; i < FD_CHUNK; i++) {
+            pc->fds[i] = chunks[c]->fds[i];
+            pc->cloexec[i] = chunks[c]->cloexec[i];
+            if (pc->fds[i])
+                pc->fds[i]->refs++;
+        }
     }
+    parent_n = nchunks;
 }
 
 void fds_unfork(void)
 {
     tables_ready();
-    for (long fd = 0; fd < FILES_MAX; fd++)
-        if (fds[fd])
+    for (long fd = 0; fd < (long)nchunks * FD_CHUNK; fd++)
+        if (*fd_slot(fd))
             sys_close(fd);
-    for (unsigned fd = 0; fd < FILES_MAX; fd++) {
-        fds[fd] = parent->fds[fd];
-        cloexec[fd] = parent->cloexec[fd];
-    }
+    while (nchunks < parent_n) /* the closes gave back empty chunks */
+        if (chunk_add() < 0)
+            hc_abort("no memory to give a fork's parent its descriptors");
+    for (unsigned c = 0; c < parent_n; c++)
+        for (unsigned i = 0; i < FD_CHUNK; i++) {
+            chunks[c]->fds[i] = parent[c]->fds[i];
+            chunks[c]->cloexec[i] = parent[c]->cloexec[i];
+        }
+    fd_hint = 0;
 }

@@ -251,6 +251,7 @@ struct psock {
     int family;          /* AF_INET or AF_INET6 */
     int listening;
     uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO; 0: forever */
+    struct psock *next_free;     /* sys_socket.c's list of free ones */
 };
 extern const struct file_ops socket_ops;
 long sock_get(long fd, struct file **fp); /* -EBADF, -ENOTSOCK or 0 */

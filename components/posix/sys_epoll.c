@@ -1,8 +1,11 @@
 /*
  * sys_epoll.c: epoll as Linux offers it, over the file kinds' poll
  * hooks. An epoll instance is a file kind of its own; its interest list
- * is a fixed table. epoll_wait scans the list, sleeps like poll when
- * nothing is ready (sys_poll.c), and scans again.
+ * is an array that doubles as it fills (up to FILES_MAX items), with a
+ * hash by file so that adding, changing and forgetting an item cost the
+ * same with ten thousand items as with ten. epoll_wait scans the list,
+ * sleeps like poll when nothing is ready (sys_poll.c), and scans again:
+ * a wait costs a readiness check per item.
  *
  * Edge triggering (EPOLLET) is emulated from levels: an item reports
  * when a watched condition appears that was absent at its last scan.
@@ -22,7 +25,8 @@
 
 #define EPOLL_MAX 16
 #define EPOLL_ITEMS FILES_MAX
-#define EPOLL_NEST_MAX 4 /* epoll inside epoll, as Linux's limit */
+#define EPOLL_ITEMS_MIN 64 /* the first array: one page with its hash */
+#define EPOLL_NEST_MAX 4   /* epoll inside epoll, as Linux's limit */
 #define EPOLL_ALWAYS (EPOLLERR | EPOLLHUP)
 #define EPOLL_FLAGS (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP)
 
@@ -31,17 +35,21 @@ struct epitem {
     int fd;
     uint32_t events; /* 0 once EPOLLONESHOT fired */
     uint32_t last;   /* conditions seen at the last scan (EPOLLET) */
+    unsigned hnext;  /* next item (index + 1) of the same hash bucket */
     epoll_data_t data;
 };
 
 struct epoll {
     int used;
     unsigned n, next; /* items in use; where the next scan starts */
-    struct epitem items[EPOLL_ITEMS];
+    unsigned cap;     /* items room, a power of two; 0: none yet */
+    struct epitem *items;
+    unsigned *bucket; /* cap heads (item index + 1), after the items */
 };
 
-/* 128 KiB: taken from the page allocator by the first epoll_create, so
- * programs that never use epoll do not carry it in their image. */
+/* 1 KiB of headers: taken from the page allocator by the first
+ * epoll_create, so programs that never use epoll do not carry it in
+ * their image. */
 static struct epoll *epolls;
 static int nesting;
 
@@ -77,9 +85,18 @@ static long ep_ioctl(struct file *f, unsigned long req, long arg)
     return -ENOTTY;
 }
 
+static size_t ep_pages(unsigned cap)
+{
+    size_t bytes = cap * (sizeof(struct epitem) + sizeof(unsigned));
+    return (bytes + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+}
+
 static int ep_release(struct file *f)
 {
-    ((struct epoll *)f->priv)->used = 0;
+    struct epoll *ep = f->priv;
+    if (ep->cap)
+        hc_pages_free(ep->items, ep_pages(ep->cap));
+    *ep = (struct epoll){0};
     return 0;
 }
 
@@ -120,29 +137,91 @@ long sys_epoll_create(long size)
     return size <= 0 ? -EINVAL : sys_epoll_create1(0);
 }
 
+static unsigned *ep_head(struct epoll *ep, const struct file *f)
+{
+    uintptr_t h = (uintptr_t)f / sizeof(void *) * 0x9e3779b97f4a7c15ull;
+    return &ep->bucket[(h >> 32) & (ep->cap - 1)];
+}
+
+static void ep_link(struct epoll *ep, unsigned i)
+{
+    unsigned *head = ep_head(ep, ep->items[i].file);
+    ep->items[i].hnext = *head;
+    *head = i + 1;
+}
+
+static void ep_unlink(struct epoll *ep, unsigned i)
+{
+    unsigned *at = ep_head(ep, ep->items[i].file);
+    while (*at != i + 1)
+        at = &ep->items[*at - 1].hnext;
+    *at = ep->items[i].hnext;
+}
+
 static struct epitem *ep_find(struct epoll *ep, struct file *f, long fd)
 {
-    for (unsigned i = 0; i < ep->n; i++)
-        if (ep->items[i].file == f && ep->items[i].fd == fd)
-            return &ep->items[i];
+    if (!ep->cap)
+        return NULL;
+    for (unsigned i = *ep_head(ep, f); i; i = ep->items[i - 1].hnext)
+        if (ep->items[i - 1].file == f && ep->items[i - 1].fd == fd)
+            return &ep->items[i - 1];
     return NULL;
 }
 
+static int ep_resize(struct epoll *ep, unsigned cap);
+
+/* The last item takes the removed one's place; a list down to a
+ * quarter of its room gives half of it back. */
 static void ep_remove(struct epoll *ep, struct epitem *it)
 {
-    *it = ep->items[--ep->n];
+    unsigned i = (unsigned)(it - ep->items), last = ep->n - 1;
+    ep_unlink(ep, i);
+    if (i != last) {
+        ep_unlink(ep, last);
+        *it = ep->items[last];
+        ep_link(ep, i);
+    }
+    ep->n--;
+    if (ep->cap > EPOLL_ITEMS_MIN && ep->n < ep->cap / 4)
+        ep_resize(ep, ep->cap / 2); /* no memory: it stays as it is */
 }
 
 void epoll_forget(struct file *f)
 {
     if (!epolls)
         return;
-    for (unsigned e = 0; e < EPOLL_MAX; e++)
-        for (unsigned i = 0; epolls[e].used && i < epolls[e].n;)
-            if (epolls[e].items[i].file == f)
-                ep_remove(&epolls[e], &epolls[e].items[i]);
-            else
-                i++;
+    for (unsigned e = 0; e < EPOLL_MAX; e++) {
+        struct epoll *ep = &epolls[e];
+        unsigned i = ep->used && ep->cap ? *ep_head(ep, f) : 0;
+        while (i) {
+            struct epitem *it = &ep->items[i - 1];
+            if (it->file != f) {
+                i = it->hnext;
+                continue;
+            }
+            ep_remove(ep, it);
+            i = *ep_head(ep, f); /* the chain changed: from its start */
+        }
+    }
+}
+
+/* Room for cap items (at least n), with the hash rebuilt; -1 without
+ * memory. */
+static int ep_resize(struct epoll *ep, unsigned cap)
+{
+    struct epitem *items = hc_pages_alloc(ep_pages(cap));
+    if (!items)
+        return -1;
+    for (unsigned i = 0; i < ep->n; i++)
+        items[i] = ep->items[i];
+    if (ep->cap)
+        hc_pages_free(ep->items, ep_pages(ep->cap));
+    ep->items = items;
+    ep->bucket = (unsigned *)(items + cap);
+    ep->cap = cap;
+    for (unsigned i = 0; i < ep->n; i++)
+        ep_link(ep, i);
+    return 0;
 }
 
 static long ep_add(struct epoll *ep, struct file *f, long fd,
@@ -152,8 +231,12 @@ static long ep_add(struct epoll *ep, struct file *f, long fd,
         return -EEXIST;
     if (ep->n == EPOLL_ITEMS)
         return -ENOSPC;
-    ep->items[ep->n++] = (struct epitem){
+    if (ep->n == ep->cap &&
+        ep_resize(ep, ep->cap ? ep->cap * 2 : EPOLL_ITEMS_MIN) < 0)
+        return -ENOMEM;
+    ep->items[ep->n] = (struct epitem){
         .file = f, .fd = (int)fd, .events = ev->events, .data = ev->data};
+    ep_link(ep, ep->n++);
     return 0;
 }
 
@@ -178,8 +261,11 @@ long sys_epoll_ctl(long epfd, long op, long fd, long evp)
             return -ENOENT;
         if ((ev->events | it->events) & EPOLLEXCLUSIVE)
             return -EINVAL;
-        *it = (struct epitem){
-            .file = f, .fd = (int)fd, .events = ev->events, .data = ev->data};
+        *it = (struct epitem){.file = f,
+                              .fd = (int)fd,
+                              .events = ev->events,
+                              .hnext = it->hnext,
+                              .data = ev->data};
         return 0;
     case EPOLL_CTL_DEL:
         if (!it)

@@ -3,9 +3,11 @@
  * the pages under mappings of files (sys_mmap_file.c).
  *
  * Memory is identity-mapped RAM from hc_pages_alloc, so a mapping is a
- * run of pages. A fixed table records every mapping, so munmap and
- * mprotect can reject ranges we never handed out instead of corrupting
- * the allocator (the table is allocated on first use). mmap gives
+ * run of pages. A table records every mapping, so munmap and mprotect
+ * can reject ranges we never handed out instead of corrupting the
+ * allocator (allocated on first use for MAPPINGS_MIN, and doubled as
+ * malloc maps more, up to MAPPINGS_MAX: ten thousand connections'
+ * worth of small objects took musl's malloc past 128). mmap gives
  * read-write pages (PROT_NONE: inaccessible, for musl's thread stack
  * guards); mprotect sets read-only and read-execute too, but never
  * writable and executable at once (W^X).
@@ -21,7 +23,8 @@
 #include "kiln/table.h"
 #include "posix.h"
 
-#define MAPPINGS_MAX 128
+#define MAPPINGS_MIN 128
+#define MAPPINGS_MAX 8192
 #define BRK_WINDOW_PAGES 64
 #define PAGE HC_PAGE_SIZE
 
@@ -33,34 +36,54 @@ struct mapping {
     int none_past_guard; /* PROT_NONE elsewhere: fork cannot copy it */
 };
 
-static struct mapping *maps; /* MAPPINGS_MAX, on first use: 5 KiB */
+static struct mapping *maps; /* maps_n, from 128 on first use: 5 KiB */
+static int maps_n;
 static uintptr_t brk_base, brk_cur;
-
-static void maps_ready(void)
-{
-    kiln_table((void **)&maps, MAPPINGS_MAX * sizeof *maps,
-               "no memory for the table of mappings");
-}
 
 static size_t pages_for(size_t len)
 {
     return (len + PAGE - 1) / PAGE;
 }
 
+static void maps_ready(void)
+{
+    if (!maps_n) {
+        kiln_table((void **)&maps, MAPPINGS_MIN * sizeof *maps,
+                   "no memory for the table of mappings");
+        maps_n = MAPPINGS_MIN;
+    }
+}
+
+/* Twice the room (the table moves: pointers into it go stale). */
+static int maps_grow(void)
+{
+    int n = maps_n * 2;
+    if (n > MAPPINGS_MAX)
+        return -1;
+    struct mapping *m = hc_pages_alloc(pages_for(n * sizeof *m));
+    if (!m)
+        return -1;
+    memcpy(m, maps, maps_n * sizeof *m);
+    hc_pages_free(maps, pages_for(maps_n * sizeof *m));
+    maps = m, maps_n = n;
+    return 0;
+}
+
 static struct mapping *slot_free(void)
 {
     maps_ready();
-    for (int i = 0; i < MAPPINGS_MAX; i++)
+    for (int i = 0; i < maps_n; i++)
         if (!maps[i].pages)
             return &maps[i];
-    return NULL;
+    int first = maps_n;
+    return maps_grow() < 0 ? NULL : &maps[first];
 }
 
 /* The mapping that wholly contains [addr, addr + pages). */
 static struct mapping *find(uintptr_t addr, size_t pages)
 {
     maps_ready();
-    for (int i = 0; i < MAPPINGS_MAX; i++) {
+    for (int i = 0; i < maps_n; i++) {
         struct mapping *m = &maps[i];
         if (m->pages && addr >= m->base &&
             addr + pages * PAGE <= m->base + m->pages * PAGE)
@@ -113,9 +136,11 @@ static int unmap_from(struct mapping *m, uintptr_t addr, size_t pages)
     uintptr_t end = addr + pages * PAGE;
     uintptr_t m_end = m->base + m->pages * PAGE;
     if (addr > m->base && end < m_end) {
+        long at = m - maps;
         struct mapping *tail = slot_free();
         if (!tail)
             return -ENOMEM;
+        m = &maps[at]; /* the table may have moved */
         *tail = (struct mapping){end, (m_end - end) / PAGE, m->some_none, 0,
                                  m->some_none};
         m->pages = (addr - m->base) / PAGE;
@@ -242,10 +267,10 @@ int mem_save(struct mem_copy *c, size_t max, size_t *n)
 {
     maps_ready();
     *n = 0;
-    for (int i = 0; i <= MAPPINGS_MAX; i++) {
-        const struct mapping *m = &maps[i < MAPPINGS_MAX ? i : 0];
+    for (int i = 0; i <= maps_n; i++) {
+        const struct mapping *m = &maps[i < maps_n ? i : 0];
         struct mem_copy w = {m->base + m->guard * PAGE, m->pages - m->guard, 0};
-        if (i == MAPPINGS_MAX)
+        if (i == maps_n)
             w = (struct mem_copy){brk_base, brk_base ? BRK_WINDOW_PAGES : 0, 0};
         else if (!m->pages || m->none_past_guard || m->guard >= m->pages)
             continue;

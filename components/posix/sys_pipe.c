@@ -19,7 +19,7 @@
 #include "memfile.h"
 #include "posix.h"
 
-#define PIPES_MAX (FILES_MAX / 2)
+#define PIPES_MAX 128
 #define PIPE_CAP 65536
 
 struct pipe {

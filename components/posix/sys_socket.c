@@ -25,7 +25,10 @@
 #define NS_PER_US 1000ull
 #define NS_PER_S 1000000000ull
 
-static struct psock *psocks; /* FILES_MAX, on the first socket: 8 KiB */
+/* Socket states are made a page at a time as sockets are, and freed
+ * ones wait on a list for the next: a program pays for the most
+ * sockets it has held at once. */
+static struct psock *psock_free;
 /* FIONREAD counts by peeking into this; taken from the page allocator at
  * the first FIONREAD, so programs that never ask do not carry 64 KiB. */
 #define PEEK_MAX 65536
@@ -175,11 +178,30 @@ static unsigned sock_poll(struct file *f)
     return net_poll(((struct psock *)f->priv)->ns);
 }
 
+static void psock_put(struct psock *p)
+{
+    *p = (struct psock){.next_free = psock_free};
+    psock_free = p;
+}
+
+static struct psock *psock_take(void)
+{
+    if (!psock_free) {
+        struct psock *page = hc_pages_alloc(1);
+        for (unsigned i = 0; page && i < HC_PAGE_SIZE / sizeof *page; i++)
+            psock_put(&page[i]);
+    }
+    struct psock *p = psock_free;
+    if (p)
+        psock_free = p->next_free;
+    return p;
+}
+
 static int sock_release(struct file *f)
 {
     struct psock *p = f->priv;
     int r = net_close(p->ns);
-    *p = (struct psock){0};
+    psock_put(p);
     return r;
 }
 
@@ -198,17 +220,14 @@ const struct file_ops socket_ops = {
  * SOCK_CLOEXEC. */
 static long sock_install(struct net_sock *ns, int type, int flags)
 {
-    struct psock *p = NULL;
-    kiln_table((void **)&psocks, FILES_MAX * sizeof *psocks,
-               "no memory for sockets");
-    for (unsigned i = 0; i < FILES_MAX && !p; i++)
-        if (!psocks[i].ns)
-            p = &psocks[i];
+    struct psock *p = psock_take();
     long fd = p ? fd_install(&socket_ops, p,
                              O_RDWR | (flags & SOCK_NONBLOCK ? O_NONBLOCK : 0) |
                                  (flags & SOCK_CLOEXEC ? O_CLOEXEC : 0))
                 : -ENFILE;
     if (fd < 0) {
+        if (p)
+            psock_put(p);
         net_close(ns);
         return fd;
     }

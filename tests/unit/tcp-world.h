@@ -38,6 +38,7 @@ static const struct in6_addr B6 = {.s6_addr = {0x20, 1, 0xd, 0xb8, [15] = 2}};
 static uint64_t clock_ns = 1000000000ull;
 static int fail_alloc;
 static size_t free_pages = 8000; /* what hc_pages_stats reports */
+static size_t pages_out;         /* allocated and not yet freed */
 static int aborted;              /* hc_abort was called */
 static jmp_buf abort_jmp;        /* where hc_abort returns to */
 static unsigned drop_every, drop_count, reorder, nobufs_every, sends;
@@ -53,6 +54,7 @@ void *hc_pages_alloc(size_t n)
         return NULL;
     void *p = aligned_alloc(HC_PAGE_SIZE, n * HC_PAGE_SIZE);
     memset(p, 0, n * HC_PAGE_SIZE);
+    pages_out += n;
     return p;
 }
 void hc_pages_stats(struct hc_mem_stats *out)
@@ -62,7 +64,7 @@ void hc_pages_stats(struct hc_mem_stats *out)
 }
 void hc_pages_free(void *p, size_t n)
 {
-    (void)n;
+    pages_out -= n;
     free(p);
 }
 int hc_entropy(void *buf, size_t len)

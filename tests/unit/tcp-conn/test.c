@@ -654,6 +654,59 @@ static void test_ipv6(void)
     run(1000);
 }
 
+/* Item: many kept-alive connections, each used once (a request, an
+ * answer), hold no ring pages while idle, cost under 1 KiB per end, and
+ * give their pages back once closed (issue 15: 10,000 connections). */
+static int pair_use(struct net_sock *c, struct net_sock *s)
+{
+    static const char req[30] = "GET / HTTP/1.1", ans[300] = "HTTP/1.1 200";
+    char buf[512];
+    int ok = tcp_ops.send(c, req, sizeof req, 0, NULL) == sizeof req;
+    run(10);
+    ok &= tcp_ops.recv(s, buf, sizeof buf, 0, NULL) == sizeof req;
+    ok &= tcp_ops.send(s, ans, sizeof ans, 0, NULL) == sizeof ans;
+    run(10);
+    return ok && tcp_ops.recv(c, buf, sizeof buf, 0, NULL) == sizeof ans;
+}
+
+static int holds_ring(struct net_sock *x)
+{
+    const struct tcp_pcb *p = (const struct tcp_pcb *)x;
+    return p->snd.buf || p->rcv.buf;
+}
+
+static void test_many_idle(void)
+{
+    enum { PAIRS = 600 }; /* more than the 256 blocks TCP once had */
+    static struct net_sock *c[PAIRS], *s[PAIRS];
+    size_t before = pages_out;
+    struct net_sock *l = listener(120, PAIRS);
+    int made = 0, used = 0, holding = 0;
+    for (int i = 0; i < PAIRS && made == i; i++)
+        made += connect_pair(l, 120, &c[i], &s[i]) == 0;
+    for (int i = 0; i < made; i++)
+        used += pair_use(c[i], s[i]);
+    run(1000); /* delayed ACKs and all */
+    for (int i = 0; i < made; i++)
+        holding += holds_ring(c[i]) + holds_ring(s[i]);
+    size_t idle = (pages_out - before) * HC_PAGE_SIZE;
+    tap_check(made == PAIRS && used == PAIRS,
+              "600 connections made, each used once", "%d made %d used", made,
+              used);
+    tap_check(holding == 0, "idle, they hold no ring pages", "%d ends hold",
+              holding);
+    tap_check(idle < 2 * PAIRS * 1024, "under 1 KiB per idle end",
+              "%zu bytes for %d ends", idle, 2 * made);
+    for (int i = 0; i < made; i++) {
+        tcp_ops.close(c[i]);
+        tcp_ops.close(s[i]);
+    }
+    tcp_ops.close(l);
+    run(1000);
+    tap_check(pages_out <= before + 2 * 7, "closed, their pages come back",
+              "%zu pages out, %zu before", pages_out, before);
+}
+
 int main(void)
 {
     test_dual_stack();
@@ -672,5 +725,6 @@ int main(void)
     test_refused_and_reset();
     test_cookies();
     test_nomem();
+    test_many_idle();
     return tap_done();
 }
