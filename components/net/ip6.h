@@ -184,6 +184,11 @@ void mld_changed(struct netif *nif); /* groups changed: report (twice) */
 void mld_query(const struct ip6_info *ip, const uint8_t *msg, size_t len);
 uint64_t mld_timer(uint64_t now);
 
+/* scope6.c (the net_l4_scope* calls are in netint.h) */
+int scope6_linked(net_addr a); /* link-local unicast or multicast */
+uint32_t scope6_id(const struct netif *nif); /* 0 for the loopback */
+struct netif *scope6_owner(net_addr a);      /* holds our address a */
+
 /* ip6config.c: parsing ip6= (pure, host unit tested) */
 struct ip6_config {
     int off; /* ip6=off */

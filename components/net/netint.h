@@ -249,6 +249,18 @@ int net_l4_is_local(net_addr a);
 /* The most transport bytes one packet to dst carries unfragmented. */
 uint16_t net_l4_room(net_addr dst);
 
+/* scope6.c: sin6_scope_id, the NIC a link-local address means */
+/* The id to report with peer: our address local's NIC's, or the NIC a
+ * packet came in on (_in); 0 unless peer is link-scoped. */
+uint32_t net_l4_scope_of(net_addr peer, net_addr local);
+uint32_t net_l4_scope_in(net_addr peer, const struct netif *nif);
+/* Check scope for dst and, if *src is a wildcard, choose the source (its
+ * NIC's address for a link-scoped dst). 0, -ENODEV (no such NIC),
+ * -EINVAL (missing with several NICs, or *src is another NIC's). */
+int net_l4_scoped(net_addr dst, uint32_t scope, net_addr *src);
+/* bind()'s check: 0, -ENODEV, or -EADDRNOTAVAIL (a is not on that NIC). */
+int net_l4_scope_bind(net_addr a, uint32_t scope);
+
 /* tcp*.c: see tcp.h */
 void tcp_input(const struct ip_info *ip, uint8_t *seg, size_t len);
 /* An ICMP error about a segment we sent: quoted is its IP header and at
