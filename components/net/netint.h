@@ -238,6 +238,8 @@ int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
                uint32_t dst, uint16_t sport, uint16_t dport);
 /* An ICMP error about a datagram we sent (quoted: its IP header + 8). */
 void udp_icmp_error(const uint8_t *quoted, size_t len, int err);
+/* The same for ICMPv6: quoted is our datagram's IPv6 header onwards. */
+void udp_icmp6_error(const uint8_t *quoted, size_t len, int err);
 
 /* l4.c: TCP's and UDP's way down to either IP (IPv4 for v4-mapped) */
 /* Send len transport bytes at buf + NET_HEADROOM (buf as ip_send's). */

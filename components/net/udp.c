@@ -758,3 +758,23 @@ void udp_icmp_error(const uint8_t *q, size_t len, int err)
         }
 }
 
+/* The same for ICMPv6 (quoted: our IPv6 header and at least 8 bytes of
+ * UDP straight after it). */
+void udp_icmp6_error(const uint8_t *q, size_t len, int err)
+{
+    if (len < 40 + UDP_HLEN || q[6] != IPPROTO_UDP)
+        return; /* extension headers in the quote: not followed */
+    net_addr src, dst;
+    uint16_t sport, dport;
+    memcpy(&src, q + 8, 16);
+    memcpy(&dst, q + 24, 16);
+    memcpy(&sport, q + 40, 2);
+    memcpy(&dport, q + 42, 2);
+    for (struct udp_sock *u = socks; u < socks_end(); u++)
+        if (u->used && u->connected && u->lport == sport &&
+            addr_eq(u->raddr, dst) && u->rport == dport &&
+            (!udp_has_laddr(u) || addr_eq(u->laddr, src))) {
+            u->err = err;
+            net_notify();
+        }
+}
