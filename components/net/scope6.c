@@ -13,7 +13,9 @@
  * -EINVAL once there are more.
  *
  * Limits: two NICs with the same MAC (the same EUI-64 link-local
- * address) cannot be told apart by their addresses.
+ * address) cannot be told apart by their addresses; a UDP socket
+ * connected to fe80::1%2 on a wildcard address also takes datagrams
+ * from an fe80::1 on another link (input matches addresses, not NICs).
  */
 #include <errno.h>
 #include "ip6.h"
