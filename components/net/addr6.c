@@ -8,16 +8,19 @@
  * retransmission time, it becomes preferred and the console gets its
  * line ("net: eth0 MAC ADDR/LEN (link-local)"). An objection (nd.c: an
  * advertisement of it, or another host's DAD solicitation for it) makes
- * us give it up and say so; we do not retry with another identifier.
+ * us give it up and say so; a SLAAC address then tries the next RFC 7217
+ * identifier, IDGEN_RETRIES times (section 6).
  *
- * Interface identifiers are modified EUI-64, from the MAC (RFC 4291
- * appendix A), for link-local and SLAAC addresses alike: the guest has
- * no storage to keep the secret that RFC 7217's stable identifiers
- * need, and one drawn at each boot would change the address at each
- * boot. SLAAC addresses follow the prefix's lifetimes with 5.5.3 e)'s
- * two-hour rule; past its preferred lifetime an address is deprecated
- * (chosen as a source only when nothing else fits), past its valid one
- * removed.
+ * SLAAC addresses take RFC 7217's stable, opaque identifiers
+ * (stableid6.c) keyed by the ip6.secret= boot option; without one the
+ * key is KEY_DEFAULT, so the address is stable but predictable from the
+ * MAC: the guest has no storage to keep a secret it drew itself, and one
+ * drawn at each boot would change the address at each boot. Link-local
+ * addresses stay modified EUI-64 (RFC 4291 appendix A), which is what
+ * neighbours and the tests expect to find. SLAAC addresses follow the prefix's
+ * lifetimes with 5.5.3 e)'s two-hour rule; past its preferred lifetime an
+ * address is deprecated (chosen as a source only when nothing else fits), past
+ * its valid one removed.
  *
  * Limits: ADDR6_MAX addresses per interface; no temporary (RFC 8981)
  * addresses; no optimistic DAD.
@@ -31,6 +34,11 @@
 #define DAD_DELAY_NS 1000000000ull
 #define NS_PER_S 1000000000ull
 #define TWO_HOURS_S 7200u
+#define IDGEN_RETRIES 3 /* RFC 7217 section 6 */
+
+/* Used without ip6.secret=: anyone who reads this can compute the
+ * addresses from the MAC (README says so). */
+static const uint8_t KEY_DEFAULT[16] = "kiln:rfc7217-key";
 
 static const char *const how_text[] = {"link-local", "slaac", "static",
                                        "loopback"};
@@ -110,12 +118,46 @@ static void addr6_describe(struct netif *nif, const struct addr6 *ad)
              ad->plen, gw, how_text[ad->how]);
 }
 
+/* The RFC 7217 key: ip6.secret=, else KEY_DEFAULT; read once. */
+static const uint8_t *addr6_key(void)
+{
+    static uint8_t key[16];
+    static int ready;
+    if (ready)
+        return key;
+    ready = 1;
+    int r = stableid6_secret(hc_cmdline(), key);
+    if (r < 0)
+        kiln_log("net: ip6.secret= wants 32 hex digits (128 bits); SLAAC "
+                 "addresses use the built-in key, predictable from the MAC");
+    if (r <= 0)
+        memcpy(key, KEY_DEFAULT, sizeof key);
+    return key;
+}
+
+/* Move a SLAAC address to its next identifier and start DAD again. */
+static void addr6_regenerate(struct netif *nif, struct addr6 *ad)
+{
+    uint8_t prefix[8];
+    memcpy(prefix, ad->a.s6_addr, 8);
+    ad->dad_counter =
+        stableid6_iid(addr6_key(), prefix, nif->mac,
+                      (uint8_t)(ad->dad_counter + 1), ad->a.s6_addr + 8);
+    ad->state = A6_TENTATIVE;
+    ad->dad_left = DAD_TRANSMITS;
+    ad->dad_at = hc_clock_monotonic() + net_random32() % DAD_DELAY_NS;
+    net_timer_kick(ad->dad_at);
+}
+
 void addr6_conflict(struct netif *nif, struct addr6 *ad, const char *how)
 {
     char a[48];
     kiln_log("net: eth%u: %s/%u is in use on the link (%s); giving it up",
              nif->idx, ip6_text(&ad->a, a, sizeof a), ad->plen, how);
-    ad->state = A6_FREE;
+    if (ad->how == A6_SLAAC && ad->dad_counter < IDGEN_RETRIES)
+        addr6_regenerate(nif, ad);
+    else
+        ad->state = A6_FREE;
     mld_changed(nif);
 }
 
@@ -135,17 +177,31 @@ static void addr6_refresh(struct addr6 *ad, uint32_t valid, uint32_t preferred)
         ad->valid_until = addr6_deadline(TWO_HOURS_S);
 }
 
+/* The SLAAC address nif holds on prefix (whatever its counter). */
+static struct addr6 *addr6_on_prefix(struct netif *nif, const uint8_t p[8])
+{
+    struct if6 *s = if6_of(nif);
+    for (struct addr6 *ad = s->addrs; ad < s->addrs + ADDR6_MAX; ad++)
+        if (ad->state != A6_FREE && ad->how == A6_SLAAC &&
+            !memcmp(ad->a.s6_addr, p, 8))
+            return ad;
+    return NULL;
+}
+
 void addr6_slaac(struct netif *nif, const uint8_t prefix[8], uint32_t valid,
                  uint32_t preferred)
 {
+    struct addr6 *ad = addr6_on_prefix(nif, prefix);
+    if (ad) {
+        addr6_refresh(ad, valid, preferred);
+        return;
+    }
     struct in6_addr a;
     memcpy(a.s6_addr, prefix, 8);
-    addr6_eui64(nif, a.s6_addr + 8);
-    struct addr6 *ad = addr6_find(nif, &a);
-    if (ad && ad->how == A6_SLAAC)
-        addr6_refresh(ad, valid, preferred);
-    else if (!ad && valid)
-        addr6_add(nif, &a, 64, A6_SLAAC, valid, preferred);
+    uint8_t n = stableid6_iid(addr6_key(), prefix, nif->mac, 0, a.s6_addr + 8);
+    if (valid && !addr6_find(nif, &a) &&
+        (ad = addr6_add(nif, &a, 64, A6_SLAAC, valid, preferred)))
+        ad->dad_counter = n;
 }
 
 /* ---- selection ---------------------------------------------------------- */

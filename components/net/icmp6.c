@@ -14,7 +14,12 @@
  * token bucket limits them (2.4(f)) so a flood cannot make us an
  * amplifier.
  *
- * Errors about our packets go to TCP (tcp_icmp6_error) as ICMP's do.
+ * Errors about our packets go to TCP (tcp_icmp6_error) as ICMP's do,
+ * and the hard ones (port unreachable, prohibited, parameter problem:
+ * Linux's "fatal" list) to connected UDP sockets, which then fail their
+ * next call with ECONNREFUSED and the like. Packet Too Big needs no
+ * UDP socket: the path MTU is per destination, and ip6_send fragments
+ * the next datagram to it.
  *
  * Limits: PMTU_MAX destinations remembered, the oldest replaced.
  */
@@ -129,8 +134,10 @@ static int icmp6_errno(uint8_t type, uint8_t code)
 {
     if (type == ICMP6_PTB)
         return -EMSGSIZE;
-    if (type == ICMP6_UNREACH)
-        return code == 1 ? -EACCES : code == 4 ? -ECONNREFUSED : -EHOSTUNREACH;
+    if (type == ICMP6_UNREACH && code == 4)
+        return -ECONNREFUSED;
+    if (type == ICMP6_UNREACH && (code == 1 || code == 5 || code == 6))
+        return -EACCES; /* prohibited, policy, reject route */
     return type == ICMP6_PARAM ? -EPROTO : -EHOSTUNREACH;
 }
 
@@ -150,9 +157,11 @@ static void icmp6_error_in(const uint8_t *msg, size_t len)
         pmtu_record(&dst, mtu);
         mtu = icmp6_pmtu(&dst);
     }
-    tcp_icmp6_error(msg + ICMP6_HLEN, len - ICMP6_HLEN,
-                    icmp6_errno(msg[0], msg[1]),
+    int err = icmp6_errno(msg[0], msg[1]);
+    tcp_icmp6_error(msg + ICMP6_HLEN, len - ICMP6_HLEN, err,
                     msg[0] == ICMP6_PTB ? (uint16_t)mtu : 0);
+    if (err == -ECONNREFUSED || err == -EACCES || err == -EPROTO)
+        udp_icmp6_error(msg + ICMP6_HLEN, len - ICMP6_HLEN, err);
 }
 
 void icmp6_input(const struct ip6_info *ip, uint8_t *msg, size_t len)

@@ -42,6 +42,7 @@ struct addr6 {
     struct in6_addr a;
     uint8_t state, how, plen;
     uint8_t dad_left;      /* DAD solicitations still to send */
+    uint8_t dad_counter;   /* RFC 7217's DAD_Counter (SLAAC addresses) */
     uint64_t dad_at;       /* the next solicitation, or the end of DAD */
     uint64_t valid_until;  /* NET_NEVER: no lifetime */
     uint64_t prefer_until; /* past it the address is deprecated */
@@ -175,6 +176,8 @@ const struct addr6 *addr6_source(const struct netif *nif,
 int addr6_listens(const struct netif *nif, const struct in6_addr *dst);
 /* The modified EUI-64 interface identifier (RFC 4291 appendix A). */
 void addr6_eui64(const struct netif *nif, uint8_t iid[8]);
+/* SLAAC's address for prefix (RFC 7217: stableid6.c), or a refresh of
+ * the lifetimes of the one it already gave. */
 void addr6_slaac(struct netif *nif, const uint8_t prefix[8], uint32_t valid,
                  uint32_t preferred);
 uint64_t addr6_timer(uint64_t now);
@@ -183,6 +186,21 @@ uint64_t addr6_timer(uint64_t now);
 void mld_changed(struct netif *nif); /* groups changed: report (twice) */
 void mld_query(const struct ip6_info *ip, const uint8_t *msg, size_t len);
 uint64_t mld_timer(uint64_t now);
+
+/* stableid6.c: RFC 7217 identifiers (pure, host unit tested) */
+/* The ip6.secret= boot option in cmdline (before "--") into key: 1,
+ * 0 when absent, -1 when it is not 32 hex digits. */
+int stableid6_secret(const char *cmdline, uint8_t key[16]);
+/* The identifier for prefix on the NIC with mac at DAD counter counter,
+ * or at the next counter that gives no reserved one (RFC 5453): that
+ * counter is returned. */
+uint8_t stableid6_iid(const uint8_t key[16], const uint8_t prefix[8],
+                      const uint8_t mac[6], uint8_t counter, uint8_t iid[8]);
+
+/* scope6.c (the net_l4_scope* calls are in netint.h) */
+int scope6_linked(net_addr a); /* link-local unicast or multicast */
+uint32_t scope6_id(const struct netif *nif); /* 0 for the loopback */
+struct netif *scope6_owner(net_addr a);      /* holds our address a */
 
 /* ip6config.c: parsing ip6= (pure, host unit tested) */
 struct ip6_config {

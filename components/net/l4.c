@@ -6,8 +6,10 @@
  * IPv4's), so an IPv6 packet is copied once into a buffer of its own: a
  * first version that leaves their buffers and the IPv4 path alone.
  *
- * Limits: one copy per IPv6 packet; link-local peers are reached
- * through the first interface (no scope ids yet).
+ * A link-local destination leaves by the NIC holding the source
+ * address, which the socket chose by its scope id (scope6.c).
+ *
+ * Limits: one copy per IPv6 packet.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,7 +30,10 @@ int net_l4_send(uint8_t *buf, size_t len, net_addr src, net_addr dst,
     if (!tx6_buf && !(tx6_buf = hc_pages_alloc(TX6_PAGES)))
         return -ENOBUFS;
     memcpy(tx6_buf + NET6_HEADROOM, buf + NET_HEADROOM, len);
-    return ip6_send(NULL, tx6_buf, len, &src, &dst, proto, 0);
+    struct netif *nif = NULL; /* routed */
+    if (scope6_linked(dst) && !addr6_find(NULL, &dst))
+        nif = scope6_owner(src);
+    return ip6_send(nif, tx6_buf, len, &src, &dst, proto, 0);
 }
 
 uint32_t net_l4_pseudo(net_addr src, net_addr dst, uint8_t proto, size_t len)

@@ -246,6 +246,8 @@ int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
                uint32_t dst, uint16_t sport, uint16_t dport);
 /* An ICMP error about a datagram we sent (quoted: its IP header + 8). */
 void udp_icmp_error(const uint8_t *quoted, size_t len, int err);
+/* The same for ICMPv6: quoted is our datagram's IPv6 header onwards. */
+void udp_icmp6_error(const uint8_t *quoted, size_t len, int err);
 
 /* l4.c: TCP's and UDP's way down to either IP (IPv4 for v4-mapped) */
 /* Send len transport bytes at buf + NET_HEADROOM (buf as ip_send's). */
@@ -256,6 +258,18 @@ net_addr net_l4_source(net_addr dst); /* wildcard if none */
 int net_l4_is_local(net_addr a);
 /* The most transport bytes one packet to dst carries unfragmented. */
 uint16_t net_l4_room(net_addr dst);
+
+/* scope6.c: sin6_scope_id, the NIC a link-local address means */
+/* The id to report with peer: our address local's NIC's, or the NIC a
+ * packet came in on (_in); 0 unless peer is link-scoped. */
+uint32_t net_l4_scope_of(net_addr peer, net_addr local);
+uint32_t net_l4_scope_in(net_addr peer, const struct netif *nif);
+/* Check scope for dst and, if *src is a wildcard, choose the source (its
+ * NIC's address for a link-scoped dst). 0, -ENODEV (no such NIC),
+ * -EINVAL (missing with several NICs, or *src is another NIC's). */
+int net_l4_scoped(net_addr dst, uint32_t scope, net_addr *src);
+/* bind()'s check: 0, -ENODEV, or -EADDRNOTAVAIL (a is not on that NIC). */
+int net_l4_scope_bind(net_addr a, uint32_t scope);
 
 /* tcp*.c: see tcp.h */
 void tcp_input(const struct ip_info *ip, uint8_t *seg, size_t len);

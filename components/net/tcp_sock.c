@@ -7,8 +7,8 @@
  * where net.h says sockaddr_in; IPv4 peers appear v4-mapped to it, and
  * unless IPV6_V6ONLY its wildcard listener takes them too.
  *
- * Limits: scope ids are given as 0 and not used (link-local peers are
- * reached through the first interface).
+ * Link-local peers: the scope id picks the source address, hence the
+ * NIC (scope6.c), and names are reported with the id of laddr's NIC.
  */
 #include <errno.h>
 #include <poll.h>
@@ -47,8 +47,9 @@ static int is_loopback(net_addr a)
 
 /* The address and port in a (a sockaddr_in6 for an AF_INET6 socket). */
 static int sock_addr(const struct tcp_pcb *p, const struct sockaddr_in *a,
-                     net_addr *addr, uint16_t *port)
+                     net_addr *addr, uint16_t *port, uint32_t *scope)
 {
+    *scope = 0;
     if (!p->v6sock) {
         if (a->sin_family != AF_INET)
             return -EAFNOSUPPORT;
@@ -63,6 +64,7 @@ static int sock_addr(const struct tcp_pcb *p, const struct sockaddr_in *a,
         return -EINVAL;
     *addr = a6->sin6_addr;
     *port = a6->sin6_port;
+    *scope = a6->sin6_scope_id;
     return 0;
 }
 
@@ -71,11 +73,14 @@ static int tcp_bind(struct net_sock *s, const struct sockaddr_in *a)
     struct tcp_pcb *p = P(s);
     net_addr addr;
     uint16_t port;
-    int r = sock_addr(p, a, &addr, &port);
+    uint32_t scope;
+    int r = sock_addr(p, a, &addr, &port, &scope);
     if (r < 0)
         return r;
     if (p->lport || p->state != TCPS_CLOSED || p->conn_done)
         return -EINVAL;
+    if ((r = net_l4_scope_bind(addr, scope)) < 0)
+        return r;
     if (!addr_is_wild(addr) && !net_l4_is_local(addr) && !is_loopback(addr))
         return -EADDRNOTAVAIL;
     return tcp_port_bind(p, addr, port);
@@ -111,6 +116,7 @@ static void fill_addr(const struct tcp_pcb *p, struct sockaddr_in *a,
         a6->sin6_family = AF_INET6;
         a6->sin6_port = port;
         a6->sin6_addr = addr;
+        a6->sin6_scope_id = net_l4_scope_of(addr, p->laddr);
         return;
     }
     memset(a, 0, sizeof *a);
@@ -155,7 +161,8 @@ static int connect_status(struct tcp_pcb *p)
     return -EISCONN;
 }
 
-static int connect_start(struct tcp_pcb *p, net_addr raddr, uint16_t rport)
+static int connect_start(struct tcp_pcb *p, net_addr raddr, uint16_t rport,
+                         uint32_t scope)
 {
     static const net_addr one = {.s6_addr = {[15] = 1}};
     uint64_t now = hc_clock_monotonic();
@@ -163,8 +170,9 @@ static int connect_start(struct tcp_pcb *p, net_addr raddr, uint16_t rport)
     if (addr_is_wild(raddr)) /* Linux: to the wildcard is to ourselves */
         p->raddr = addr_is4(raddr) ? addr_from4(htonl(0x7f000001)) : one;
     p->rport = rport;
-    if (addr_is_wild(p->laddr))
-        p->laddr = net_l4_source(p->raddr);
+    int r = net_l4_scoped(p->raddr, scope, &p->laddr);
+    if (r < 0)
+        return r;
     if (addr_is_wild(p->laddr))
         return -ENETUNREACH;
     if (!p->lport && tcp_port_ephemeral(p, p->raddr, p->rport) < 0)
@@ -192,14 +200,15 @@ static int tcp_connect(struct net_sock *s, const struct sockaddr_in *a)
     struct tcp_pcb *p = P(s);
     net_addr raddr;
     uint16_t rport;
-    int r = sock_addr(p, a, &raddr, &rport);
+    uint32_t scope;
+    int r = sock_addr(p, a, &raddr, &rport, &scope);
     if (r < 0)
         return r;
     if (p->state == TCPS_LISTEN)
         return -EISCONN;
     if (p->state != TCPS_CLOSED || p->connecting || p->conn_done)
         return connect_status(p);
-    return connect_start(p, raddr, rport);
+    return connect_start(p, raddr, rport, scope);
 }
 
 /* A bulk sender fills its ring while the network could carry more: the

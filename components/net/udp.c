@@ -17,6 +17,8 @@
  * AF_INET6 socket (udp_sock_create6) takes and gives sockaddr_in6, sees
  * IPv4 peers v4-mapped unless IPV6_V6ONLY, and sends through
  * net_l4_send. A zero checksum is refused over IPv6 (RFC 8200 8.1).
+ * Link-local peers carry a scope id (scope6.c): a record keeps the one
+ * of the NIC the datagram came in on, a connected socket its peer's.
  *
  * Limits: UDP_SOCKS sockets; no multicast membership, no IP options,
  * no cmsg; SO_SNDBUF is stored and reported but sends never queue;
@@ -38,7 +40,7 @@
 #define UDP_EPHEMERAL_LO 32768
 #define UDP_EPHEMERAL_N 28232 /* Linux's 32768..60999 */
 #define UDP_TX_PAGES 17       /* NET_HEADROOM + 8 + UDP_DATA_MAX */
-#define REC_HDR 24            /* length, source address and port */
+#define REC_HDR 24            /* length, source address, port, scope */
 #define BCAST4 0xffffffffu
 #define REC_WRAP UINT32_MAX
 #define DHCP_CLIENT_PORT 68
@@ -49,7 +51,8 @@ struct udp_sock {
     uint8_t v6sock, v6only; /* AF_INET6; IPV6_V6ONLY */
     net_addr laddr, raddr;  /* laddr: a wildcard when unbound */
     uint16_t lport, rport;
-    int err; /* pending error from ICMP, for SO_ERROR */
+    uint32_t scope; /* the connected peer's scope id */
+    int err;        /* pending error from ICMP, for SO_ERROR */
     uint32_t rcvbuf, sndbuf;
     uint8_t *ring; /* receive records; ring_pages of them */
     size_t ring_pages, head, tail, used_bytes, count;
@@ -111,7 +114,7 @@ static long ring_place(struct udp_sock *u, size_t need)
 }
 
 static int ring_put(struct udp_sock *u, net_addr src, uint16_t sport,
-                    const uint8_t *data, size_t len)
+                    uint16_t scope, const uint8_t *data, size_t len)
 {
     if (ring_ensure(u) < 0)
         return -1;
@@ -126,6 +129,7 @@ static int ring_put(struct udp_sock *u, net_addr src, uint16_t sport,
     memcpy(r, &n, 4);
     memcpy(r + 4, &src, 16);
     memcpy(r + 20, &sport, 2);
+    memcpy(r + 22, &scope, 2);
     memcpy(r + REC_HDR, data, len);
     u->tail = ((size_t)at + need) % ring_bytes(u);
     u->used_bytes += need;
@@ -195,7 +199,9 @@ static int udp_match(const struct udp_sock *u, net_addr dst, uint16_t dport,
 static int udp_deliver(struct udp_sock *u, const struct ip_info *ip,
                        uint16_t sport, const uint8_t *data, size_t len)
 {
-    if (ring_put(u, ip_src_addr(ip), sport, data, len) < 0)
+    net_addr src = ip_src_addr(ip);
+    uint16_t scope = (uint16_t)net_l4_scope_in(src, ip->nif);
+    if (ring_put(u, src, sport, scope, data, len) < 0)
         return 0; /* receive buffer full: dropped */
     net_notify();
     return 1;
@@ -288,13 +294,14 @@ static net_addr udp_wild(const struct udp_sock *u)
 
 /* A datagram of either family from src (a wildcard: chosen) to dst. */
 static int udp_output_any(uint8_t *buf, size_t len, net_addr src, net_addr dst,
-                          uint16_t sport, uint16_t dport)
+                          uint32_t scope, uint16_t sport, uint16_t dport)
 {
     if (addr_is4(dst))
         return udp_output(NULL, buf, len, addr_to4(src), addr_to4(dst), sport,
                           dport);
-    if (addr_is_wild(src))
-        src = net_l4_source(dst);
+    int r = net_l4_scoped(dst, scope, &src);
+    if (r < 0)
+        return r;
     if (addr_is_wild(src))
         return -ENETUNREACH;
     uint8_t *d = buf + NET_HEADROOM;
@@ -356,8 +363,9 @@ static int udp_autobind(struct udp_sock *u, net_addr addr)
 
 /* The address and port in a: a sockaddr_in6 for an AF_INET6 socket. */
 static int udp_sockaddr(const struct udp_sock *u, const struct sockaddr_in *a,
-                        net_addr *addr, uint16_t *port)
+                        net_addr *addr, uint16_t *port, uint32_t *scope)
 {
+    *scope = 0;
     if (!u->v6sock) {
         if (a->sin_family != AF_INET)
             return -EAFNOSUPPORT;
@@ -372,12 +380,13 @@ static int udp_sockaddr(const struct udp_sock *u, const struct sockaddr_in *a,
         return -EINVAL;
     *addr = a6->sin6_addr;
     *port = a6->sin6_port;
+    *scope = a6->sin6_scope_id;
     return 0;
 }
 
 /* Fill a (a sockaddr_in6 for an AF_INET6 socket) with addr:port. */
 static void udp_fill(const struct udp_sock *u, struct sockaddr_in *a,
-                     net_addr addr, uint16_t port)
+                     net_addr addr, uint16_t port, uint32_t scope)
 {
     if (u->v6sock) {
         struct sockaddr_in6 *a6 = (void *)a;
@@ -385,6 +394,7 @@ static void udp_fill(const struct udp_sock *u, struct sockaddr_in *a,
         a6->sin6_family = AF_INET6;
         a6->sin6_addr = addr;
         a6->sin6_port = port;
+        a6->sin6_scope_id = scope;
         return;
     }
     memset(a, 0, sizeof *a);
@@ -398,11 +408,14 @@ static int udp_bind(struct net_sock *s, const struct sockaddr_in *a)
     struct udp_sock *u = (struct udp_sock *)s;
     net_addr addr;
     uint16_t port;
-    int r = udp_sockaddr(u, a, &addr, &port);
+    uint32_t scope;
+    int r = udp_sockaddr(u, a, &addr, &port, &scope);
     if (r < 0)
         return r;
     if (u->bound)
         return -EINVAL;
+    if ((r = net_l4_scope_bind(addr, scope)) < 0)
+        return r;
     if (udp_specific(addr) && !net_l4_is_local(addr))
         return -EADDRNOTAVAIL;
     if (!port)
@@ -430,18 +443,21 @@ static int udp_connect(struct net_sock *s, const struct sockaddr_in *a)
     if (a->sin_family == AF_UNSPEC) {
         u->connected = 0;
         memset(&u->raddr, 0, sizeof u->raddr);
-        u->rport = 0;
+        u->rport = u->scope = 0;
         return 0;
     }
-    net_addr dst;
+    net_addr dst, src = udp_has_laddr(u) ? u->laddr : udp_wild(u);
     uint16_t port;
-    int r = udp_sockaddr(u, a, &dst, &port);
+    uint32_t scope;
+    int r = udp_sockaddr(u, a, &dst, &port, &scope);
     if (r < 0)
         return r;
     if (!port)
         return -EINVAL;
     dst = udp_dest(dst);
-    if (addr_is_wild(net_l4_source(dst)))
+    if (!addr_is4(dst) && (r = net_l4_scoped(dst, scope, &src)) < 0)
+        return r;
+    if (addr_is_wild(addr_is4(dst) ? net_l4_source(dst) : src))
         return -ENETUNREACH;
     if (addr_eq(dst, addr_from4(BCAST4)) && !u->broadcast)
         return -EACCES;
@@ -449,6 +465,7 @@ static int udp_connect(struct net_sock *s, const struct sockaddr_in *a)
         return -EAGAIN;
     u->raddr = dst;
     u->rport = port;
+    u->scope = net_l4_scope_of(dst, src);
     u->connected = 1;
     return 0;
 }
@@ -475,8 +492,9 @@ static long udp_send(struct net_sock *s, const void *buf, size_t len, int flags,
     (void)flags;
     net_addr dst = u->raddr;
     uint16_t dport = u->rport;
+    uint32_t scope = u->scope;
     if (to) {
-        int r = udp_sockaddr(u, to, &dst, &dport);
+        int r = udp_sockaddr(u, to, &dst, &dport, &scope);
         if (r < 0)
             return r;
         if (!dport)
@@ -499,7 +517,7 @@ static long udp_send(struct net_sock *s, const void *buf, size_t len, int flags,
     net_addr src = udp_has_laddr(u) ? u->laddr : addr_from4(0);
     if (!addr_is4(dst) && !udp_has_laddr(u))
         memset(&src, 0, sizeof src);
-    int r = udp_output_any(tx_buf, len, src, dst, u->lport, dport);
+    int r = udp_output_any(tx_buf, len, src, dst, scope, u->lport, dport);
     if (r == -ENOBUFS)
         return (long)len; /* lost in a full device queue, as UDP may be */
     return r < 0 ? r : (long)len;
@@ -521,10 +539,11 @@ static long udp_recv(struct net_sock *s, void *buf, size_t len, int flags,
     memcpy(&n, r, 4);
     if (from) {
         net_addr a;
-        uint16_t port;
+        uint16_t port, scope;
         memcpy(&a, r + 4, 16);
         memcpy(&port, r + 20, 2);
-        udp_fill(u, from, a, port);
+        memcpy(&scope, r + 22, 2);
+        udp_fill(u, from, a, port, scope);
     }
     memcpy(buf, r + REC_HDR, n < len ? n : len);
     if (!(flags & MSG_PEEK))
@@ -573,7 +592,8 @@ static int udp_getname(struct net_sock *s, int peer, struct sockaddr_in *out)
     net_addr a = peer ? u->raddr : u->laddr;
     if (!peer && u->connected && !udp_has_laddr(u))
         a = net_l4_source(u->raddr);
-    udp_fill(u, out, a, peer ? u->rport : u->lport);
+    udp_fill(u, out, a, peer ? u->rport : u->lport,
+             peer ? u->scope : net_l4_scope_of(a, a));
     return 0;
 }
 
@@ -733,6 +753,27 @@ void udp_icmp_error(const uint8_t *q, size_t len, int err)
         if (u->used && u->connected && u->lport == sport &&
             addr_eq(u->raddr, addr_from4(dst)) && u->rport == dport &&
             (!udp_has_laddr(u) || addr_eq(u->laddr, addr_from4(src)))) {
+            u->err = err;
+            net_notify();
+        }
+}
+
+/* The same for ICMPv6 (quoted: our IPv6 header and at least 8 bytes of
+ * UDP straight after it). */
+void udp_icmp6_error(const uint8_t *q, size_t len, int err)
+{
+    if (len < 40 + UDP_HLEN || q[6] != IPPROTO_UDP)
+        return; /* extension headers in the quote: not followed */
+    net_addr src, dst;
+    uint16_t sport, dport;
+    memcpy(&src, q + 8, 16);
+    memcpy(&dst, q + 24, 16);
+    memcpy(&sport, q + 40, 2);
+    memcpy(&dport, q + 42, 2);
+    for (struct udp_sock *u = socks; u < socks_end(); u++)
+        if (u->used && u->connected && u->lport == sport &&
+            addr_eq(u->raddr, dst) && u->rport == dport &&
+            (!udp_has_laddr(u) || addr_eq(u->laddr, src))) {
             u->err = err;
             net_notify();
         }

@@ -149,6 +149,25 @@ struct addr6 *addr6_find(const struct netif *n, const struct in6_addr *a)
            : !memcmp(a, &B6, 16) ? &addr_b6
                                  : NULL;
 }
+/* scope6.c's view: one NIC, IPv6 on, link-local means fe80::/10. */
+static struct if6 if6_fake = {.on = 1};
+struct netif *netif_get(unsigned i)
+{
+    return i == 0 ? &nif : NULL;
+}
+struct if6 *if6_of(const struct netif *n)
+{
+    (void)n;
+    return &if6_fake;
+}
+int ip6_is_linklocal(const struct in6_addr *a)
+{
+    return a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80;
+}
+int ip6_is_multicast(const struct in6_addr *a)
+{
+    return a->s6_addr[0] == 0xff;
+}
 
 #define QMAX 4096
 struct pkt {

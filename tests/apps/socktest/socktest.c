@@ -3,7 +3,8 @@
  * loopback interface (127.0.0.1). Every check prints "ok: ..." or
  * "FAIL: ..."; the last line is "socktest: all N checks passed" or
  * "socktest: N of M checks failed" (exit status 1). With arguments
- * IP PORT it also checks against an echo server at IP:PORT. Plain POSIX with
+ * IP PORT it also checks against an echo server at IP:PORT (IP may be
+ * a link-local IPv6 address with its %scope: remote6.c). Plain POSIX with
  * Linux's epoll, so it also runs on Linux, which is how its
  * expectations are checked: `gcc -O2 -o /tmp/socktest
  * tests/apps/socktest/[a-z]*.c -lpthread && /tmp/socktest`.
@@ -85,7 +86,9 @@ int main(int argc, char **argv)
     test_udp();
     test_ipv6();
     test_bulk();
-    if (argc == 3)
+    if (argc == 3 && strchr(argv[1], ':'))
+        test_remote6(argv[1], atoi(argv[2]));
+    else if (argc == 3)
         test_remote(argv[1], atoi(argv[2]));
     if (failed) {
         printf("socktest: %d of %d checks failed\n", failed, checks);

@@ -56,5 +56,10 @@ void test_ipv6(void);
 
 /* remote.c: against ip:port, an echo server with port+1 closed */
 void test_remote(const char *ip, int port);
+/* 64 KiB through the echo server connected to fd; 0 if intact. */
+int echo_through(int fd);
+
+/* remote6.c: the same against a link-local IPv6 address with %scope */
+void test_remote6(const char *ip, int port);
 
 #endif

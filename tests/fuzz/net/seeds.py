@@ -229,6 +229,14 @@ def ipv6_seeds():
                               FIX_CSUM, 3)],
         "ip6-packet-too-big": [ns, rec(eth6(ipv6(58, icmp6(
             2, 0, struct.pack(">I", 1280) + quoted)))), ping],
+        # UDP from a link-local peer (recvfrom's scope id), then port
+        # unreachable about a datagram of ours (the UDP error path).
+        "ip6-udp-linklocal": [ns, rec(eth6(ipv6(17, udp(b"ll" * 8),
+                                                src=PEER_LL)))],
+        "ip6-udp-unreachable": [ns, rec(eth6(ipv6(17, udp(b"u6")))),
+                                rec(eth6(ipv6(58, icmp6(1, 4, bytes(4) + ipv6(
+                                    17, udp(b"u6", 7, 40000), src=US6,
+                                    dst=PEER6)))))],
     }
 
 

@@ -286,6 +286,87 @@ def check_tcp():
            p.summary() if p is not None else "no answer")
 
 
+# ---- RFC 5961 over IPv6 (as tests/net/scapy does over IPv4) ----------------
+
+class Conn6:
+    """One connection to the guest's httpd from ME, driven by hand."""
+
+    def __init__(self, sport):
+        self.sport, self.seq, self.ack = sport, 70000, 0
+
+    def tcp(self, flags, seq=None, payload=b""):
+        p = IPv6(src=ME, dst=GUEST) / TCP(
+            sport=self.sport, dport=80, flags=flags, window=65535,
+            seq=self.seq if seq is None else seq % 2**32, ack=self.ack)
+        return p / Raw(payload) if payload else p
+
+    def mine(self, p):
+        return TCP in p and p[TCP].dport == self.sport
+
+    def open(self):
+        send(IPv6(src=ME, dst=GUEST) /
+             TCP(sport=self.sport, dport=80, flags="S", seq=self.seq,
+                 window=65535, options=[("MSS", 1220)]))
+        p = wait_for(lambda p: self.mine(p) and p[TCP].flags == "SA", 3)
+        if p is None:
+            return False
+        self.seq += 1
+        self.ack = (p[TCP].seq + 1) % 2**32
+        send(self.tcp("A"))
+        return True
+
+    def challenged(self):
+        """The guest's challenge ACK: a bare ACK of what it expects."""
+        return wait_for(lambda p: self.mine(p) and p[TCP].flags == "A" and
+                        p[TCP].ack == self.seq, 3) is not None
+
+    def alive(self):
+        """httpd still answers a request on the connection."""
+        req = b"GET / HTTP/1.0\r\n\r\n"
+        send(self.tcp("PA", payload=req))
+        self.seq += len(req)
+        p = wait_for(lambda p: self.mine(p) and
+                     bytes(p[TCP].payload).startswith(b"HTTP/1."), 5)
+        send(self.tcp("R"))
+        return p is not None
+
+
+def check_rfc5961():
+    name = "TCP over IPv6: in-window RST gets a challenge ACK (RFC 5961 3.2)"
+    c = Conn6(40011)
+    if not c.open():
+        report(name, False, "no handshake")
+    else:
+        send(c.tcp("R", seq=c.seq + 1000))
+        ch = c.challenged()
+        report(name, ch and c.alive(), f"challenge {ch}")
+    name = "TCP over IPv6: SYN on an open connection gets a challenge ACK (4.2)"
+    c = Conn6(40012)
+    if not c.open():
+        report(name, False, "no handshake")
+    else:
+        send(c.tcp("S", seq=c.seq + 500))
+        ch = c.challenged()
+        report(name, ch and c.alive(), f"challenge {ch}")
+    name = "TCP over IPv6: RST outside the window is ignored silently"
+    c = Conn6(40013)
+    if not c.open():
+        report(name, False, "no handshake")
+    else:
+        send(c.tcp("R", seq=c.seq + 2**31))
+        quiet = wait_for(c.mine, 1) is None
+        report(name, quiet and c.alive(), f"quiet {quiet}")
+    name = "TCP over IPv6: RST at exactly the next sequence number resets"
+    c = Conn6(40014)
+    if not c.open():
+        report(name, False, "no handshake")
+    else:
+        send(c.tcp("R"))
+        send(c.tcp("PA", payload=b"x"))
+        p = wait_for(lambda p: c.mine(p) and p[TCP].flags.R, 3)
+        report(name, p is not None, "no RST for data after it")
+
+
 def main():
     # Learn nothing from Linux: the guest resolves us through answer_ns.
     check_ns_na()
@@ -298,6 +379,7 @@ def main():
     check_fragments()
     check_ptb()
     check_tcp()
+    check_rfc5961()
     sys.exit(1 if failures else 0)
 
 

@@ -4,15 +4,17 @@
  * option action bits, routing headers, padding and length limits, cut
  * chains), fragment reassembly (reasm6.c: orders, exact duplicates,
  * RFC 5722 overlaps that kill the datagram and what comes after, bad
- * lengths, the 60 s timeout with its ICMPv6 error) and the ip6= option
- * (ip6config.c). The clock and icmp6_error are this file's.
+ * lengths, the 60 s timeout with its ICMPv6 error), the ip6= option
+ * (ip6config.c) and RFC 7217 identifiers with their ip6.secret= key
+ * (stableid6.c, against vectors from tests/net/ipv6/stableid.py, a
+ * SipHash of its own). The clock and icmp6_error are this file's.
  *
  * tests/unit/run reads one "links:" line, longer than clang-format's
  * column limit, hence the off/on below.
  */
 /* clang-format off */
 /*
- * links: components/net/ip6_ext.c components/net/reasm6.c components/net/ip6config.c
+ * links: components/net/ip6_ext.c components/net/reasm6.c components/net/ip6config.c components/net/stableid6.c components/net/tcp_isn.c
  */
 /* clang-format on */
 #include <errno.h>
@@ -25,6 +27,12 @@ static uint64_t now_ns = 1000;
 uint64_t hc_clock_monotonic(void)
 {
     return now_ns;
+}
+
+int hc_entropy(void *buf, size_t len) /* tcp_isn.c's; its keys unused */
+{
+    memset(buf, 7, len);
+    return 0;
 }
 
 static int time_exceeded;
@@ -251,6 +259,40 @@ static void test_config(void)
     }
 }
 
+/* ---- RFC 7217 --------------------------------------------------------- */
+
+static void test_stableid(void)
+{
+    uint8_t key[16], iid[8];
+    static const uint8_t want_key[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+                                         0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
+                                         0xcc, 0xdd, 0xee, 0xff};
+    const char *line = "ip=dhcp ip6.secret=00112233445566778899AABBCCDDEEFF";
+    tap_check(stableid6_secret(line, key) == 1 && !memcmp(key, want_key, 16),
+              "ip6.secret= read from the command line", NULL);
+    tap_check(stableid6_secret("ip=dhcp -- ip6.secret=0011", key) == 0 &&
+                  stableid6_secret("", key) == 0,
+              "no ip6.secret= (or only among the program's arguments)", NULL);
+    static const char *const bad[] = {
+        "ip6.secret=0011", "ip6.secret=00112233445566778899aabbccddeefg",
+        "ip6.secret=00112233445566778899aabbccddeeff00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        tap_check(stableid6_secret(bad[i], key) == -1, bad[i], "accepted");
+    /* stableid.py 2001:db8:78:: 52:54:00:12:34:56 0011...eeff 0 and 1 */
+    static const uint8_t prefix[8] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x78, 0, 0};
+    static const uint8_t mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
+    static const uint8_t want0[8] = {0x5e, 0x89, 0x6a, 0x1a,
+                                     0xff, 0xeb, 0xad, 0x67},
+                         want1[8] = {0xb7, 0x52, 0xe6, 0xed,
+                                     0x43, 0x45, 0xe6, 0xcd};
+    uint8_t n = stableid6_iid(want_key, prefix, mac, 0, iid);
+    tap_check(n == 0 && !memcmp(iid, want0, 8),
+              "RFC 7217 identifier, counter 0", NULL);
+    n = stableid6_iid(want_key, prefix, mac, 1, iid);
+    tap_check(n == 1 && !memcmp(iid, want1, 8),
+              "RFC 7217 identifier, counter 1 (after a DAD conflict)", NULL);
+}
+
 int main(void)
 {
     test_walk();
@@ -258,5 +300,6 @@ int main(void)
     test_reasm();
     test_reasm_timeout();
     test_config();
+    test_stableid();
     return tap_done();
 }

@@ -202,6 +202,12 @@ log_says() {
 }
 
 ping1() { busybox ping -c 1 -W 1 "$1" >/dev/null 2>&1; }
+# ping6_br0 ADDR: one echo to a link-local ADDR on br0 (busybox takes the
+# interface as -I or as the address's %scope, depending on its build).
+ping6_br0() {
+    busybox ping -6 -c 1 -W 1 -I br0 "$1" >/dev/null 2>&1 ||
+        busybox ping -6 -c 1 -W 1 "$1%br0" >/dev/null 2>&1
+}
 
 # httpd behind one vif: curl from dom0 gets the page; reports the time
 # from xl create to the first HTTP response.
@@ -223,6 +229,14 @@ net_httpd() {
     until_ok 20 curl -s --max-time 1 -o /dev/null http://10.99.0.2/
     t1=$(date +%s%N)
     page=$(curl -s --max-time 20 http://10.99.0.2/)
+    # the same domU on IPv6: its EUI-64 link-local address (from the MAC)
+    sysctl -qw net.ipv6.conf.br0.disable_ipv6=0 2>/dev/null
+    if until_ok 30 ping6_br0 fe80::216:3eff:fe00:2; then
+        echo "ok - xen-domu-net-ping6"
+    else
+        echo "not ok - xen-domu-net-ping6: no answer from fe80::216:3eff:fe00:2 on br0"
+        failed=1
+    fi
     net_stop $name $label
     if echo "$page" | grep -q "Hello from Kiln"; then
         echo "# xl create to first HTTP response: $(((t1 - t0) / 1000000)) ms" \
