@@ -93,7 +93,8 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 
 static int plausible_frame(uint64_t rbp)
 {
-    return rbp >= HC_PAGE_SIZE && rbp % 8 == 0 && rbp + 16 <= pages_max_addr();
+    return rbp >= HC_PAGE_SIZE && rbp % 8 == 0 &&
+           (rbp + 16 <= pages_max_addr() || mmu_in_window(rbp));
 }
 
 void backtrace_from(uint64_t rbp)

@@ -2,8 +2,11 @@
  * sys_mem.c: anonymous memory for musl's malloc and thread stacks, and
  * the pages under mappings of files (sys_mmap_file.c).
  *
- * Memory is identity-mapped RAM from hc_pages_alloc, so a mapping is a
- * run of pages. A fixed table records every mapping, so munmap and
+ * Anonymous memory comes from hc_pages_alloc_scattered: a run of
+ * identity-mapped RAM, or where none is free single pages mapped side by
+ * side (a small guest's malloc of 1 MiB); either way one range of
+ * addresses, which the CPU alone touches (devices are given the kernel's
+ * own buffers). A fixed table records every mapping, so munmap and
  * mprotect can reject ranges we never handed out instead of corrupting
  * the allocator (the table is allocated on first use). mmap gives
  * read-write pages (PROT_NONE: inaccessible, for musl's thread stack
@@ -22,7 +25,9 @@
 #include "posix.h"
 
 #define MAPPINGS_MAX 128
-#define BRK_WINDOW_PAGES 64
+/* musl's malloc takes its metadata from brk a page at a time and maps
+ * once brk says no: 64 KiB, not the 256 a 2 MiB guest could not spare. */
+#define BRK_WINDOW_PAGES 16
 #define PAGE HC_PAGE_SIZE
 
 struct mapping {
@@ -94,7 +99,7 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
     long err = -ENOMEM;
     void *p = !m      ? NULL
               : fixed ? pages_fixed(addr, pages, &err)
-                      : hc_pages_alloc(pages);
+                      : hc_pages_alloc_scattered(pages);
     if (!p)
         return err;
     if (prot == PROT_NONE && hc_pages_protect(p, pages, 0) < 0) {
