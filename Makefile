@@ -96,7 +96,7 @@ $(APP_OBJS): $(OBJ_ROOT)/%.c.o: %.c | $(SYSINC)
 
 # scripts/kiln-bake links the image, as it does for programs built by
 # scripts/kiln-cc (kiln bake): one way to link an image.
-$(IMAGE).elf: $(LINK_OBJS) $(COMPONENTS_LIB) $(HYPERCALL_LIB) linker/kernel.ld linker/ksyms.sh \
+$(IMAGE).elf: $(LINK_OBJS) $(COMPONENTS_LIB) $(HYPERCALL_LIB) linker/kernel.ld linker/ksyms.py \
 		linker/syscalls.py scripts/kiln-bake
 	$(quiet) LD $@
 	$(Q)scripts/kiln-bake --objects --target $(TARGET) --name $(APP) \

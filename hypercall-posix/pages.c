@@ -104,6 +104,12 @@ void *hc_pages_alloc(size_t n)
     return p;
 }
 
+/* A process has no physical addresses: the arena's runs are all there is. */
+void *hc_pages_alloc_scattered(size_t n)
+{
+    return hc_pages_alloc(n);
+}
+
 /* The arena index of p if [p, p + n pages) is all allocated, else -1. */
 static long allocated_range(const void *p, size_t n)
 {

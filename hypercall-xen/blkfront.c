@@ -227,7 +227,7 @@ fail:
 
 void blkfront_init(void)
 {
-    static char names[512];
+    char names[512]; /* on the stack: a static one every image would load */
     uint32_t vdevs[BLKF_DISKS_MAX];
     long len = xs_directory(0, "device/vbd", names, sizeof names);
     if (len <= 0 || gnttab_init() < 0)

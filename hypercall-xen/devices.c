@@ -37,7 +37,7 @@ void platform_devices_init(void)
 
 void xen_devices_find(void)
 {
-    static char classes[512];
+    char classes[512]; /* on the stack, not in every image */
     static int found;
     if (found || !have_xenstore)
         return;

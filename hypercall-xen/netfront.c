@@ -263,7 +263,7 @@ static int vif_start(struct vif *v)
  * map them. */
 void netfront_init(void)
 {
-    static char names[512];
+    char names[512]; /* on the stack: a static one every image would load */
     long len = xs_directory(0, "device/vif", names, sizeof names);
     if (len <= 0 || gnttab_init() < 0)
         return; /* no vifs, or no way to share pages with a backend */

@@ -183,6 +183,14 @@ _Noreturn void hc_exit(int status);
  * are identity-mapped. Returns NULL when no run of n free pages exists. */
 void *hc_pages_alloc(size_t n);
 
+/* Allocate n zeroed pages at contiguous addresses for the CPU alone: a
+ * run of RAM as hc_pages_alloc gives when one is free, otherwise single
+ * pages from anywhere, mapped together above RAM, so a small guest's
+ * scattered free pages still make one large buffer. Never give these
+ * addresses to a device: they need not be physical. Freed and protected
+ * like the others. Returns NULL when fewer than n pages are free. */
+void *hc_pages_alloc_scattered(size_t n);
+
 /* Return n pages starting at p (any sub-range of earlier allocations may
  * be freed). Freeing a page that is not allocated is a panic. */
 void hc_pages_free(void *p, size_t n);

@@ -4,8 +4,10 @@
  * TSC-deadline mode when the CPU has it (KVM does): the deadline is a
  * TSC value, no calibration needed. Otherwise one-shot mode, whose tick
  * rate is measured against the already calibrated TSC for 250 us (QEMU's
- * TCG does not offer TSC-deadline). The interrupt itself does nothing:
- * its only job is to end the idle loop's hlt.
+ * TCG does not offer TSC-deadline), when the timer is first armed, not
+ * at boot: a program that never idles, and a Xen guest, which idles on
+ * Xen's own timer, never wait for it. The interrupt itself does
+ * nothing: its only job is to end the idle loop's hlt.
  */
 #include "platform.h"
 
@@ -80,8 +82,6 @@ void lapic_init(void)
     tsc_deadline = (r[2] >> 24) & 1;
     if (tsc_deadline)
         reg_write(REG_LVT_TIMER, TIMER_VECTOR | LVT_TSC_DEADLINE);
-    else
-        calibrate_oneshot();
 }
 
 #define ARM_MAX_NS (1ull << 40) /* ~18 min; the idle loop re-arms */
@@ -90,6 +90,11 @@ void lapic_init(void)
  * deadlines are cut short so the arithmetic below cannot overflow. */
 void lapic_timer_arm(uint64_t deadline_ns)
 {
+    if (!tsc_deadline && !ticks_per_ms) {
+        if (!deadline_ns)
+            return; /* never armed: nothing to stop */
+        calibrate_oneshot();
+    }
     uint64_t now = tsc_now_ns();
     if (deadline_ns && deadline_ns - now > ARM_MAX_NS && deadline_ns > now)
         deadline_ns = now + ARM_MAX_NS;

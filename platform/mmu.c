@@ -20,6 +20,13 @@
  * 2 MiB of RAM and every GiB below the top, so splitting never runs
  * out; device memory beyond RAM has POOL_SPARE directories.
  * The boot and interrupt stacks sit above unmapped guard pages too.
+ *
+ * One range is not the identity: hc_pages_alloc_scattered's window at
+ * WINDOW_BASE, far above RAM and device memory, where single free pages
+ * are mapped side by side when no run of RAM is free (a 2 MiB guest has
+ * no free MiB in one piece, yet musl's malloc maps 1 MiB as one range).
+ * Its tables come from the pool too (one per 2 MiB, WINDOW_CHUNKS_MAX at
+ * most), and a page in use there carries PTE_WINDOW even when PROT_NONE.
  */
 #include <errno.h>
 #include "platform.h"
@@ -35,12 +42,16 @@
 #define SIZE_1G (1ull << 30)
 #define CR0_WP (1ull << 16)
 #define POOL_SPARE 8
+#define PTE_WINDOW (1ull << 9) /* free for software: a window page in use */
+#define WINDOW_BASE (256 * SIZE_1G)
+#define WINDOW_CHUNKS_MAX 16 /* 32 MiB: plenty where RAM is scarce */
 
 static uint64_t mapped_top;
 extern uint64_t boot_pml4[512], boot_pdpt[512], boot_pd[512], boot_pd_info[512];
 extern char boot_tables_end[];
 extern char _text_start[], _text_end[], _rodata_end[], _end[];
 static uint64_t pool_base, pool_pages, pool_used;
+static uint64_t window_pages;
 
 static uint64_t nx_bit(void)
 {
@@ -74,9 +85,21 @@ static uint64_t chunks(uint64_t base, uint64_t size, uint64_t unit)
     return (ALIGN_UP(base + size, unit) - ALIGN_DOWN(base, unit)) / unit;
 }
 
+/* The window spans as much as RAM, in 2 MiB chunks, up to a cap. */
+static uint64_t window_chunks(void)
+{
+    uint64_t ram = 0;
+    for (unsigned i = 0; i < bootinfo.nram; i++)
+        ram += bootinfo.ram[i].size;
+    uint64_t n = ALIGN_UP(ram, SIZE_2M) / SIZE_2M;
+    return n < WINDOW_CHUNKS_MAX ? n : WINDOW_CHUNKS_MAX;
+}
+
 static void pool_init(uint64_t top)
 {
-    pool_pages = top / SIZE_1G + POOL_SPARE;
+    window_pages = window_chunks() * (SIZE_2M / HC_PAGE_SIZE);
+    /* + the window's directory and tables */
+    pool_pages = top / SIZE_1G + POOL_SPARE + 1 + window_chunks();
     for (unsigned i = 0; i < bootinfo.nram; i++)
         pool_pages +=
             chunks(bootinfo.ram[i].base, bootinfo.ram[i].size, SIZE_2M);
@@ -173,6 +196,8 @@ static void pool_protect(void)
             split_2m(c);
 }
 
+static int window_free(void *p, size_t n);
+
 void mmu_init(void)
 {
     uint64_t top = ALIGN_UP(pages_max_addr(), SIZE_2M);
@@ -180,6 +205,7 @@ void mmu_init(void)
         top = SIZE_1G; /* the boot map's first GiB stays mapped */
     mapped_top = top;
     pool_init(top);
+    pages_free_window = window_free;
     tables_unlock();
     drop_boot_info_map();
     /* The chunks holding the image keep their boot mapping (executable)
@@ -230,11 +256,128 @@ static int protect_range(uint64_t a, uint64_t end, int access)
     return 0;
 }
 
+int mmu_in_window(uint64_t a)
+{
+    return a >= WINDOW_BASE && a < WINDOW_BASE + window_pages * HC_PAGE_SIZE;
+}
+
+/* The window's entry for page a; its table is made on demand (make) or
+ * else NULL when it does not exist yet. */
+static uint64_t *window_pte(uint64_t a, int make)
+{
+    uint64_t *pde = &pd_for(a)[(a >> 21) & 511];
+    if (!(*pde & PTE_P)) {
+        uint64_t *pt = make ? table_alloc() : NULL;
+        if (!pt)
+            return NULL;
+        *pde = (uintptr_t)pt | PTE_P | PTE_W;
+    }
+    return &((uint64_t *)(uintptr_t)(*pde & PTE_ADDR))[(a >> 12) & 511];
+}
+
+/* First fit for n unused pages of the window; 0 when there is none. */
+static uint64_t window_find(size_t n)
+{
+    size_t run = 0;
+    for (uint64_t i = 0; i < window_pages; i++) {
+        uint64_t *e = window_pte(WINDOW_BASE + i * HC_PAGE_SIZE, 0);
+        run = e && *e ? 0 : run + 1;
+        if (run == n)
+            return WINDOW_BASE + (i + 1 - n) * HC_PAGE_SIZE;
+    }
+    return 0;
+}
+
+/* Unmap n window pages from a and free the RAM under them (tables
+ * unlocked). A page not in use is a panic, as in hc_pages_free. */
+static void window_unmap(uint64_t a, size_t n)
+{
+    for (uint64_t end = a + n * HC_PAGE_SIZE; a < end; a += HC_PAGE_SIZE) {
+        uint64_t *e = window_pte(a, 0);
+        if (!e || !(*e & PTE_WINDOW))
+            panic("pages_free(%#lx): a window page not in use",
+                  (unsigned long)a);
+        uint64_t ram = *e & PTE_ADDR;
+        *e = 0;
+        __asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
+        hc_pages_free((void *)(uintptr_t)ram, 1);
+    }
+}
+
+/* Map n single pages of RAM at v, the window range window_find gave;
+ * -1, with none kept, when RAM runs out. */
+static int window_fill(uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        void *ram = hc_pages_alloc(1);
+        uint64_t *e = window_pte(v + i * HC_PAGE_SIZE, 1);
+        if (!ram || !e) {
+            if (ram)
+                hc_pages_free(ram, 1);
+            window_unmap(v, i);
+            return -1;
+        }
+        *e = (uintptr_t)ram | PTE_WINDOW | PTE_P | PTE_W | nx_bit();
+    }
+    return 0;
+}
+
+void *hc_pages_alloc_scattered(size_t n)
+{
+    void *p = hc_pages_alloc(n);
+    struct hc_mem_stats st;
+    hc_pages_stats(&st);
+    if (p || n == 0 || n > st.free_pages)
+        return p;
+    tables_unlock(); /* the window's directory may be made meanwhile */
+    uint64_t v = window_find(n);
+    int r = v ? window_fill(v, n) : -1;
+    tables_lock();
+    return r < 0 ? NULL : (void *)(uintptr_t)v;
+}
+
+static int window_free(void *p, size_t n)
+{
+    uint64_t a = (uintptr_t)p;
+    if (!mmu_in_window(a))
+        return 0;
+    if (a % HC_PAGE_SIZE || !mmu_in_window(a + n * HC_PAGE_SIZE - 1))
+        panic("pages_free(%p, %zu): past the window's end", p, n);
+    tables_unlock();
+    window_unmap(a, n);
+    tables_lock();
+    return 1;
+}
+
+/* hc_pages_protect in the window: the pages keep their RAM. */
+static int window_protect(uint64_t a, uint64_t end, int access)
+{
+    tables_unlock();
+    for (uint64_t b = a; b < end; b += HC_PAGE_SIZE) {
+        uint64_t *e = window_pte(b, 0);
+        if (!e || !(*e & PTE_WINDOW)) {
+            tables_lock();
+            return -EINVAL;
+        }
+    }
+    for (; a < end; a += HC_PAGE_SIZE) {
+        uint64_t *e = window_pte(a, 0);
+        *e = (*e & PTE_ADDR) | PTE_WINDOW | rights_flags(access);
+        __asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
+    }
+    tables_lock();
+    return 0;
+}
+
 /* The image and the page-table pool are never the caller's to change. */
 int hc_pages_protect(void *p, size_t n, int access)
 {
     uint64_t a = (uintptr_t)p, end = a + n * HC_PAGE_SIZE;
     uint64_t pool_end = pool_base + pool_pages * HC_PAGE_SIZE;
+    if (mmu_in_window(a) && n && mmu_in_window(end - 1) &&
+        a % HC_PAGE_SIZE == 0 && access >= HC_PAGES_NONE &&
+        access <= HC_PAGES_RX)
+        return window_protect(a, end, access);
     if (a % HC_PAGE_SIZE || a < HC_PAGE_SIZE || end > pages_max_addr() ||
         end < a || (a < (uintptr_t)_end && end > (uintptr_t)_text_start) ||
         (a < pool_end && end > pool_base) || access < HC_PAGES_NONE ||
@@ -253,8 +396,8 @@ int mmu_map_mmio(uint64_t phys, uint64_t size)
 {
     uint64_t first = ALIGN_DOWN(phys, SIZE_2M);
     uint64_t end = ALIGN_UP(phys + size, SIZE_2M);
-    if (size == 0 || end <= phys || end > 512 * SIZE_1G)
-        return -1;
+    if (size == 0 || end <= phys || end > WINDOW_BASE)
+        return -1; /* nor over hc_pages_alloc_scattered's window */
     for (unsigned i = 0; i < bootinfo.nram; i++) {
         const struct mem_region *r = &bootinfo.ram[i];
         if (first < r->base + r->size && r->base < end) {

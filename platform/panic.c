@@ -1,7 +1,7 @@
 /*
  * panic.c: fatal errors and symbolized backtraces.
  *
- * Symbols come from a table the link step embeds (linker/ksyms.sh runs nm
+ * Symbols come from a table the link step embeds (linker/ksyms.py runs nm
  * on a first link and links again with the table in .ksyms, after all
  * code, so no code address moves). Backtraces follow the frame-pointer
  * chain; our code keeps frame pointers, musl's may not, so a trace can
@@ -15,15 +15,40 @@
 #define BACKTRACE_MAX 20
 
 #define KSYM_NAME_MAX 256
+/* Each pair unfolds into two bytes on the stack: 128 levels at most. */
+#define KSYM_PAIRS_DEPTH 256
 
-/* linker/ksyms.sh: per symbol, in address order, the distance from the
+/* linker/ksyms.py: per symbol, in address order, the distance from the
  * previous address, the length of the prefix its name shares with the
- * previous name, and the rest of its name. */
+ * previous name, and the rest of its name, where a byte b >= 0x80 stands
+ * for the two of kiln_ksym_pairs[b - 0x80] (pairs only name earlier
+ * pairs, so a name unfolds in at most 128 levels). */
 extern const uint8_t kiln_ksyms[] __attribute__((weak));
+extern const uint8_t kiln_ksym_pairs[][2] __attribute__((weak));
 extern const uint32_t kiln_ksym_count __attribute__((weak));
 extern char _text_start[], _text_end[];
 
 static int panicking;
+
+/* Unfold the NUL-ended rest at p into name[at..], up to name[max - 1];
+ * returns the length reached. */
+static size_t ksym_unfold(const uint8_t *p, char *name, size_t at, size_t max)
+{
+    uint8_t stack[KSYM_PAIRS_DEPTH];
+    size_t top = 0;
+    while (*p || top) {
+        uint8_t b = top ? stack[--top] : *p++;
+        if (b < 0x80) {
+            if (at < max - 1)
+                name[at++] = (char)b;
+        } else if (top + 2 <= sizeof stack) {
+            stack[top++] = kiln_ksym_pairs[b - 0x80][1];
+            stack[top++] = kiln_ksym_pairs[b - 0x80][0];
+        }
+    }
+    name[at] = '\0';
+    return at;
+}
 
 /* The entry at p: its address added to *addr, its name rebuilt in name
  * (which holds the previous one). Returns the next entry. */
@@ -36,11 +61,9 @@ static const uint8_t *ksym_next(const uint8_t *p, uint64_t *addr, char *name)
             break;
     }
     *addr += delta;
-    size_t keep = *p++, len = strlen((const char *)p);
-    size_t room = KSYM_NAME_MAX - 1 - keep; /* keep is at most 255 */
-    memcpy(name + keep, p, len < room ? len : room);
-    name[keep + (len < room ? len : room)] = '\0';
-    return p + len + 1;
+    size_t keep = *p++; /* at most 255, below KSYM_NAME_MAX */
+    ksym_unfold(p, name, keep, KSYM_NAME_MAX);
+    return p + strlen((const char *)p) + 1;
 }
 
 /* The name of the last symbol at or below addr, in a buffer the next
@@ -70,7 +93,8 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 
 static int plausible_frame(uint64_t rbp)
 {
-    return rbp >= HC_PAGE_SIZE && rbp % 8 == 0 && rbp + 16 <= pages_max_addr();
+    return rbp >= HC_PAGE_SIZE && rbp % 8 == 0 &&
+           (rbp + 16 <= pages_max_addr() || mmu_in_window(rbp));
 }
 
 void backtrace_from(uint64_t rbp)

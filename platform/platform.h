@@ -44,6 +44,9 @@ void modules_clear_low_window(void);
 int pages_init(const struct mem_region *ram, unsigned n,
                const struct mem_region *reserved, unsigned nres);
 uint64_t pages_max_addr(void);
+/* Frees pages of hc_pages_alloc_scattered's window, 0 if p is not in
+ * it: mmu.c sets it (host unit tests link pages.c alone). */
+extern int (*pages_free_window)(void *p, size_t n);
 
 /* timeline.c: boot=timeline prints each boot step's microseconds */
 struct boot_step {
@@ -71,6 +74,7 @@ void mmu_init(void);
 int mmu_is_table(uint64_t addr);
 int mmu_map_mmio(uint64_t phys, uint64_t size);
 uint64_t mmu_mapped_top(void);
+int mmu_in_window(uint64_t addr);
 int cpu_has_nx(void);
 struct trap_frame;
 _Noreturn void panic_frame(const char *what, const struct trap_frame *tf);

@@ -160,7 +160,7 @@ static const char *page_fault_reason(uint64_t error, uint64_t cr2)
         return error & 2    ? "write to a read-only page"
                : error & 16 ? "execute of a no-execute page"
                             : "read of a protected page";
-    if (cr2 >= HC_PAGE_SIZE && cr2 < pages_max_addr())
+    if ((cr2 >= HC_PAGE_SIZE && cr2 < pages_max_addr()) || mmu_in_window(cr2))
         return "a no-access page: stack overflow into a guard page, "
                "or PROT_NONE memory";
     return "not mapped";

@@ -2,8 +2,11 @@
  * sys_mem.c: anonymous memory for musl's malloc and thread stacks, and
  * the pages under mappings of files (sys_mmap_file.c).
  *
- * Memory is identity-mapped RAM from hc_pages_alloc, so a mapping is a
- * run of pages. A table records every mapping, so munmap and mprotect
+ * Anonymous memory comes from hc_pages_alloc_scattered: a run of
+ * identity-mapped RAM, or where none is free single pages mapped side by
+ * side (a small guest's malloc of 1 MiB); either way one range of
+ * addresses, which the CPU alone touches (devices are given the kernel's
+ * own buffers). A table records every mapping, so munmap and mprotect
  * can reject ranges we never handed out instead of corrupting the
  * allocator (allocated on first use for MAPPINGS_MIN, and doubled as
  * malloc maps more, up to MAPPINGS_MAX: ten thousand connections'
@@ -25,7 +28,9 @@
 
 #define MAPPINGS_MIN 128
 #define MAPPINGS_MAX 8192
-#define BRK_WINDOW_PAGES 64
+/* musl's malloc takes its metadata from brk a page at a time and maps
+ * once brk says no: 64 KiB, not the 256 a 2 MiB guest could not spare. */
+#define BRK_WINDOW_PAGES 16
 #define PAGE HC_PAGE_SIZE
 
 struct mapping {
@@ -117,7 +122,7 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
     long err = -ENOMEM;
     void *p = !m      ? NULL
               : fixed ? pages_fixed(addr, pages, &err)
-                      : hc_pages_alloc(pages);
+                      : hc_pages_alloc_scattered(pages);
     if (!p)
         return err;
     if (prot == PROT_NONE && hc_pages_protect(p, pages, 0) < 0) {

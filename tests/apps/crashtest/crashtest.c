@@ -4,7 +4,7 @@
  * that a deadlock is reported instead of hanging, and that a system call
  * Kiln lacks fails with ENOSYS and is logged once.
  * Usage: crashtest null|text|exec|abort|deadlock|enosys|stack|thread-stack|
- *        smash|pagetable|pagetable-root
+ *        smash|pagetable|pagetable-root|scattered
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -121,6 +122,36 @@ static void thread_stack_overflow(void)
     pthread_join(t, NULL);
 }
 
+/* Run in 2 MiB, where no run of free RAM holds 1 MiB: the mapping's
+ * pages are scattered (hc_pages_alloc_scattered), yet every byte holds
+ * what was written, a partial munmap works, and its PROT_NONE page
+ * faults as a guard page does. */
+__attribute__((noinline)) static void crash_scattered(void)
+{
+    size_t len = (1 << 20) + 4096;
+    unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        printf("scattered: mmap failed\n");
+        return;
+    }
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)(i / 4096);
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != (unsigned char)(i / 4096)) {
+            printf("scattered: byte %zu lost\n", i);
+            return;
+        }
+    if (munmap(p + len - (128 << 12), 128 << 12) ||
+        mprotect(p, 4096, PROT_NONE)) {
+        printf("scattered: munmap or mprotect failed\n");
+        return;
+    }
+    printf("scattered: %zu bytes kept\n", len);
+    fflush(stdout);
+    printf("read %d\n", *(volatile unsigned char *)p);
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -148,9 +179,11 @@ int main(int argc, char **argv)
         crash_pagetable(0);
     else if (!strcmp(what, "enosys"))
         return enosys_twice();
+    else if (!strcmp(what, "scattered"))
+        crash_scattered();
     else
         fprintf(stderr,
                 "usage: crashtest null|text|exec|abort|deadlock|enosys|stack|"
-                "thread-stack|smash|pagetable|pagetable-root\n");
+                "thread-stack|smash|pagetable|pagetable-root|scattered\n");
     return 1;
 }
