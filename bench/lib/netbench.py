@@ -39,8 +39,10 @@ LINUX_GUEST = os.path.join(HERE, "linux-guest")
 NS_ENV = "KILN_NETBENCH_NS"
 TAP = "tap0"
 HOST_IP, GUEST_IP, PREFIX = "10.81.0.1", "10.81.0.2", 24
+HOST_IP6, GUEST_IP6, PREFIX6 = "fd81::1", "fd81::2", 64  # run_in_netns(ipv6=)
 GUEST_MAC = "52:54:00:12:34:56"  # QEMU's default for the first NIC
 KILN_IP_OPTION = f"ip={GUEST_IP}::{HOST_IP}:255.255.255.0"
+KILN_IP6_OPTION = f"ip6={GUEST_IP6}/{PREFIX6}"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -109,9 +111,28 @@ def inside():
     return bool(os.environ.get(NS_ENV))
 
 
-def run_in_netns(tag):
+def netns_commands(ipv6):
+    """The TAP's set-up; with ipv6, HOST_IP6 too (without duplicate
+    address detection, which would hold it back a second) and the
+    guest's IPv6 address as a permanent neighbour, as IPv4's."""
+    cmds = [["ip", "link", "set", "lo", "up"],
+            ["ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
+            ["ip", "link", "set", TAP, "up"],
+            ["ip", "addr", "add", f"{HOST_IP}/{PREFIX}", "dev", TAP],
+            ["ip", "neigh", "replace", GUEST_IP, "lladdr", GUEST_MAC,
+             "dev", TAP, "nud", "permanent"]]
+    if ipv6:
+        cmds += [["ip", "-6", "addr", "add", f"{HOST_IP6}/{PREFIX6}", "dev",
+                  TAP, "nodad"],
+                 ["ip", "-6", "neigh", "replace", GUEST_IP6, "lladdr",
+                  GUEST_MAC, "dev", TAP, "nud", "permanent"]]
+    return cmds
+
+
+def run_in_netns(tag, ipv6=False):
     """From the parent: make the namespace, run this script again inside
-    it, remove the namespace; returns the inner run's exit status."""
+    it, remove the namespace; returns the inner run's exit status.
+    ipv6: the TAP has HOST_IP6 too (bench/http)."""
     if os.geteuid() != 0:
         raise BenchError("needs root (a network namespace and a TAP)")
     for tool in ("ip", "qemu-system-x86_64"):
@@ -120,12 +141,7 @@ def run_in_netns(tag):
     ns = f"kiln-{tag}-{os.getpid()}"
     step(["ip", "netns", "add", ns], f"ip netns add {ns}")
     try:
-        for cmd in (["ip", "link", "set", "lo", "up"],
-                    ["ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
-                    ["ip", "link", "set", TAP, "up"],
-                    ["ip", "addr", "add", f"{HOST_IP}/{PREFIX}", "dev", TAP],
-                    ["ip", "neigh", "replace", GUEST_IP, "lladdr", GUEST_MAC,
-                     "dev", TAP, "nud", "permanent"]):
+        for cmd in netns_commands(ipv6):
             step(["ip", "netns", "exec", ns] + cmd, " ".join(cmd))
         env = dict(os.environ, **{NS_ENV: ns})
         r = subprocess.run(["ip", "netns", "exec", ns, sys.executable] +
@@ -231,28 +247,33 @@ class Guests:
             self.linux_built[binary, rootfs] = vmlinuz, own
         return self.linux_built[binary, rootfs]
 
-    def linux_argv(self, binary, args, rootfs=None):
+    def linux_argv(self, binary, args, rootfs=None, ipv6=False, env=()):
+        """ipv6: eth0 gets GUEST_IP6 too (linux-guest --ip6); env:
+        KEY=VALUE words for the program's environment."""
         vmlinuz, initrd = self.linux_build(binary, rootfs)
+        six = ["--ip6", f"{GUEST_IP6}/{PREFIX6}"] if ipv6 else []
+        six += [f"--env={word}" for word in env]
         opts = self.lg.parse_args(
             ["run", binary, "--machine", self.machine, "--mem", str(self.mem),
-             "--net", f"tap:{TAP}", "--ip", f"{GUEST_IP}/{PREFIX}", "--"] +
-            list(args))
+             "--net", f"tap:{TAP}", "--ip", f"{GUEST_IP}/{PREFIX}"] + six +
+            ["--"] + list(args))
         return self.lg.qemu_command(opts, vmlinuz, initrd)
 
 
-def wait_port(guest, port, timeout):
+def wait_port(guest, port, timeout, host=GUEST_IP):
     """Until the guest accepts a TCP connection on port (for servers that
-    print no line once they listen: nginx); BenchError otherwise."""
+    print no line once they listen: nginx; or on an address still being
+    configured); BenchError otherwise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if guest.proc.poll() is not None:
             break
         try:
-            socket.create_connection((GUEST_IP, port), timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
             return
         except OSError:
             time.sleep(0.1)
-    guest.fail(f"nothing accepts connections on port {port}")
+    guest.fail(f"nothing accepts connections on {host} port {port}")
 
 
 # --- load generators ------------------------------------------------------
