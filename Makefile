@@ -10,6 +10,8 @@
 #   make fuzz-long                 every fuzzer's long campaign
 #                                  (FUZZ_LONG_SECONDS each, default 600)
 #   make port-NAME | ports         programs from Debian source (ports/NAME)
+#   make bench [BENCH="http fs"]   every benchmark (or those), a chart
+#                                  each in bench/results/ (bench/lib/bench-all)
 
 APP ?= hello
 TARGET ?= baremetal
@@ -48,7 +50,7 @@ LINK_OBJS := $(KERNEL_OBJS) $(APP_OBJS)
 # A change of flags (the stack protector, say) rebuilds every object.
 $(LINK_OBJS): mk/flags.mk
 
-.PHONY: all image iso kernel run test test-quick deps clean fuzz-long
+.PHONY: all image iso kernel run test test-quick deps clean fuzz-long bench
 .DEFAULT_GOAL := all
 
 all:
@@ -172,6 +174,12 @@ test: deps
 test-quick: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run --quick
+
+# Each benchmark's runs in bench/results/NAME.json and its chart in
+# NAME.png; the modes and the time (about 30 min) in bench/lib/bench-all.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/lib/bench-all $(BENCH)
 
 # An explicit rule, so fuzz-% (mk/host.mk) does not take it for a fuzzer.
 fuzz-long:

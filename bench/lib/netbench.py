@@ -2,7 +2,7 @@
 bench/http, bench/tcp-bulk, bench/redis, bench/nginx).
 
 - A network namespace with one TAP device: the host side is HOST_IP,
-  the guest GUEST_IP. The benchmark script re-runs itself inside it
+  the guest GUEST_IP (or two: LINKS, run_in_netns(links=2)). The benchmark script re-runs itself inside it
   with `ip netns exec` (which also gives it a /sys showing the TAP, as
   `kiln` checks), so the guests, wrk and the sinks all live there and
   the host's own network is untouched. The guest's MAC is QEMU's
@@ -19,6 +19,7 @@ bench/http, bench/tcp-bulk, bench/redis, bench/nginx).
 Needs root (namespaces, TAP). Standard library only.
 """
 
+import collections
 import importlib.machinery
 import importlib.util
 import os
@@ -39,8 +40,22 @@ LINUX_GUEST = os.path.join(HERE, "linux-guest")
 NS_ENV = "KILN_NETBENCH_NS"
 TAP = "tap0"
 HOST_IP, GUEST_IP, PREFIX = "10.81.0.1", "10.81.0.2", 24
+HOST_IP6, GUEST_IP6, PREFIX6 = "fd81::1", "fd81::2", 64  # run_in_netns(ipv6=)
 GUEST_MAC = "52:54:00:12:34:56"  # QEMU's default for the first NIC
 KILN_IP_OPTION = f"ip={GUEST_IP}::{HOST_IP}:255.255.255.0"
+KILN_IP6_OPTION = f"ip6={GUEST_IP6}/{PREFIX6}"
+# A TAP and the addresses on its two ends. LINKS[0] is the one above;
+# run_in_netns(links=2) adds a second, for two guests up at once
+# (bench/http measures them in turn, seconds apart).
+Link = collections.namedtuple("Link", "tap host guest host6 guest6")
+LINKS = [Link(TAP, HOST_IP, GUEST_IP, HOST_IP6, GUEST_IP6),
+         Link("tap1", "10.81.1.1", "10.81.1.2", "fd81:1::1", "fd81:1::2")]
+
+
+def kiln_ip_options(link, ipv6=False):
+    """Kiln's boot options giving the guest end of link its addresses."""
+    return (f"ip={link.guest}::{link.host}:255.255.255.0",) + \
+        ((f"ip6={link.guest6}/{PREFIX6}",) if ipv6 else ())
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -109,9 +124,30 @@ def inside():
     return bool(os.environ.get(NS_ENV))
 
 
-def run_in_netns(tag):
+def netns_commands(ipv6, links=1):
+    """The TAPs' set-up; with ipv6, the host's IPv6 address too (without
+    duplicate address detection, which would hold it back a second) and
+    the guest's as a permanent neighbour, as IPv4's."""
+    cmds = [["ip", "link", "set", "lo", "up"]]
+    for ln in LINKS[:links]:
+        cmds += [["ip", "tuntap", "add", "dev", ln.tap, "mode", "tap"],
+                 ["ip", "link", "set", ln.tap, "up"],
+                 ["ip", "addr", "add", f"{ln.host}/{PREFIX}", "dev", ln.tap],
+                 ["ip", "neigh", "replace", ln.guest, "lladdr", GUEST_MAC,
+                  "dev", ln.tap, "nud", "permanent"]]
+        if ipv6:
+            cmds += [["ip", "-6", "addr", "add", f"{ln.host6}/{PREFIX6}",
+                      "dev", ln.tap, "nodad"],
+                     ["ip", "-6", "neigh", "replace", ln.guest6, "lladdr",
+                      GUEST_MAC, "dev", ln.tap, "nud", "permanent"]]
+    return cmds
+
+
+def run_in_netns(tag, ipv6=False, links=1):
     """From the parent: make the namespace, run this script again inside
-    it, remove the namespace; returns the inner run's exit status."""
+    it, remove the namespace; returns the inner run's exit status.
+    ipv6: the TAPs have IPv6 addresses too; links: how many of LINKS
+    (bench/http: 2)."""
     if os.geteuid() != 0:
         raise BenchError("needs root (a network namespace and a TAP)")
     for tool in ("ip", "qemu-system-x86_64"):
@@ -120,12 +156,7 @@ def run_in_netns(tag):
     ns = f"kiln-{tag}-{os.getpid()}"
     step(["ip", "netns", "add", ns], f"ip netns add {ns}")
     try:
-        for cmd in (["ip", "link", "set", "lo", "up"],
-                    ["ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
-                    ["ip", "link", "set", TAP, "up"],
-                    ["ip", "addr", "add", f"{HOST_IP}/{PREFIX}", "dev", TAP],
-                    ["ip", "neigh", "replace", GUEST_IP, "lladdr", GUEST_MAC,
-                     "dev", TAP, "nud", "permanent"]):
+        for cmd in netns_commands(ipv6, links):
             step(["ip", "netns", "exec", ns] + cmd, " ".join(cmd))
         env = dict(os.environ, **{NS_ENV: ns})
         r = subprocess.run(["ip", "netns", "exec", ns, sys.executable] +
@@ -204,12 +235,12 @@ class Guests:
         self.linux_built = {}
 
     def kiln_argv(self, image, args, boot=(KILN_IP_OPTION,), nic=True,
-                  extra=()):
+                  extra=(), tap=TAP):
         """extra: more `kiln run` options (--rootfs DIR, --disk FILE)."""
         argv = ["run", image, "--machine", self.machine,
                 "--mem", str(self.mem)] + list(extra)
         if nic:
-            argv += ["--net", f"tap:{TAP}"]
+            argv += ["--net", f"tap:{tap}"]
         for option in boot:
             argv += ["--boot", option]
         opts = self.kiln.parse_args(argv + ["--"] + list(args))
@@ -231,28 +262,34 @@ class Guests:
             self.linux_built[binary, rootfs] = vmlinuz, own
         return self.linux_built[binary, rootfs]
 
-    def linux_argv(self, binary, args, rootfs=None):
+    def linux_argv(self, binary, args, rootfs=None, ipv6=False, env=(),
+                   link=LINKS[0]):
+        """ipv6: eth0 gets link's IPv6 address too (linux-guest --ip6);
+        env: KEY=VALUE words for the program's environment."""
         vmlinuz, initrd = self.linux_build(binary, rootfs)
+        six = ["--ip6", f"{link.guest6}/{PREFIX6}"] if ipv6 else []
+        six += [f"--env={word}" for word in env]
         opts = self.lg.parse_args(
             ["run", binary, "--machine", self.machine, "--mem", str(self.mem),
-             "--net", f"tap:{TAP}", "--ip", f"{GUEST_IP}/{PREFIX}", "--"] +
-            list(args))
+             "--net", f"tap:{link.tap}", "--ip", f"{link.guest}/{PREFIX}"] +
+            six + ["--"] + list(args))
         return self.lg.qemu_command(opts, vmlinuz, initrd)
 
 
-def wait_port(guest, port, timeout):
+def wait_port(guest, port, timeout, host=GUEST_IP):
     """Until the guest accepts a TCP connection on port (for servers that
-    print no line once they listen: nginx); BenchError otherwise."""
+    print no line once they listen: nginx; or on an address still being
+    configured); BenchError otherwise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if guest.proc.poll() is not None:
             break
         try:
-            socket.create_connection((GUEST_IP, port), timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
             return
         except OSError:
             time.sleep(0.1)
-    guest.fail(f"nothing accepts connections on port {port}")
+    guest.fail(f"nothing accepts connections on {host} port {port}")
 
 
 # --- load generators ------------------------------------------------------
