@@ -9,6 +9,8 @@
 
 /* acpi.c: returns only if ACPI power-off is unavailable or failed */
 void acpi_poweroff(void);
+/* serial.c: a 16550 at I/O port base set up for polling; 0 if absent */
+int serial_uart_init(uint16_t base);
 
 /* pci.c */
 #define PCI_MAX_DEVICES 32

@@ -18,16 +18,23 @@
 
 static int present;
 
+/* 115200 8N1, FIFOs on, no interrupts; 0 if no UART answers at base
+ * (COM1 here, COM2 for gdbstub_com2.c). */
+int serial_uart_init(uint16_t base)
+{
+    outb(base + REG_IER, 0x00);
+    outb(base + REG_LCR, 0x80); /* divisor latch: 115200 / 1 */
+    outb(base + REG_DATA, 0x01);
+    outb(base + REG_IER, 0x00);
+    outb(base + REG_LCR, 0x03);         /* 8N1 */
+    outb(base + REG_FCR, 0x07);         /* enable and clear FIFOs */
+    outb(base + REG_MCR, 0x03);         /* DTR, RTS */
+    return inb(base + REG_LSR) != 0xff; /* no UART reads as all ones */
+}
+
 void platform_console_init(void)
 {
-    outb(COM1 + REG_IER, 0x00);
-    outb(COM1 + REG_LCR, 0x80); /* divisor latch: 115200 / 1 */
-    outb(COM1 + REG_DATA, 0x01);
-    outb(COM1 + REG_IER, 0x00);
-    outb(COM1 + REG_LCR, 0x03);            /* 8N1 */
-    outb(COM1 + REG_FCR, 0x07);            /* enable and clear FIFOs */
-    outb(COM1 + REG_MCR, 0x03);            /* DTR, RTS */
-    present = inb(COM1 + REG_LSR) != 0xff; /* no UART reads as all ones */
+    present = serial_uart_init(COM1);
 }
 
 static void put(char c)

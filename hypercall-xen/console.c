@@ -5,13 +5,15 @@
  * A domU's ring (HVM_PARAM_CONSOLE_PFN/EVTCHN) is what `xl console`
  * and `xl create -c` show; xenconsoled drains it. A full ring waits for
  * xenconsoled, yielding the CPU to dom0, for at most RING_WAIT_NS, then
- * drops bytes: a dead console must not hang the guest.
+ * drops bytes: a dead console must not hang the guest. Input is read
+ * by polling (dev_console), Enter's CR cooked to LF (console_in.c).
  */
 #include "xen.h"
 
 #include <xen/hvm/params.h>
 #include <xen/io/console.h>
 #include <xen/sched.h>
+#include "console_in.h"
 #include "xs_codec.h"
 
 #define DEBUG_PORT 0xe9
@@ -19,6 +21,7 @@
 
 static volatile struct xencons_interface *ring;
 static unsigned ring_port;
+static int in_after_cr; /* the last input byte was CR (console_in_cook) */
 
 void platform_console_init(void)
 {
@@ -120,5 +123,5 @@ size_t hc_console_read(char *buf, size_t len)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     ring->in_cons += (uint32_t)n;
     evtchn_notify(ring_port);
-    return n;
+    return console_in_cook(buf, n, &in_after_cr);
 }

@@ -45,6 +45,7 @@ static const struct boot_step steps[] = {
     {"lapic", lapic_init},
     {"devices", platform_devices_init},
     {"syscall", syscall_init},
+    {"gdb", gdbstub_boot},
 };
 
 #define NSTEPS (sizeof steps / sizeof steps[0])

@@ -220,6 +220,20 @@ void mmu_init(void)
     tables_lock();
 }
 
+/* Is the page at addr present? For the debugger, which must not fault
+ * on the addresses gdb asks for. */
+int mmu_is_mapped(uint64_t addr)
+{
+    if (addr >= 512 * SIZE_1G || !(boot_pml4[0] & PTE_P) ||
+        !(boot_pdpt[(addr >> 30) & 511] & PTE_P))
+        return 0;
+    uint64_t pde = pd_for(addr)[(addr >> 21) & 511];
+    if (!(pde & PTE_P) || (pde & PTE_PS))
+        return (pde & PTE_P) != 0;
+    uint64_t *pt = (uint64_t *)(uintptr_t)(pde & PTE_ADDR);
+    return (pt[(addr >> 12) & 511] & PTE_P) != 0;
+}
+
 /* Everything below this address is mapped (RAM, firmware tables). */
 uint64_t mmu_mapped_top(void)
 {

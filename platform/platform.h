@@ -59,6 +59,19 @@ int timeline_wanted(void);
 void timeline_print(const struct boot_step *steps, const uint64_t *ends,
                     unsigned n);
 
+/* gdbstub.c: the gdb remote protocol on a target's debug channel.
+ * gdbstub_boot (a boot step): with the boot option gdb=on, open the
+ * channel and stop for gdb before the application starts. gdbstub_trap:
+ * a #DB or #BP while gdb is attached; 0 if it is not gdb's. */
+struct trap_frame;
+void gdbstub_boot(void);
+int gdbstub_trap(struct trap_frame *tf);
+/* The channel each target supplies (baremetal: COM2): open returns -1
+ * with a one-line reason when there is none; getc waits for a byte. */
+int platform_gdb_open(void);
+int platform_gdb_getc(void);
+void platform_gdb_put(const char *buf, size_t len);
+
 /* kprintf.c: kernel messages (musl's vsnprintf, state on the stack) */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kputs(const char *s);
@@ -76,7 +89,14 @@ int mmu_map_mmio(uint64_t phys, uint64_t size);
 uint64_t mmu_mapped_top(void);
 int mmu_in_window(uint64_t addr);
 int cpu_has_nx(void);
-struct trap_frame;
+/* What traps.S saves: gdbstub.c reads and changes it too. */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+int mmu_is_mapped(uint64_t addr);
 _Noreturn void panic_frame(const char *what, const struct trap_frame *tf);
 void panic_once(void);
 void backtrace_from(uint64_t rbp);

@@ -32,6 +32,8 @@ void sched_enter(hc_tid tid);
 void sched_leave(void);
 /* The running thread, 0 outside every thread. */
 hc_tid sched_current(void);
+/* tid is a thread that has not ended (runnable or blocked). */
+int sched_alive(hc_tid tid);
 
 /* ---- hooks each host supplies --------------------------------------- */
 

@@ -46,6 +46,14 @@ static struct thread *running(void)
     return current;
 }
 
+/* For the debugger's thread list: does thread tid exist? */
+int sched_alive(hc_tid tid)
+{
+    return threads && tid >= 1 && tid <= HC_THREADS_MAX &&
+           (threads[tid - 1].state == RUNNABLE ||
+            threads[tid - 1].state == BLOCKED);
+}
+
 hc_tid sched_slot(void)
 {
     kiln_table((void **)&threads, HC_THREADS_MAX * sizeof *threads,

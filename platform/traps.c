@@ -11,13 +11,6 @@
 
 #define IDT_ENTRIES 48
 
-struct trap_frame {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector, error;
-    uint64_t rip, cs, rflags, rsp, ss;
-};
-
 struct idt_entry {
     uint16_t off0, sel;
     uint8_t ist, type;
@@ -187,6 +180,8 @@ void trap_handler(struct trap_frame *tf)
         irq_dispatch((unsigned)tf->vector);
         return;
     }
+    if ((tf->vector == 1 || tf->vector == 3) && gdbstub_trap(tf))
+        return; /* a debugger is attached and took it */
     const char *name = exception_names[tf->vector];
     panic_frame(name ? name : "reserved exception", tf);
 }

@@ -379,6 +379,37 @@ net_bulk() {
         "ip=10.99.0.6::10.99.0.1:255.255.255.0 -- send 10.99.0.1 5001 $BULK_MIB"
 }
 
+# Console input (tests/apps/readline): dom0 types into the pty that
+# xenconsoled gives the domain (`xl console` opens the same one), as a
+# terminal in raw mode does: Enter is CR; a script's CR LF and LF too.
+# readline answers each line and exits with the count before "quit".
+console_input() {
+    label=xen-domu-console-input name=kiln-readline
+    printf 'name = "%s"\ntype = "pvh"\nkernel = "%s"\nmemory = 32\non_poweroff = "preserve"\n' \
+        $name $P/readline-xen.elf >/tmp/$name.cfg
+    if ! xl_create /tmp/$name.cfg $name; then
+        echo "not ok - $label: xl create failed"
+        failed=1
+        return
+    fi
+    until_ok 600 log_says $name "readline: ready"
+    tty=$(xenstore-read "/local/domain/$(xl domid $name)/console/tty")
+    long=$(printf 'x%.0s' $(seq 200))
+    printf 'first line\r%s\r\nthird\nquit\r' "$long" >"$tty"
+    until_ok 600 log_says $name "exit="
+    net_stop $name $label
+    log=$LOGS/guest-$name.log.$label
+    if grep -q "^got 1: first line.\?\$" "$log" &&
+        grep -q "^got 2: $long.\?\$" "$log" &&
+        grep -q "^got 3: third.\?\$" "$log" && grep -Eq "^exit=0*3([^0-9]|\$)" "$log"; then
+        echo "ok - $label"
+    else
+        echo "not ok - $label: tty ${tty:-none}; console: $(tail -3 "$log" | tr '\n' ' ')"
+        failed=1
+    fi
+}
+
+console_input
 net_httpd
 net_exec_httpd
 net_two_vifs
