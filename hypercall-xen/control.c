@@ -32,7 +32,6 @@
 #define CONTROL_PATH "control/shutdown"
 #define CONTROL_TOKEN "kiln-control"
 #define TX_RETRIES 8
-#define RESTORE_ROOM 64 /* pages given back so xl restore fits (memory.c) */
 
 static int watching; /* 1: set up; -1: failed, not tried again */
 static int working;  /* a request is being handled: no second one */
@@ -41,9 +40,6 @@ static int working;  /* a request is being handled: no second one */
  * xenstored fires it once at once, which finds nothing to do. */
 static int control_start(void)
 {
-    static int room;
-    if (!room && !(room = memory_release(RESTORE_ROOM) == 0))
-        kprintf("kiln: xen: cannot give pages back: xl restore may not fit\n");
     static const char *const features[] = {"control/feature-poweroff",
                                            "control/feature-reboot",
                                            "control/feature-suspend"};

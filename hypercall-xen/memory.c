@@ -1,7 +1,6 @@
 /*
  * memory.c: the RAM map from XENMEM_memory_map, for a PVH dom0, whose
- * start info (version 0) carries none. Entries are e820-style. And a
- * few pages handed back to Xen so that `xl restore` fits (below).
+ * start info (version 0) carries none. Entries are e820-style.
  */
 #include "xen.h"
 #include <xen/memory.h>
@@ -28,26 +27,4 @@ int platform_memory_map(struct bootinfo *bi)
         if (map[i].type == E820_RAM)
             bootinfo_add_ram(bi, map[i].addr, map[i].size);
     return bi->nram ? 0 : -1;
-}
-
-/* xl restore and the receiving end of xl migrate build the new domain
- * with the same maximum, then populate every page the saved one had;
- * with memory = maxmem (Kiln does not balloon) that came a few pages
- * short in the testbed ("Failed allocation ... 8 extents", Xen 4.17),
- * so a domU gives back n pages it will never use, as a balloon driver
- * would. The pages stay allocated here: nothing touches them again. */
-int memory_release(unsigned n)
-{
-    xen_pfn_t *gfns = hc_pages_alloc(1);
-    uint8_t *pages = hc_pages_alloc(n);
-    if (!gfns || !pages || n > HC_PAGE_SIZE / sizeof *gfns)
-        return -1;
-    for (unsigned i = 0; i < n; i++)
-        gfns[i] = ((uintptr_t)pages + i * HC_PAGE_SIZE) / HC_PAGE_SIZE;
-    struct xen_memory_reservation r = {
-        .nr_extents = n, .extent_order = 0, .domid = DOMID_SELF};
-    set_xen_guest_handle(r.extent_start, gfns);
-    long done = hypercall2(__HYPERVISOR_memory_op, XENMEM_decrease_reservation,
-                           (long)&r);
-    return done == (long)n ? 0 : -1;
 }

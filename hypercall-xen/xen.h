@@ -25,9 +25,6 @@ int hvm_get_param(unsigned index, uint64_t *value);
 /* clock.c: shared info, mapped at clock init (NULL before) */
 extern volatile struct shared_info *xen_shared;
 
-/* memory.c: give n unused pages back to Xen (room for xl restore) */
-int memory_release(unsigned n);
-
 /* clock.c: in a new domain, shared info again, the clock rebased to go
  * on from its last reading, the timer's VIRQ bound again (suspend.c) */
 int clock_resume(void);
