@@ -75,7 +75,7 @@ ends_on() {
     # without one), then -w for the domain to be gone
     timeout 120 xl $tool -w $name >/tmp/$name.$tool 2>&1
     local rc=$?
-    until_ok 30 gone
+    until_ok 120 gone # xl create's monitor destroys it (on_poweroff)
     local g=$?
     xl destroy $name 2>/dev/null
     log_keep $label
