@@ -9,6 +9,10 @@
  * Waiting: drivers set up during boot, before the scheduler runs, so
  * waits idle the CPU (platform_idle) until an event or a deadline; a
  * daemon that answers nothing for XS_TIMEOUT_NS is reported as -ETIMEDOUT.
+ * Between requests, xs_poll_watch takes whatever whole messages have
+ * arrived without waiting (control.c's watch, from the idle path); it
+ * does nothing while a request waits for its reply, so it never nests
+ * inside one.
  */
 #include "xen.h"
 
