@@ -14,8 +14,9 @@
  *
  * Limits: one ring page (32 requests, BLKF_SLOTS of them used), no
  * indirect descriptors or persistent grants, no multi-page rings, no
- * hot-unplug or backend reconnection after boot. A disk whose backend
- * does not connect within XENBUS_TIMEOUT_NS is skipped with one line.
+ * hot-unplug; a new backend only after a resume (blkfront_resume.c).
+ * A disk whose backend does not connect within XENBUS_TIMEOUT_NS is
+ * skipped with one line.
  */
 #include "blkfront.h"
 
@@ -56,7 +57,7 @@ static void front_dir(const struct blkf_disk *d, char *buf, size_t cap)
 
 /* Wait until the backend's state reaches want: 0, or -1 (with a log
  * line) if it closes or does not get there in time. */
-static int backend_wait(struct blkf_disk *d, uint64_t want)
+int blkf_backend_wait(struct blkf_disk *d, uint64_t want)
 {
     char path[128], token[24];
     snprintf(path, sizeof path, "%s/state", d->backend);
@@ -80,8 +81,8 @@ static int backend_wait(struct blkf_disk *d, uint64_t want)
     return r;
 }
 
-/* The shared ring page, the bounce pages and the event channel. */
-static int ring_setup(struct blkf_disk *d, grant_ref_t *ring_ref)
+/* The shared ring page and the bounce pages, granted. */
+static int ring_setup(struct blkf_disk *d)
 {
     struct blkif_sring *s = hc_pages_alloc(1);
     if (!s)
@@ -92,7 +93,7 @@ static int ring_setup(struct blkf_disk *d, grant_ref_t *ring_ref)
     int r = gnttab_grant(d->backend_id, s, 0);
     if (r < 0)
         return r;
-    *ring_ref = (grant_ref_t)r;
+    d->ring_ref = (grant_ref_t)r;
     for (unsigned i = 0; i < BLKF_SLOTS; i++) {
         struct blkf_slot *sl = &d->slots[i];
         sl->pages = hc_pages_alloc(BLKF_SEGS);
@@ -105,12 +106,6 @@ static int ring_setup(struct blkf_disk *d, grant_ref_t *ring_ref)
             sl->refs[k] = (grant_ref_t)r;
         }
     }
-    /* The handler has nothing to do: the upcall itself wakes the
-     * thread waiting in hc_thread_wait_io, which takes the responses. */
-    r = evtchn_alloc_unbound(d->backend_id, NULL, NULL);
-    if (r < 0)
-        return r;
-    d->port = (unsigned)r;
     return 0;
 }
 
@@ -182,7 +177,7 @@ static int backend_info(struct blkf_disk *d)
     return 0;
 }
 
-static int backend_find(struct blkf_disk *d)
+int blkf_backend_find(struct blkf_disk *d)
 {
     char dir[32];
     uint64_t id;
@@ -197,21 +192,35 @@ static int backend_find(struct blkf_disk *d)
 /* The named steps of connecting one disk; a log line says which failed. */
 static int disk_connect(struct blkf_disk *d)
 {
-    grant_ref_t ring_ref;
     const char *step = "no backend or backend-id";
-    if (backend_find(d) < 0)
+    if (blkf_backend_find(d) < 0)
         goto fail;
     step = "backend never offered the disk";
-    if (backend_wait(d, XenbusStateInitWait) < 0)
+    if (blkf_backend_wait(d, XenbusStateInitWait) < 0)
         goto fail;
-    step = "cannot grant the ring or bind an event channel";
-    if (ring_setup(d, &ring_ref) < 0)
+    step = "cannot grant the ring";
+    if (ring_setup(d) < 0)
         goto fail;
+    return blkf_handshake(d);
+fail:
+    kprintf("kiln: xen disk %u: %s; skipped\n", (unsigned)d->vdev, step);
+    return -1;
+}
+
+int blkf_handshake(struct blkf_disk *d)
+{
+    /* The handler has nothing to do: the upcall itself wakes the
+     * thread waiting in hc_thread_wait_io, which takes the responses. */
+    const char *step = "cannot bind an event channel";
+    int port = evtchn_alloc_unbound(d->backend_id, NULL, NULL);
+    if (port < 0)
+        goto fail;
+    d->port = (unsigned)port;
     step = "cannot write our keys";
-    if (keys_write(d, ring_ref) < 0)
+    if (keys_write(d, d->ring_ref) < 0)
         goto fail;
     step = "backend did not connect";
-    if (backend_wait(d, XenbusStateConnected) < 0)
+    if (blkf_backend_wait(d, XenbusStateConnected) < 0)
         goto fail;
     step = "backend gave no usable size";
     if (backend_info(d) < 0)
@@ -232,6 +241,7 @@ void blkfront_init(void)
     long len = xs_directory(0, "device/vbd", names, sizeof names);
     if (len <= 0 || gnttab_init() < 0)
         return; /* no disks, or no way to share pages with a backend */
+    xen_resume_hook(blkfront_resume);
     unsigned n = blkring_vbd_list(names, (size_t)len, vdevs, BLKF_DISKS_MAX);
     for (unsigned i = 0; i < n; i++) {
         /* Pages, not a static table: images without disks pay nothing.

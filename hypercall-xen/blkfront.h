@@ -4,6 +4,8 @@
  *                    our keys, wait for the backend, read its keys
  *   blkfront_io.c    requests on the ring: hc_blk_read/write/flush
  *   blkfront_ring.c  pure checks and encodings (blkfront_ring.h)
+ *   blkfront_resume.c  in a new domain (suspend.c): reconnect and
+ *                    re-issue the requests that were in flight
  */
 #ifndef KILN_BLKFRONT_H
 #define KILN_BLKFRONT_H
@@ -24,6 +26,7 @@ struct blkf_slot {
     grant_ref_t refs[BLKF_SEGS];
     uint8_t *dst; /* a read's destination, copied to on completion */
     size_t len;
+    uint64_t sector512; /* kept to re-issue it after a resume */
 };
 
 struct blkf_disk {
@@ -31,6 +34,7 @@ struct blkf_disk {
     domid_t backend_id;
     char backend[96]; /* the backend's xenstore directory */
     struct blkif_front_ring ring;
+    grant_ref_t ring_ref;
     unsigned port;
     uint64_t sectors512; /* capacity in the wire's 512-byte sectors */
     uint32_t sector_size;
@@ -46,7 +50,17 @@ struct blkf_disk {
 extern struct blkf_disk *blkf_disks[BLKF_DISKS_MAX];
 extern unsigned blkf_ndisks;
 
+/* blkfront.c: the steps blkfront_resume.c repeats */
+int blkf_backend_find(struct blkf_disk *d);
+int blkf_backend_wait(struct blkf_disk *d, uint64_t want);
+/* Bind an event channel, write our keys, wait for the backend to
+ * connect, read what it offers and say Connected; 0 or -1 with a line. */
+int blkf_handshake(struct blkf_disk *d);
+
 /* blkfront_io.c */
+/* Queue the request of slot i again (not pushed) after a resume. */
+void blkf_repost(struct blkf_disk *d, int i);
+void blkf_push(struct blkf_disk *d);
 /* Take a disk out of service with one line saying why. */
 void blkf_fail(struct blkf_disk *d, const char *why);
 

@@ -46,16 +46,24 @@ static void post(struct blkf_disk *d, int i, uint8_t op, uint64_t sector512,
         memcpy(s->pages, buf, len);
     s->dst = op == BLKIF_OP_READ ? buf : NULL;
     s->len = len;
-    struct blkif_request *req =
-        RING_GET_REQUEST(&d->ring, d->ring.req_prod_pvt);
-    blkring_fill(req, op, (blkif_vdev_t)d->vdev, (uint64_t)i, sector512,
-                 s->refs, len);
-    d->ring.req_prod_pvt++;
+    s->sector512 = sector512;
     d->ops[i] = op;
     d->inflight |= 1u << i;
+    blkf_repost(d, i);
 }
 
-static void push(struct blkf_disk *d)
+/* Slot i's request onto the ring; a write's data is in its pages. */
+void blkf_repost(struct blkf_disk *d, int i)
+{
+    struct blkf_slot *s = &d->slots[i];
+    struct blkif_request *req =
+        RING_GET_REQUEST(&d->ring, d->ring.req_prod_pvt);
+    blkring_fill(req, d->ops[i], (blkif_vdev_t)d->vdev, (uint64_t)i,
+                 s->sector512, s->refs, s->len);
+    d->ring.req_prod_pvt++;
+}
+
+void blkf_push(struct blkf_disk *d)
 {
     int notify;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&d->ring, notify);
@@ -138,7 +146,7 @@ static int transfer(struct blkf_disk *d, uint8_t op, uint64_t sector512,
             post(d, i, op, sector512, buf, k);
             buf += k, len -= k, sector512 += k / BLKRING_SECTOR;
         }
-        push(d);
+        blkf_push(d);
         if (collect(d, &err) < 0)
             return -EIO;
     }
@@ -209,7 +217,7 @@ int hc_blk_flush(unsigned idx)
         err = -EIO;
     } else {
         post(d, 0, d->flush_op, 0, NULL, 0);
-        push(d);
+        blkf_push(d);
         if (collect(d, &err) < 0)
             err = -EIO;
     }

@@ -10,6 +10,8 @@
  * stays in charge of idle.
  */
 #include "xen.h"
+
+#include <errno.h>
 #include <xen/memory.h>
 #include <xen/vcpu.h>
 
@@ -22,18 +24,23 @@ static uint64_t pvclock_base; /* system time at which monotonic was 0 */
 static uint64_t last_reading; /* keeps the switch from TSC monotonic */
 static int timer_port = -1;
 
-static int map_shared_info(void)
+/* Xen's shared info over page (ours: Xen takes its RAM back). */
+static int shared_info_place(volatile void *page)
 {
-    void *page = hc_pages_alloc(1);
-    if (!page)
-        return -1;
     struct xen_add_to_physmap a = {
         .domid = DOMID_SELF,
         .space = XENMAPSPACE_shared_info,
         .idx = 0,
         .gpfn = (uintptr_t)page / HC_PAGE_SIZE,
     };
-    if (hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (long)&a) < 0)
+    return (int)hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+                           (long)&a);
+}
+
+static int map_shared_info(void)
+{
+    void *page = hc_pages_alloc(1);
+    if (!page || shared_info_place(page) < 0)
         return -1;
     shared = xen_shared = page;
     return 0;
@@ -96,6 +103,31 @@ void platform_clock_init(void)
                 timer_port);
 }
 
+/* In a new domain (suspend.c), maybe on another host: shared info goes
+ * back over the same page, and Xen's system time there has nothing to
+ * do with the old one (another host's uptime, or this one's after the
+ * time spent saved). The monotonic clock goes on from its last reading,
+ * so it never steps back and the time spent suspended does not count:
+ * the application's timers and TCP see a pause, not a jump. The wall
+ * clock is taken from the new host. Then the timer's VIRQ is bound
+ * again (evtchn_resume has forgotten every port). */
+int clock_resume(void)
+{
+    if (!shared)
+        return -ENODEV;
+    int r = shared_info_place(shared);
+    if (r < 0)
+        return r;
+    pvclock_base = xen_system_time() - last_reading;
+    wall_offset_ns =
+        unix_time_ns() - (int64_t)(xen_system_time() - pvclock_base);
+    r = evtchn_resume();
+    if (r < 0)
+        return r;
+    timer_port = evtchn_bind_virq(VIRQ_TIMER, timer_event, NULL);
+    return timer_port < 0 ? timer_port : 0;
+}
+
 uint64_t hc_clock_monotonic(void)
 {
     if (!shared)
@@ -133,8 +165,10 @@ void platform_idle(uint64_t deadline_ns)
     static int poll_refused;
     if (!poll_refused) {
         int r = evtchn_idle(deadline_ns ? deadline_ns + pvclock_base : 0);
-        if (r == 0)
+        if (r == 0) {
+            xen_control_poll(); /* the toolstack's requests (control.c) */
             return;
+        }
         kprintf("kiln: Xen refuses SCHEDOP_poll (%d): idling on hlt\n", r);
         poll_refused = 1;
     }

@@ -48,6 +48,18 @@ void xen_console_ring_init(void)
     ring = (volatile struct xencons_interface *)(uintptr_t)(pfn * HC_PAGE_SIZE);
 }
 
+/* In a new domain (suspend.c) the ring is where it was, its event
+ * channel new; until then output waits (a notify to the old port is
+ * refused, harmlessly). */
+void xen_console_resume(void)
+{
+    uint64_t port;
+    if (!ring || hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &port) < 0)
+        return;
+    ring_port = (unsigned)port;
+    evtchn_handle(ring_port, console_event, NULL);
+}
+
 static void yield_to_dom0(void)
 {
     hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);

@@ -28,6 +28,7 @@
 #pragma weak blkfront_init
 
 static int have_xenstore;
+static int finding; /* frontends are connecting: not the time to suspend */
 
 void platform_devices_init(void)
 {
@@ -41,7 +42,7 @@ void xen_devices_find(void)
     static int found;
     if (found || !have_xenstore)
         return;
-    found = 1;
+    found = finding = 1;
     unsigned before = xs_requests();
     long n = xs_directory(0, "device", classes, sizeof classes);
     /* Unreadable (not merely absent): let each frontend look for itself. */
@@ -52,7 +53,13 @@ void xen_devices_find(void)
     if (blkfront_init &&
         (all || (n > 0 && xs_list_has(classes, (size_t)n, "vbd"))))
         blkfront_init();
+    finding = 0;
     if (timeline_wanted())
         kprintf("boot: devices found with %u xenstore requests\n",
                 xs_requests() - before);
+}
+
+int xen_devices_settled(void)
+{
+    return have_xenstore && !finding;
 }

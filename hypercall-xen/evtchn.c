@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <xen/event_channel.h>
 #include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 #include <xen/sched.h>
 
 #define EVTCHN_HANDLERS 256
@@ -77,21 +78,52 @@ static void evtchn_upcall(void)
     }
 }
 
+/* Registering the vector is per vCPU state that a saved domain does not
+ * carry: init and resume both do it. */
+static int vector_register(unsigned vector)
+{
+    struct xen_hvm_evtchn_upcall_vector up = {.vcpu = 0,
+                                              .vector = (uint8_t)vector};
+    return (int)hypercall2(__HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector,
+                           (long)&up);
+}
+
 int evtchn_init(void)
 {
     unsigned vector = irq_alloc(evtchn_upcall);
     if (!vector)
         return -EBUSY;
-    struct xen_hvm_evtchn_upcall_vector up = {.vcpu = 0,
-                                              .vector = (uint8_t)vector};
-    long r = hypercall2(__HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector,
-                        (long)&up);
+    int r = vector_register(vector);
     if (r < 0) {
         irq_free(vector);
-        return (int)r;
+        return r;
     }
     upcall_vector = vector;
     return 0;
+}
+
+/* In a new domain every port we had is gone (and may be bound to
+ * something else later): forget them all, so idle polls none of them,
+ * and take the vector again. The callers bind their ports anew. */
+int evtchn_resume(void)
+{
+    npolled = 0;
+    if (handlers)
+        for (unsigned i = 0; i < EVTCHN_HANDLERS; i++)
+            handlers[i] = (struct port_handler){0};
+    return upcall_vector ? vector_register(upcall_vector) : -ENODEV;
+}
+
+/* The toolstack (libxl) takes a non-zero HVM_PARAM_CALLBACK_IRQ as the
+ * sign of a guest with Xen drivers, and some versions ask a PVH guest
+ * through control/shutdown only when it is set (others say "PV control
+ * interface not available"). GSI 1, as Linux sets it: the per-vCPU
+ * vector takes precedence, so that GSI is never raised. */
+int evtchn_advertise(void)
+{
+    struct xen_hvm_param p = {
+        .domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ, .value = 1};
+    return (int)hypercall2(__HYPERVISOR_hvm_op, HVMOP_set_param, (long)&p);
 }
 
 void evtchn_mask(unsigned port)

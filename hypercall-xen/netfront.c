@@ -224,6 +224,9 @@ static int vif_publish(struct vif *v, grant_ref_t txr, grant_ref_t rxr)
     return xs_write(0, path, val);
 }
 
+static void resume_rings_note(struct vif *v, grant_ref_t txr, grant_ref_t rxr);
+static void resume_arp_note(struct vif *v, const uint8_t *f, size_t len);
+
 static int vif_start(struct vif *v)
 {
     grant_ref_t txr, rxr;
@@ -254,6 +257,7 @@ static int vif_start(struct vif *v)
     v->tx_gso =
         backend_says(v, "feature-sg") && backend_says(v, "feature-gso-tcpv4");
     v->connected = 1;
+    resume_rings_note(v, txr, rxr);
     return 0;
 }
 
@@ -267,6 +271,7 @@ void netfront_init(void)
     long len = xs_directory(0, "device/vif", names, sizeof names);
     if (len <= 0 || gnttab_init() < 0)
         return; /* no vifs, or no way to share pages with a backend */
+    xen_resume_hook(netfront_resume);
     for (unsigned id = 0; id < NF_DEVID_MAX && nvifs < NF_VIFS_MAX; id++) {
         char name[8];
         snprintf(name, sizeof name, "%u", id);
@@ -357,6 +362,7 @@ int hc_net_send(unsigned idx, const void *frame, size_t len,
     int r = v->ntx_free >= need ? 0 : tx_wait_slots(v, need);
     if (r < 0)
         return r;
+    resume_arp_note(v, frame, len);
     nf_tx_frame(v, frame, len, meta);
     int notify;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&v->tx, notify);
@@ -376,4 +382,109 @@ int hc_net_recv(unsigned idx, void *buf, size_t len, struct hc_net_meta *meta)
     while ((got = nf_rx_frame(v, buf, len, meta)) == 0)
         ; /* -EAGAIN only when no frame waits: drops are skipped */
     return got;
+}
+
+/* ---- suspend and resume (suspend.c) --------------------------------------
+ * In a new domain each vif has a new backend, waiting in InitWait. Our
+ * ring and buffer pages keep their grants (gnttab_resume), so a vif
+ * starts its rings afresh (frames in flight are lost, as on a wire, and
+ * TCP sends them again), binds a new event channel and goes through the
+ * handshake again. Then a gratuitous ARP for its address tells the
+ * bridges and switches where the MAC is now (after a migration, the
+ * old port is wrong). The address is the one the stack's own ARP
+ * frames carry: this layer has no other way to know it. */
+
+struct vif_resume {
+    grant_ref_t tx_ring, rx_ring;
+    uint8_t ip[4]; /* 0.0.0.0: no ARP sent yet, none announced */
+};
+
+/* By vif id (device/vif/N), filled as the vifs start. */
+static struct vif_resume resume_info[NF_DEVID_MAX];
+
+static void resume_rings_note(struct vif *v, grant_ref_t txr, grant_ref_t rxr)
+{
+    resume_info[v->devid].tx_ring = txr;
+    resume_info[v->devid].rx_ring = rxr;
+}
+
+/* An ARP frame of ours names our address as its sender. */
+static void resume_arp_note(struct vif *v, const uint8_t *f, size_t len)
+{
+    if (len >= 42 && f[12] == 0x08 && f[13] == 0x06 &&
+        !memcmp(f + 22, v->mac, 6))
+        memcpy(resume_info[v->devid].ip, f + 28, 4);
+}
+
+static void rings_restart(struct vif *v)
+{
+    SHARED_RING_INIT(v->tx.sring);
+    FRONT_RING_INIT(&v->tx, v->tx.sring, HC_PAGE_SIZE);
+    SHARED_RING_INIT(v->rx.sring);
+    FRONT_RING_INIT(&v->rx, v->rx.sring, HC_PAGE_SIZE);
+    v->ntx_free = 0;
+    for (unsigned i = 0; i < NF_SLOTS; i++) {
+        v->tx_inflight[i] = 0;
+        v->tx_free[v->ntx_free++] = (uint16_t)i;
+        rx_post(v, i);
+    }
+    RING_PUSH_REQUESTS(&v->rx);
+}
+
+/* Who-has our own address, from us, to everyone (RFC 5227's
+ * announcement), padded to Ethernet's 60-byte minimum. */
+static void arp_announce_again(struct vif *v, unsigned idx)
+{
+    const uint8_t *ip = resume_info[v->devid].ip;
+    if (!(ip[0] | ip[1] | ip[2] | ip[3]))
+        return;
+    uint8_t f[60] = {0};
+    static const uint8_t head[] = {0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1};
+    memset(f, 0xff, 6);
+    memcpy(f + 6, v->mac, 6);
+    memcpy(f + 12, head, sizeof head);
+    memcpy(f + 22, v->mac, 6);
+    memcpy(f + 28, ip, 4);
+    memcpy(f + 38, ip, 4);
+    hc_net_send(idx, f, sizeof f, NULL);
+}
+
+static int vif_reconnect(struct vif *v)
+{
+    struct vif_resume *r = &resume_info[v->devid];
+    v->connected = 0;
+    if (vif_read_config(v) < 0) /* the new backend's path and id */
+        return -1;
+    int port = evtchn_alloc_unbound(v->backend_id, vif_event, v);
+    if (port < 0)
+        return -1;
+    v->port = (unsigned)port;
+    rings_restart(v);
+    uint64_t deadline = hc_clock_monotonic() + NF_WAIT_NS;
+    if (vif_wait_backend(v, XenbusStateInitWait, deadline) < 0 ||
+        vif_publish(v, r->tx_ring, r->rx_ring) < 0 ||
+        vif_wait_backend(v, XenbusStateConnected, deadline) < 0)
+        return -1;
+    /* a new host's backend may segment or not: ask it again */
+    v->tx_gso =
+        backend_says(v, "feature-sg") && backend_says(v, "feature-gso-tcpv4");
+    v->connected = 1;
+    return 0;
+}
+
+void netfront_resume(void)
+{
+    for (unsigned i = 0; i < nvifs; i++) {
+        struct vif *v = vifs[i];
+        if (v->dead)
+            continue;
+        if (vif_reconnect(v) == 0) {
+            arp_announce_again(v, i);
+            continue;
+        }
+        v->dead = 1;
+        kprintf("kiln: netfront vif %u: no new backend after the resume; "
+                "vif disabled\n",
+                v->devid);
+    }
 }

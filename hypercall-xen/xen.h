@@ -25,8 +25,16 @@ int hvm_get_param(unsigned index, uint64_t *value);
 /* clock.c: shared info, mapped at clock init (NULL before) */
 extern volatile struct shared_info *xen_shared;
 
+/* clock.c: in a new domain, shared info again, the clock rebased to go
+ * on from its last reading, the timer's VIRQ bound again (suspend.c) */
+int clock_resume(void);
+
 /* evtchn.c: event channels on vCPU 0 through the upcall vector */
 int evtchn_init(void); /* 0 or -errno: then no events at all */
+/* In a new domain: every port forgotten, the upcall vector taken again. */
+int evtchn_resume(void);
+/* Tell the toolstack we have Xen drivers (HVM_PARAM_CALLBACK_IRQ). */
+int evtchn_advertise(void);
 /* Call fn(port, arg) from the upcall when port fires; unmasks it. */
 int evtchn_handle(unsigned port, void (*fn)(unsigned, void *), void *arg);
 /* Bind a virtual IRQ (VIRQ_*) to a new port with a handler; the port. */
@@ -47,6 +55,7 @@ int evtchn_notify(unsigned port);
 /* console.c: the PV console ring, once the MMU and events are up */
 void xen_console_ring_init(void);
 void xen_console_flush(void);
+void xen_console_resume(void); /* the new domain's event channel */
 
 /* gnttab.c: grants of our pages to another domain (dom0's backends);
  * the frontends set it up when they find a device (0 if already done) */
@@ -55,10 +64,14 @@ int gnttab_init(void);
 int gnttab_grant(domid_t dom, const void *page, int readonly);
 /* Take a grant back: 0, or -EBUSY while the other domain maps it. */
 int gnttab_end(grant_ref_t ref);
+/* In a new domain: the table's frames again, every grant rewritten. */
+int gnttab_resume(void);
 
 /* devices.c: find and connect the vifs and disks, once, on the first
  * hc_net_* or hc_blk_* call (blocks until done; see devices.c) */
 void xen_devices_find(void);
+/* 1 once there is xenstore and no frontend is being connected. */
+int xen_devices_settled(void);
 
 /* netfront.c, blkfront.c: find and start the domain's vifs and disks
  * (xenstore device/vif/N, device/vbd/N) and implement hc_net_* and
@@ -66,9 +79,29 @@ void xen_devices_find(void);
  * xenstore's device/ lists their class */
 void netfront_init(void);
 void blkfront_init(void);
+/* In a new domain: reconnect to the new backends (suspend.c). */
+void netfront_resume(void);
+void blkfront_resume(void);
+
+/* exit.c: print exit=status, then SCHEDOP_shutdown with reason */
+_Noreturn void xen_shutdown(int status, unsigned reason);
+
+/* control.c: control/shutdown, taken on the idle path (platform_idle) */
+void xen_control_poll(void);
+int xen_control_resume(void); /* the watch again, in a new domain */
+
+/* suspend.c: suspend; returns once resumed (same or new domain) */
+void xen_suspend(void);
+/* Call fn, once, in each new domain after the core is back. */
+void xen_resume_hook(void (*fn)(void));
 
 /* xenstore.c: requests block (idling) until the reply; -errno values */
-int xs_init(void); /* -ENODEV without a xenstore (dom0, no toolstack) */
+int xs_init(void);   /* -ENODEV without a xenstore (dom0, no toolstack) */
+int xs_resume(void); /* the new domain's event channel, state reset */
+int xs_busy(void);   /* a request is waiting for its reply */
+/* Without waiting: 1 if a watch event for token arrived (taken), else 0;
+ * 0 also while a request is in flight. */
+int xs_poll_watch(const char *token);
 long xs_read(uint32_t tx, const char *path, char *buf, size_t cap);
 /* Child names of path, NUL-separated (see xenstore.c) */
 long xs_directory(uint32_t tx, const char *path, char *buf, size_t cap);

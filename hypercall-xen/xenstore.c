@@ -9,6 +9,10 @@
  * Waiting: drivers set up during boot, before the scheduler runs, so
  * waits idle the CPU (platform_idle) until an event or a deadline; a
  * daemon that answers nothing for XS_TIMEOUT_NS is reported as -ETIMEDOUT.
+ * Between requests, xs_poll_watch takes whatever whole messages have
+ * arrived without waiting (control.c's watch, from the idle path); it
+ * does nothing while a request waits for its reply, so it never nests
+ * inside one.
  */
 #include "xen.h"
 
@@ -29,7 +33,7 @@ struct watch_event {
     char token[32];
 };
 
-static volatile struct xenstore_domain_interface *xs;
+static volatile struct xenstore_domain_interface *xs, *xs_page;
 static unsigned xs_port;
 static uint32_t next_req_id = 1;
 static unsigned requests; /* sent so far: each is a round trip to dom0 */
@@ -43,10 +47,16 @@ static struct xs_bufs *bufs;
 static char *msg, *out;
 static struct watch_event *events;
 static unsigned events_head, events_count;
+/* The message being taken off the ring: it outlives one call, since
+ * xs_poll_watch takes what has arrived and leaves the rest for later. */
+static struct xs_reader rd;
+static int busy;     /* a request is waiting for its reply */
+static int signaled; /* the daemon wrote since xs_poll_watch last looked */
 
 static void xs_event(unsigned port, void *arg)
 {
-    (void)port, (void)arg; /* waking the waiter is all it is for */
+    (void)port, (void)arg; /* waking the waiter is most of what it is for */
+    signaled = 1;
 }
 
 int xs_init(void)
@@ -60,10 +70,35 @@ int xs_init(void)
         return -ENOMEM;
     kiln_table((void **)&bufs, sizeof *bufs, "no memory for xenstore");
     msg = bufs->msg, out = bufs->out, events = bufs->events;
-    xs = (volatile struct xenstore_domain_interface *)(uintptr_t)(pfn *
-                                                                  HC_PAGE_SIZE);
+    xs = xs_page =
+        (volatile struct xenstore_domain_interface *)(uintptr_t)(pfn *
+                                                                 HC_PAGE_SIZE);
     xs_port = (unsigned)port;
     return evtchn_handle(xs_port, xs_event, NULL);
+}
+
+/* In a new domain (suspend.c): the ring page is where it was, but the
+ * toolstack gave it a new event channel, and a message half taken
+ * before the suspend will never be finished. Watches are gone too: the
+ * daemon forgot them with the old domain. */
+int xs_resume(void)
+{
+    uint64_t port;
+    if (!bufs)
+        return -ENODEV;
+    if (hvm_get_param(HVM_PARAM_STORE_EVTCHN, &port) < 0)
+        return -ENODEV;
+    rd = (struct xs_reader){0};
+    events_count = 0;
+    busy = 0;
+    xs_port = (unsigned)port;
+    xs = xs_page; /* also after a daemon that broke the protocol */
+    return evtchn_handle(xs_port, xs_event, NULL);
+}
+
+int xs_busy(void)
+{
+    return busy;
 }
 
 unsigned xs_requests(void)
@@ -120,7 +155,6 @@ static void queue_watch_event(const char *payload, size_t len)
  * breaks the protocol ends our use of xenstore. */
 static long take_message(struct xsd_sockmsg *h, uint64_t deadline)
 {
-    struct xs_reader rd = {0};
     int r;
     for (;;) {
         size_t took;
@@ -131,6 +165,7 @@ static long take_message(struct xsd_sockmsg *h, uint64_t deadline)
             break;
     }
     *h = rd.h;
+    rd = (struct xs_reader){0};
     if (r < 0) {
         kprintf("kiln: xenstore: %s reply; giving up on xenstore\n",
                 r == -ETIMEDOUT ? "no" : "malformed");
@@ -140,6 +175,56 @@ static long take_message(struct xsd_sockmsg *h, uint64_t deadline)
     if (h->type == XS_WATCH_EVENT)
         queue_watch_event(msg, h->len);
     return h->len;
+}
+
+/* Take whatever whole messages the daemon has written, without waiting
+ * (part of one stays in rd for later), queueing watch events; replies
+ * here answer requests that timed out and are dropped. */
+static void take_available(void)
+{
+    for (;;) {
+        size_t took;
+        int r = xs_reader_take(&rd, xs, msg, &took);
+        if (took)
+            evtchn_notify(xs_port);
+        if (r <= 0) {
+            if (r < 0) {
+                kprintf("kiln: xenstore: malformed message; giving up on "
+                        "xenstore\n");
+                xs = NULL;
+            }
+            return;
+        }
+        if (rd.h.type == XS_WATCH_EVENT)
+            queue_watch_event(msg, rd.h.len);
+        rd = (struct xs_reader){0};
+    }
+}
+
+/* Take a queued event for token, if any: 1, else 0. */
+static int event_take(const char *token)
+{
+    for (unsigned i = 0; i < events_count; i++) {
+        struct watch_event *e = &events[(events_head + i) % WATCH_QUEUE];
+        if (strcmp(e->token, token))
+            continue;
+        *e = events[events_head];
+        events_head = (events_head + 1) % WATCH_QUEUE;
+        events_count--;
+        return 1;
+    }
+    return 0;
+}
+
+int xs_poll_watch(const char *token)
+{
+    if (!xs || busy)
+        return 0;
+    if (signaled) {
+        signaled = 0;
+        take_available();
+    }
+    return event_take(token);
 }
 
 /* Read messages until the reply to req_id; its payload is in msg. */
@@ -170,11 +255,11 @@ static long xs_call(uint32_t type, uint32_t tx, const char *path,
     if (n < 0)
         return n;
     uint64_t deadline = hc_clock_monotonic() + XS_TIMEOUT_NS;
+    busy = 1;
     int r = send_bytes(out, (size_t)n, deadline);
-    if (r < 0)
-        return r;
     uint32_t got = 0;
-    long rlen = await_reply(id, &got, deadline);
+    long rlen = r < 0 ? r : await_reply(id, &got, deadline);
+    busy = 0;
     if (rlen >= 0 && got == XS_ERROR)
         return xs_error_value(msg, (size_t)rlen);
     return rlen;
@@ -251,21 +336,16 @@ int xs_transaction_end(uint32_t tx, int commit)
 int xs_wait_watch(const char *token, uint64_t deadline)
 {
     for (;;) {
-        for (unsigned i = 0; i < events_count; i++) {
-            struct watch_event *e = &events[(events_head + i) % WATCH_QUEUE];
-            if (strcmp(e->token, token))
-                continue;
-            *e = events[events_head];
-            events_head = (events_head + 1) % WATCH_QUEUE;
-            events_count--;
+        if (event_take(token))
             return 0;
-        }
         if (!xs)
             return -ENODEV;
         long used = ring_used(xs->rsp_cons, xs->rsp_prod, XENSTORE_RING_SIZE);
         if (used > 0) {
             struct xsd_sockmsg h;
+            busy = 1; /* the idle hook must not take this message's rest */
             long r = take_message(&h, deadline); /* queues events */
+            busy = 0;
             if (r < 0)
                 return (int)r;
             continue;

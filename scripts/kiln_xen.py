@@ -120,7 +120,10 @@ def xl_config(name, kernel, mem, nets, disks, cmdline, ramdisk=None):
              "# Kiln does not balloon: every page it is given is populated",
              f"memory = {mem}", f"maxmem = {mem}",
              'on_poweroff = "destroy"', 'on_reboot = "destroy"',
-             'on_crash = "destroy"']
+             'on_crash = "destroy"',
+             "# xl save/restore and xl migrate keep this config in the saved",
+             "# image: paths are absolute so it restores from any directory",
+             "# (see README, Xen: save, restore and migrate)"]
     if cmdline:
         lines.append(f"cmdline = {xl_string(cmdline)}")
     if nets:
