@@ -16,6 +16,7 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include "kiln/table.h"
 #include "platform.h"
 #include "sched.h"
 
@@ -35,8 +36,14 @@ struct breakpoint {
 static int attached;
 static int boot_stop;         /* the stop gdb has not asked about yet */
 static struct trap_frame *tf; /* the stopped context */
-static struct breakpoint bps[GDB_BREAKPOINTS];
-static char in[GDB_PACKET_MAX + 1], out[2 * GDB_PACKET_MAX + 1];
+
+struct gdb_buffers {
+    struct breakpoint bps[GDB_BREAKPOINTS];
+    char in[GDB_PACKET_MAX + 1], out[2 * GDB_PACKET_MAX + 1];
+};
+/* Only an image booted with gdb=on needs them: allocated then, not
+ * loaded with every image's bss. */
+static struct gdb_buffers *g;
 
 /* gdb's amd64 register order, as offsets into the trap frame; -1: a
  * selector we do not save (reads as 0, writes ignored). */
@@ -132,13 +139,13 @@ static const char *packet_get(void)
         uint8_t sum = 0;
         int c;
         while ((c = platform_gdb_getc()) != '#' && n < GDB_PACKET_MAX)
-            sum += (uint8_t)(in[n++] = (char)c);
-        in[n] = '\0';
+            sum += (uint8_t)(g->in[n++] = (char)c);
+        g->in[n] = '\0';
         char cs[2] = {(char)platform_gdb_getc(), (char)platform_gdb_getc()};
         uint8_t want;
         if (c == '#' && hex_get(cs, &want, 1) == 0 && want == sum) {
             platform_gdb_put("+", 1);
-            return in;
+            return g->in;
         }
         platform_gdb_put("-", 1);
     }
@@ -193,8 +200,8 @@ static const char *cmd_read_mem(const char *p)
     uint64_t len = *p == ',' ? (p++, hex_num(&p)) : 0;
     if (len > GDB_PACKET_MAX / 2 || !range_mapped(a, len))
         return "E14";
-    hex_put(out, (const void *)(uintptr_t)a, len);
-    return out;
+    hex_put(g->out, (const void *)(uintptr_t)a, len);
+    return g->out;
 }
 
 /* M addr,len:bytes */
@@ -214,8 +221,8 @@ static const char *cmd_write_mem(const char *p)
 static struct breakpoint *bp_find(uint64_t a)
 {
     for (int i = 0; i < GDB_BREAKPOINTS; i++)
-        if (bps[i].used && bps[i].addr == a)
-            return &bps[i];
+        if (g->bps[i].used && g->bps[i].addr == a)
+            return &g->bps[i];
     return NULL;
 }
 
@@ -225,14 +232,14 @@ static int bp_insert(uint64_t a)
     if (bp_find(a))
         return 0;
     for (int i = 0; i < GDB_BREAKPOINTS; i++) {
-        if (bps[i].used)
+        if (g->bps[i].used)
             continue;
         if (!range_mapped(a, 1))
             return -1;
-        bps[i].saved = *(volatile uint8_t *)(uintptr_t)a;
+        g->bps[i].saved = *(volatile uint8_t *)(uintptr_t)a;
         if (mem_write(a, &int3, 1) < 0)
             return -1;
-        bps[i] = (struct breakpoint){a, bps[i].saved, 1};
+        g->bps[i] = (struct breakpoint){a, g->bps[i].saved, 1};
         return 0;
     }
     return -1;
@@ -280,10 +287,10 @@ static int reg_set(int n, const char *hex)
 
 static const char *cmd_read_regs(void)
 {
-    char *o = out;
+    char *o = g->out;
     for (int n = 0; n < GDB_REGS; n++)
         o = reg_put(o, n);
-    return out;
+    return g->out;
 }
 
 static const char *cmd_write_regs(const char *p)
@@ -300,8 +307,8 @@ static const char *cmd_read_reg(const char *p)
     uint64_t n = hex_num(&p);
     if (n >= GDB_REGS)
         return "E45";
-    reg_put(out, (int)n);
-    return out;
+    reg_put(g->out, (int)n);
+    return g->out;
 }
 
 /* P n=value */
@@ -324,21 +331,22 @@ static hc_tid thread_now(void)
 
 static const char *stop_reply(void)
 {
-    char *o = out;
+    char *o = g->out;
     memcpy(o, "T05thread:", 10);
     o += 10;
     uint8_t t = (uint8_t)thread_now();
     o = hex_put(o, &t, 1);
     *o++ = ';';
     *o = '\0';
-    return out;
+    return g->out;
 }
 
 static const char *cmd_thread_list(void)
 {
-    char *o = out;
+    char *o = g->out;
     *o++ = 'm';
-    for (hc_tid t = 1; t <= HC_THREADS_MAX && o < out + sizeof out - 8; t++) {
+    for (hc_tid t = 1; t <= HC_THREADS_MAX && o < g->out + sizeof g->out - 8;
+         t++) {
         if (!sched_alive(t) && t != thread_now())
             continue;
         if (o[-1] != 'm')
@@ -347,7 +355,7 @@ static const char *cmd_thread_list(void)
         o = hex_put(o, b, 2);
     }
     *o = '\0';
-    return out;
+    return g->out;
 }
 
 static const char *cmd_thread_alive(const char *p)
@@ -367,9 +375,9 @@ static const char *cmd_query(const char *p)
         return "l";
     if (!strcmp(p, "qC")) {
         uint8_t t = (uint8_t)thread_now();
-        out[0] = 'Q', out[1] = 'C';
-        hex_put(out + 2, &t, 1);
-        return out;
+        g->out[0] = 'Q', g->out[1] = 'C';
+        hex_put(g->out + 2, &t, 1);
+        return g->out;
     }
     if (!strcmp(p, "qAttached"))
         return "1";
@@ -414,8 +422,8 @@ static enum resume command(const char *p, const char **reply)
 static void detach(void)
 {
     for (int i = 0; i < GDB_BREAKPOINTS; i++)
-        if (bps[i].used)
-            bp_remove(bps[i].addr);
+        if (g->bps[i].used)
+            bp_remove(g->bps[i].addr);
     attached = 0;
 }
 
@@ -468,6 +476,7 @@ void gdbstub_boot(void)
 {
     if (!gdb_wanted() || platform_gdb_open() < 0)
         return;
+    kiln_table((void **)&g, sizeof *g, "gdb: no memory for the stub");
     attached = boot_stop = 1;
     kprintf("gdb: waiting for gdb on the debug channel\n");
     /* gdb connects after this and asks ('?') why we stopped: a stop
