@@ -282,9 +282,13 @@ void tcp_ring_get(const struct tcp_ring *r, uint32_t seq, void *p, uint32_t n);
 
 /* tcp_pcb.c: tables, lookup, ports, TIME_WAIT */
 /* The blocks made so far, TCP_PCB_CHUNK to a chunk: tcp_pcb_n of them
- * (a bound for loops, 0 until the first); TIME_WAIT's table comes with
- * the first chunk. */
-extern struct tcp_pcb *tcp_pcb_chunks[TCP_PCB_MAX / TCP_PCB_CHUNK];
+ * (a bound for loops, 0 until the first); TIME_WAIT's table and the
+ * chunk index come with the first chunk. */
+extern struct tcp_pcb **tcp_pcb_chunks; /* TCP_PCB_MAX / TCP_PCB_CHUNK */
+/* tcp_timer.c's list of blocks with a timer on: a circular list through
+ * tnext/tprev whose head is no block (only its links are used), made
+ * with the first chunk (NULL until then). */
+extern struct tcp_pcb *tcp_armed;
 extern struct tcp_tw *tcp_tws;       /* TCP_TW_MAX */
 extern unsigned tcp_pcb_n, tcp_tw_n; /* 0 until then: bounds for loops */
 struct tcp_pcb *tcp_pcb_alloc(void);

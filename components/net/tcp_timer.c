@@ -15,9 +15,6 @@
 #include "tcp.h"
 
 static uint64_t tcp_next = NET_NEVER;
-/* The armed blocks: a circular list through tnext/tprev, with a head
- * that is no block (only its links are used). */
-static struct tcp_pcb armed = {.tnext = &armed, .tprev = &armed};
 
 static void list_add(struct tcp_pcb *head, struct tcp_pcb *p)
 {
@@ -44,7 +41,7 @@ void tcp_timer_set(struct tcp_pcb *p, uint64_t *t, uint64_t deadline)
 {
     *t = deadline;
     if (p && !p->tnext)
-        list_add(&armed, p);
+        list_add(tcp_armed, p);
     if (deadline < tcp_next) {
         tcp_next = deadline;
         net_timer_kick(deadline);
@@ -218,10 +215,11 @@ static uint64_t pcb_next(const struct tcp_pcb *p, uint64_t next)
 static uint64_t armed_run(uint64_t now, uint64_t next)
 {
     struct tcp_pcb todo = {.tnext = &todo, .tprev = &todo};
-    if (armed.tnext != &armed) {
-        todo.tnext = armed.tnext, todo.tprev = armed.tprev;
+    struct tcp_pcb *armed = tcp_armed; /* NULL before the first block */
+    if (armed && armed->tnext != armed) {
+        todo.tnext = armed->tnext, todo.tprev = armed->tprev;
         todo.tnext->tprev = todo.tprev->tnext = &todo;
-        armed.tnext = armed.tprev = &armed;
+        armed->tnext = armed->tprev = armed;
     }
     while (todo.tnext != &todo) {
         struct tcp_pcb *p = todo.tnext;
@@ -229,7 +227,7 @@ static uint64_t armed_run(uint64_t now, uint64_t next)
         pcb_timers(p, now); /* may free p: then it is on no list */
         uint64_t n = p->used ? pcb_next(p, NET_NEVER) : NET_NEVER;
         if (n != NET_NEVER && !p->tnext)
-            list_add(&armed, p);
+            list_add(tcp_armed, p);
         next = n < next ? n : next;
     }
     return next;

@@ -28,7 +28,8 @@ struct fd_chunk {
     struct open_file *fds[FD_CHUNK];
     uint8_t cloexec[FD_CHUNK];
 };
-static struct fd_chunk *chunks[CHUNKS];
+/* CHUNKS pointers, from the first chunk_add: not a page of bss. */
+static struct fd_chunk **chunks;
 static unsigned nchunks;
 /* No descriptor below fd_hint and no open file below file_hint is free:
  * where the searches start, so opening is not a scan of everything. */
@@ -54,6 +55,8 @@ static int chunk_add(void)
 {
     if (nchunks == CHUNKS)
         return -1;
+    kiln_table((void **)&chunks, CHUNKS * sizeof *chunks,
+               "no memory for descriptors");
     chunks[nchunks] = hc_pages_alloc(
         (sizeof(struct fd_chunk) + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE);
     if (!chunks[nchunks])
@@ -285,12 +288,13 @@ struct parent_chunk {
     struct open_file *fds[FD_CHUNK];
     uint8_t cloexec[FD_CHUNK];
 };
-static struct parent_chunk *parent[CHUNKS];
+static struct parent_chunk **parent; /* CHUNKS, at the first fork */
 static unsigned parent_n;
 
 void fds_fork(void)
 {
     tables_ready();
+    kiln_table((void **)&parent, CHUNKS * sizeof *parent, "no memory to fork");
     for (unsigned c = 0; c < nchunks; c++) {
         struct parent_chunk *pc =
             kiln_table((void **)&parent[c], sizeof *pc, "no memory to fork");
