@@ -5,7 +5,8 @@
  *
  * scripts/kiln starts it as `kiln-run PYTHON SCRIPT ARGS...`. It reads
  * ARGS only when they are `run IMAGE` with options it knows (--mem,
- * --boot, --timeout, --machine microvm, --accel tcg, --print-qemu) and
+ * --boot, --timeout, --machine microvm, --accel tcg, --print-qemu, and
+ * one --net user[,hostfwd=...] or --net none) and
  * the image is a Kiln ELF that kiln_cli.py would boot; anything else,
  * including every mistake kiln must explain, goes to `PYTHON -S SCRIPT
  * ARGS...` unchanged, which prints kiln's own one-line error. QEMU's
@@ -22,8 +23,19 @@
 #define MARK_MEM 'M'   /* guest memory in MiB */
 #define MARK_CMDLINE 'A'
 #define MARK_SCRATCH 'S'
+#define MARK_NET 'N'         /* the user network's options, after "user," */
 #define MAX_BOOT 64          /* more --boot options go to the Python code */
 #define EXIT_INTERRUPTED 130 /* kiln_cli.main on SIGINT or SIGTERM */
+
+/* table.h's runs: QEMU's arguments after its path, the devices' kernel
+ * options (NULL-terminated); indexed by SHAPE_* */
+struct shape {
+    const char *const *qemu;
+    const char *const *kernel;
+};
+#define SHAPE_NO_NIC 0
+#define SHAPE_USER 1         /* --net user */
+#define SHAPE_USER_OPTIONS 2 /* --net user,OPTIONS */
 
 struct run {
     const char *image;
@@ -32,7 +44,9 @@ struct run {
     int nboot;
     double timeout; /* seconds; 0: none */
     int print_qemu;
-    char **args; /* the application's, after "--" */
+    int nics;             /* --net user given */
+    const char *net_opts; /* its OPTIONS, or NULL */
+    char **args;          /* the application's, after "--" */
     int nargs;
 };
 

@@ -1,6 +1,8 @@
 /*
  * options.c: `kiln run IMAGE [options] [-- ARGS]` read as kiln_cli's
  * parse_run_quickly reads it, for the options in option_table only.
+ * The checks of a user network's options are kiln_cli's hostfwd_ok and
+ * addr_port_ok, made stricter where Python's str methods take Unicode.
  * Anything else gives -1 and goes to the Python code: other options,
  * --help, a value this cannot take for certain (kiln then explains the
  * mistake in its own words), and values it could read but would have
@@ -62,13 +64,66 @@ static int take_accel(struct run *run, const char *text)
     return strcmp(text, TABLE_ACCEL) == 0 ? 0 : -1;
 }
 
+/* how many of TEXT's first LEN bytes, from the start, are in SET */
+static size_t span(const char *text, size_t len, const char *set)
+{
+    size_t n = 0;
+
+    while (n < len && text[n] && strchr(set, text[n]))
+        n++;
+    return n;
+}
+
+/* [ADDR]:PORT, ADDR digits and dots, PORT digits */
+static int addr_port_ok(const char *text, size_t len)
+{
+    const char *colon = memrchr(text, ':', len);
+    size_t addr = colon ? (size_t)(colon - text) : 0, port = len - addr - 1;
+
+    return colon && port > 0 && span(colon + 1, port, "0123456789") == port &&
+           span(text, addr, "0123456789.") == addr;
+}
+
+/* hostfwd=tcp|udp:[HOSTADDR]:PORT-[GUESTADDR]:PORT, LEN bytes */
+static int hostfwd_ok(const char *opt, size_t len)
+{
+    const char *ends, *dash;
+
+    if (len < 12 || memcmp(opt, "hostfwd=", 8) != 0 ||
+        (memcmp(opt + 8, "tcp:", 4) != 0 && memcmp(opt + 8, "udp:", 4) != 0))
+        return 0;
+    ends = opt + 12;
+    len -= 12;
+    dash = memchr(ends, '-', len);
+    return dash && addr_port_ok(ends, dash - ends) &&
+           addr_port_ok(dash + 1, len - (dash - ends) - 1);
+}
+
+/* user, user,OPTION[,OPTION...] or none; one NIC at most */
+static int take_net(struct run *run, const char *text)
+{
+    const char *opt, *end;
+
+    if (strcmp(text, "none") == 0)
+        return 0;
+    if (strncmp(text, "user", 4) != 0 || (text[4] && text[4] != ','))
+        return -1;
+    for (opt = text + 4; *opt; opt = end) {
+        end = strchrnul(++opt, ',');
+        if (!hostfwd_ok(opt, end - opt))
+            return -1;
+    }
+    run->net_opts = text[4] ? text + 5 : NULL;
+    return run->nics++ == 0 ? 0 : -1;
+}
+
 static const struct option {
     const char *flag;
     int (*take)(struct run *run, const char *value);
 } option_table[] = {
     {"--mem", take_mem},         {"--boot", take_boot},
     {"--timeout", take_timeout}, {"--machine", take_machine},
-    {"--accel", take_accel},
+    {"--accel", take_accel},     {"--net", take_net},
 };
 
 static int take_option(struct run *run, const char *flag, size_t len,

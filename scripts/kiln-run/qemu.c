@@ -13,8 +13,6 @@
 #include "kiln-run.h"
 #include "table.h"
 
-#define NWORDS (sizeof table_qemu_args / sizeof table_qemu_args[0])
-
 static int executable(const char *path)
 {
     struct stat st;
@@ -66,25 +64,31 @@ static size_t quote_arg(const char *arg, char *out)
     return n + wrap;
 }
 
-/* kiln_cli.kernel_cmdline: the boot options, then -- and ARGS; OUT
- * NULL only counts */
-static size_t cmdline_build(const struct run *run, char *out)
+static size_t put_word(const char *word, char *out)
+{
+    size_t n = strlen(word);
+
+    if (out) {
+        memcpy(out, word, n);
+        out[n] = ' ';
+    }
+    return n + 1;
+}
+
+/* kiln_cli.kernel_cmdline: the boot options, the devices' (KERNEL),
+ * then -- and ARGS; OUT NULL only counts */
+static size_t cmdline_build(const struct run *run, const char *const *kernel,
+                            char *out)
 {
     size_t n = 0;
     int i;
 
-    for (i = 0; i < run->nboot; i++) {
-        if (out)
-            memcpy(out + n, run->boot[i], strlen(run->boot[i]));
-        n += strlen(run->boot[i]) + 1;
-        if (out)
-            out[n - 1] = ' ';
-    }
-    if (run->nargs) {
-        if (out)
-            memcpy(out + n, "-- ", 3);
-        n += 3;
-    }
+    for (i = 0; i < run->nboot; i++)
+        n += put_word(run->boot[i], out ? out + n : NULL);
+    for (; *kernel; kernel++)
+        n += put_word(*kernel, out ? out + n : NULL);
+    if (run->nargs)
+        n += put_word("--", out ? out + n : NULL);
     for (i = 0; i < run->nargs; i++) {
         n += quote_arg(run->args[i], out ? out + n : NULL) + 1;
         if (out)
@@ -93,12 +97,12 @@ static size_t cmdline_build(const struct run *run, char *out)
     return n ? n - 1 : 0; /* the last word's space is the end */
 }
 
-static char *cmdline(const struct run *run)
+static char *cmdline(const struct run *run, const char *const *kernel)
 {
-    size_t n = cmdline_build(run, NULL);
+    size_t n = cmdline_build(run, kernel, NULL);
     char *text = malloc(n + 2);
 
-    cmdline_build(run, text);
+    cmdline_build(run, kernel, text);
     text[n] = '\0';
     return text;
 }
@@ -134,23 +138,35 @@ static char *expand(const char *word, const char *const *values)
     return text;
 }
 
+static const struct shape *shape_of(const struct run *run)
+{
+    if (!run->nics)
+        return &table_shapes[SHAPE_NO_NIC];
+    return &table_shapes[run->net_opts ? SHAPE_USER_OPTIONS : SHAPE_USER];
+}
+
 char **qemu_argv(const struct run *run, char *qemu, const char *scratch)
 {
     static const char *values[256];
     static char mem[24];
-    char **argv = calloc(NWORDS + 2, sizeof *argv);
-    size_t i;
+    const struct shape *shape = shape_of(run);
+    size_t i, n = 0;
+    char **argv;
 
+    while (shape->qemu[n])
+        n++;
+    argv = calloc(n + 2, sizeof *argv);
     for (i = 0; i < 256; i++)
         values[i] = "";
     snprintf(mem, sizeof mem, "%lu", run->mem);
     values[MARK_IMAGE] = run->image;
     values[MARK_MEM] = mem;
-    values[MARK_CMDLINE] = cmdline(run);
+    values[MARK_CMDLINE] = cmdline(run, shape->kernel);
     values[MARK_SCRATCH] = scratch;
+    values[MARK_NET] = run->net_opts ? run->net_opts : "";
     argv[0] = qemu;
-    for (i = 0; i < NWORDS; i++)
-        argv[i + 1] = expand(table_qemu_args[i], values);
+    for (i = 0; i < n; i++)
+        argv[i + 1] = expand(shape->qemu[i], values);
     return argv;
 }
 
