@@ -31,8 +31,9 @@ static int exit_code(int status)
     return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-/* 0 once PID is reaped into *STATUS; else why it is not: 1 at the
- * TIMEOUT (none if 0), 2 on another signal of SET than SIGCHLD */
+/* STOP_NONE once PID is reaped into *STATUS; else why it is not:
+ * STOP_TIMEOUT at the TIMEOUT (none if 0), STOP_SIGNAL on another
+ * signal of SET than SIGCHLD */
 static int child_wait(pid_t pid, const sigset_t *set, double timeout,
                       int *status)
 {
@@ -41,15 +42,15 @@ static int child_wait(pid_t pid, const sigset_t *set, double timeout,
 
     for (;;) {
         if (waitpid(pid, status, WNOHANG) == pid)
-            return 0;
+            return STOP_NONE;
         left = deadline - now();
         if (timeout > 0 && left <= 0)
-            return 1;
+            return STOP_TIMEOUT;
         ts.tv_sec = (time_t)left;
         ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
         int sig = sigtimedwait(set, NULL, timeout > 0 ? &ts : NULL);
         if (sig == SIGINT || sig == SIGTERM)
-            return 2;
+            return STOP_SIGNAL;
     }
 }
 
@@ -60,7 +61,7 @@ static void child_stop(pid_t pid, int *status)
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     kill(pid, SIGTERM);
-    if (child_wait(pid, &chld, STOP_GRACE, status) != 0) {
+    if (child_wait(pid, &chld, STOP_GRACE, status) != STOP_NONE) {
         kill(pid, SIGKILL);
         waitpid(pid, status, 0);
     }
@@ -98,7 +99,7 @@ int child_run(char **argv, double timeout, int *why)
         return CHILD_FAILED;
     }
     *why = child_wait(pid, &set, timeout, &status);
-    if (*why)
+    if (*why != STOP_NONE)
         child_stop(pid, &status);
     return exit_code(status);
 }

@@ -61,10 +61,13 @@ char *qemu_find(void);
 char **qemu_argv(const struct run *run, char *qemu, const char *scratch);
 void qemu_print(char **argv);
 
-/* child.c: CHILD_FAILED if QEMU could not start (said); else the exit code as
- * Python's waitstatus_to_exitcode (-N: signal N), and *why for a stop: 0 none,
- * 1 timeout, 2 SIGINT or SIGTERM to kiln */
+/* child.c: CHILD_FAILED if QEMU could not start (said); else the exit
+ * code as Python's waitstatus_to_exitcode gives it (-N: signal N), and
+ * in *WHY whether kiln stopped QEMU and why */
 #define CHILD_FAILED (-1000)
+#define STOP_NONE 0    /* QEMU ended by itself */
+#define STOP_TIMEOUT 1 /* at --timeout */
+#define STOP_SIGNAL 2  /* kiln got SIGINT or SIGTERM */
 int child_run(char **argv, double timeout, int *why);
 
 /* status.c: kiln's exit status for QEMU's CODE and the debugcon file */

@@ -51,8 +51,10 @@ static int table_current(const char *script)
     char *source = path_join(dir, "kiln_cli.py");
     static unsigned char text[MAX_SOURCE];
     int fd = open(source, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text);
+    ssize_t got, n = 0;
 
+    while (fd >= 0 && (got = read(fd, text + n, sizeof text - n)) > 0)
+        n += got;
     free(dir);
     free(source);
     if (fd >= 0)
@@ -80,12 +82,12 @@ static int boot(const struct run *run, char **argv, const char *scratch)
 
     if (code == CHILD_FAILED)
         return TABLE_EXIT_NO_STATUS;
-    if (why == 1) {
+    if (why == STOP_TIMEOUT) {
         fprintf(stderr, "kiln: timeout after %g s; QEMU stopped\n",
                 run->timeout);
         return TABLE_EXIT_TIMEOUT;
     }
-    if (why == 2)
+    if (why == STOP_SIGNAL)
         return EXIT_INTERRUPTED;
     debugcon = path_join(scratch, "debugcon");
     return status_map(debugcon, code);
