@@ -74,6 +74,9 @@ static int spawn(pid_t *pid, char **argv, const sigset_t *mask)
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
+    /* an ignored SIGCHLD inherited from our parent would reap QEMU
+     * before kiln can read its status */
+    signal(SIGCHLD, SIG_DFL);
     posix_spawnattr_init(&attr);
     posix_spawnattr_setsigmask(&attr, mask);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
