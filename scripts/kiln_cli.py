@@ -28,11 +28,11 @@ starting "kiln: " and exit 2. Standard library only.
 # table argparse is built from, and argparse only reads what that
 # cannot (help, errors); the other commands import what they need.
 # A plain `kiln run IMAGE` (microvm, TCG, --mem, --boot, --timeout, one
-# --net user) does not reach this code at all when `make` has built scripts/kiln-run:
-# that launcher boots it with the QEMU arguments its table.py took from
-# qemu_args below, and hands anything else to this code. A change here
-# rebuilds the table (make); until then the launcher hands every run
-# over.
+# --net user) does not reach this code at all when `make` has built
+# scripts/kiln-run: that launcher boots it with the QEMU arguments its
+# table.py took from qemu_args below, and hands anything else to this
+# code. A change here rebuilds the table (make); until then the
+# launcher hands every run over.
 import os
 import struct
 import sys
