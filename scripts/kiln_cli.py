@@ -597,7 +597,7 @@ def add_xl_config_parser(sub):
         "xl-config", allow_abbrev=False, help=XL_CONFIG_HELP,
         usage="kiln xl-config IMAGE [--mem MiB] [--name N] "
               "[--net bridge:NAME]... [--disk FILE[,ro]]... [--boot OPT]... "
-              "[--rootfs ARCHIVE] [-- ARGS...]",
+              "[--rootfs ARCHIVE] [--gdb SOCKET] [-- ARGS...]",
         description="Print an xl config that boots the Xen image IMAGE as "
                     "a PVH domU: `kiln xl-config ... > d.cfg; xl create -c "
                     "d.cfg`.")
@@ -619,6 +619,10 @@ def add_xl_config_parser(sub):
     xl.add_argument("--boot", type=argparse_type(boot_option), action="append",
                     default=[],
                     metavar="OPT", help="a boot option before the ARGS")
+    xl.add_argument("--gdb", metavar="SOCKET", help="boot with gdb=on and "
+                    "a channel for the gdb stub, served on this Unix socket "
+                    "in dom0 (attach: gdb -ex 'target remote | socat - "
+                    "UNIX-CONNECT:SOCKET')")
     xl.add_argument("--rootfs", type=argparse_type(rootfs_spec),
                     metavar="ARCHIVE", help="a newc cpio archive (scripts/"
                     "mkcpio DIR A.cpio) handed over as the boot archive "
