@@ -3,7 +3,8 @@
  * with Debian's compilers (musl-gcc -static, gcc -static-pie) and boots
  * unmodified under the loader image. It checks threads (a mutex, a
  * condition variable, thread-local storage, join), a TCP connection over
- * loopback between two threads, and files: it writes, renames and reads
+ * loopback between two threads, close() of a socket another thread is
+ * blocked reading, and files: it writes, renames and reads
  * back one on the ext2 disk mounted at /data, then reads the archive's;
  * and fork (musl's is the fork call, glibc's clone) with wait, once
  * more with 300 mappings that the child changes, and once with too
@@ -19,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +132,55 @@ static void check_sockets(void)
     close(c);
     close(l);
     printf("ok: sockets\n");
+}
+
+static int blocked_fd, blocked_ready;
+static char blocked_got[8];
+static long blocked_n;
+
+static void *blocked_reader(void *arg)
+{
+    (void)arg;
+    __atomic_store_n(&blocked_ready, 1, __ATOMIC_RELEASE);
+    blocked_n = recv(blocked_fd, blocked_got, sizeof blocked_got, 0);
+    return NULL;
+}
+
+/* close() of a socket that another thread is blocked reading: as on
+ * Linux, the socket stays open until that read returns; the read gets
+ * what the peer sends after the close, and only then does the peer see
+ * the end of the stream. The reader is in recv once it has said it is
+ * ready and main yields to it (Kiln's threads run until they block). */
+static void check_close_while_blocked(void)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    blocked_fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) < 0 ||
+        listen(l, 1) < 0 || getsockname(l, (struct sockaddr *)&a, &len) < 0 ||
+        connect(blocked_fd, (struct sockaddr *)&a, sizeof a) < 0)
+        fail("a connection for the blocked reader");
+    int c = accept(l, NULL, NULL);
+    pthread_t t;
+    if (c < 0 || pthread_create(&t, NULL, blocked_reader, NULL))
+        fail("accept and start the blocked reader");
+    while (!__atomic_load_n(&blocked_ready, __ATOMIC_ACQUIRE))
+        sched_yield();
+    sched_yield();
+    close(blocked_fd);
+    if (write(c, "late", 4) != 4)
+        fail("write to the blocked reader");
+    pthread_join(t, NULL);
+    char b;
+    if (blocked_n != 4 || memcmp(blocked_got, "late", 4))
+        fail("the blocked read after another thread closed its socket");
+    if (read(c, &b, 1) != 0)
+        fail("the end of the stream once the blocked read returned");
+    close(c);
+    close(l);
+    printf("ok: close while another thread reads\n");
 }
 
 static void check_files(const char *word)
@@ -295,6 +346,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0); /* in order with the kernel's lines */
     check_threads();
     check_sockets();
+    check_close_while_blocked();
     check_files(word);
     check_fork();
     check_fork_mappings();
