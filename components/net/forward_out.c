@@ -13,7 +13,9 @@
  * counted (tx-lost). While that queue is full, the NIC whose packet
  * filled it is not read (fwd_rx_paused): its frames wait in its own
  * ring, and when that fills the host drops them before they cost the
- * router anything. The router itself never waits. forwarded-out
+ * router anything (limit: a NIC whose ring never drains again keeps
+ * its feeders paused, their traffic to other NICs included; only a
+ * wedged device does that). The router itself never waits. forwarded-out
  * counts frames (each fragment; a coalesced segment that leaves whole
  * for the NIC to cut counts one).
  */
