@@ -5,7 +5,9 @@
  * receive and transmit descriptor rings in host memory, the MAC from
  * the receive address registers (loaded from the EEPROM at reset), link
  * forced up. Receive checks the next descriptor's done bit; the receive
- * interrupt only wakes a thread waiting in hc_thread_wait_io. QEMU's
+ * interrupt only wakes a thread waiting in hc_thread_wait_io; so does
+ * the transmit-done one, enabled only while a send found the ring full
+ * (hypercall.h: the wake-up for room). QEMU's
  * model holds received frames back for one second after RCTL is written
  * (its flush_queue_timer), so an e1000 guest hears nothing for its first
  * second; nothing in the driver can shorten that.
@@ -33,6 +35,7 @@
 #define REG_ICR 0x00c0
 #define REG_IMS 0x00d0
 #define REG_IMC 0x00d8
+#define INT_TXDW (1u << 0) /* transmit descriptors written back */
 #define INT_RXT0 (1u << 7) /* receive timer: a frame arrived */
 #define PCI_INTERRUPT_LINE 0x3c
 #define REG_RXCSUM 0x5000
@@ -81,6 +84,7 @@ struct e1000 {
     uint8_t mac[6];
     uint8_t ctx_tucss, ctx_tucso; /* the context the NIC holds, */
     int ctx_valid;                /* once one was sent */
+    int txdw_on;                  /* INT_TXDW enabled: the ring was full */
 };
 
 static struct e1000 *cards[E1000_MAX]; /* allocated per card found */
@@ -205,8 +209,17 @@ static int e1000_send(unsigned unit, const void *frame, size_t len,
     if (plan < 0)
         return -EINVAL;
     int new_ctx = plan == E1000_TX_OFFLOAD && !ctx_held(e, &c);
-    if (!tx_room(e, 1u + (unsigned)new_ctx))
+    if (!tx_room(e, 1u + (unsigned)new_ctx)) {
+        /* A cause already latched in ICR interrupts as soon as enabled,
+         * so a slot freed just now is not missed. */
+        wr(e, REG_IMS, INT_TXDW);
+        e->txdw_on = 1;
         return -EAGAIN;
+    }
+    if (e->txdw_on) {
+        wr(e, REG_IMC, INT_TXDW);
+        e->txdw_on = 0;
+    }
     if (new_ctx)
         tx_context(e, &c);
     unsigned at;

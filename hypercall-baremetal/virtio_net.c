@@ -6,15 +6,23 @@
  * from the caller's hc_net_meta and reclaims finished buffers on the
  * next send. Both calls are non-blocking. The MTU is Ethernet's 1500.
  *
+ * Transmit completions raise no interrupt while the ring has room: send
+ * reclaims them itself, and an interrupt per frame sent would wake an
+ * idle CPU for nothing (a router sends one per frame it forwards). Only
+ * a send refused for a full ring turns them on, so that the device's
+ * next completion wakes whoever waits for room (hypercall.h's promise).
+ *
  * Offloads, each only if the device offers it: checksums both ways
  * (CSUM, GUEST_CSUM), TCPv4 segmentation both ways (HOST_TSO4,
  * GUEST_TSO4). A 64 KiB frame from the device spans many 2 KiB receive
  * buffers, so GUEST_TSO4 is taken only with MRG_RXBUF (then the receive
  * queue grows to RX_QUEUE_BIG); a 64 KiB frame to send goes in one of
- * TX_BIG contiguous buffers. Those take about 0.9 MiB a NIC
- * (TSO_PAGES), so segmentation is asked for only while that is at most
- * an eighth of the free memory: a 4 MiB guest with four NICs keeps
- * checksum offload and room for its program.
+ * TX_BIG contiguous buffers, and the transmit queue grows to
+ * TX_QUEUE_BIG too (a router's bursts wait there rather than in its own
+ * queue, copied). Those take about 1.3 MiB a NIC (TSO_PAGES), so
+ * segmentation is asked for only while that is at most an eighth of the
+ * free memory: a 4 MiB guest with four NICs keeps checksum offload and
+ * room for its program.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -26,6 +34,7 @@
 #define NET_MAX NICS_MAX
 #define QUEUE_SIZE 64
 #define RX_QUEUE_BIG 256 /* 2 KiB buffers: room for seven 64 KiB frames */
+#define TX_QUEUE_BIG 256 /* with memory to spare: bursts wait in the ring */
 #define BUF_SIZE 2048    /* header + a 1514-byte frame, with room */
 #define HDR sizeof(struct virtio_net_hdr_v1)
 #define BIG_SIZE (HDR + HC_NET_GSO_FRAME_MAX)
@@ -34,17 +43,19 @@
 #define RXQ 0
 #define TXQ 1
 #define F(bit) (1ull << VIRTIO_NET_F_##bit)
-/* Pages segmentation takes beyond a plain NIC's buffers (two a page). */
+/* Pages segmentation and the big rings take beyond a plain NIC's
+ * buffers (two a page). */
 #define TSO_PAGES                                                              \
-    (TX_BIG * PAGES_FOR(BIG_SIZE) + (RX_QUEUE_BIG - QUEUE_SIZE) / 2)
+    (TX_BIG * PAGES_FOR(BIG_SIZE) + (RX_QUEUE_BIG - QUEUE_SIZE) / 2 +          \
+     (TX_QUEUE_BIG - QUEUE_SIZE) / 2)
 
 struct vnet {
     struct virtio_dev *dev;
     struct virtq rx, tx;
     uint8_t *rx_buf[RX_QUEUE_BIG]; /* by descriptor head */
-    uint8_t *tx_buf[QUEUE_SIZE];
-    uint8_t tx_big[QUEUE_SIZE];   /* by head: which free list it goes to */
-    uint8_t *tx_free[QUEUE_SIZE]; /* buffers not in flight */
+    uint8_t *tx_buf[TX_QUEUE_BIG];
+    uint8_t tx_big[TX_QUEUE_BIG];   /* by head: which free list it goes to */
+    uint8_t *tx_free[TX_QUEUE_BIG]; /* buffers not in flight */
     uint8_t *big_free[TX_BIG];
     unsigned ntx_free, nbig_free;
     uint8_t mac[6];
@@ -226,9 +237,11 @@ static int net_start(struct vnet *n)
     }
     read_config(n, got);
     uint16_t rx_size = got & F(GUEST_TSO4) ? RX_QUEUE_BIG : QUEUE_SIZE;
+    uint16_t tx_size = got & F(MRG_RXBUF) ? TX_QUEUE_BIG : QUEUE_SIZE;
     if (virtio_queue_create(d, RXQ, &n->rx, rx_size) < 0 ||
-        virtio_queue_create(d, TXQ, &n->tx, QUEUE_SIZE) < 0)
+        virtio_queue_create(d, TXQ, &n->tx, tx_size) < 0)
         return -1;
+    virtq_irq_off(&n->tx);
     if (buffers_init(n) < 0) {
         virtio_fail(d, "no memory for packet buffers");
         return -1;
@@ -297,6 +310,27 @@ static void tx_untake(struct vnet *n, uint8_t *b, int big)
         n->tx_free[n->ntx_free++] = b;
 }
 
+/* A free buffer for len bytes after reclaiming; NULL with *err set when
+ * none is free, having asked for the interrupt that says when one is. */
+static uint8_t *tx_room(struct vnet *n, size_t len, int *big, int *err)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        if (reclaim_tx(n) < 0) {
+            *err = -EIO;
+            return NULL;
+        }
+        uint8_t *b = tx_take(n, len, big);
+        if (b) {
+            virtq_irq_off(&n->tx);
+            return b;
+        }
+        if (!virtq_irq_on(&n->tx))
+            break; /* the next completion will interrupt */
+    }
+    *err = -EAGAIN;
+    return NULL;
+}
+
 static int virtio_net_send(unsigned idx, const void *frame, size_t len,
                            const struct hc_net_meta *meta)
 {
@@ -305,12 +339,10 @@ static int virtio_net_send(unsigned idx, const void *frame, size_t len,
         return -ENODEV;
     if (vnet_meta_check(meta, len, n->mtu, n->offloads) < 0)
         return -EINVAL;
-    if (reclaim_tx(n) < 0)
-        return -EIO;
-    int big;
-    uint8_t *b = tx_take(n, len, &big);
+    int big, err;
+    uint8_t *b = tx_room(n, len, &big, &err);
     if (!b)
-        return -EAGAIN;
+        return err;
     memset(b, 0, HDR);
     vnet_from_meta(meta, (struct virtio_net_hdr *)b);
     kiln_copy(b + HDR, frame, len); /* kiln/copy.h: why */

@@ -142,6 +142,22 @@ int virtq_needs_kick(struct virtq *vq)
     return !(*(volatile uint16_t *)&vq->used->flags & VRING_USED_F_NO_NOTIFY);
 }
 
+void virtq_irq_off(struct virtq *vq)
+{
+    volatile uint16_t *flags = &vq->avail->flags; /* only we write it */
+    *flags = (uint16_t)(*flags | VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+int virtq_irq_on(struct virtq *vq)
+{
+    volatile uint16_t *flags = &vq->avail->flags;
+    *flags = (uint16_t)(*flags & ~VRING_AVAIL_F_NO_INTERRUPT);
+    /* The cleared flag must be visible before we read the used index,
+     * or a device finishing now could skip its interrupt unseen. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return read_once16(&vq->used->idx) != vq->last_used;
+}
+
 int virtq_busy(struct virtq *vq)
 {
     uint16_t done = (uint16_t)(read_once16(&vq->used->idx) - vq->last_used);

@@ -52,6 +52,13 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned out,
  * (VRING_USED_F_NO_NOTIFY, spec 2.7.7): it is polling the queue anyway,
  * and a kick is a costly exit to the hypervisor. */
 int virtq_needs_kick(struct virtq *vq);
+/* Interrupts for this queue's used chains: off is a hint the device may
+ * ignore (VRING_AVAIL_F_NO_INTERRUPT, spec 2.7.7), for a queue whose
+ * completions the driver collects when it next touches it anyway. On
+ * returns 1 if chains were already used before the device could see the
+ * flag cleared: no interrupt may come for those, so look at them now. */
+void virtq_irq_off(struct virtq *vq);
+int virtq_irq_on(struct virtq *vq);
 /* 1 while the device has not yet handed back every chain added. */
 int virtq_busy(struct virtq *vq);
 /* why must not be NULL; it is set when the result is VIRTQ_BROKEN. */

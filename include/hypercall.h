@@ -132,7 +132,9 @@ int hc_net_info(unsigned idx, struct hc_net_info *out);
 /* Queue one Ethernet frame (no FCS) for sending, with meta (NULL: a plain
  * frame). Non-blocking: returns 0, -EAGAIN when the transmit ring is full,
  * -EINVAL for a bad length (over mtu + 14 unless segmented) or for meta
- * asking an offload hc_net_info did not offer. */
+ * asking an offload hc_net_info did not offer. After -EAGAIN the NIC
+ * raises a device event (ending hc_thread_wait_io) once the ring has room
+ * again; while it has room, finished sends need not raise any. */
 int hc_net_send(unsigned idx, const void *frame, size_t len,
                 const struct hc_net_meta *meta);
 

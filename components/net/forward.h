@@ -92,6 +92,12 @@ int fwd_send(struct fwd *f);
 /* One plain packet out of out (pkt with ETH_HLEN free before it),
  * fragmented if longer than its MTU: 0 sent or held, -1 lost. */
 int fwd_emit(struct netif *out, uint32_t nh, uint8_t *pkt, size_t len);
+/* The same for an IPv6 packet to next hop nh (never fragmented). */
+int fwd_emit6(struct netif *out, const struct in6_addr *nh, uint8_t *pkt,
+              size_t len);
+/* Remember whether in's packet just sent had to wait for out's ring
+ * (fwd_rx_paused in netint.h). */
+void fwd_note_stall(const struct netif *in, const struct netif *out);
 /* 1 if packets wait for out's ring (an offloaded one must not pass). */
 int fwd_held(const struct netif *nif);
 /* reject as rule r says (ICMP unreachable or TCP RST); returns 1. */

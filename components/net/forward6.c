@@ -18,13 +18,13 @@
  * route (none: Destination Unreachable, no route) -> the forward chain
  * -> a new flow's entry -> a packet larger than the next link's MTU
  * draws Packet Too Big (routers never fragment IPv6) -> out, the hop
- * limit lowered (no header checksum to mend).
+ * limit lowered (no header checksum to mend), held like IPv4's while
+ * the NIC's ring is full (forward_out.c).
  *
  * Limits: no NAT66 (nat chains see IPv4 only); fragments are not
  * forwarded (Linux reassembles them to filter them; counted as
- * invalid); a packet the NIC's ring refuses is lost (tx-lost), not held;
- * a reject answers ICMPv6 port unreachable (nft's default) or, for every
- * other kind (tcp reset included), administratively prohibited.
+ * invalid); a reject answers ICMPv6 port unreachable (nft's default) or, for
+ * every other kind (tcp reset included), administratively prohibited.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -160,9 +160,9 @@ static int send6(struct fwd6 *f, const struct in6_addr *nh)
         return drop6(&fwd_stats.invalid);
     f->pkt[7]--;
     fwd_stats.nif[f->in->idx].in++;
-    if (nd_output(f->out, nh, f->pkt, f->len) < 0)
-        return drop6(&fwd_stats.tx_lost);
-    fwd_stats.nif[f->out->idx].out++;
+    if (fwd_emit6(f->out, nh, f->pkt, f->len) < 0)
+        fwd_stats.tx_lost++;
+    fwd_note_stall(f->in, f->out);
     return 1;
 }
 

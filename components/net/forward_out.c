@@ -10,7 +10,12 @@
  *
  * A packet the NIC's ring refuses waits in a small queue per NIC
  * (TXQ_LEN packets) for the ring to drain; past that it is lost and
- * counted (tx-lost). The router itself never waits. forwarded-out
+ * counted (tx-lost). While that queue is full, the NIC whose packet
+ * filled it is not read (fwd_rx_paused): its frames wait in its own
+ * ring, and when that fills the host drops them before they cost the
+ * router anything (limit: a NIC whose ring never drains again keeps
+ * its feeders paused, their traffic to other NICs included; only a
+ * wedged device does that). The router itself never waits. forwarded-out
  * counts frames (each fragment; a coalesced segment that leaves whole
  * for the NIC to cut counts one).
  */
@@ -20,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "forward.h"
+#include "ip6.h"
 #include "kiln/byteorder.h"
 #include "kiln/copy.h"
 
@@ -74,8 +80,14 @@ static void fwd_translate(struct fwd *f)
  * than being lost, and goes first when the ring has room: at the next
  * forwarded packet, or when the stack's thread calls fwd_flush. */
 
-struct txq_entry {
+/* The next hop a packet waits for: an IPv4 address, or (v6) an IPv6 one. */
+struct hop {
+    uint8_t v6;
     uint32_t nh;
+    struct in6_addr nh6;
+};
+struct txq_entry {
+    struct hop hop;
     uint16_t len;
     uint8_t frame[ETH_HLEN + NET_MTU_MAX]; /* the IP packet at ETH_HLEN */
 };
@@ -89,9 +101,12 @@ struct txq {
     ((TXQ_LEN * sizeof(struct txq_entry) + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE)
 
 static struct txq txqs[NETIF_MAX];
+/* By input NIC: 1 + the NIC its last forwarded packet had to wait for,
+ * or 0 (fwd_rx_paused). */
+static uint8_t stalled_on[NETIF_MAX];
 
-static int txq_hold(struct netif *nif, uint32_t nh, const uint8_t *pkt,
-                    size_t len)
+static int txq_hold(struct netif *nif, const struct hop *hop,
+                    const uint8_t *pkt, size_t len)
 {
     struct txq *q = &txqs[nif->idx];
     if (!q->e && !(q->e = hc_pages_alloc(TXQ_PAGES)))
@@ -99,10 +114,17 @@ static int txq_hold(struct netif *nif, uint32_t nh, const uint8_t *pkt,
     if (q->n == TXQ_LEN || len > NET_MTU_MAX)
         return -ENOBUFS;
     struct txq_entry *e = &q->e[(q->head + q->n++) % TXQ_LEN];
-    e->nh = nh;
+    e->hop = *hop;
     e->len = (uint16_t)len;
     kiln_copy(e->frame + ETH_HLEN, pkt, len);
     return 0;
+}
+
+static int hop_send(struct netif *nif, const struct hop *hop, uint8_t *pkt,
+                    size_t len)
+{
+    return hop->v6 ? nd_output(nif, &hop->nh6, pkt, len)
+                   : eth_output_ip(nif, hop->nh, pkt, len);
 }
 
 /* Send what waits on nif, in order, until its ring is full again; 1 if
@@ -112,7 +134,7 @@ static int txq_flush(struct netif *nif)
     struct txq *q = &txqs[nif->idx];
     while (q->n) {
         struct txq_entry *e = &q->e[q->head];
-        int r = eth_output_ip(nif, e->nh, e->frame + ETH_HLEN, e->len);
+        int r = hop_send(nif, &e->hop, e->frame + ETH_HLEN, e->len);
         if (r == -ENOBUFS)
             return 1;
         if (r < 0)
@@ -130,26 +152,49 @@ int fwd_held(const struct netif *nif)
     return txqs[nif->idx].n != 0;
 }
 
-int fwd_flush(void)
+void fwd_flush(void)
 {
-    int more = 0;
     struct netif *nif;
     for (unsigned i = 0; (nif = netif_get(i)); i++)
         if (txqs[i].n)
-            more |= txq_flush(nif);
-    return more;
+            txq_flush(nif);
+}
+
+int fwd_rx_paused(const struct netif *nif)
+{
+    unsigned out = stalled_on[nif->idx];
+    return out && txqs[out - 1].n == TXQ_LEN;
 }
 
 /* One packet (or fragment) out of nif, behind any that wait: 0 sent,
  * 1 held, or a negative errno (lost). */
-static int fwd_output(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len)
+static int hop_output(struct netif *nif, const struct hop *hop, uint8_t *pkt,
+                      size_t len)
 {
-    int r = txq_flush(nif) ? -ENOBUFS : eth_output_ip(nif, nh, pkt, len);
+    int r = txq_flush(nif) ? -ENOBUFS : hop_send(nif, hop, pkt, len);
     if (r == -ENOBUFS)
-        return txq_hold(nif, nh, pkt, len) < 0 ? -ENOBUFS : 1;
+        return txq_hold(nif, hop, pkt, len) < 0 ? -ENOBUFS : 1;
     if (r == 0)
         fwd_stats.nif[nif->idx].out++;
     return r;
+}
+
+static int fwd_output(struct netif *nif, uint32_t nh, uint8_t *pkt, size_t len)
+{
+    struct hop hop = {.nh = nh};
+    return hop_output(nif, &hop, pkt, len);
+}
+
+int fwd_emit6(struct netif *out, const struct in6_addr *nh, uint8_t *pkt,
+              size_t len)
+{
+    struct hop hop = {.v6 = 1, .nh6 = *nh};
+    return hop_output(out, &hop, pkt, len) < 0 ? -1 : 0;
+}
+
+void fwd_note_stall(const struct netif *in, const struct netif *out)
+{
+    stalled_on[in->idx] = (uint8_t)(txqs[out->idx].n ? out->idx + 1 : 0);
 }
 
 /* Fragments of at most the MTU, payload in multiples of 8 bytes; -1
@@ -189,10 +234,9 @@ int fwd_send(struct fwd *f)
 {
     fwd_ttl(f->pkt);
     fwd_translate(f);
-    if (f->off.flags && fwd_send_offloaded(f) == 0)
-        return 1;
-    if (fwd_send_plain(f) < 0)
+    if (!(f->off.flags && fwd_send_offloaded(f) == 0) && fwd_send_plain(f) < 0)
         fwd_stats.tx_lost++;
+    fwd_note_stall(f->in, f->out);
     return 1;
 }
 

@@ -160,6 +160,8 @@ static int netif_drain(struct netif *nif)
                               "no memory to receive frames");
     for (int n = 0; n < RX_BUDGET; n++) {
         struct hc_net_meta m;
+        if (fwd_rx_paused && fwd_rx_paused(nif))
+            return 0; /* its frames wait in the NIC until there is room */
         int len = hc_net_recv(nif->idx, buf, size, &m);
         if (len == -EAGAIN)
             return 0;
@@ -196,11 +198,11 @@ static void netif_thread(void *unused)
     (void)unused;
     for (;;) {
         int more = 0;
+        if (fwd_flush) /* a router's held packets first (forward_out.c) */
+            fwd_flush();
         for (unsigned i = 0; i < nif_count; i++)
             more |= netif_drain(&nifs[i]);
         more |= loop_drain();
-        if (fwd_flush) /* a router's held packets (forward_out.c) */
-            more |= fwd_flush();
         uint64_t next = netif_timers();
         if (early_due()) {
             hc_thread_yield(); /* the application the lease woke first */

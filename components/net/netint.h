@@ -206,9 +206,14 @@ void early_replay(void); /* ip_input each due packet; drop stale ones */
  * *pkt, *len (maybe a reassembled datagram) here. */
 int fwd_input(struct netif *nif, uint8_t **pkt, size_t *len)
     __attribute__((weak));
-/* Send forwarded packets held while a NIC's ring was full; 1 if some
- * still wait (the stack's thread comes back soon). */
-int fwd_flush(void) __attribute__((weak));
+/* Send forwarded packets held while a NIC's ring was full, until a
+ * ring refuses again: that NIC's next completion is a device event
+ * (hc_net_send), so the stack's thread may wait for it. */
+void fwd_flush(void) __attribute__((weak));
+/* 1 while nif's last forwarded packet went to a NIC whose hold queue is
+ * full: leave nif's frames in its ring (the host then stops taking
+ * more) rather than take them only to lose them. */
+int fwd_rx_paused(const struct netif *nif) __attribute__((weak));
 /* forward6.c: the same for IPv6 (pkt, len: the packet from its header,
  * whose fixed part ip6_input checked). */
 int fwd6_input(struct netif *nif, uint8_t *pkt, size_t len)

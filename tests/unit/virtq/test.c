@@ -373,6 +373,30 @@ static void test_busy(void)
     tap_check(ok, "busy until the device used every chain added", NULL);
 }
 
+/* Interrupt suppression: off sets VRING_AVAIL_F_NO_INTERRUPT and leaves
+ * the rest of avail alone; on clears it and says whether chains were
+ * already used (no interrupt may come for those), without taking them. */
+static void test_irq_flag(void)
+{
+    setup(8);
+    const char *err = NULL;
+    uint16_t *flags = &vq.avail->flags;
+    int a = add_chain(1, 0, &err);
+    uint16_t idx = vq.avail->idx;
+    virtq_irq_off(&vq);
+    int ok = (*flags & VRING_AVAIL_F_NO_INTERRUPT) && vq.avail->idx == idx;
+    virtq_irq_off(&vq); /* twice is once */
+    ok &= *flags == VRING_AVAIL_F_NO_INTERRUPT;
+    ok &= virtq_irq_on(&vq) == 0 && *flags == 0;
+    virtq_irq_off(&vq);
+    dev_complete((uint32_t)a, 0);
+    ok &= virtq_irq_on(&vq) == 1 && *flags == 0;
+    ok &= virtq_irq_on(&vq) == 1; /* still there: on takes nothing */
+    ok &= get_is(a, 0) && virtq_irq_on(&vq) == 0;
+    tap_check(ok, "interrupt flag: off, on, and on reports chains used",
+              "flags 0x%x", *flags);
+}
+
 /* ---- hostile device ---------------------------------------------------- */
 
 /* The queue must be broken now and stay so: get says VIRTQ_BROKEN with a
@@ -640,6 +664,7 @@ int main(void)
     for (unsigned s = 1; s <= MAXQ; s *= 2)
         test_rounds((uint16_t)s);
     test_busy();
+    test_irq_flag();
     test_idx_ahead();
     test_idx_ahead_long_chains();
     test_scribbled_next();
