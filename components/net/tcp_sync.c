@@ -145,7 +145,7 @@ static int syn_received_ack(struct tcp_pcb *p, const struct tcp_hdr *th,
         tcp_timer_set(p, &p->t_keep, now + (uint64_t)p->keepidle * 1000 * MS);
     if (p->passive && p->parent)
         tcp_accept_ready(p);
-    net_notify();
+    net_sock_notify(&p->sock);
     return 0;
 }
 
@@ -183,7 +183,7 @@ static void new_ack(struct tcp_pcb *p, uint32_t ack, const struct tcp_opts *o,
         p->t_rexmit = 0;
     else
         tcp_rexmit_arm(p);
-    net_notify();
+    net_sock_notify(&p->sock);
 }
 
 static void window_update(struct tcp_pcb *p, const struct tcp_hdr *th,
@@ -214,7 +214,7 @@ static int fin_ack_states(struct tcp_pcb *p, uint64_t now)
         tcp_set_state(p, TCPS_FIN_WAIT_2);
         if (p->orphan)
             tcp_timer_set(p, &p->t_close, now + TCP_FIN_TIMEOUT);
-        net_notify();
+        net_sock_notify(&p->sock);
         return 0;
     case TCPS_CLOSING: tcp_tw_enter(p, now); return 1;
     case TCPS_LAST_ACK: tcp_closed(p); return 1;
@@ -276,7 +276,7 @@ static void data_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
         p->rcv_unread += nxt - p->rcv_nxt;
         p->rcv_nxt = nxt;
         ack_policy(p, s->len, now);
-        net_notify();
+        net_sock_notify(&p->sock);
         return;
     }
     /* not kept: its bytes in the ring count for nothing */
@@ -291,7 +291,7 @@ static int fin_input(struct tcp_pcb *p, uint64_t now)
     p->rcv_nxt++;
     p->fin_rcvd = 1;
     p->ack_now = 1;
-    net_notify();
+    net_sock_notify(&p->sock);
     switch (p->state) {
     case TCPS_SYN_RECEIVED:
     case TCPS_ESTABLISHED: tcp_set_state(p, TCPS_CLOSE_WAIT); return 0;
