@@ -20,21 +20,40 @@
  * which zeroes every page with a `rep stosq` that TCG runs one
  * iteration per pass (bench/http/profile: a fifth of httpd's time).
  * Ring bytes are always written before they are read, so a page needs
- * no zeroing. Copies in and out are kiln_copy's, for the same reason.
+ * no zeroing. Spares nobody took for a second go back to the allocator
+ * (tcp_ring_spares_expire), so an idle guest holds none. Copies in and
+ * out are kiln_copy's, for the same reason as the spares.
  */
 #include <string.h>
 #include "kiln/copy.h"
 #include "tcp.h"
 
 #define RING_SPARES 16
+#define SPARES_IDLE_NS 1000000000ull
 
 static void *spares[RING_SPARES];
 static unsigned nspares;
+static uint64_t spares_taken, spares_seen; /* takes: all, at last expiry */
+static uint64_t spares_check;              /* the next expiry check */
 
 /* A page for a one-page ring: a spare one, or a fresh one. */
 static void *page_take(void)
 {
-    return nspares ? spares[--nspares] : hc_pages_alloc(1);
+    if (!nspares)
+        return hc_pages_alloc(1);
+    spares_taken++;
+    return spares[--nspares];
+}
+
+void tcp_ring_spares_expire(uint64_t now)
+{
+    if (now < spares_check)
+        return;
+    spares_check = now + SPARES_IDLE_NS;
+    if (spares_taken == spares_seen)
+        while (nspares)
+            hc_pages_free(spares[--nspares], 1);
+    spares_seen = spares_taken;
 }
 
 /* Under memory pressure a connection gets a smaller ring rather than

@@ -83,6 +83,17 @@ _Noreturn void hc_abort(const char *msg)
 void net_notify(void)
 {
 }
+/* socket.c's, which this world does not link (it needs UDP's) */
+void net_sock_notify(struct net_sock *s)
+{
+    if (s->watch)
+        s->watch(s->watch_arg);
+}
+void net_watch(struct net_sock *s, void (*fn)(void *arg), void *arg)
+{
+    s->watch = fn;
+    s->watch_arg = arg;
+}
 void net_timer_kick(uint64_t deadline)
 {
     (void)deadline;

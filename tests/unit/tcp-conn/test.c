@@ -719,6 +719,7 @@ static void test_many_idle(void)
  * which zeroes every page (slow under TCG: bench/http/profile). */
 static void test_ring_spares(void)
 {
+    size_t before = pages_out;
     struct net_sock *l = listener(121, 4), *c, *s;
     int ok = connect_pair(l, 121, &c, &s) == 0 && pair_use(c, s);
     run(1000);
@@ -731,6 +732,57 @@ static void test_ring_spares(void)
               "50 exchanges on a kept-alive connection take no fresh page",
               "ok %d, %zu pages taken", ok, page_allocs - allocs);
     tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(10);
+    size_t closed = pages_out;  /* the pair's last rings are spares now */
+    for (int i = 0; i < 3; i++) /* idle: the clock moves, nothing else */
+        tcp_timer(clock_ns += 1000 * MS);
+    tap_check(pages_out < closed && pages_out <= before,
+              "idle, the spare ring pages go back",
+              "%zu pages out, %zu once closed, %zu before", pages_out, closed,
+              before);
+}
+
+/* net_watch's contract (epoll's ready list rests on it): the watcher
+ * hears of every rise in readiness. */
+static unsigned told[2];
+static void tell(void *arg)
+{
+    told[(uintptr_t)arg]++;
+}
+
+static void test_watch(void)
+{
+    struct net_sock *l = listener(122, 4), *c, *s;
+    char buf[64];
+    net_watch(l, tell, (void *)0);
+    int ok = connect_pair(l, 122, &c, &s) == 0;
+    tap_check(ok && told[0] > 0, "watch: the listener hears of a connection",
+              "told %u", told[0]);
+    net_watch(s, tell, (void *)1);
+    told[1] = 0;
+    tcp_ops.send(c, "ping", 4, 0, NULL);
+    run(10);
+    tap_check(told[1] > 0 && (tcp_ops.poll(s) & POLLIN),
+              "watch: the server hears of the data", "told %u", told[1]);
+    tcp_ops.recv(s, buf, sizeof buf, 0, NULL);
+    told[1] = 0;
+    tcp_ops.send(s, buf, 4, 0, NULL);
+    run(1000);
+    tap_check(told[1] > 0, "watch: and of the ACK that frees its send ring",
+              "told %u", told[1]);
+    told[1] = 0;
+    tcp_ops.shutdown(c, SHUT_WR);
+    run(1000);
+    tap_check(told[1] > 0 && (tcp_ops.poll(s) & POLLRDHUP),
+              "watch: and of the peer's FIN", "told %u", told[1]);
+    net_watch(s, NULL, NULL);
+    told[1] = 0;
+    tcp_ops.close(c);
+    run(1000);
+    tap_check(told[1] == 0, "watch: without a watcher no one is told",
+              "told %u", told[1]);
     tcp_ops.close(s);
     tcp_ops.close(l);
     run(1000);
@@ -756,5 +808,6 @@ int main(void)
     test_nomem();
     test_many_idle();
     test_ring_spares();
+    test_watch();
     return tap_done();
 }
