@@ -290,12 +290,23 @@ static int fin_input(struct tcp_pcb *p, uint64_t now)
 {
     p->rcv_nxt++;
     p->fin_rcvd = 1;
-    p->ack_now = 1;
     net_sock_notify(&p->sock);
     switch (p->state) {
     case TCPS_SYN_RECEIVED:
-    case TCPS_ESTABLISHED: tcp_set_state(p, TCPS_CLOSE_WAIT); return 0;
-    case TCPS_FIN_WAIT_1: tcp_set_state(p, TCPS_CLOSING); return 0;
+    case TCPS_ESTABLISHED:
+        /* The application mostly answers the end of the stream with a
+         * close: its FIN carries the ACK (one segment, not two), as
+         * Linux's delayed ACK does; else the timer sends it alone. A
+         * peer that closed with our answer in flight resets each of the
+         * two (wrk at a run's end: bench/http's OutRsts). */
+        tcp_set_state(p, TCPS_CLOSE_WAIT);
+        if (!p->t_delack)
+            tcp_timer_set(p, &p->t_delack, now + TCP_DELACK);
+        return 0;
+    case TCPS_FIN_WAIT_1:
+        p->ack_now = 1;
+        tcp_set_state(p, TCPS_CLOSING);
+        return 0;
     case TCPS_FIN_WAIT_2:
         tcp_send_ack(p);
         tcp_tw_enter(p, now);

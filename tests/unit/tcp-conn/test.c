@@ -744,6 +744,42 @@ static void test_ring_spares(void)
               before);
 }
 
+/* The peer's FIN is acknowledged by the application's own FIN when it
+ * closes in time (one segment, not two), else by the delayed ACK. */
+static int fin_ack_rides(struct net_sock *c, struct net_sock *s)
+{
+    tcp_ops.shutdown(c, SHUT_WR);
+    pump_n(1); /* c's FIN reaches s */
+    unsigned early = qtail - qhead;
+    tcp_ops.close(s);
+    unsigned sent = qtail - qhead;
+    const struct tcp_hdr *th = (const void *)pkt_data(&q[qhead % QMAX]);
+    const struct tcp_pcb *cp = (const struct tcp_pcb *)c;
+    int ok = early == 0 && sent == 1 &&
+             (th->flags & (TH_FIN | TH_ACK)) == (TH_FIN | TH_ACK) &&
+             ntohl(th->ack) == cp->snd_max;
+    tap_check(ok, "the peer's FIN: its ACK rides on the application's FIN",
+              "%u sent at once, then %u", early, sent);
+    return ok;
+}
+
+static void test_fin_ack(void)
+{
+    struct net_sock *l = listener(123, 4), *c, *s, *c2, *s2;
+    int ok = connect_pair(l, 123, &c, &s) == 0 &&
+             connect_pair(l, 123, &c2, &s2) == 0;
+    run(1000);
+    fin_ack_rides(c, s);
+    tcp_ops.shutdown(c2, SHUT_WR);
+    run(1000); /* s2 does not close: the delayed ACK answers */
+    const struct tcp_pcb *cp = (const struct tcp_pcb *)c2;
+    tap_check(ok && cp->snd_una == cp->snd_max,
+              "the peer's FIN: acknowledged by the timer when no close comes",
+              "snd_una %u snd_max %u", cp->snd_una, cp->snd_max);
+    tcp_ops.close(c), tcp_ops.close(c2), tcp_ops.close(s2), tcp_ops.close(l);
+    run(1000);
+}
+
 /* net_watch's contract (epoll's ready list rests on it): the watcher
  * hears of every rise in readiness. */
 static unsigned told[2];
@@ -809,5 +845,6 @@ int main(void)
     test_many_idle();
     test_ring_spares();
     test_watch();
+    test_fin_ack();
     return tap_done();
 }
