@@ -95,12 +95,23 @@ static void challenge_ack(struct tcp_pcb *p, uint64_t now)
         tcp_stats.challenge_limited++;
 }
 
+/* A peer that sent its FIN and then resets often numbers the RST as
+ * its FIN (Linux's active reset after close; wrk at a run's end): one
+ * below rcv_nxt. Linux takes it (tcp_reset_check), and so do we;
+ * ignoring it cost an ACK and a FIN that each drew another RST. */
+static int rst_after_fin(const struct tcp_pcb *p, uint32_t seq)
+{
+    return p->fin_rcvd && seq == p->rcv_nxt - 1 &&
+           (p->state == TCPS_CLOSE_WAIT || p->state == TCPS_LAST_ACK ||
+            p->state == TCPS_CLOSING);
+}
+
 static int rst_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
 {
     /* RFC 5961 3.2: only a RST at exactly rcv_nxt, as sent (a RST with
      * data may start below it and be trimmed there), resets; another in
      * the window gets a challenge ACK. */
-    if (s->seq0 != p->rcv_nxt) {
+    if (s->seq0 != p->rcv_nxt && !rst_after_fin(p, s->seq0)) {
         challenge_ack(p, now);
         return 1;
     }
@@ -389,6 +400,8 @@ void tcp_input_established(struct tcp_pcb *p, const struct tcp_hdr *th,
     if (!seq_acceptable(p, &s)) {
         if (!(th->flags & TH_RST))
             tcp_send_ack(p);
+        else if (rst_after_fin(p, s.seq0))
+            rst_input(p, &s, now);
         return;
     }
     p->last_rcv = now;
