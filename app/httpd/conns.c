@@ -21,7 +21,8 @@
  * holding its unsent output, or its FIN_WAIT state, for as long as the
  * stalled client cares to keep it (nginx's reset_timedout_connection).
  * Closed connections are freed only between event batches, because an
- * event for one may still wait in the batch being handled.
+ * event for one may still wait in the batch being handled. Times are
+ * the clock as read once per batch (clock_update).
  */
 #include <errno.h>
 #include <limits.h>
@@ -47,11 +48,25 @@ static unsigned table_n;
 static struct conn *dead; /* closed, freed after the event batch */
 static uint64_t next_check = UINT64_MAX;
 
-uint64_t now_ms(void)
+static uint64_t now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* The clock as read once per batch of events: deadlines are whole
+ * seconds, and without a vDSO (Kiln) every read is a system call. */
+static uint64_t batch_ms;
+
+uint64_t clock_update(void)
+{
+    return batch_ms = now_ms();
+}
+
+uint64_t clock_ms(void)
+{
+    return batch_ms;
 }
 
 /* One variable: whole number, lo..hi, or the default stays. */
@@ -104,7 +119,7 @@ void conn_arm(struct conn *c, int phase)
         return;
     c->phase = phase;
     c->armed = c->progress;
-    c->since = now_ms();
+    c->since = batch_ms;
     c->deadline = c->since + (uint64_t)timeout_s(phase) * 1000;
     if (c->deadline < next_check)
         next_check = c->deadline;
@@ -167,7 +182,7 @@ void conns_add(struct conn *c)
     c->slot = table_n;
     table[table_n++] = c;
     c->phase = PH_REQUEST;
-    c->since = now_ms();
+    c->since = batch_ms;
     c->deadline = c->since + (uint64_t)limits.request_s * 1000;
     if (c->deadline < next_check)
         next_check = c->deadline;
@@ -196,10 +211,11 @@ static void conns_free_dead(void)
     while (dead) {
         struct conn *c = dead;
         dead = c->next_dead;
-        free(c->out);
-        free(c->in);
+        buf_give(c->out, c->out_cap);
+        buf_give(c->in, IN_MAX);
         free(c);
     }
+    bufs_trim();
 }
 
 static void conns_expire(uint64_t now)
@@ -223,10 +239,10 @@ static void conns_expire(uint64_t now)
 
 /* Between event batches: close what has expired, free what was
  * closed. Returns the epoll timeout in ms until the next deadline, -1
- * for none. */
+ * for none (late by the batch's own time at most). */
 int conns_tick(void)
 {
-    uint64_t now = now_ms();
+    uint64_t now = batch_ms;
     if (now >= next_check)
         conns_expire(now);
     conns_free_dead();

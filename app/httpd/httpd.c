@@ -30,14 +30,17 @@ char date_header[64];
 
 static int epfd;
 
-/* The Date header changes once a second; format it only then. */
-static void date_update(void)
+/* The Date header changes once a second; read the wall clock and
+ * format it only then (mono: the monotonic clock in ms). */
+static void date_update(uint64_t mono)
 {
-    static time_t last;
-    time_t now = time(NULL);
-    if (now == last)
+    static uint64_t next; /* mono ms when the wall clock's second ends */
+    if (mono < next)
         return;
-    last = now;
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    next = mono + 1000 - (uint64_t)t.tv_nsec / 1000000;
+    time_t now = t.tv_sec;
     /* RFC 9110's IMF-fixdate, English names whatever the locale; not
      * strftime, whose time-zone and locale code (6 KiB) the image would
      * load only for this line. */
@@ -86,7 +89,7 @@ static void conn_wait(struct conn *c, uint32_t want, int phase)
 /* The input buffer, taken when bytes are about to come. */
 static int conn_in(struct conn *c)
 {
-    if (!c->in && !(c->in = malloc(IN_MAX))) {
+    if (!c->in && !(c->in = buf_take(IN_MAX))) {
         conn_close(c);
         return -1;
     }
@@ -185,14 +188,14 @@ static void listen_watch(int lfd, uint32_t events)
     epoll_ctl(epfd, EPOLL_CTL_MOD, lfd, &ev);
     listener.paused = !events;
     listener.open = stats.open;
-    listener.until = now_ms() + 1000;
+    listener.until = clock_ms() + 1000;
 }
 
 static int listen_resume(int lfd, int timeout)
 {
     if (!listener.paused)
         return timeout;
-    if (stats.open < listener.open || now_ms() >= listener.until) {
+    if (stats.open < listener.open || clock_ms() >= listener.until) {
         listen_watch(lfd, EPOLLIN);
         return timeout;
     }
@@ -285,6 +288,7 @@ int main(int argc, char **argv)
     printf("httpd: listening on port %d\n", port);
     fflush(stdout);
     struct epoll_event evs[EVENTS_MAX];
+    date_update(clock_update());
     for (;;) {
         int timeout = listen_resume(lfd, conns_tick());
         int n = epoll_wait(epfd, evs, EVENTS_MAX, timeout);
@@ -292,7 +296,7 @@ int main(int argc, char **argv)
             perror("httpd: epoll_wait");
             return 1;
         }
-        date_update();
+        date_update(clock_update());
         for (int i = 0; i < n; i++)
             if (evs[i].data.ptr)
                 conn_event(evs[i].data.ptr, evs[i].events);

@@ -12,6 +12,7 @@
 #define IN_MAX 8192      /* request head and body limit per request */
 #define OUT_HIGH 65536   /* stop parsing requests above this backlog */
 #define FILE_CHUNK 65536 /* bytes read from a served file at a time */
+#define OUT_FIRST 4096   /* an output buffer's first size; it doubles */
 
 /* What a connection waits for, which decides its timeout (conns.c). */
 enum phase {
@@ -59,12 +60,19 @@ extern struct stats stats;
 extern const char *doc_root; /* NULL: only the built-in pages */
 extern char date_header[64]; /* "Date: ...\r\n", kept current */
 
+/* bufs.c: IN_MAX and OUT_FIRST buffers kept for the next request;
+ * other sizes come from malloc and go back to free. */
+char *buf_take(size_t size);
+void buf_give(char *p, size_t size); /* p may be NULL */
+void bufs_trim(void);                /* no more spares than open connections */
+
 /* conns.c: the connection table, its timeouts and its cap */
 extern struct limits limits;
-uint64_t now_ms(void);
-int conns_init(void);  /* reads the limits; -1 after saying why */
-int conns_room(void);  /* 0, or -1: full of busy connections */
-int conns_evict(void); /* close the oldest idle one; -1: none */
+uint64_t clock_update(void); /* reads the monotonic clock: ms */
+uint64_t clock_ms(void);     /* as the last clock_update read it */
+int conns_init(void);        /* reads the limits; -1 after saying why */
+int conns_room(void);        /* 0, or -1: full of busy connections */
+int conns_evict(void);       /* close the oldest idle one; -1: none */
 void conns_add(struct conn *c);
 void conn_refuse(int fd); /* a 503, then close */
 void conn_arm(struct conn *c, int phase);

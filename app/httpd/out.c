@@ -28,10 +28,10 @@ static int out_reserve(struct conn *c, size_t more)
         c->out_off = c->out_len = 0;
     if (c->out_len + more <= c->out_cap)
         return 0;
-    size_t cap = c->out_cap ? c->out_cap : 4096;
+    size_t cap = c->out_cap ? c->out_cap : OUT_FIRST;
     while (cap < c->out_len + more)
         cap *= 2;
-    char *p = realloc(c->out, cap);
+    char *p = c->out ? realloc(c->out, cap) : buf_take(cap);
     if (!p)
         return -1;
     c->out = p, c->out_cap = cap;
@@ -91,11 +91,11 @@ static int out_refill(struct conn *c)
 void conn_shed(struct conn *c)
 {
     if (!c->in_len) {
-        free(c->in);
+        buf_give(c->in, IN_MAX);
         c->in = NULL;
     }
     if (!out_pending(c)) {
-        free(c->out);
+        buf_give(c->out, c->out_cap);
         c->out = NULL;
         c->out_cap = c->out_len = c->out_off = 0;
     }

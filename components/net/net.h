@@ -96,6 +96,15 @@ int net_setsockopt(struct net_sock *s, int level, int name, const void *val,
 int net_getsockopt(struct net_sock *s, int level, int name, void *val,
                    socklen_t *len);
 
+/* From now on call fn(arg) whenever s's readiness may have risen: bytes
+ * or room came, a connection waits to be accepted, the stream ended, an
+ * error. (Falls are not told: a reader drains the socket itself.) fn
+ * runs inside the stack, maybe in another thread's system call: it may
+ * only take note, and re-check later with net_poll. One watcher per
+ * socket; fn NULL stops; net_close stops it too. This is what lets
+ * epoll keep a ready list instead of polling every socket it holds. */
+void net_watch(struct net_sock *s, void (*fn)(void *arg), void *arg);
+
 /* Block the calling thread until some socket's readiness may have
  * changed, or until deadline (hc_clock_monotonic time; 0: none).
  * Returns 0, or -ETIMEDOUT. Callers re-check with net_poll: wake-ups are

@@ -111,6 +111,9 @@ static inline net_addr ip_dst_addr(const struct ip_info *ip)
 struct netif *netif_get(unsigned i); /* NULL past the last present one */
 int netif_is_local(uint32_t addr);   /* one of our configured addresses */
 void net_notify(void); /* socket readiness may have changed: wake waiters */
+/* s's readiness may have risen: tell its watcher (net_watch), then wake
+ * the waiters as net_notify does. s may have been freed (no watcher). */
+void net_sock_notify(struct net_sock *s);
 uint32_t net_random32(void); /* from hc_entropy, buffered */
 /* The loopback interface (127.0.0.1/8, no NIC): route_lookup gives it
  * for 127/8 and for our own addresses; it is never among netif_get's. */
@@ -331,6 +334,8 @@ struct net_sock_ops {
 };
 struct net_sock {
     const struct net_sock_ops *ops;
+    void (*watch)(void *arg); /* net_watch's; NULL: none */
+    void *watch_arg;
 };
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * socket.c: the generic socket calls of net.h, routed to the protocol
- * (udp.c, tcp*.c) through the operations each socket carries.
+ * (udp.c, tcp*.c) through the operations each socket carries, and the
+ * one watcher a socket may have (net_watch).
  */
 #include <errno.h>
 #include "netint.h"
@@ -77,7 +78,21 @@ int net_shutdown(struct net_sock *s, int how)
 
 int net_close(struct net_sock *s)
 {
+    s->watch = NULL;
     return s->ops->close(s);
+}
+
+void net_watch(struct net_sock *s, void (*fn)(void *arg), void *arg)
+{
+    s->watch = fn;
+    s->watch_arg = arg;
+}
+
+void net_sock_notify(struct net_sock *s)
+{
+    if (s->watch)
+        s->watch(s->watch_arg);
+    net_notify();
 }
 
 unsigned net_poll(struct net_sock *s)

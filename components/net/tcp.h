@@ -279,6 +279,9 @@ int tcp_ring_grow(struct tcp_ring *r);
 int tcp_ring_put(struct tcp_ring *r, uint32_t base, uint32_t seq, const void *p,
                  uint32_t n);
 void tcp_ring_get(const struct tcp_ring *r, uint32_t seq, void *p, uint32_t n);
+/* Spare ring pages nobody took for a second go back (an idle guest
+ * holds none); called with the stack's timers, at least once a second. */
+void tcp_ring_spares_expire(uint64_t now);
 
 /* tcp_pcb.c: tables, lookup, ports, TIME_WAIT */
 /* The blocks made so far, TCP_PCB_CHUNK to a chunk: tcp_pcb_n of them

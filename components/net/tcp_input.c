@@ -50,7 +50,7 @@ static void syn_sent_established(struct tcp_pcb *p, const struct tcp_hdr *th,
         tcp_timer_set(p, &p->t_keep, now + (uint64_t)p->keepidle * 1000 * MS);
     p->ack_now = 1;
     tcp_output(p);
-    net_notify();
+    net_sock_notify(&p->sock);
 }
 
 static void syn_sent_input(struct tcp_pcb *p, const struct tcp_hdr *th,

@@ -244,7 +244,7 @@ void tcp_accept_ready(struct tcp_pcb *c)
     l->acc_tail = tcp_pcb_index(c);
     l->acc_count++;
     c->queued = 1;
-    net_notify();
+    net_sock_notify(&l->sock);
 }
 
 /* Take c out of its listener's queues (it was reset, or is accepted). */

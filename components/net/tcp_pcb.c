@@ -173,6 +173,7 @@ void tcp_pcb_free(struct tcp_pcb *p)
         peer_slot_n[peer_slot(p->raddr)]--;
     p->used = 0;
     p->passive = 0;
+    p->sock.watch = NULL; /* a late net_sock_notify finds no one */
     unsigned c = (p->idx - 1u) / TCP_PCB_CHUNK;
     busy[c] &= ~(1ull << ((p->idx - 1u) % TCP_PCB_CHUNK));
     busy_hint = c < busy_hint ? c : busy_hint;
@@ -378,7 +379,7 @@ void tcp_tw_enter(struct tcp_pcb *p, uint64_t now)
     tcp_ring_free(&p->snd);
     if (p->orphan)
         tcp_pcb_free(p);
-    net_notify();
+    net_sock_notify(&p->sock);
 }
 
 uint64_t tcp_tw_timer(uint64_t now)
@@ -525,7 +526,7 @@ void tcp_drop(struct tcp_pcb *p, int err)
         tcp_child_unlink(p);
         tcp_pcb_free(p);
     }
-    net_notify();
+    net_sock_notify(&p->sock);
 }
 
 void tcp_closed(struct tcp_pcb *p)
@@ -534,7 +535,7 @@ void tcp_closed(struct tcp_pcb *p)
     pcb_stop(p);
     if (p->orphan)
         tcp_pcb_free(p);
-    net_notify();
+    net_sock_notify(&p->sock);
 }
 
 int tcp_alloc_rings(struct tcp_pcb *p)

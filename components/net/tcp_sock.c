@@ -336,7 +336,7 @@ static int tcp_shutdown(struct net_sock *s, int how)
         if (how != SHUT_WR) {
             tcp_listen_close(p);
             tcp_set_state(p, TCPS_CLOSED);
-            net_notify();
+            net_sock_notify(&p->sock);
         }
         return 0;
     case TCPS_SYN_SENT: tcp_drop(p, 0); return 0;
@@ -346,7 +346,7 @@ static int tcp_shutdown(struct net_sock *s, int how)
         p->shut_rd = 1;
     if (how != SHUT_RD)
         tcp_queue_fin(p);
-    net_notify();
+    net_sock_notify(&p->sock);
     return 0;
 }
 

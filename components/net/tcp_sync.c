@@ -95,12 +95,23 @@ static void challenge_ack(struct tcp_pcb *p, uint64_t now)
         tcp_stats.challenge_limited++;
 }
 
+/* A peer that sent its FIN and then resets often numbers the RST as
+ * its FIN (Linux's active reset after close; wrk at a run's end): one
+ * below rcv_nxt. Linux takes it (tcp_reset_check), and so do we;
+ * ignoring it cost an ACK and a FIN that each drew another RST. */
+static int rst_after_fin(const struct tcp_pcb *p, uint32_t seq)
+{
+    return p->fin_rcvd && seq == p->rcv_nxt - 1 &&
+           (p->state == TCPS_CLOSE_WAIT || p->state == TCPS_LAST_ACK ||
+            p->state == TCPS_CLOSING);
+}
+
 static int rst_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
 {
     /* RFC 5961 3.2: only a RST at exactly rcv_nxt, as sent (a RST with
      * data may start below it and be trimmed there), resets; another in
      * the window gets a challenge ACK. */
-    if (s->seq0 != p->rcv_nxt) {
+    if (s->seq0 != p->rcv_nxt && !rst_after_fin(p, s->seq0)) {
         challenge_ack(p, now);
         return 1;
     }
@@ -145,7 +156,7 @@ static int syn_received_ack(struct tcp_pcb *p, const struct tcp_hdr *th,
         tcp_timer_set(p, &p->t_keep, now + (uint64_t)p->keepidle * 1000 * MS);
     if (p->passive && p->parent)
         tcp_accept_ready(p);
-    net_notify();
+    net_sock_notify(&p->sock);
     return 0;
 }
 
@@ -183,7 +194,7 @@ static void new_ack(struct tcp_pcb *p, uint32_t ack, const struct tcp_opts *o,
         p->t_rexmit = 0;
     else
         tcp_rexmit_arm(p);
-    net_notify();
+    net_sock_notify(&p->sock);
 }
 
 static void window_update(struct tcp_pcb *p, const struct tcp_hdr *th,
@@ -214,7 +225,7 @@ static int fin_ack_states(struct tcp_pcb *p, uint64_t now)
         tcp_set_state(p, TCPS_FIN_WAIT_2);
         if (p->orphan)
             tcp_timer_set(p, &p->t_close, now + TCP_FIN_TIMEOUT);
-        net_notify();
+        net_sock_notify(&p->sock);
         return 0;
     case TCPS_CLOSING: tcp_tw_enter(p, now); return 1;
     case TCPS_LAST_ACK: tcp_closed(p); return 1;
@@ -276,7 +287,7 @@ static void data_input(struct tcp_pcb *p, const struct seg *s, uint64_t now)
         p->rcv_unread += nxt - p->rcv_nxt;
         p->rcv_nxt = nxt;
         ack_policy(p, s->len, now);
-        net_notify();
+        net_sock_notify(&p->sock);
         return;
     }
     /* not kept: its bytes in the ring count for nothing */
@@ -290,12 +301,23 @@ static int fin_input(struct tcp_pcb *p, uint64_t now)
 {
     p->rcv_nxt++;
     p->fin_rcvd = 1;
-    p->ack_now = 1;
-    net_notify();
+    net_sock_notify(&p->sock);
     switch (p->state) {
     case TCPS_SYN_RECEIVED:
-    case TCPS_ESTABLISHED: tcp_set_state(p, TCPS_CLOSE_WAIT); return 0;
-    case TCPS_FIN_WAIT_1: tcp_set_state(p, TCPS_CLOSING); return 0;
+    case TCPS_ESTABLISHED:
+        /* The application mostly answers the end of the stream with a
+         * close: its FIN carries the ACK (one segment, not two), as
+         * Linux's delayed ACK does; else the timer sends it alone. A
+         * peer that closed with our answer in flight resets each of the
+         * two (wrk at a run's end: bench/http's OutRsts). */
+        tcp_set_state(p, TCPS_CLOSE_WAIT);
+        if (!p->t_delack)
+            tcp_timer_set(p, &p->t_delack, now + TCP_DELACK);
+        return 0;
+    case TCPS_FIN_WAIT_1:
+        p->ack_now = 1;
+        tcp_set_state(p, TCPS_CLOSING);
+        return 0;
     case TCPS_FIN_WAIT_2:
         tcp_send_ack(p);
         tcp_tw_enter(p, now);
@@ -378,6 +400,8 @@ void tcp_input_established(struct tcp_pcb *p, const struct tcp_hdr *th,
     if (!seq_acceptable(p, &s)) {
         if (!(th->flags & TH_RST))
             tcp_send_ack(p);
+        else if (rst_after_fin(p, s.seq0))
+            rst_input(p, &s, now);
         return;
     }
     p->last_rcv = now;

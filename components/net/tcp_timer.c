@@ -236,6 +236,7 @@ static uint64_t armed_run(uint64_t now, uint64_t next)
 uint64_t tcp_timer(uint64_t now)
 {
     tcp_pcb_trim(); /* no block is held here */
+    tcp_ring_spares_expire(now);
     if (now < tcp_next)
         return tcp_next;
     tcp_next = NET_NEVER; /* timers set while running lower it again */

@@ -203,7 +203,7 @@ static int udp_deliver(struct udp_sock *u, const struct ip_info *ip,
     uint16_t scope = (uint16_t)net_l4_scope_in(src, ip->nif);
     if (ring_put(u, src, sport, scope, data, len) < 0)
         return 0; /* receive buffer full: dropped */
-    net_notify();
+    net_sock_notify(&u->sock);
     return 1;
 }
 
@@ -571,7 +571,7 @@ static int udp_shutdown(struct net_sock *s, int how)
         return -ENOTCONN;
     if (how != SHUT_WR)
         u->shut_rd = 1;
-    net_notify();
+    net_sock_notify(&u->sock);
     return 0;
 }
 
@@ -754,7 +754,7 @@ void udp_icmp_error(const uint8_t *q, size_t len, int err)
             addr_eq(u->raddr, addr_from4(dst)) && u->rport == dport &&
             (!udp_has_laddr(u) || addr_eq(u->laddr, addr_from4(src)))) {
             u->err = err;
-            net_notify();
+            net_sock_notify(&u->sock);
         }
 }
 
@@ -775,6 +775,6 @@ void udp_icmp6_error(const uint8_t *q, size_t len, int err)
             addr_eq(u->raddr, dst) && u->rport == dport &&
             (!udp_has_laddr(u) || addr_eq(u->laddr, src))) {
             u->err = err;
-            net_notify();
+            net_sock_notify(&u->sock);
         }
 }

@@ -31,14 +31,19 @@ struct file_ops {
     int (*release)(struct file *f);
     /* fstat for kinds whose mode varies per file; NULL: from mode. */
     int (*stat)(struct file *f, struct stat *st);
+    /* From now on call fn(arg) whenever f's readiness may rise (epoll's
+     * ready list, sys_epoll.c); 0, or -1 for a kind that cannot tell.
+     * NULL: cannot tell, and epoll polls f at every wait instead. */
+    int (*watch)(struct file *f, void (*fn)(void *arg), void *arg);
 };
 
 struct file {
     const struct file_ops *ops; /* NULL: descriptor not open */
     unsigned dev;               /* which device, for device files */
     uint64_t pos;
-    int flags;  /* O_ACCMODE, O_APPEND and O_NONBLOCK as opened */
-    void *priv; /* the kind's own state (a socket, an open inode) */
+    int flags;       /* O_ACCMODE, O_APPEND and O_NONBLOCK as opened */
+    void *priv;      /* the kind's own state (a socket, an open inode) */
+    uint16_t epolls; /* epoll sets that may hold it, by number (a hint) */
 };
 
 /* sys_io.c: the descriptor table, for the kinds that make descriptors */

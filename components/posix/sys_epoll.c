@@ -3,17 +3,23 @@
  * hooks. An epoll instance is a file kind of its own; its interest list
  * is an array that doubles as it fills (up to FILES_MAX items), with a
  * hash by file so that adding, changing and forgetting an item cost the
- * same with ten thousand items as with ten. epoll_wait scans the list,
- * sleeps like poll when nothing is ready (sys_poll.c), and scans again:
- * a wait costs a readiness check per item.
+ * same with ten thousand items as with ten.
  *
- * Edge triggering (EPOLLET) is emulated from levels: an item reports
- * when a watched condition appears that was absent at its last scan.
- * Programs that read until EAGAIN, as EPOLLET requires, see Linux's
- * behaviour; more data arriving on an already readable socket is not
- * a new edge here (on Linux it is). EPOLLEXCLUSIVE is accepted: with
- * one process there is no one to wake instead. A registration goes when
- * the last descriptor of its file closes (epoll_forget), as on Linux.
+ * A wait looks only at the items on the instance's ready list, as on
+ * Linux: a file kind that can tell when its readiness may rise (sockets:
+ * file_ops.watch, net_watch) calls ep_wake, which queues its items; the
+ * wait checks each queued item, reports it if ready and drops it if
+ * not. A level-triggered item that was reported stays queued, so the
+ * next wait checks it again; an edge-triggered (EPOLLET) or EPOLLONESHOT
+ * one waits for the next wake (more data on an already readable socket
+ * is a new edge, as on Linux). A wait thus costs a check per item that
+ * had news, not per item held. Kinds that cannot tell (pipes, eventfds,
+ * AF_UNIX, the console, epoll itself) stay queued for good and are
+ * checked at every wait; for them EPOLLET is emulated from levels: the
+ * item reports when a watched condition appears that was absent at its
+ * last check. EPOLLEXCLUSIVE is accepted: with one process there is no
+ * one to wake instead. A registration goes when the last descriptor of
+ * its file closes (epoll_forget), as on Linux.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +29,7 @@
 #include "file.h"
 #include "posix.h"
 
-#define EPOLL_MAX 16
+#define EPOLL_MAX 16 /* struct file's epolls has a bit for each */
 #define EPOLL_ITEMS FILES_MAX
 #define EPOLL_ITEMS_MIN 64 /* the first array: one page with its hash */
 #define EPOLL_NEST_MAX 4   /* epoll inside epoll, as Linux's limit */
@@ -33,19 +39,25 @@
 struct epitem {
     struct file *file;
     int fd;
-    uint32_t events; /* 0 once EPOLLONESHOT fired */
-    uint32_t last;   /* conditions seen at the last scan (EPOLLET) */
-    unsigned hnext;  /* next item (index + 1) of the same hash bucket */
+    uint32_t events;       /* 0 once EPOLLONESHOT fired */
+    uint16_t last;         /* conditions seen at the last check (EPOLLET) */
+    uint8_t queued;        /* on the ready list */
+    uint8_t watched;       /* its file wakes it (file_ops.watch) */
+    unsigned hnext;        /* next item (index + 1) of the same hash bucket */
+    unsigned rnext, rprev; /* ready list neighbours (index + 1), if queued */
     epoll_data_t data;
 };
 
 struct epoll {
     int used;
-    unsigned n, next; /* items in use; where the next scan starts */
-    unsigned cap;     /* items room, a power of two; 0: none yet */
+    unsigned n;            /* items in use */
+    unsigned cap;          /* items room, a power of two; 0: none yet */
+    unsigned rhead, rtail; /* the ready list (index + 1; 0: empty) */
     struct epitem *items;
     unsigned *bucket; /* cap heads (item index + 1), after the items */
 };
+
+_Static_assert(EPOLL_MAX <= 16, "struct file's epolls is 16 bits");
 
 /* 1 KiB of headers: taken from the page allocator by the first
  * epoll_create, so programs that never use epoll do not carry it in
@@ -168,6 +180,84 @@ static struct epitem *ep_find(struct epoll *ep, struct file *f, long fd)
     return NULL;
 }
 
+/* ---- the ready list: items that may be ready, oldest first ---------- */
+
+static void rq_push(struct epoll *ep, unsigned i)
+{
+    struct epitem *it = &ep->items[i];
+    if (it->queued)
+        return;
+    it->queued = 1;
+    it->rnext = 0;
+    it->rprev = ep->rtail;
+    if (ep->rtail)
+        ep->items[ep->rtail - 1].rnext = i + 1;
+    else
+        ep->rhead = i + 1;
+    ep->rtail = i + 1;
+}
+
+static void rq_del(struct epoll *ep, unsigned i)
+{
+    struct epitem *it = &ep->items[i];
+    if (!it->queued)
+        return;
+    it->queued = 0;
+    if (it->rprev)
+        ep->items[it->rprev - 1].rnext = it->rnext;
+    else
+        ep->rhead = it->rnext;
+    if (it->rnext)
+        ep->items[it->rnext - 1].rprev = it->rprev;
+    else
+        ep->rtail = it->rprev;
+}
+
+/* Item from moved to slot to (ep_remove): its neighbours follow. */
+static void rq_moved(struct epoll *ep, unsigned from, unsigned to)
+{
+    struct epitem *it = &ep->items[to];
+    if (!it->queued)
+        return;
+    if (it->rprev)
+        ep->items[it->rprev - 1].rnext = to + 1;
+    else
+        ep->rhead = to + 1;
+    if (it->rnext)
+        ep->items[it->rnext - 1].rprev = to + 1;
+    else
+        ep->rtail = to + 1;
+    (void)from;
+}
+
+/* A watched file's readiness may have risen (file_ops.watch): queue its
+ * armed items in every set that holds it. Runs inside the network
+ * stack, so it only takes note. A set found not to hold f any more
+ * loses its bit. */
+static void ep_wake(void *arg)
+{
+    struct file *f = arg;
+    for (unsigned e = 0; f->epolls; e++) {
+        if (!(f->epolls >> e))
+            return;
+        if (!(f->epolls & (1u << e)))
+            continue;
+        struct epoll *ep = &epolls[e];
+        int held = 0;
+        for (unsigned i = ep->used && ep->cap ? *ep_head(ep, f) : 0; i;
+             i = ep->items[i - 1].hnext) {
+            struct epitem *it = &ep->items[i - 1];
+            if (it->file != f)
+                continue;
+            held = 1;
+            if (it->events & ~EPOLL_FLAGS)
+                rq_push(ep, i - 1);
+        }
+        if (!held)
+            f->epolls &= (uint16_t) ~(1u << e);
+    }
+}
+
 static int ep_resize(struct epoll *ep, unsigned cap);
 
 /* The last item takes the removed one's place; a list down to a
@@ -176,10 +266,12 @@ static void ep_remove(struct epoll *ep, struct epitem *it)
 {
     unsigned i = (unsigned)(it - ep->items), last = ep->n - 1;
     ep_unlink(ep, i);
+    rq_del(ep, i);
     if (i != last) {
         ep_unlink(ep, last);
         *it = ep->items[last];
         ep_link(ep, i);
+        rq_moved(ep, last, i);
     }
     ep->n--;
     if (ep->cap > EPOLL_ITEMS_MIN && ep->n < ep->cap / 4)
@@ -188,7 +280,7 @@ static void ep_remove(struct epoll *ep, struct epitem *it)
 
 void epoll_forget(struct file *f)
 {
-    if (!epolls)
+    if (!epolls || !f->epolls)
         return;
     for (unsigned e = 0; e < EPOLL_MAX; e++) {
         struct epoll *ep = &epolls[e];
@@ -236,7 +328,11 @@ static long ep_add(struct epoll *ep, struct file *f, long fd,
         return -ENOMEM;
     ep->items[ep->n] = (struct epitem){
         .file = f, .fd = (int)fd, .events = ev->events, .data = ev->data};
-    ep_link(ep, ep->n++);
+    ep->items[ep->n].watched =
+        f->ops->watch && f->ops->watch(f, ep_wake, f) == 0;
+    f->epolls |= (uint16_t)(1u << (ep - epolls));
+    ep_link(ep, ep->n);
+    rq_push(ep, ep->n++); /* checked at the next wait, as on Linux */
     return 0;
 }
 
@@ -261,11 +357,10 @@ long sys_epoll_ctl(long epfd, long op, long fd, long evp)
             return -ENOENT;
         if ((ev->events | it->events) & EPOLLEXCLUSIVE)
             return -EINVAL;
-        *it = (struct epitem){.file = f,
-                              .fd = (int)fd,
-                              .events = ev->events,
-                              .hnext = it->hnext,
-                              .data = ev->data};
+        it->events = ev->events;
+        it->data = ev->data;
+        it->last = 0;
+        rq_push(ep, (unsigned)(it - ep->items)); /* re-armed: check it */
         return 0;
     case EPOLL_CTL_DEL:
         if (!it)
@@ -285,32 +380,53 @@ static uint32_t ep_check(struct epitem *it, int *console)
         *console = 1;
     uint32_t now =
         file_readiness(it->file) & ((it->events & ~EPOLL_FLAGS) | EPOLL_ALWAYS);
-    uint32_t fresh = it->events & EPOLLET ? now & ~it->last : now;
-    it->last = now;
+    /* a watched item is here because of a wake: that is its edge */
+    uint32_t fresh =
+        it->events & EPOLLET && !it->watched ? now & ~it->last : now;
+    it->last = (uint16_t)now;
     if (fresh && (it->events & EPOLLONESHOT))
         it->events &= EPOLL_FLAGS;
     return fresh ? now : 0;
 }
 
-/* One pass, round robin so that a short events array starves no one. */
+/* Whether a checked item stays queued: one its file cannot wake, while
+ * armed; a watched one only if it reported at level (checked again at
+ * the next wait, where it leaves once drained). */
+static int ep_keep(const struct epitem *it, uint32_t reported)
+{
+    if (!(it->events & ~EPOLL_FLAGS))
+        return 0;
+    if (!it->watched)
+        return 1;
+    return reported && !(it->events & EPOLLET);
+}
+
+/* One pass over the ready list as it stands: every queued item is
+ * checked at most once, and one that stays goes to the back, so a short
+ * events array starves no one. */
 static int ep_scan(struct epoll *ep, struct epoll_event *out, int max,
                    int *console)
 {
     int got = 0;
-    unsigned n = ep->n, start = ep->next < n ? ep->next : 0;
-    for (unsigned k = 0; k < n && got < max; k++) {
-        struct epitem *it = &ep->items[(start + k) % n];
+    unsigned end = ep->rtail;
+    while (ep->rhead && got < max) {
+        unsigned i = ep->rhead - 1;
+        struct epitem *it = &ep->items[i];
+        rq_del(ep, i);
         uint32_t ev = ep_check(it, console);
-        if (ev) {
+        if (ev)
             out[got++] = (struct epoll_event){.events = ev, .data = it->data};
-            ep->next = (start + k + 1) % n;
-        }
+        if (ep_keep(it, ev))
+            rq_push(ep, i);
+        if (i + 1 == end)
+            break;
     }
     return got;
 }
 
 /* An epoll inside another one is readable when an item of it is ready
- * (levels only: looking must not consume edges or one-shots). */
+ * (levels only: looking must not consume edges or one-shots). Only
+ * queued items can be. */
 static unsigned ep_poll(struct file *f)
 {
     struct epoll *ep = f->priv;
@@ -318,8 +434,8 @@ static unsigned ep_poll(struct file *f)
     if (nesting >= EPOLL_NEST_MAX)
         return 0;
     nesting++;
-    for (unsigned i = 0; i < ep->n && !r; i++) {
-        struct epitem *it = &ep->items[i];
+    for (unsigned i = ep->rhead; i && !r; i = ep->items[i - 1].rnext) {
+        struct epitem *it = &ep->items[i - 1];
         if (file_readiness(it->file) &
             ((it->events & ~EPOLL_FLAGS) | EPOLL_ALWAYS))
             r = POLLIN;

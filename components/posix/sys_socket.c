@@ -182,6 +182,12 @@ static unsigned sock_poll(struct file *f)
     return net_poll(((struct psock *)f->priv)->ns);
 }
 
+static int sock_watch(struct file *f, void (*fn)(void *arg), void *arg)
+{
+    net_watch(((struct psock *)f->priv)->ns, fn, arg);
+    return 0;
+}
+
 static void psock_put(struct psock *p)
 {
     *p = (struct psock){.next_free = psock_free};
@@ -218,6 +224,7 @@ const struct file_ops socket_ops = {
     .mode = S_IFSOCK | 0777,
     .poll = sock_poll,
     .release = sock_release,
+    .watch = sock_watch,
 };
 
 /* A descriptor for ns; on failure ns is closed. flags: SOCK_NONBLOCK,

@@ -40,6 +40,7 @@ static uint64_t clock_ns = 1000000000ull;
 static int fail_alloc;
 static size_t free_pages = 8000; /* what hc_pages_stats reports */
 static size_t pages_out;         /* allocated and not yet freed */
+static size_t page_allocs;       /* hc_pages_alloc calls that succeeded */
 static int aborted;              /* hc_abort was called */
 static jmp_buf abort_jmp;        /* where hc_abort returns to */
 static unsigned drop_every, drop_count, reorder, nobufs_every, sends;
@@ -56,6 +57,7 @@ void *hc_pages_alloc(size_t n)
     void *p = aligned_alloc(HC_PAGE_SIZE, n * HC_PAGE_SIZE);
     memset(p, 0, n * HC_PAGE_SIZE);
     pages_out += n;
+    page_allocs++;
     return p;
 }
 void hc_pages_stats(struct hc_mem_stats *out)
@@ -81,6 +83,17 @@ _Noreturn void hc_abort(const char *msg)
 }
 void net_notify(void)
 {
+}
+/* socket.c's, which this world does not link (it needs UDP's) */
+void net_sock_notify(struct net_sock *s)
+{
+    if (s->watch)
+        s->watch(s->watch_arg);
+}
+void net_watch(struct net_sock *s, void (*fn)(void *arg), void *arg)
+{
+    s->watch = fn;
+    s->watch_arg = arg;
 }
 void net_timer_kick(uint64_t deadline)
 {

@@ -85,6 +85,114 @@ void test_epoll(void)
     close(fd), close(c), close(lt), close(et), close(one);
 }
 
+/* The fds of one epoll_wait of up to max events, as a bit set. */
+static unsigned ep_fds(int ep, int max, int timeout_ms)
+{
+    struct epoll_event ev[8];
+    unsigned set = 0;
+    int n = epoll_wait(ep, ev, max, timeout_ms);
+    for (int i = 0; i < n; i++)
+        set |= 1u << ev[i].data.fd;
+    return set;
+}
+
+/* Several ready sockets and an events array of one: each wait reports
+ * another, so none is starved. */
+static void test_epoll_rotation(int ep, const int *s)
+{
+    char b[4];
+    unsigned seen = 0;
+    for (int i = 0; i < 3; i++)
+        ep_watch(ep, EPOLL_CTL_ADD, s[i], EPOLLIN);
+    for (int i = 0; i < 3; i++)
+        seen |= ep_fds(ep, 1, WAIT_MS);
+    check(seen == (1u << s[0] | 1u << s[1] | 1u << s[2]),
+          "epoll: three ready sockets, one event a wait: each is reported");
+    for (int i = 0; i < 3; i++)
+        recv(s[i], b, sizeof b, 0);
+    check(ep_ready(ep, 0) == 0, "epoll: all read, none is reported");
+}
+
+/* What a ready list must get right: a socket is reported because the
+ * stack told epoll it changed, in every set that holds it. */
+static void test_epoll_wakes(int ep, int et, const int *c, const int *s)
+{
+    char b[8];
+    send(c[0], "a", 1, 0);
+    check(ep_fds(et, 8, WAIT_MS) == 1u << s[0], "EPOLLET: the first data");
+    send(c[0], "b", 1, 0);
+    check(ep_fds(et, 8, WAIT_MS) == 1u << s[0],
+          "EPOLLET: more data on an unread socket is a new edge (Linux's)");
+    check(ep_fds(ep, 8, 0) == 1u << s[0],
+          "a second epoll set holding the socket reports it too");
+    recv(s[0], b, sizeof b, 0);
+    ep_watch(ep, EPOLL_CTL_DEL, s[0], 0);
+    send(c[0], "c", 1, 0);
+    wait_for(s[0], POLLIN);
+    check(ep_ready(ep, 0) == 0, "EPOLL_CTL_DEL: new data is not reported");
+    check(ep_watch(ep, EPOLL_CTL_ADD, s[0], EPOLLIN) == 0 &&
+              ep_fds(ep, 8, 0) == 1u << s[0],
+          "added again with data waiting: reported at once");
+    int d = dup(s[0]);
+    check(ep_watch(ep, EPOLL_CTL_ADD, d, EPOLLIN) == 0 &&
+              ep_fds(ep, 8, 0) == (1u << s[0] | 1u << d),
+          "a dup'd descriptor is an item of its own");
+    close(d);
+    recv(s[0], b, sizeof b, 0);
+    int inner = epoll_create1(0), outer = epoll_create1(0);
+    ep_watch(inner, EPOLL_CTL_ADD, s[1], EPOLLIN);
+    ep_watch(outer, EPOLL_CTL_ADD, inner, EPOLLIN);
+    check(ep_ready(outer, 0) == 0, "nested epoll: quiet while nothing is");
+    send(c[1], "d", 1, 0);
+    check(ep_fds(outer, 8, WAIT_MS) == 1u << inner,
+          "nested epoll: data on an inner socket makes the inner set ready");
+    recv(s[1], b, sizeof b, 0);
+    close(inner), close(outer);
+}
+
+/* A listener is ready once a connection waits; a UDP socket once a
+ * datagram does. */
+static void test_epoll_kinds(int ep)
+{
+    int l = tcp_listener(5012), c = socket(AF_INET, SOCK_STREAM, 0);
+    int u = socket(AF_INET, SOCK_DGRAM, 0), u2 = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = loop_addr(5012), ua = loop_addr(5013);
+    bind(u, (struct sockaddr *)&ua, sizeof ua);
+    ep_watch(ep, EPOLL_CTL_ADD, l, EPOLLIN);
+    ep_watch(ep, EPOLL_CTL_ADD, u, EPOLLIN);
+    check(ep_ready(ep, 0) == 0, "an idle listener and UDP socket: quiet");
+    connect(c, (struct sockaddr *)&a, sizeof a);
+    check(ep_fds(ep, 8, WAIT_MS) == 1u << l,
+          "epoll: the listener is ready once a connection waits");
+    int s = accept(l, NULL, NULL);
+    check(s >= 0 && ep_ready(ep, 0) == 0, "epoll: accepted, quiet again");
+    sendto(u2, "x", 1, 0, (struct sockaddr *)&ua, sizeof ua);
+    check(ep_fds(ep, 8, WAIT_MS) == 1u << u,
+          "epoll: a UDP socket is ready once a datagram came");
+    close(s), close(c), close(l), close(u), close(u2);
+}
+
+void test_epoll_ready(void)
+{
+    int c[3], s[3];
+    int ok = tcp_pair(5010, &c[0], &s[0]) == 0 &&
+             tcp_pair(5011, &c[1], &s[1]) == 0 &&
+             tcp_pair(5014, &c[2], &s[2]) == 0;
+    check(ok && s[2] < 32, "three connected pairs on ports 5010, 5011, 5014");
+    int ep = epoll_create1(0), et = epoll_create1(0), kinds = epoll_create1(0);
+    for (int i = 0; i < 3; i++)
+        send(c[i], "r", 1, 0);
+    for (int i = 0; i < 3; i++)
+        wait_for(s[i], POLLIN);
+    test_epoll_rotation(ep, s);
+    ep_watch(et, EPOLL_CTL_ADD, s[0], EPOLLIN | EPOLLET);
+    test_epoll_wakes(ep, et, c, s);
+    test_epoll_kinds(kinds);
+    for (int i = 0; i < 3; i++)
+        close(c[i]), close(s[i]);
+    close(ep), close(et), close(kinds);
+}
+
 void test_poll_select(void)
 {
     int l = tcp_listener(5008), c = socket(AF_INET, SOCK_STREAM, 0);

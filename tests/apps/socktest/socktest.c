@@ -82,6 +82,7 @@ int main(int argc, char **argv)
     test_data();
     test_shutdown();
     test_epoll();
+    test_epoll_ready();
     test_poll_select();
     test_udp();
     test_ipv6();

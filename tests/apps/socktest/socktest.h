@@ -48,6 +48,7 @@ void test_bulk(void);
 
 /* events.c */
 void test_epoll(void);
+void test_epoll_ready(void);
 void test_poll_select(void);
 void test_udp(void);
 

@@ -713,6 +713,148 @@ static void test_many_idle(void)
               "%zu pages out, %zu before", pages_out, before);
 }
 
+/* A kept-alive connection's request and answer each take a one-page
+ * ring and give it back: after the first exchange, the next ones take
+ * their pages from the rings' spares, not from the page allocator,
+ * which zeroes every page (slow under TCG: bench/http/profile). */
+static void test_ring_spares(void)
+{
+    size_t before = pages_out;
+    struct net_sock *l = listener(121, 4), *c, *s;
+    int ok = connect_pair(l, 121, &c, &s) == 0 && pair_use(c, s);
+    run(1000);
+    size_t allocs = page_allocs;
+    for (int i = 0; i < 50 && ok; i++) {
+        ok = pair_use(c, s);
+        run(1000);
+    }
+    tap_check(ok && page_allocs == allocs,
+              "50 exchanges on a kept-alive connection take no fresh page",
+              "ok %d, %zu pages taken", ok, page_allocs - allocs);
+    tcp_ops.close(c);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(10);
+    size_t closed = pages_out;  /* the pair's last rings are spares now */
+    for (int i = 0; i < 3; i++) /* idle: the clock moves, nothing else */
+        tcp_timer(clock_ns += 1000 * MS);
+    tap_check(pages_out < closed && pages_out <= before,
+              "idle, the spare ring pages go back",
+              "%zu pages out, %zu once closed, %zu before", pages_out, closed,
+              before);
+}
+
+/* The peer's FIN is acknowledged by the application's own FIN when it
+ * closes in time (one segment, not two), else by the delayed ACK. */
+static int fin_ack_rides(struct net_sock *c, struct net_sock *s)
+{
+    tcp_ops.shutdown(c, SHUT_WR);
+    pump_n(1); /* c's FIN reaches s */
+    unsigned early = qtail - qhead;
+    tcp_ops.close(s);
+    unsigned sent = qtail - qhead;
+    const struct tcp_hdr *th = (const void *)pkt_data(&q[qhead % QMAX]);
+    const struct tcp_pcb *cp = (const struct tcp_pcb *)c;
+    int ok = early == 0 && sent == 1 &&
+             (th->flags & (TH_FIN | TH_ACK)) == (TH_FIN | TH_ACK) &&
+             ntohl(th->ack) == cp->snd_max;
+    tap_check(ok, "the peer's FIN: its ACK rides on the application's FIN",
+              "%u sent at once, then %u", early, sent);
+    return ok;
+}
+
+/* A reset numbered as the peer's FIN (one below rcv_nxt) closes, as on
+ * Linux; two below it is still out of the window. */
+static void test_rst_after_fin(struct net_sock *l)
+{
+    struct net_sock *c, *s;
+    int ok = connect_pair(l, 123, &c, &s) == 0;
+    run(1000);
+    tcp_ops.shutdown(c, SHUT_WR);
+    pump_n(1);
+    const struct tcp_pcb *cp = (const struct tcp_pcb *)c;
+    const struct tcp_pcb *sp = (const struct tcp_pcb *)s;
+    struct raw_seg r = {.src = addr_to4(cp->laddr),
+                        .dst = addr_to4(cp->raddr),
+                        .sport = ntohs(cp->lport),
+                        .dport = ntohs(cp->rport),
+                        .seq = cp->snd_max - 2,
+                        .flags = TH_RST};
+    inject(&r);
+    int held = sp->state == TCPS_CLOSE_WAIT;
+    r.seq = cp->snd_max - 1; /* the FIN's own number */
+    inject(&r);
+    tap_check(ok && held && sp->state == TCPS_CLOSED,
+              "a RST numbered as the peer's FIN resets (two below: ignored)",
+              "held %d, state %d", held, sp->state);
+    tcp_ops.close(s), tcp_ops.close(c);
+    run(1000);
+}
+
+static void test_fin_ack(void)
+{
+    struct net_sock *l = listener(123, 4), *c, *s, *c2, *s2;
+    int ok = connect_pair(l, 123, &c, &s) == 0 &&
+             connect_pair(l, 123, &c2, &s2) == 0;
+    run(1000);
+    fin_ack_rides(c, s);
+    tcp_ops.shutdown(c2, SHUT_WR);
+    run(1000); /* s2 does not close: the delayed ACK answers */
+    const struct tcp_pcb *cp = (const struct tcp_pcb *)c2;
+    tap_check(ok && cp->snd_una == cp->snd_max,
+              "the peer's FIN: acknowledged by the timer when no close comes",
+              "snd_una %u snd_max %u", cp->snd_una, cp->snd_max);
+    tcp_ops.close(c), tcp_ops.close(c2), tcp_ops.close(s2);
+    run(1000);
+    test_rst_after_fin(l);
+    tcp_ops.close(l);
+    run(1000);
+}
+
+/* net_watch's contract (epoll's ready list rests on it): the watcher
+ * hears of every rise in readiness. */
+static unsigned told[2];
+static void tell(void *arg)
+{
+    told[(uintptr_t)arg]++;
+}
+
+static void test_watch(void)
+{
+    struct net_sock *l = listener(122, 4), *c, *s;
+    char buf[64];
+    net_watch(l, tell, (void *)0);
+    int ok = connect_pair(l, 122, &c, &s) == 0;
+    tap_check(ok && told[0] > 0, "watch: the listener hears of a connection",
+              "told %u", told[0]);
+    net_watch(s, tell, (void *)1);
+    told[1] = 0;
+    tcp_ops.send(c, "ping", 4, 0, NULL);
+    run(10);
+    tap_check(told[1] > 0 && (tcp_ops.poll(s) & POLLIN),
+              "watch: the server hears of the data", "told %u", told[1]);
+    tcp_ops.recv(s, buf, sizeof buf, 0, NULL);
+    told[1] = 0;
+    tcp_ops.send(s, buf, 4, 0, NULL);
+    run(1000);
+    tap_check(told[1] > 0, "watch: and of the ACK that frees its send ring",
+              "told %u", told[1]);
+    told[1] = 0;
+    tcp_ops.shutdown(c, SHUT_WR);
+    run(1000);
+    tap_check(told[1] > 0 && (tcp_ops.poll(s) & POLLRDHUP),
+              "watch: and of the peer's FIN", "told %u", told[1]);
+    net_watch(s, NULL, NULL);
+    told[1] = 0;
+    tcp_ops.close(c);
+    run(1000);
+    tap_check(told[1] == 0, "watch: without a watcher no one is told",
+              "told %u", told[1]);
+    tcp_ops.close(s);
+    tcp_ops.close(l);
+    run(1000);
+}
+
 int main(void)
 {
     test_dual_stack();
@@ -732,5 +874,8 @@ int main(void)
     test_cookies();
     test_nomem();
     test_many_idle();
+    test_ring_spares();
+    test_watch();
+    test_fin_ack();
     return tap_done();
 }
