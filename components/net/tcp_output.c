@@ -152,13 +152,16 @@ static size_t seg_opts(struct tcp_pcb *p, uint8_t *o, uint8_t flags,
     if (flags & TH_RST)
         return 0;
     int nsack = 0;
+    struct tcp_ooo blocks;
     if (p->sack_ok && p->ooo.n) {
         int room = (int)p->mss - (p->ts_ok ? 12 : 0) - (int)len - 4;
         nsack = room >= 8 ? room / 8 : 0;
         if (nsack > p->ooo.n)
             nsack = p->ooo.n;
+        tcp_ooo_sack_order(&p->ooo, &blocks);
     }
-    return tcp_opts_write(o, p->ts_ok, ts_val(p), p->ts_recent, &p->ooo, nsack);
+    return tcp_opts_write(o, p->ts_ok, ts_val(p), p->ts_recent,
+                          nsack ? &blocks : NULL, nsack);
 }
 
 /* After any segment carrying our ACK: nothing is owed any more (the
