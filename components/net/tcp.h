@@ -185,6 +185,9 @@ struct tcp_pcb {
     uint32_t irs, rcv_nxt, rcv_read, rcv_unread, last_ack_sent, rcv_adv;
     struct tcp_ring rcv;
     struct tcp_ooo ooo;
+    /* data that came twice, for our next ACK's first SACK block (RFC
+     * 2883 D-SACK); none when they are equal */
+    uint32_t dsack_start, dsack_end;
     struct tcp_ooo sacked; /* the peer's SACK blocks above snd_una */
     uint32_t rtx_next;     /* recovery resent holes up to here */
     uint32_t ts_recent, ts_offset;

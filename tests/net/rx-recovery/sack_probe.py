@@ -7,8 +7,12 @@ segments above a hole, lowest first, as a sender's window arrives after
 a lost segment. Each must draw at once an ACK of the hole's start whose
 first SACK block is the range that segment went to (RFC 5681 4.2, RFC
 2018 4); with timestamps one ACK holds only three blocks, so the fourth
-range is only known if it comes first. Prints one line: "ok - ..." or
-"not ok - ..." with what was seen. Every wait is bounded.
+range is only known if it comes first. Then it fills the hole and
+sends the same bytes again: the ACK must report that duplicate as its
+first SACK block (RFC 2883 D-SACK), which lets a sender undo the
+window cut of a needless retransmission. Prints a line per check,
+"ok - ..." or "not ok - ..." with what was seen (a failed first check
+ends the run). Every wait is bounded.
 """
 import random
 import sys
@@ -125,8 +129,30 @@ def main():
         if blocks[0] != (start, start + SEG):
             return (f"not ok - segment [{start}, {start + SEG}): first "
                     f"SACK block {blocks[0]}, all ACKs {seen}")
+    print(f"ok - duplicate ACKs' SACK blocks {seen}", flush=True)
+    return dsack(base, ack)
+
+
+def dsack(base, ack):
+    """The hole filled, then sent again (a needless retransmission, as a
+    loss probe is when nothing was lost): the ACK it draws reports it
+    as its first SACK block, below the cumulative ACK (RFC 2883)."""
+    send("A", base, ack, b"A" * SEG)
+    send("A", base, ack, b"A" * SEG)
+
+    def below_ack(p):
+        if not from_guest(p) or not sack_blocks(p[TCP]):
+            return False
+        first = sack_blocks(p[TCP])[0][0]
+        return (p[TCP].ack - first) % 2**32 < 2**31 and p[TCP].ack != first
+    p = wait_for(below_ack, 3)
     send("R", base + 8 * SEG, ack)
-    return f"ok - duplicate ACKs' SACK blocks {seen}"
+    if not p:
+        return "not ok - no D-SACK block for the duplicate [0, 100)"
+    blocks = rel(sack_blocks(p[TCP]), base)
+    if blocks[0] != (0, SEG):
+        return f"not ok - D-SACK block {blocks[0]}, wanted (0, {SEG})"
+    return f"ok - the duplicate reported first: {blocks}"
 
 
 line = main()
