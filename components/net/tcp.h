@@ -124,10 +124,13 @@ struct tcp_opts {
     uint32_t sack[4][2];
 };
 
-/* Out-of-order ranges [start, end) of sequence space, sorted, disjoint. */
+/* Out-of-order ranges [start, end) of sequence space, sorted, disjoint;
+ * last is a byte of the range the latest segment went to (RFC 2018:
+ * the first SACK block reports it). */
 struct tcp_ooo {
     uint8_t n;
     uint32_t start[TCP_OOO_MAX], end[TCP_OOO_MAX];
+    uint32_t last;
 };
 
 /* A byte ring of a power-of-two size, indexed by sequence number. */
@@ -182,6 +185,9 @@ struct tcp_pcb {
     uint32_t irs, rcv_nxt, rcv_read, rcv_unread, last_ack_sent, rcv_adv;
     struct tcp_ring rcv;
     struct tcp_ooo ooo;
+    /* data that came twice, for our next ACK's first SACK block (RFC
+     * 2883 D-SACK); none when they are equal */
+    uint32_t dsack_start, dsack_end;
     struct tcp_ooo sacked; /* the peer's SACK blocks above snd_una */
     uint32_t rtx_next;     /* recovery resent holes up to here */
     uint32_t ts_recent, ts_offset;
@@ -245,6 +251,9 @@ size_t tcp_opts_write(uint8_t *p, int ts, uint32_t tsval, uint32_t tsecr,
 int tcp_ooo_add(struct tcp_ooo *q, uint32_t s, uint32_t e);
 /* rcv_nxt reached: drop covered ranges, return the new rcv_nxt. */
 uint32_t tcp_ooo_advance(struct tcp_ooo *q, uint32_t rcv_nxt);
+/* q's ranges as SACK blocks in out (not sorted): the latest segment's
+ * range first, then the others from the highest down. */
+void tcp_ooo_sack_order(const struct tcp_ooo *q, struct tcp_ooo *out);
 
 /* tcp_isn.c: ISNs (RFC 6528) and SYN cookies, keyed by a boot secret */
 uint64_t tcp_siphash(const uint8_t key[16], const uint8_t *msg, size_t len);

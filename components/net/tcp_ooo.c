@@ -4,7 +4,10 @@
  * positions; this keeps which ranges beyond rcv_nxt are filled, sorted
  * and merged, at most TCP_OOO_MAX of them (a segment that would need a
  * new range past that is dropped and the peer retransmits it). The same
- * ranges become our SACK blocks. Pure code, host unit tested.
+ * ranges become our SACK blocks, the latest segment's first (RFC 2018
+ * section 4: the sender learns at once what just arrived, even when
+ * more ranges are held than one ACK's options carry). Pure code, host
+ * unit tested.
  */
 #include <string.h>
 #include "tcp.h"
@@ -35,6 +38,7 @@ int tcp_ooo_add(struct tcp_ooo *q, uint32_t s, uint32_t e)
     while (i < q->n && seq_lt(q->end[i], s))
         i++;
     if (i < q->n && seq_le(q->start[i], e)) { /* touches range i */
+        q->last = s;
         if (seq_lt(s, q->start[i]))
             q->start[i] = s;
         q->end[i] = seq_max(q->end[i], e);
@@ -50,6 +54,7 @@ int tcp_ooo_add(struct tcp_ooo *q, uint32_t s, uint32_t e)
     q->start[i] = s;
     q->end[i] = e;
     q->n++;
+    q->last = s;
     return 0;
 }
 
@@ -60,4 +65,30 @@ uint32_t tcp_ooo_advance(struct tcp_ooo *q, uint32_t rcv_nxt)
         ooo_remove(q, 0);
     }
     return rcv_nxt;
+}
+
+/* The range holding seq, or -1. */
+static int ooo_find(const struct tcp_ooo *q, uint32_t seq)
+{
+    for (int i = 0; i < q->n; i++)
+        if (seq_le(q->start[i], seq) && seq_lt(seq, q->end[i]))
+            return i;
+    return -1;
+}
+
+static void ooo_copy(struct tcp_ooo *out, const struct tcp_ooo *q, int i)
+{
+    out->start[out->n] = q->start[i];
+    out->end[out->n++] = q->end[i];
+}
+
+void tcp_ooo_sack_order(const struct tcp_ooo *q, struct tcp_ooo *out)
+{
+    int first = ooo_find(q, q->last);
+    out->n = 0;
+    if (first >= 0)
+        ooo_copy(out, q, first);
+    for (int i = q->n - 1; i >= 0; i--)
+        if (i != first)
+            ooo_copy(out, q, i);
 }

@@ -133,6 +133,28 @@ int tcp_send_raw(net_addr src, net_addr dst, uint16_t sport, uint16_t dport,
     return seg_finish(buf, TCP_HLEN + optlen, TCP_HLEN + optlen, 0, src, dst);
 }
 
+/* Our SACK blocks in out, their number: a duplicate first (RFC 2883),
+ * then the out-of-order ranges in RFC 2018's order, as many as out
+ * holds (more than one ACK's options carry). */
+static int sack_blocks(const struct tcp_pcb *p, struct tcp_ooo *out)
+{
+    struct tcp_ooo ranges;
+    out->n = 0;
+    if (!p->sack_ok)
+        return 0;
+    if (p->dsack_start != p->dsack_end) {
+        out->start[0] = p->dsack_start;
+        out->end[0] = p->dsack_end;
+        out->n = 1;
+    }
+    tcp_ooo_sack_order(&p->ooo, &ranges);
+    for (int i = 0; i < ranges.n && out->n < TCP_OOO_MAX; i++) {
+        out->start[out->n] = ranges.start[i];
+        out->end[out->n++] = ranges.end[i];
+    }
+    return out->n;
+}
+
 /* Options for a segment of p with len data bytes; returns their size. */
 static size_t seg_opts(struct tcp_pcb *p, uint8_t *o, uint8_t flags,
                        uint32_t len)
@@ -151,14 +173,15 @@ static size_t seg_opts(struct tcp_pcb *p, uint8_t *o, uint8_t flags,
     }
     if (flags & TH_RST)
         return 0;
-    int nsack = 0;
-    if (p->sack_ok && p->ooo.n) {
+    struct tcp_ooo blocks;
+    int nsack = sack_blocks(p, &blocks);
+    if (nsack) {
         int room = (int)p->mss - (p->ts_ok ? 12 : 0) - (int)len - 4;
-        nsack = room >= 8 ? room / 8 : 0;
-        if (nsack > p->ooo.n)
-            nsack = p->ooo.n;
+        if (nsack > room / 8)
+            nsack = room >= 8 ? room / 8 : 0;
     }
-    return tcp_opts_write(o, p->ts_ok, ts_val(p), p->ts_recent, &p->ooo, nsack);
+    return tcp_opts_write(o, p->ts_ok, ts_val(p), p->ts_recent,
+                          nsack ? &blocks : NULL, nsack);
 }
 
 /* After any segment carrying our ACK: nothing is owed any more (the
@@ -168,6 +191,7 @@ static void ack_sent(struct tcp_pcb *p)
     p->t_delack = 0;
     p->segs_unacked = 0;
     p->ack_now = 0;
+    p->dsack_end = p->dsack_start; /* reported once */
     p->last_ack_sent = p->rcv_nxt;
     p->rcv_adv = p->rcv_nxt + tcp_rcv_window(p);
 }

@@ -63,6 +63,18 @@ static int seq_acceptable(const struct tcp_pcb *p, struct seg *s)
     return 1;
 }
 
+/* RFC 2883: data we already had goes back as the first SACK block of
+ * the ACK it draws, so the sender can tell a needless retransmission
+ * (a loss probe, or a timeout while this guest was not running) from
+ * a loss and undo its congestion window cut. */
+static void dsack_note(struct tcp_pcb *p, uint32_t start, uint32_t end)
+{
+    if (p->sack_ok && seq_lt(start, end)) {
+        p->dsack_start = start;
+        p->dsack_end = end;
+    }
+}
+
 /* RFC 5961 7: challenge ACKs, all connections together, at most
  * CHALLENGE_RATE a second (a token bucket holding a second's worth), so
  * a flood of forged RSTs and SYNs cannot turn into a flood of ACKs. */
@@ -398,12 +410,18 @@ void tcp_input_established(struct tcp_pcb *p, const struct tcp_hdr *th,
         return;
     }
     if (!seq_acceptable(p, &s)) {
-        if (!(th->flags & TH_RST))
-            tcp_send_ack(p);
-        else if (rst_after_fin(p, s.seq0))
-            rst_input(p, &s, now);
+        if (th->flags & TH_RST) {
+            if (rst_after_fin(p, s.seq0))
+                rst_input(p, &s, now);
+            return;
+        }
+        if (seq_le(s.seq + s.len, p->rcv_nxt))
+            dsack_note(p, s.seq, s.seq + s.len);
+        tcp_send_ack(p);
         return;
     }
+    if (s.seq != s.seq0) /* its head was a duplicate */
+        dsack_note(p, s.seq0, s.seq);
     p->last_rcv = now;
     /* An orphan's zero-window probes stay counted until the peer takes
      * data (new_ack): answering them is not enough. */

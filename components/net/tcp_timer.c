@@ -179,8 +179,13 @@ static void delack_fire(struct tcp_pcb *p)
 static void pcb_timers(struct tcp_pcb *p, uint64_t now)
 {
     if (p->t_retry && p->t_retry <= now) {
-        p->t_retry = 0; /* SYNs have their own timer */
-        if (p->state != TCPS_SYN_SENT && p->state != TCPS_SYN_RECEIVED)
+        p->t_retry = 0;
+        /* A SYN or SYN-ACK the NIC or ARP could not take yet (the
+         * peer's address is being resolved) goes now, not after a whole
+         * SYN timeout: the peer's own would fire first. */
+        if (p->state == TCPS_SYN_SENT || p->state == TCPS_SYN_RECEIVED)
+            tcp_send_syn(p);
+        else
             tcp_output(p);
     }
     if (p->used && p->t_delack && p->t_delack <= now)

@@ -3,7 +3,9 @@
  * out-of-order range list: ranges merge when they touch or overlap,
  * stay sorted, are bounded (one too many is refused), survive sequence
  * number wrap-around, and advancing rcv_nxt over them delivers each byte
- * once; plus the sequence comparisons of tcp.h across the wrap.
+ * once; SACK blocks put the latest segment's range first (RFC 2018),
+ * then the others from the highest down; plus the sequence comparisons
+ * of tcp.h across the wrap.
  *
  * links: components/net/tcp_ooo.c
  */
@@ -68,11 +70,50 @@ static void test_advance(void)
               "n %#x", n);
 }
 
+static int blocks_are(const struct tcp_ooo *b, const uint32_t *starts, int n)
+{
+    if (b->n != n)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (b->start[i] != starts[i])
+            return 0;
+    return 1;
+}
+
+static void test_sack_order(void)
+{
+    struct tcp_ooo q = {0}, b;
+    tcp_ooo_add(&q, 100, 200);
+    tcp_ooo_add(&q, 300, 400);
+    tcp_ooo_add(&q, 500, 600);
+    tcp_ooo_add(&q, 700, 800);
+    tcp_ooo_sack_order(&q, &b);
+    tap_check(blocks_are(&b, (const uint32_t[]){700, 500, 300, 100}, 4),
+              "the latest range is the first SACK block", "first %u",
+              b.start[0]);
+    tcp_ooo_add(&q, 350, 450); /* extends a middle range */
+    tcp_ooo_sack_order(&q, &b);
+    tap_check(blocks_are(&b, (const uint32_t[]){300, 700, 500, 100}, 4) &&
+                  b.end[0] == 450,
+              "a range just extended comes first, the rest from the top down",
+              "first %u..%u", b.start[0], b.end[0]);
+    tcp_ooo_add(&q, 5000, 5010); /* refused: the order stays */
+    tcp_ooo_sack_order(&q, &b);
+    tap_check(b.start[0] == 300, "a refused segment does not lead", "first %u",
+              b.start[0]);
+    tcp_ooo_advance(&q, 450); /* the latest range delivered */
+    tcp_ooo_sack_order(&q, &b);
+    tap_check(blocks_are(&b, (const uint32_t[]){700, 500}, 2),
+              "with the latest range delivered, the highest leads", "n %u",
+              b.n);
+}
+
 int main(void)
 {
     test_seq();
     test_merge();
     test_bound();
     test_advance();
+    test_sack_order();
     return tap_done();
 }
