@@ -231,6 +231,26 @@ SYSCALLS(WEAK)
         nr) " " #fn " " #__VA_ARGS__ "\\n\"\n\t.popsection");
 SYSCALLS(MAP)
 
+/* Parts a call needs only for some values of one argument: X(number,
+ * argument (1-6), mask, value, what it needs). kiln-bake links them
+ * when the program's code can make the call with (argument & mask) ==
+ * value, or with an argument only known at run time (linker/
+ * syscalls.py traces it back as it does the number): AF_UNIX sockets
+ * (sys_unix.c, unix_msg.c) come only with a program that asks for one;
+ * without them sys_socket.c says EAFNOSUPPORT and no descriptor is one. */
+// clang-format off
+#define SYSCALL_ARG_NEEDS(X)                                          \
+    X(SYS_socket, 1, 0xffff, AF_UNIX, unix_socket)                    \
+    X(SYS_socketpair, 1, 0xffff, AF_UNIX, unix_socketpair)
+// clang-format on
+
+/* "number:argument&mask=value needs" a line, beside the calls' lines. */
+#define ARG_MAP(nr, arg, mask, value, ...)                                     \
+    __asm__(".pushsection .kiln.syscalls, \"\", @progbits\n\t.ascii \"" STR(   \
+        nr) ":" STR(arg) "&" STR(mask) "=" STR(value) " " #__VA_ARGS__         \
+                                                      "\\n\"\n\t.popsection");
+SYSCALL_ARG_NEEDS(ARG_MAP)
+
 /* The table is dense, in the order above; slot[nr] is an entry's index
  * plus one (0: not a call of this table). */
 #define SLOT(nr, args, fn, ...) SLOT_##nr,
