@@ -237,10 +237,12 @@ SYSCALLS(MAP)
  * value, or with an argument only known at run time (linker/
  * syscalls.py traces it back as it does the number): AF_UNIX sockets
  * (sys_unix.c, unix_msg.c) come only with a program that asks for one;
- * without them sys_socket.c says EAFNOSUPPORT and no descriptor is one. */
+ * without them sys_socket.c says EAFNOSUPPORT and no descriptor is one.
+ * Likewise UDP's sockets (components/net/udp_sock.c) with SOCK_DGRAM. */
 // clang-format off
 #define SYSCALL_ARG_NEEDS(X)                                          \
     X(SYS_socket, 1, 0xffff, AF_UNIX, unix_socket)                    \
+    X(SYS_socket, 2, 0xf, SOCK_DGRAM, udp_sock_create)                \
     X(SYS_socketpair, 1, 0xffff, AF_UNIX, unix_socketpair)
 // clang-format on
 
