@@ -26,6 +26,7 @@ TARGETS := $(filter-out posix,$(patsubst hypercall-%,%,$(notdir $(patsubst %/,%,
 OBJ_ROOT := images/obj
 include mk/flags.mk
 include mk/host.mk
+include mk/kiln-run.mk
 
 OBJ := $(OBJ_ROOT)/$(TARGET)
 IMAGE := images/$(APP)-$(TARGET)
@@ -53,7 +54,7 @@ $(LINK_OBJS): mk/flags.mk
 .PHONY: all image iso kernel run test test-quick deps clean fuzz-long bench
 .DEFAULT_GOAL := all
 
-all:
+all: $(KILN_RUN)
 	$(Q)for a in $(APPS); do for t in $(TARGETS); do \
 		$(MAKE) --no-print-directory APP=$$a TARGET=$$t image \
 			$$([ $$t = baremetal ] && echo iso) || exit 1; \
@@ -136,7 +137,7 @@ RUN_PORT_FREE := python3 -c 'import socket, sys; s = socket.socket(); \
 
 RUN_ROOTFS := $(if $(ROOTFS),--rootfs images/$(RUN_APP)-$(TARGET).cpio)
 
-run:
+run: $(KILN_RUN)
 	$(Q)$(MAKE) --no-print-directory APP=$(RUN_APP) image
 ifeq ($(RUN_APP),httpd)
 	$(Q)p='$(PORT)'; case "$$p" in ''|*[!0-9]*) \

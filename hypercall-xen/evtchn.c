@@ -179,6 +179,18 @@ int evtchn_idle(uint64_t timeout_abs_ns)
     return 0;
 }
 
+/* One port only, and no handler run: the gdb stub waits here inside a
+ * trap, where another port's handler (a frontend's) must not run. */
+int evtchn_wait(unsigned port)
+{
+    evtchn_port_t one = port;
+    struct sched_poll p = {.nr_ports = 1, .timeout = 0};
+    set_xen_guest_handle(p.ports, &one);
+    long r = hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (long)&p);
+    port_clear(port);
+    return (int)r;
+}
+
 int evtchn_bind_virq(unsigned virq, void (*fn)(unsigned, void *), void *arg)
 {
     struct evtchn_bind_virq b = {.virq = virq, .vcpu = 0};

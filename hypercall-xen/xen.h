@@ -14,6 +14,7 @@
 #include "../platform/platform.h"
 #include <xen/xen.h>
 #include <xen/grant_table.h>
+#include <xen/io/console.h>
 
 /* hypercall.c */
 void hypercall_init(void);
@@ -48,9 +49,27 @@ int evtchn_alloc_unbound(domid_t remote, void (*fn)(unsigned, void *),
  * (interrupts stay off throughout). 0, or -errno if Xen refuses the
  * poll (then nothing was waited for). */
 int evtchn_idle(uint64_t timeout_abs_ns);
+/* Sleep until port is pending (no timeout), then clear it without
+ * running its handler; interrupts stay off. 0 or -errno. */
+int evtchn_wait(unsigned port);
 void evtchn_mask(unsigned port);
 void evtchn_unmask(unsigned port);
 int evtchn_notify(unsigned port);
+
+/* console_ring.c: a PV console ring and its event channel, both ways;
+ * the primary console and the gdb channel each have one (ring NULL:
+ * none, or given up after the backend broke it) */
+struct consring {
+    volatile struct xencons_interface *ring;
+    unsigned port;
+};
+/* Write all of buf, waiting a while for the backend to make room, then
+ * dropping the rest; a broken ring index sets ring to NULL. */
+void consring_put(struct consring *c, const char *buf, size_t len);
+/* Up to len input bytes, without waiting; 0 when there are none. */
+size_t consring_get(struct consring *c, char *buf, size_t len);
+/* Wait a while for the backend to take all output. */
+void consring_drain(struct consring *c);
 
 /* console.c: the PV console ring, once the MMU and events are up */
 void xen_console_ring_init(void);

@@ -27,6 +27,12 @@ starting "kiln: " and exit 2. Standard library only.
 # costs, so run's options are read by parse_run_quickly from the same
 # table argparse is built from, and argparse only reads what that
 # cannot (help, errors); the other commands import what they need.
+# A plain `kiln run IMAGE` (microvm, TCG, --mem, --boot, --timeout, one
+# --net user) does not reach this code at all when `make` has built
+# scripts/kiln-run: that launcher boots it with the QEMU arguments its
+# table.py took from qemu_args below, and hands anything else to this
+# code. A change here rebuilds the table (make); until then the
+# launcher hands every run over.
 import os
 import struct
 import sys
@@ -441,6 +447,10 @@ RUN_TIMEOUT = ("--timeout", dict(type=seconds, metavar="S",
 RUN_XEN = ("--xen", dict(action="store_true",
                          help="on a Xen dom0: boot the Xen image with "
                               "`xl create -c` instead of QEMU"))
+RUN_PRINT = ("--print-qemu", dict(action="store_true",
+                                  help="print the QEMU command instead of "
+                                       "running it (its debugcon file is "
+                                       "in a directory kiln removes)"))
 
 
 def option_default(kw):
@@ -478,8 +488,8 @@ def parse_run_quickly(argv):
     """`kiln run IMAGE [options]` read without argparse, from the same
     table; None when argparse must read it: anything else, --help, a
     bad or odd option (argparse then says what is wrong)."""
-    table = dict(RUN_OPTIONS + (RUN_TIMEOUT, RUN_XEN))
-    values = {flag[2:]: option_default(kw) for flag, kw in table.items()}
+    table = dict(RUN_OPTIONS + (RUN_TIMEOUT, RUN_XEN, RUN_PRINT))
+    values = {dest(flag): option_default(kw) for flag, kw in table.items()}
     images = []
     words = iter(argv[1:])
     for word in words:
@@ -493,19 +503,24 @@ def parse_run_quickly(argv):
         if kw.get("action") == "store_true":
             if eq:
                 return None
-            values[flag[2:]] = True
+            values[dest(flag)] = True
             continue
         value = value if eq else next(words, None)
         value = option_value(kw, value)
         if value is None:
             return None
         if kw.get("action") == "append":
-            values[flag[2:]].append(value)
+            values[dest(flag)].append(value)
         else:
-            values[flag[2:]] = value
+            values[dest(flag)] = value
     if argv[:1] != ["run"] or len(images) != 1:
         return None
     return Options(command="run", image=images[0], **values)
+
+
+def dest(flag):
+    """argparse's attribute for FLAG: --print-qemu -> print_qemu."""
+    return flag[2:].replace("-", "_")
 
 
 def option_value(kw, text):
@@ -582,7 +597,7 @@ def add_xl_config_parser(sub):
         "xl-config", allow_abbrev=False, help=XL_CONFIG_HELP,
         usage="kiln xl-config IMAGE [--mem MiB] [--name N] "
               "[--net bridge:NAME]... [--disk FILE[,ro]]... [--boot OPT]... "
-              "[--rootfs ARCHIVE] [-- ARGS...]",
+              "[--rootfs ARCHIVE] [--gdb SOCKET] [-- ARGS...]",
         description="Print an xl config that boots the Xen image IMAGE as "
                     "a PVH domU: `kiln xl-config ... > d.cfg; xl create -c "
                     "d.cfg`.")
@@ -604,6 +619,10 @@ def add_xl_config_parser(sub):
     xl.add_argument("--boot", type=argparse_type(boot_option), action="append",
                     default=[],
                     metavar="OPT", help="a boot option before the ARGS")
+    xl.add_argument("--gdb", metavar="SOCKET", help="boot with gdb=on and "
+                    "a channel for the gdb stub, served on this Unix socket "
+                    "in dom0 (attach: gdb -ex 'target remote | socat - "
+                    "UNIX-CONNECT:SOCKET')")
     xl.add_argument("--rootfs", type=argparse_type(rootfs_spec),
                     metavar="ARCHIVE", help="a newc cpio archive (scripts/"
                     "mkcpio DIR A.cpio) handed over as the boot archive "
@@ -618,7 +637,7 @@ def add_run_parser(sub):
         usage="kiln run IMAGE [options] [-- ARGS...]",
         description=RUN_HELP, epilog=EXIT_STATUS_HELP)
     add_run_options(run, None, RUN_TIMEOUT[1]["help"])
-    add_options(run, [RUN_XEN])
+    add_options(run, [RUN_XEN, RUN_PRINT])
 
 
 def add_test_parser(sub):
@@ -876,7 +895,13 @@ def quiet_tool(cmd, what):
 
 
 def qemu_command(opts, kind, scratch, serial):
-    cmd = [find_qemu()] + COMMON_QEMU_ARGS + accel_args(opts.accel)
+    return [find_qemu()] + qemu_args(opts, kind, scratch, serial)
+
+
+def qemu_args(opts, kind, scratch, serial):
+    """QEMU's arguments after its path (the launcher's table, see
+    scripts/kiln-run/table.py, is made by calling this)."""
+    cmd = COMMON_QEMU_ARGS + accel_args(opts.accel)
     cmd += machine_args(opts) + ["-m", str(opts.mem)]
     devices, options = device_args(opts)
     cmd += boot_args(opts, kind, scratch, options) + devices
@@ -939,6 +964,9 @@ def guest_status(scratch, qemu_code):
 
 def command_run(opts, kind, scratch):
     cmd = qemu_command(opts, kind, scratch, "stdio")
+    if opts.print_qemu:
+        print(shell_line(cmd))
+        return 0
     if opts.gdb:
         gdb_hint(opts)
     proc = Spawned(cmd)
@@ -955,6 +983,15 @@ def command_run(opts, kind, scratch):
         print(f"kiln: {problem}", file=sys.stderr)
         return EXIT_NO_STATUS
     return status
+
+
+def shell_line(words):
+    """WORDS as one sh command line: a word of only safe characters as
+    it is, any other in single quotes (scripts/kiln-run prints the same)."""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+               "0123456789_@%+=:,./-")
+    return " ".join(w if w and set(w) <= safe else
+                    "'" + w.replace("'", "'\\''") + "'" for w in words)
 
 
 class Timeout(Exception):
@@ -1118,6 +1155,9 @@ def prepare(opts):
         kiln_libvirt.prepare(opts, kind, image_notes(opts.image))
         return kind
     if is_xen_run(opts):
+        if getattr(opts, "print_qemu", False):
+            raise KilnError("--print-qemu: a Xen guest runs under xl, not "
+                            "QEMU; `kiln xl-config` prints its config")
         xen().prepare(opts, kind, image_notes(opts.image))
         return kind
     if kind == "iso":

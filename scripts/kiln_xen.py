@@ -3,6 +3,7 @@
   xl_config()      an xl domain config for a Kiln Xen image (PVH)
   run_xl()         `kiln run --xen`: xl create -c on a real Xen host
   run_testbed()    `kiln run|test --testbed`: one domU in scripts/xen-testbed
+  gdb_channel()    the xl channel the image's gdb stub talks on (--gdb)
 
 Limits: Kiln does not balloon, so memory = maxmem; xl refuses PVH
 domains under 18 MiB. --rootfs becomes xl's `ramdisk`, which Xen's
@@ -10,7 +11,11 @@ domain builder hands a PVH guest as its first module (hvm_start_info),
 as QEMU's -initrd does; xl-config takes only an archive, since the
 config must name a file that outlives kiln. Disks given to the testbed are copied into its
 dom0 (the payload disk is read-only there): a guest's writes to them
-stay in the testbed. Errors raise XenError, which kiln prints as its one
+stay in the testbed. With --gdb the image stops for gdb before its
+application (boot option gdb=on) and talks the remote protocol on a
+second PV console, the xl channel GDB_CHANNEL, which dom0's QEMU serves
+on a Unix socket (xl-config --gdb SOCKET; the testbed forwards it to the
+host's 127.0.0.1:PORT for run --testbed --gdb PORT). Errors raise XenError, which kiln prints as its one
 "kiln: ..." line (exit 2). Standard library only.
 """
 
@@ -33,6 +38,13 @@ TESTBED_BOOT = 300  # seconds for dom0 to boot under TCG, on top of the guest
 EXIT_RE = re.compile(r"^exit=(\d+)\r?$", re.MULTILINE)
 GUEST_TAG = "kiln-guest| "
 CPIO_MAGIC = b"070701"  # newc, the only format components/fs reads
+GDB_CHANNEL = "org.kiln.gdb"  # the name hypercall-xen/gdbstub_chan.c seeks
+# xl 4.17 numbers a config's first channel 0, the primary console's
+# number, and libxl skips it ("Primary console has invalid
+# configuration"; later xl fixed this): a placeholder takes that place.
+GDB_PLACEHOLDER = "connection=pty,name=org.kiln.unused"
+TESTBED_GDB_SOCKET = "/run/kiln-gdb.sock"
+TESTBED_GDB_PORT = 1234  # dom0's relay from its eth0 to that socket
 
 
 class XenError(Exception):
@@ -104,9 +116,21 @@ def xl_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def xl_config(name, kernel, mem, nets, disks, cmdline, ramdisk=None):
+def gdb_channel(socket):
+    """The xl channel line for the gdb stub, served on Unix SOCKET."""
+    if not socket.startswith("/") or "," in socket or "=" in socket:
+        raise XenError(f"--gdb {socket}: the channel's socket is an "
+                       "absolute path without ',' or '=' (xl's channel "
+                       "syntax), such as /run/kiln-gdb.sock")
+    spec = f"connection=socket,path={socket},name={GDB_CHANNEL}"
+    return f"channel = [ {xl_string(GDB_PLACEHOLDER)}, {xl_string(spec)} ]"
+
+
+def xl_config(name, kernel, mem, nets, disks, cmdline, ramdisk=None,
+              gdb_socket=None):
     """The config text. DISKS: [(target path, read_only)]; RAMDISK: the
-    boot archive's path or None."""
+    boot archive's path or None; GDB_SOCKET: where dom0 serves the gdb
+    channel, or None."""
     check_mem(mem)
     if len(disks) > MAX_VBDS:
         raise XenError(f"at most {MAX_VBDS} disks, got {len(disks)}")
@@ -134,6 +158,9 @@ def xl_config(name, kernel, mem, nets, disks, cmdline, ramdisk=None):
             xl_string(f"format=raw,vdev=xvd{chr(ord('a') + n)},"
                       f"access={'ro' if ro else 'rw'},target={path}")
             for n, (path, ro) in enumerate(disks)) + "]")
+    if gdb_socket:
+        lines += ["# the gdb stub's channel (boot option gdb=on): gdb "
+                  "connects to the socket", gdb_channel(gdb_socket)]
     return "\n".join(lines) + "\n"
 
 
@@ -145,9 +172,10 @@ def prepare(opts, kind, notes):
     check_xen_image(opts.image, notes)
     if getattr(opts, "xen", False) and opts.testbed:
         raise XenError("--xen and --testbed: choose one")
-    for flag in ("iso", "uefi", "gdb", "machine"):
+    for flag in ("iso", "uefi", "machine"):
         if getattr(opts, flag, None):
             raise XenError(f"--{flag} is for QEMU, not for Xen guests")
+    prepare_gdb(opts)
     if getattr(opts, "nic", "virtio") != "virtio" or \
             getattr(opts, "accel", "tcg") != "tcg":
         raise XenError("--nic and --accel are for QEMU, not for Xen guests")
@@ -160,6 +188,27 @@ def prepare(opts, kind, notes):
     opts.net = [n for n in opts.net if n]
     bridges(opts.net)
     check_mem(opts.mem)
+
+
+def prepare_gdb(opts):
+    """--gdb: the stub's boot option, and where its channel goes."""
+    gdb = getattr(opts, "gdb", None)
+    opts.gdb_socket = None
+    if not gdb:
+        return
+    if getattr(opts, "xen", False):
+        raise XenError(f"--gdb with --xen: write the config with `kiln "
+                       f"xl-config --gdb SOCKET`, xl create it, and attach "
+                       f"with gdb -ex 'target remote | socat - "
+                       f"UNIX-CONNECT:SOCKET'")
+    if opts.command == "test":
+        raise XenError("--gdb is for kiln run --testbed, not kiln test")
+    opts.gdb_socket = gdb if opts.command == "xl-config" \
+        else TESTBED_GDB_SOCKET
+    gdb_channel(opts.gdb_socket)
+    opts.boot = list(opts.boot or [])
+    if "gdb=on" not in opts.boot:
+        opts.boot.append("gdb=on")
 
 
 def check_rootfs(opts):
@@ -189,7 +238,8 @@ def config_for(opts, kernel=None, disks=None, ramdisk=None):
     .ramdisk, the packed --rootfs)."""
     return xl_config(opts.domain, kernel or opts.image, opts.mem, opts.net,
                      opts.disk if disks is None else disks, opts.cmdline,
-                     ramdisk or getattr(opts, "ramdisk", None))
+                     ramdisk or getattr(opts, "ramdisk", None),
+                     getattr(opts, "gdb_socket", None))
 
 
 def run_guest(opts, scratch):
@@ -197,7 +247,8 @@ def run_guest(opts, scratch):
     if opts.xen:
         return run_xl(config_for(opts), opts.domain, opts.timeout)
     _, status, problem = testbed(opts, scratch,
-                                 lambda line: print(line, flush=True))
+                                 lambda line: print(line, flush=True),
+                                 getattr(opts, "gdb", None))
     return status, problem
 
 
@@ -293,6 +344,7 @@ if ! xl create /payload/domu.cfg >/tmp/xl.out 2>&1; then
     exit 0
 fi
 echo "kiln-xen: created"
+{gdb}
 i=0
 while xl domid "$name" >/dev/null 2>&1; do
     if [ "$limit" -gt 0 ] && [ $i -ge "$limit" ]; then
@@ -308,9 +360,24 @@ echo "kiln-xen: done"
 """
 
 
-def testbed(opts, scratch, echo):
+# With --gdb: dom0 relays its NIC's TESTBED_GDB_PORT (which the testbed
+# forwards from the host) to the channel's socket, and says so once it
+# listens: the host's forward resets a connection nobody takes yet.
+GDB_RELAY = """\
+socat TCP-LISTEN:{port},reuseaddr,fork UNIX-CONNECT:{socket} &
+i=0
+until ss -ltn | grep -q ':{port} ' || [ $i -ge 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+echo "kiln-xen: gdb-ready"
+"""
+
+
+def testbed(opts, scratch, echo, gdb_port=None):
     testbed_payload(opts, scratch)
-    return run_testbed(scratch, opts.timeout, echo)
+    return run_testbed(scratch, opts.timeout, echo,
+                       gdb_port and (gdb_port, opts.image))
 
 
 def testbed_payload(opts, payload):
@@ -334,18 +401,24 @@ def testbed_payload(opts, payload):
         f.write(config_for(opts, "/payload/kiln.elf", targets, ramdisk))
     limit = 0 if opts.timeout is None else int(opts.timeout * 10)
     with open(os.path.join(payload, "run.sh"), "w") as f:
+        gdb = GDB_RELAY.format(port=TESTBED_GDB_PORT,
+                               socket=TESTBED_GDB_SOCKET) \
+            if getattr(opts, "gdb_socket", None) else ""
         f.write(RUN_SH.format(name=opts.domain, limit=limit, tag=GUEST_TAG,
-                              copies="\n".join(copies)))
+                              copies="\n".join(copies), gdb=gdb))
 
 
-def run_testbed(payload, timeout, echo=None):
+def run_testbed(payload, timeout, echo=None, gdb=None):
     """Boot the testbed with PAYLOAD; (guest console, status, problem).
-    ECHO, if given, gets each guest console line as it is seen."""
+    ECHO, if given, gets each guest console line as it is seen. GDB:
+    (host port, image) to forward to the guest's gdb channel."""
     if not os.access(TESTBED, os.X_OK):
         raise XenError(f"{TESTBED} is missing")
     limit = int((timeout or 3600) + TESTBED_BOOT)
+    forward = ["--forward", f"{gdb[0]}:{TESTBED_GDB_PORT}"] if gdb else []
     proc = subprocess.Popen([TESTBED, "run", payload, "--timeout",
-                             str(limit)], stdin=subprocess.DEVNULL,
+                             str(limit)] + forward,
+                            stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     guest, other, problem, done = [], [], None, False
     for raw in iter(proc.stdout.readline, b""):
@@ -358,6 +431,10 @@ def run_testbed(payload, timeout, echo=None):
             problem = line.split("=", 1)[1]
         elif line == "kiln-xen: done":
             done = True
+        elif line == "kiln-xen: gdb-ready" and gdb:
+            print(f"kiln: the guest waits for gdb: gdb {gdb[1]} -ex "
+                  f"'target remote 127.0.0.1:{gdb[0]}'", file=sys.stderr,
+                  flush=True)
         else:
             other.append(line)
     proc.wait()

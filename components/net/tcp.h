@@ -152,7 +152,7 @@ struct tcp_pcb {
     uint8_t force;         /* the persist timer overrides Nagle and SWS once */
     uint8_t sndbuf_locked; /* SO_SNDBUF was set: no autotuning */
     uint8_t rcvbuf_locked; /* SO_RCVBUF was set: no autotuning */
-    uint32_t gen;      /* bumped per allocation: a waiter's pcb is still its */
+    uint32_t gen;      /* the allocation's number, for tcp_pcb_find to check */
     uint16_t idx;      /* tcp_pcb_index, fixed when its chunk is made */
     uint16_t hnext;    /* next in its hash chain or the listener list */
     uint8_t linked;    /* which of those lists holds it (tcp_pcb.c) */
@@ -295,6 +295,10 @@ struct tcp_pcb *tcp_pcb_alloc(void);
 void tcp_pcb_free(struct tcp_pcb *p);
 /* Give the pages of empty chunks back (between events: no block held). */
 void tcp_pcb_trim(void);
+/* The block at idx if it is still allocation gen, else NULL: how code
+ * that sleeps finds its block again, which may be freed meanwhile and
+ * its chunk given back (no pointer into a chunk outlives a sleep). */
+struct tcp_pcb *tcp_pcb_find(uint16_t idx, uint32_t gen);
 unsigned tcp_pcb_free_count(void);
 /* Whether raddr holds TCP_PEER_MAX connections made by listeners. */
 int tcp_peer_full(net_addr raddr);

@@ -32,6 +32,9 @@ _Static_assert(TCP_PCB_CHUNK == 64, "a chunk is one word of busy");
 static uint64_t *busy;
 static unsigned busy_hint;
 static unsigned pcbs_used, orphans;
+/* Counts every allocation, so a generation names one block's life even
+ * across chunks given back and made again (whose blocks start zeroed). */
+static uint32_t gens;
 /* Blocks made by listeners, counted by a hash of the remote address: a
  * slot's count bounds each of its addresses' (tcp_peer_full). */
 #define PEER_SLOTS 256
@@ -116,11 +119,10 @@ struct tcp_pcb *tcp_pcb_alloc(void)
         return NULL;
     busy[(idx - 1) / TCP_PCB_CHUNK] |= 1ull << ((idx - 1) % TCP_PCB_CHUNK);
     struct tcp_pcb *p = tcp_pcb_at(idx);
-    uint32_t gen = p->gen + 1;
     memset(p, 0, sizeof *p);
     p->idx = idx;
     p->used = 1;
-    p->gen = gen;
+    p->gen = ++gens;
     p->sock.ops = &tcp_ops;
     p->sndbuf = p->rcvbuf = TCP_RING_DEFAULT;
     p->keepidle = 7200;
@@ -144,6 +146,14 @@ void tcp_pcb_trim(void)
         tcp_pcb_n -= TCP_PCB_CHUNK;
     }
     busy_hint = busy_hint < c ? busy_hint : c;
+}
+
+struct tcp_pcb *tcp_pcb_find(uint16_t idx, uint32_t gen)
+{
+    if (!idx || idx > tcp_pcb_n)
+        return NULL; /* its chunk went back */
+    struct tcp_pcb *p = tcp_pcb_at(idx);
+    return p->used && p->gen == gen ? p : NULL;
 }
 
 static unsigned peer_slot(net_addr raddr)

@@ -350,15 +350,19 @@ static int tcp_shutdown(struct net_sock *s, int how)
     return 0;
 }
 
-/* SO_LINGER with a time: wait until the peer acknowledged everything. */
+/* SO_LINGER with a time: wait until the peer acknowledged everything.
+ * p is an orphan: a RST or a timer may free it while we sleep, and the
+ * stack may then give its chunk back, so p is looked up after each
+ * sleep, never kept. */
 static void linger_wait(struct tcp_pcb *p)
 {
+    uint16_t idx = p->idx;
     uint32_t gen = p->gen;
     uint64_t deadline =
         hc_clock_monotonic() + (uint64_t)p->linger_s * 1000 * MS;
-    while (p->used && p->gen == gen && p->snd_una != p->snd_max &&
-           p->state != TCPS_CLOSED && p->state != TCPS_TIME_WAIT)
-        if (net_wait(deadline) == -ETIMEDOUT)
+    while (p->snd_una != p->snd_max && p->state != TCPS_CLOSED &&
+           p->state != TCPS_TIME_WAIT)
+        if (net_wait(deadline) == -ETIMEDOUT || !(p = tcp_pcb_find(idx, gen)))
             return;
 }
 

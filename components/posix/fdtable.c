@@ -10,14 +10,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include "file.h"
 #include "kiln/table.h"
 #include "posix.h"
 
 struct open_file {
     struct file file;
-    unsigned refs; /* descriptors naming it; 0: slot free */
+    unsigned refs; /* descriptors naming it and calls holding it; 0: free */
 };
+_Static_assert(offsetof(struct open_file, file) == 0, "file_hold's cast");
 
 /* FD_CHUNK descriptors and as many open files: 14 KiB. Open files never
  * move, since struct file pointers are held (epoll, sockets). */
@@ -169,6 +171,24 @@ static int unref(struct open_file *o)
     int r = o->file.ops->release ? o->file.ops->release(&o->file) : 0;
     o->file.ops = NULL;
     return r;
+}
+
+void file_hold(struct file *f)
+{
+    ((struct open_file *)f)->refs++;
+}
+
+/* The last reference released: its chunk may go back, as after close. */
+void file_unhold(struct file *f)
+{
+    struct open_file *o = (struct open_file *)f;
+    if (o->refs > 1) {
+        o->refs--;
+        return;
+    }
+    unref(o);
+    if (nchunks > 1)
+        chunks_trim();
 }
 
 long sys_close(long fd)

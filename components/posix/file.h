@@ -46,6 +46,11 @@ struct file {
 long fd_install(const struct file_ops *ops, void *priv, int flags);
 /* The open file behind fd, or NULL (EBADF). */
 struct file *fd_file(long fd);
+/* A call that may sleep on f holds it, as Linux's fget does: if another
+ * thread closes the descriptor meanwhile, f and what it names stay open
+ * until file_unhold, not released under the sleeper. */
+void file_hold(struct file *f);
+void file_unhold(struct file *f);
 
 /* dev_console.c */
 extern const struct file_ops console_ops;

@@ -163,6 +163,7 @@ struct mem_copy {
     size_t pages;
     void *copy;
 };
+size_t mem_copies_max(void);
 int mem_save(struct mem_copy *c, size_t max, size_t *n);
 void mem_restore(const struct mem_copy *c, size_t n, int write);
 

@@ -35,10 +35,12 @@ static long transfer(long fd, int write, void *buf, size_t len, int64_t at)
         if (end >= 0)
             off = f->pos = (uint64_t)end;
     }
+    file_hold(f); /* the call may sleep while another thread closes fd */
     long n = write ? f->ops->write(f, buf, len, off)
                    : f->ops->read(f, buf, len, off);
     if (n > 0 && at < 0)
         f->pos += (uint64_t)n;
+    file_unhold(f);
     return n;
 }
 

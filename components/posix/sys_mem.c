@@ -264,10 +264,19 @@ long sys_brk(long addr)
     return (long)brk_cur;
 }
 
+/* The most copies mem_save may make now: one per mapping and the brk
+ * area's. */
+size_t mem_copies_max(void)
+{
+    maps_ready();
+    return (size_t)maps_n + 1;
+}
+
 /* fork (sys_vfork.c): a copy of every anonymous mapping and of the brk
- * area; -1 when memory runs out (what was copied is freed). Mappings
- * with PROT_NONE pages past a guard at their base are not copied: the
- * child shares them, as after vfork. */
+ * area, in c (room for max: mem_copies_max); -1 when memory or room
+ * runs out (what was copied is freed). Mappings with PROT_NONE pages
+ * past a guard at their base are not copied: the child shares them, as
+ * after vfork. */
 int mem_save(struct mem_copy *c, size_t max, size_t *n)
 {
     maps_ready();

@@ -8,6 +8,9 @@
  * components/net, AF_UNIX to sys_unix.c (each call checks unix_fd
  * first; an image whose program never asks for AF_UNIX has no
  * sys_unix.c, see syscall.c's SYSCALL_ARG_NEEDS).
+ * A call that sleeps holds its file (file_hold): another thread's close()
+ * of the descriptor leaves the socket open until the call returns, as
+ * on Linux, instead of freeing it under the sleeper.
  * send/recv with iovecs are in sys_sockmsg.c.
  */
 #include <errno.h>
@@ -57,6 +60,7 @@ int sock_wait(uint64_t deadline)
     return signal_pending_here() ? -ERESTARTSYS : 0;
 }
 
+/* Callers hold f (file_hold): sys_io.c's transfer, sys_sockmsg.c. */
 long sock_recv(struct file *f, void *buf, size_t len, int flags,
                struct sockaddr_in *from)
 {
@@ -350,6 +354,19 @@ long sys_listen(long fd, long backlog)
     return r;
 }
 
+static int accept_wait(struct file *f, struct psock *p, struct net_sock **child,
+                       union sa46 *peer)
+{
+    uint64_t deadline = sock_deadline(p->rcvtimeo);
+    int r;
+    while ((r = net_accept(p->ns, child, &peer->in)) == -EAGAIN) {
+        int w = sock_nonblock(f, 0) ? -EAGAIN : sock_wait(deadline);
+        if (w < 0)
+            return w == -ERESTARTSYS ? w : -EAGAIN;
+    }
+    return r;
+}
+
 long sys_accept4(long fd, long addr, long len, long flags)
 {
     if (unix_fd(fd))
@@ -357,20 +374,17 @@ long sys_accept4(long fd, long addr, long len, long flags)
     SOCK_GET(fd, f, p);
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
-    uint64_t deadline = sock_deadline(p->rcvtimeo);
     struct net_sock *child;
     union sa46 peer;
-    int r;
-    while ((r = net_accept(p->ns, &child, &peer.in)) == -EAGAIN) {
-        int w = sock_nonblock(f, 0) ? -EAGAIN : sock_wait(deadline);
-        if (w < 0)
-            return w == -ERESTARTSYS ? w : -EAGAIN;
-    }
+    file_hold(f);
+    int r = accept_wait(f, p, &child, &peer);
+    int family = p->family;
+    file_unhold(f);
     if (r < 0)
         return r;
     long nfd = sock_install(child, SOCK_STREAM, (int)flags);
     if (nfd >= 0) {
-        ((struct psock *)fd_file(nfd)->priv)->family = p->family;
+        ((struct psock *)fd_file(nfd)->priv)->family = family;
         addr_to_user(&peer, addr, len);
     }
     return nfd;
@@ -379,6 +393,18 @@ long sys_accept4(long fd, long addr, long len, long flags)
 long sys_accept(long fd, long addr, long len)
 {
     return sys_accept4(fd, addr, len, 0);
+}
+
+static long connect_wait(struct psock *p, union sa46 *a)
+{
+    uint64_t deadline = sock_deadline(p->sndtimeo);
+    for (;;) {
+        long r = net_connect(p->ns, &a->in);
+        if (r != -EALREADY && r != -EINPROGRESS)
+            return r == -EISCONN ? 0 : r;
+        if (sock_wait(deadline) < 0)
+            return -EINPROGRESS; /* as Linux when SO_SNDTIMEO passes */
+    }
 }
 
 /* Blocking: wait for the handshake, then report as SO_ERROR would. */
@@ -394,14 +420,10 @@ long sys_connect(long fd, long addr, long len)
     r = net_connect(p->ns, &a.in);
     if (r != -EINPROGRESS || sock_nonblock(f, 0))
         return r;
-    uint64_t deadline = sock_deadline(p->sndtimeo);
-    for (;;) {
-        r = net_connect(p->ns, &a.in);
-        if (r != -EALREADY && r != -EINPROGRESS)
-            return r == -EISCONN ? 0 : r;
-        if (sock_wait(deadline) < 0)
-            return -EINPROGRESS; /* as Linux when SO_SNDTIMEO passes */
-    }
+    file_hold(f);
+    r = connect_wait(p, &a);
+    file_unhold(f);
+    return r;
 }
 
 long sys_shutdown(long fd, long how)

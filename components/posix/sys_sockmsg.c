@@ -58,8 +58,8 @@ static void iov_copy(const struct iovec *v, long cnt, size_t n, int to_iov)
     }
 }
 
-static long send_iov(struct file *f, const struct iovec *v, long cnt, int flags,
-                     const struct sockaddr_in *to)
+static long send_parts(struct file *f, const struct iovec *v, long cnt,
+                       int flags, const struct sockaddr_in *to)
 {
     struct psock *p = f->priv;
     size_t total;
@@ -90,8 +90,8 @@ static long send_iov(struct file *f, const struct iovec *v, long cnt, int flags,
 }
 
 /* *trunc is set when a datagram was longer than the iovecs. */
-static long recv_iov(struct file *f, const struct iovec *v, long cnt, int flags,
-                     struct sockaddr_in *from, int *trunc)
+static long recv_parts(struct file *f, const struct iovec *v, long cnt,
+                       int flags, struct sockaddr_in *from, int *trunc)
 {
     struct psock *p = f->priv;
     size_t total;
@@ -128,6 +128,26 @@ static long recv_iov(struct file *f, const struct iovec *v, long cnt, int flags,
     return done;
 }
 
+/* f held across all the parts: a close() by another thread meanwhile
+ * leaves the socket open until the call ends (file_hold). */
+static long send_iov(struct file *f, const struct iovec *v, long cnt, int flags,
+                     const struct sockaddr_in *to)
+{
+    file_hold(f);
+    long n = send_parts(f, v, cnt, flags, to);
+    file_unhold(f);
+    return n;
+}
+
+static long recv_iov(struct file *f, const struct iovec *v, long cnt, int flags,
+                     struct sockaddr_in *from, int *trunc)
+{
+    file_hold(f);
+    long n = recv_parts(f, v, cnt, flags, from, trunc);
+    file_unhold(f);
+    return n;
+}
+
 long sys_sendto(long fd, long buf, long len, long flags, long addr, long alen)
 {
     if (unix_fd(fd))
@@ -152,13 +172,13 @@ long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long alen)
     long r = sock_get(fd, &f);
     if (r < 0)
         return r;
-    struct psock *p = f->priv;
+    int stream = ((struct psock *)f->priv)->type == SOCK_STREAM;
     union sa46 from = {0};
     struct iovec v = {(void *)buf, (size_t)len};
     int trunc;
     long n = recv_iov(f, &v, 1, (int)flags, &from.in, &trunc);
-    if (n >= 0 && addr)
-        addr_to_user(p->type == SOCK_STREAM ? NULL : &from, addr, alen);
+    if (n >= 0 && addr) /* f may be closed by now: read no more of it */
+        addr_to_user(stream ? NULL : &from, addr, alen);
     return n;
 }
 
@@ -189,15 +209,15 @@ long sys_recvmsg(long fd, long msgp, long flags)
     struct msghdr *m = (struct msghdr *)msgp;
     if (r < 0)
         return r;
-    struct psock *p = f->priv;
+    int stream = ((struct psock *)f->priv)->type == SOCK_STREAM;
     union sa46 from = {0};
     int trunc;
     long n = recv_iov(f, m->msg_iov, (long)m->msg_iovlen, (int)flags, &from.in,
                       &trunc);
     if (n < 0)
         return n;
-    if (m->msg_name)
-        addr_to_user(p->type == SOCK_STREAM ? NULL : &from, (long)m->msg_name,
+    if (m->msg_name) /* f may be closed by now: read no more of it */
+        addr_to_user(stream ? NULL : &from, (long)m->msg_name,
                      (long)&m->msg_namelen);
     m->msg_controllen = 0;
     m->msg_flags = trunc ? MSG_TRUNC : 0;

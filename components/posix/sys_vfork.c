@@ -20,16 +20,17 @@
  * EAGAIN); execve fails, as there is no other program; memory the child
  * unmaps stays unmapped, and mappings with PROT_NONE pages past their
  * base are shared (sys_mem.c); each fork copies all the program's
- * memory, so it costs time and memory in proportion.
+ * memory, so it costs time and memory in proportion; without the memory
+ * for that copy, fork fails with ENOMEM and a console line saying why.
  */
 #include <errno.h>
 #include <string.h>
+#include "kiln/log.h"
 #include "posix.h"
 
 #define HELPER_STACK 16384
 #define TLS_CANARY_OFFSET 0x28 /* the ABI's %fs:0x28 */
 #define FIRST_PID 2
-#define COPIES_MAX 160 /* sys_mem.c's mappings and the brk area */
 
 extern const int kiln_fork_by_vfork __attribute__((weak));
 
@@ -40,17 +41,41 @@ static struct {
     struct hc_syscall_frame *frame; /* the parent's, on its stack */
     hc_tid parent, child;
     uintptr_t tls;         /* the parent's thread pointer */
-    struct mem_copy *copy; /* COPIES_MAX, on the first fork */
-    size_t ncopy;
+    struct mem_copy *copy; /* copy_max, for one fork */
+    size_t copy_max, ncopy;
     long pid, zombie_pid;
     int status;
 } vf;
 
-static void child_fail(void)
+/* The fork fails with ENOMEM; why goes to the console, as a program
+ * seldom says more than "fork: Out of memory". */
+static void child_fail(const char *why)
 {
+    kiln_log("kiln: fork failed (ENOMEM): %s", why);
     vf.state = FAILED;
     hc_thread_wake(vf.parent);
     hc_thread_exit();
+}
+
+static size_t copy_pages(void)
+{
+    return (vf.copy_max * sizeof *vf.copy + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
+}
+
+/* A copy's entry for every mapping there is now: sized here, with no
+ * sleep before mem_save, so no other thread maps more in between. */
+static int copies_alloc(void)
+{
+    vf.copy_max = mem_copies_max();
+    vf.copy = hc_pages_alloc(copy_pages());
+    return vf.copy ? 0 : -1;
+}
+
+static void copies_free(void)
+{
+    if (vf.copy)
+        hc_pages_free(vf.copy, copy_pages());
+    vf.copy = NULL;
 }
 
 /* On a stack of its own, once the parent has blocked. sched_spawn_at
@@ -59,8 +84,8 @@ static void child_fail(void)
 static void child_start(void *unused)
 {
     (void)unused;
-    if (mem_save(vf.copy, COPIES_MAX, &vf.ncopy) < 0)
-        child_fail();
+    if (copies_alloc() < 0 || mem_save(vf.copy, vf.copy_max, &vf.ncopy) < 0)
+        child_fail("no memory for a copy of the program's memory");
     uintptr_t *canary = (uintptr_t *)(vf.tls + TLS_CANARY_OFFSET);
     uintptr_t keep = vf.tls ? *canary : 0;
     struct hc_user_regs r;
@@ -70,7 +95,7 @@ static void child_start(void *unused)
         *canary = keep;
     if (t < 0) {
         mem_restore(vf.copy, vf.ncopy, 0);
-        child_fail();
+        child_fail("no thread for the child");
     }
     vf.child = t;
     vf.state = RUNNING;
@@ -93,10 +118,6 @@ long vfork_start(struct hc_syscall_frame *frame)
         return proc_clone_process();
     if (vf.state != IDLE)
         return -EAGAIN; /* a child forking */
-    size_t copy_pages =
-        (COPIES_MAX * sizeof *vf.copy + HC_PAGE_SIZE - 1) / HC_PAGE_SIZE;
-    if (!vf.copy && !(vf.copy = hc_pages_alloc(copy_pages)))
-        return -ENOMEM;
     vf.frame = frame;
     vf.parent = hc_thread_self();
     vf.tls = thread_tls(vf.parent);
@@ -109,6 +130,7 @@ long vfork_start(struct hc_syscall_frame *frame)
     long pid = vf.state == EXITED ? vf.pid : -ENOMEM;
     if (vf.state == FAILED)
         fds_unfork();
+    copies_free();
     vf.state = IDLE, vf.child = 0;
     return pid;
 }

@@ -18,7 +18,7 @@ same = [
     ["run", floor, "--disk", disk, "--disk=" + disk + ",ro", "--nic", "e1000"],
     ["run", floor, "--net", "user,hostfwd=tcp:127.0.0.1:8080-:80",
      "--net", "user", "--boot", "ip=dhcp", "--boot=k=v"],
-    ["run", floor, "--rootfs", disk, "--testbed", "--xen"],
+    ["run", floor, "--rootfs", disk, "--testbed", "--xen", "--print-qemu"],
 ]
 slow = [["run"], ["run", floor, "--help"], ["run", floor, "--mem", "abc"],
         ["run", floor, "--frob"], ["run", floor, floor],

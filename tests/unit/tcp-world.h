@@ -4,7 +4,8 @@
  * queues segments, pump() delivers them to tcp_input (optionally
  * dropping or reordering), a fake clock jumps to the next TCP deadline
  * when the network is idle, and the page allocator can be told to be
- * short of memory. inject() hands tcp_input a segment built by the test,
+ * short of memory; while_waiting runs the world while a caller sleeps
+ * in net_wait. inject() hands tcp_input a segment built by the test,
  * as a hostile peer would send it. The fake NIC may offer offloads
  * (offloads): it then checks the metadata TCP hands it (bad counts
  * mistakes) and either cuts each TSO segment into MSS-sized ones with
@@ -103,10 +104,17 @@ int netif_is_local(uint32_t a)
 {
     return a == A || a == B;
 }
+/* What happens while a caller sleeps in net_wait, once (a test sets it:
+ * a peer's RST, the stack's timers); without it the wait times out. */
+static void (*while_waiting)(void);
 int net_wait(uint64_t deadline)
 {
-    (void)deadline;
-    return -ETIMEDOUT;
+    void (*happen)(void) = while_waiting;
+    if (!happen || clock_ns >= deadline)
+        return -ETIMEDOUT;
+    while_waiting = NULL;
+    happen();
+    return 0;
 }
 /* IPv6 as l4.c reaches it: A6 and B6 on the one fake link. */
 static struct addr6 addr_a6 = {.a = A6}, addr_b6 = {.a = B6};

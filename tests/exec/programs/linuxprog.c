@@ -3,22 +3,28 @@
  * with Debian's compilers (musl-gcc -static, gcc -static-pie) and boots
  * unmodified under the loader image. It checks threads (a mutex, a
  * condition variable, thread-local storage, join), a TCP connection over
- * loopback between two threads, and files: it writes, renames and reads
+ * loopback between two threads, close() of a socket another thread is
+ * blocked reading, and files: it writes, renames and reads
  * back one on the ext2 disk mounted at /data, then reads the archive's;
- * and fork (musl's is the fork call, glibc's clone) with wait; and
+ * and fork (musl's is the fork call, glibc's clone) with wait, once
+ * more with 300 mappings that the child changes, and once with too
+ * little memory left to copy the program's; and
  * system calls whose int arguments come with garbage in their registers'
  * upper halves, as glibc's assembly wrappers may leave them.
  * Usage: linuxprog WORD; prints "ok: ..." lines, then "linuxprog: all
  * checks passed WORD", and exits 1 at the first failure.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +32,12 @@
 
 #define THREADS 4
 #define ROUNDS 1000
+#define MAPPINGS 300 /* fork's copy held 160 once */
+#define MAPPINGS_TEXT "300"
+#define PAGE 4096
+#define MIB (1 << 20)
+#define BIG_MAX 4096 /* MiB: more than any guest here has */
+#define SLACK 2      /* MiB */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
@@ -122,6 +134,55 @@ static void check_sockets(void)
     printf("ok: sockets\n");
 }
 
+static int blocked_fd, blocked_ready;
+static char blocked_got[8];
+static long blocked_n;
+
+static void *blocked_reader(void *arg)
+{
+    (void)arg;
+    __atomic_store_n(&blocked_ready, 1, __ATOMIC_RELEASE);
+    blocked_n = recv(blocked_fd, blocked_got, sizeof blocked_got, 0);
+    return NULL;
+}
+
+/* close() of a socket that another thread is blocked reading: as on
+ * Linux, the socket stays open until that read returns; the read gets
+ * what the peer sends after the close, and only then does the peer see
+ * the end of the stream. The reader is in recv once it has said it is
+ * ready and main yields to it (Kiln's threads run until they block). */
+static void check_close_while_blocked(void)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    blocked_fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) < 0 ||
+        listen(l, 1) < 0 || getsockname(l, (struct sockaddr *)&a, &len) < 0 ||
+        connect(blocked_fd, (struct sockaddr *)&a, sizeof a) < 0)
+        fail("a connection for the blocked reader");
+    int c = accept(l, NULL, NULL);
+    pthread_t t;
+    if (c < 0 || pthread_create(&t, NULL, blocked_reader, NULL))
+        fail("accept and start the blocked reader");
+    while (!__atomic_load_n(&blocked_ready, __ATOMIC_ACQUIRE))
+        sched_yield();
+    sched_yield();
+    close(blocked_fd);
+    if (write(c, "late", 4) != 4)
+        fail("write to the blocked reader");
+    pthread_join(t, NULL);
+    char b;
+    if (blocked_n != 4 || memcmp(blocked_got, "late", 4))
+        fail("the blocked read after another thread closed its socket");
+    if (read(c, &b, 1) != 0)
+        fail("the end of the stream once the blocked read returned");
+    close(c);
+    close(l);
+    printf("ok: close while another thread reads\n");
+}
+
 static void check_files(const char *word)
 {
     FILE *f = fopen("/data/new.txt", "w");
@@ -165,6 +226,87 @@ static void check_fork(void)
     printf("ok: fork\n");
 }
 
+/* The page of mapping i holds i's own byte. */
+static unsigned char fill_of(int i)
+{
+    return (unsigned char)(i % 251 + 1);
+}
+
+static int page_holds(const unsigned char *p, unsigned char v)
+{
+    for (int i = 0; i < PAGE; i++)
+        if (p[i] != v)
+            return 0;
+    return 1;
+}
+
+/* fork with more mappings than Kiln's fork once copied (160): the child
+ * finds each page as the parent left it and overwrites it; the parent
+ * then finds every one of its own again. */
+static void check_fork_mappings(void)
+{
+    static unsigned char *page[MAPPINGS];
+    for (int i = 0; i < MAPPINGS; i++) {
+        page[i] = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (page[i] == MAP_FAILED)
+            fail("mmap of one page");
+        memset(page[i], fill_of(i), PAGE);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = 0;
+        for (int i = 0; i < MAPPINGS; i++) {
+            bad += !page_holds(page[i], fill_of(i));
+            memset(page[i], 0, PAGE);
+        }
+        _exit(bad ? 1 : 4);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        fail("fork and wait with " MAPPINGS_TEXT " mappings");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 4)
+        fail("the child's view of " MAPPINGS_TEXT " mappings");
+    for (int i = 0; i < MAPPINGS; i++)
+        if (!page_holds(page[i], fill_of(i)) || munmap(page[i], PAGE))
+            fail("the parent's pages after the child changed them");
+    printf("ok: fork with " MAPPINGS_TEXT " mappings\n");
+}
+
+/* fork short of memory for its copy of the program's: Kiln's fork
+ * fails with ENOMEM (and a console line, which the run script checks)
+ * and the parent keeps every byte; Linux would share the pages and
+ * fork. The program maps 1 MiB at a time until mmap says no, then gives
+ * SLACK MiB back for the kernel's own needs. */
+static void check_fork_nomem(void)
+{
+    static unsigned char *mib[BIG_MAX];
+    int n = 0;
+    while (n < BIG_MAX &&
+           (mib[n] = mmap(NULL, MIB, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) != MAP_FAILED)
+        n++;
+    for (int k = 0; k < SLACK && n > 0; k++)
+        munmap(mib[--n], MIB);
+    for (int i = 0; i < n; i++)
+        mib[i][0] = mib[i][MIB - 1] = fill_of(i);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    int err = errno, status = 0;
+    if (pid > 0 && waitpid(pid, &status, 0) != pid)
+        fail("wait after a fork short of memory");
+    for (int i = 0; i < n; i++)
+        if (mib[i][0] != fill_of(i) || mib[i][MIB - 1] != fill_of(i) ||
+            munmap(mib[i], MIB))
+            fail("the parent's memory after a fork short of memory");
+    if (n < 2 * SLACK)
+        fail("mapping memory until mmap failed");
+    printf("ok: fork short of memory: %s\n", pid < 0 && err == ENOMEM ? "ENOMEM"
+                                             : pid > 0                ? "forked"
+                                                       : "error");
+}
+
 /* A system call with three arguments as raw registers: a C wrapper
  * would convert an int argument and clear its upper half. */
 static long raw3(long nr, long a, long b, long c)
@@ -201,10 +343,14 @@ static void check_registers(void)
 int main(int argc, char **argv)
 {
     const char *word = argc > 1 ? argv[1] : "nobody";
+    setvbuf(stdout, NULL, _IOLBF, 0); /* in order with the kernel's lines */
     check_threads();
     check_sockets();
+    check_close_while_blocked();
     check_files(word);
     check_fork();
+    check_fork_mappings();
+    check_fork_nomem();
     check_registers();
     printf("linuxprog: all checks passed %s\n", word);
     return 0;

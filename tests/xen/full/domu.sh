@@ -409,6 +409,52 @@ console_input() {
     fi
 }
 
+# gdb (tests/apps/gdbtest, boot option gdb=on): the image's stub talks
+# on the channel org.kiln.gdb, which dom0's QEMU serves on a Unix socket;
+# socat relays dom0's port 1234, which the host forwards in, to it. The
+# host's gdb then walks through the program (run, with the walk of
+# tests/boot/gdbstub) and continues it to its exit, which the console
+# must show. The first channel is a placeholder: xl 4.17 gives a
+# config's first channel the primary console's number and skips it
+# (kiln xl-config --gdb writes the same two).
+listening() { # PORT: a TCP listener is up (else a short pause)
+    ss -ltn | grep -q ":$1 " && return 0
+    sleep 0.1
+    return 1
+}
+gdb_domu() {
+    label=xen-domu-gdb-runs-to-exit name=kiln-gdbtest sock=/run/kiln-gdb.sock
+    {
+        printf 'name = "%s"\ntype = "pvh"\nkernel = "%s"\n' $name $P/gdbtest-xen.elf
+        printf 'memory = 32\non_poweroff = "preserve"\ncmdline = "gdb=on"\n'
+        echo "channel = [ \"connection=pty,name=org.kiln.unused\"," \
+            "\"connection=socket,path=$sock,name=org.kiln.gdb\" ]"
+    } >/tmp/$name.cfg
+    if ! xl_create /tmp/$name.cfg $name; then
+        echo "kiln-gdb: none" # the host's gdb stops waiting
+        echo "not ok - $label: xl create failed"
+        failed=1
+        return
+    fi
+    socat TCP-LISTEN:1234,reuseaddr,fork UNIX-CONNECT:$sock &
+    relay=$!
+    until_ok 300 listening 1234
+    echo "kiln-gdb: ready"
+    until_ok 6000 log_says $name "exit="
+    kill $relay
+    net_stop $name $label
+    log=$LOGS/guest-$name.log.$label
+    if grep -q "^gdb: waiting for gdb" "$log" &&
+        grep -q "^gdbtest: count 52" "$log" &&
+        grep -Eq "^exit=0*52([^0-9]|\$)" "$log"; then
+        echo "ok - $label"
+    else
+        echo "not ok - $label: console: $(tail -3 "$log" | tr '\n' ' ')"
+        failed=1
+    fi
+}
+
+gdb_domu
 console_input
 net_httpd
 net_exec_httpd
