@@ -25,6 +25,7 @@
 #include <string.h>
 #include <xen/io/protocols.h>
 #include <xen/io/xenbus.h>
+#include "xs_codec.h"
 
 #define XENBUS_TIMEOUT_NS 20000000000ull
 #define TX_RETRIES 8
@@ -47,7 +48,7 @@ static int key_u64(const char *dir, const char *key, uint64_t *out)
     char buf[32];
     if (key_read(dir, key, buf, sizeof buf) < 0)
         return -1;
-    return blkring_parse_u64(buf, out);
+    return xs_parse_u64(buf, out);
 }
 
 static void front_dir(const struct blkf_disk *d, char *buf, size_t cap)

@@ -4,6 +4,7 @@
  * blkfront_ring.h for the contract of each).
  */
 #include "blkfront_ring.h"
+#include "xs_codec.h"
 
 #include <errno.h>
 #include <string.h>
@@ -53,22 +54,6 @@ int blkring_fill(struct blkif_request *req, uint8_t op, blkif_vdev_t handle,
     return n;
 }
 
-int blkring_parse_u64(const char *text, uint64_t *out)
-{
-    uint64_t v = 0;
-    const char *p = text;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    if (p == text || (*p && strcmp(p, "\n")))
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* Insertion into the sorted prefix out[0..n): lists are a few entries. */
 static unsigned insert_sorted(uint32_t *out, unsigned n, uint32_t v)
 {
@@ -90,7 +75,7 @@ unsigned blkring_vbd_list(const char *names, size_t len, uint32_t *out,
         if (k == len - at)
             break; /* the last name lacks its NUL: ignore it */
         uint64_t v;
-        if (blkring_parse_u64(name, &v) == 0 && v <= UINT32_MAX && max) {
+        if (xs_parse_u64(name, &v) == 0 && v <= UINT32_MAX && max) {
             if (n == max && v < out[n - 1])
                 n--; /* full: the largest makes room for a smaller one */
             if (n < max)

@@ -45,10 +45,6 @@ int blkring_fill(struct blkif_request *req, uint8_t op, blkif_vdev_t handle,
                  uint64_t id, blkif_sector_t sector, const grant_ref_t *refs,
                  size_t len);
 
-/* A xenstore number: 0 and *out, or -1 unless the text is all decimal
- * digits (one trailing newline allowed) within UINT64_MAX. */
-int blkring_parse_u64(const char *text, uint64_t *out);
-
 /* The vbd numbers in a xenstore directory listing (names each ending in
  * a NUL, len bytes), sorted ascending, at most max of them; names that
  * are not numbers are skipped. Returns how many. */

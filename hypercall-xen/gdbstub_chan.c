@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <xen/io/xenbus.h>
 #include "xs_codec.h"
@@ -46,20 +45,19 @@ static long key_read(const char *dir, const char *key, char *buf, size_t cap)
     return xs_read(0, path, buf, cap);
 }
 
-static int key_num(const char *dir, const char *key, unsigned long *out)
+static int key_num(const char *dir, const char *key, uint64_t *out)
 {
-    char buf[24], *end;
+    char buf[24];
     if (key_read(dir, key, buf, sizeof buf) <= 0)
         return -1;
-    *out = strtoul(buf, &end, 10);
-    return end != buf && *end == '\0' ? 0 : -1;
+    return xs_parse_u64(buf, out);
 }
 
 /* The console whose name is CHAN_NAME, and its backend. */
 static int chan_find(struct chan_dev *d)
 {
     char names[256], name[64];
-    unsigned long id;
+    uint64_t id;
     long n = xs_directory(0, "device/console", names, sizeof names);
     for (const char *p = names; n > 0 && p < names + n; p += strlen(p) + 1) {
         snprintf(d->dir, sizeof d->dir, "device/console/%s", p);
@@ -133,7 +131,7 @@ static int keys_write(const struct chan_dev *d)
 static int backend_wait(const struct chan_dev *d)
 {
     char path[160];
-    unsigned long state = 0;
+    uint64_t state = 0;
     snprintf(path, sizeof path, "%s/state", d->backend);
     if (xs_watch(path, "gdbchan") < 0)
         return -1;

@@ -73,9 +73,8 @@ static int vif_read_config(struct vif *v)
     char val[32];
     if (key_read(v->path, "backend-id", val, sizeof val) < 0)
         return -ENOENT;
-    char *end;
-    unsigned long id = strtoul(val, &end, 10);
-    if (*end || end == val || id >= DOMID_FIRST_RESERVED) {
+    uint64_t id;
+    if (xs_parse_u64(val, &id) < 0 || id >= DOMID_FIRST_RESERVED) {
         kprintf("kiln: netfront vif %u: bad backend-id\n", v->devid);
         return -EINVAL;
     }

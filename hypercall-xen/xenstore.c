@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <xen/hvm/params.h>
 #include "xs_codec.h"
@@ -318,8 +317,8 @@ int xs_transaction_start(uint32_t *tx)
     if (n < 0)
         return (int)n;
     msg[n < XENSTORE_PAYLOAD_MAX ? n : XENSTORE_PAYLOAD_MAX - 1] = 0;
-    unsigned long id = strtoul(msg, NULL, 10);
-    if (!id || id > UINT32_MAX)
+    uint64_t id;
+    if (xs_parse_u64(msg, &id) < 0 || !id || id > UINT32_MAX)
         return -EPROTO;
     *tx = (uint32_t)id;
     return 0;

@@ -118,3 +118,19 @@ int xs_list_has(const char *names, size_t len, const char *name)
     }
     return 0;
 }
+
+int xs_parse_u64(const char *text, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = text;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (p == text || (*p && strcmp(p, "\n")))
+        return -1;
+    *out = v;
+    return 0;
+}

@@ -53,6 +53,9 @@ int xs_error_value(const char *payload, size_t len);
 /* 1 if a xenstore directory listing (names each ending in a NUL, len
  * bytes) holds name, else 0; a last name without its NUL is ignored. */
 int xs_list_has(const char *names, size_t len, const char *name);
+/* A xenstore number: 0 and *out, or -1 unless the text is all decimal
+ * digits (one trailing newline allowed) within UINT64_MAX. */
+int xs_parse_u64(const char *text, uint64_t *out);
 /* Split a watch event "path\0token\0": 0 with pointers into payload, or
  * -EPROTO if malformed. */
 int xs_watch_event(const char *payload, size_t len, const char **path,

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""syscalls.py ELF: the Linux system-call numbers the code in ELF can
-make, one a line, found in its machine code; or "all" when some call's
-number cannot be pinned down.
+"""syscalls.py ELF [SYSMAP]: the Linux system-call numbers the code in
+ELF can make, one a line, found in its machine code; or "all" when some
+call's number cannot be pinned down. With SYSMAP (the map syscall.c
+leaves in the image), also the key of each of its argument conditions
+the code can meet ("41:1&0xffff=1": call 41 with its first argument,
+masked, equal to 1), where a call needs a part only for some values
+(an AF_UNIX socket needs sys_unix.c, a TCP one does not).
 
 kiln-bake links a program with its libc first without any system-call
 handler, asks this which numbers the program and libc can make, and
@@ -17,6 +21,11 @@ and __syscall_cp) is traced at every call of that function. Any other
 source (memory, arithmetic, a call's result) makes the answer "all": a
 number never wrongly dropped matters more than a small image.
 
+An argument is traced the same way from the `syscall` instructions whose
+%rax may hold the call's number, through `and $mask` (musl's socket()
+clears SOCK_NONBLOCK on a retry); a source it cannot follow counts as
+meeting the condition.
+
 Limits: x86_64 AT&T syntax as GNU objdump prints it; a function reached
 only through a pointer and passing its number in an argument is not
 seen (musl has none).
@@ -26,6 +35,8 @@ import subprocess
 import sys
 
 ARGS = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"]
+# A system call's arguments (the kernel's convention: %r10, not %rcx).
+CALL_ARGS = ["rdi", "rsi", "rdx", "r10", "r8", "r9"]
 NAMES = {
     "rax": "rax eax ax al", "rbx": "rbx ebx bx bl", "rcx": "rcx ecx cx cl",
     "rdx": "rdx edx dx dl", "rsi": "rsi esi si sil", "rdi": "rdi edi di dil",
@@ -33,6 +44,8 @@ NAMES = {
 }
 for i in range(8, 16):
     NAMES[f"r{i}"] = f"r{i} r{i}d r{i}w r{i}b"
+for r in "abcd":
+    NAMES[f"r{r}x"] += f" {r}h"
 REG = {alias: full for full, a in NAMES.items() for alias in a.split()}
 # Writing these leaves the rest of the register as it was.
 PARTIAL = {a for full, al in NAMES.items() for a in al.split()[2:]}
@@ -130,6 +143,10 @@ def writes(insn, reg):
             return ("reg", reg_of(src))
     if base.startswith("xor") and src and reg_of(src) == reg:
         return ("imm", 0)
+    if base.startswith("and") and src and src.startswith("$"):
+        name = ops_l[-1][1:]
+        width = 0xffffffff if name[0] == "e" or name[-1] == "d" else -1
+        return ("and", int(src[1:], 0) & width)
     if base.startswith("pop"):
         return ("pop",)
     return ("other",)
@@ -192,14 +209,15 @@ class Analysis:
         """The numbers reg may hold just before body[i] of function start,
         over every path that leads there."""
         body, pred = self.funcs[start], self.preds(start)
-        vals, todo, seen = set(), [(i, reg)], set()
+        # mask: what `and $mask` on the way there leaves of a value.
+        vals, todo, seen = set(), [(i, reg, -1)], set()
         while todo:
-            k, r = todo.pop()
-            if (k, r) in seen:
+            k, r, mask = todo.pop()
+            if (k, r, mask) in seen:
                 continue
-            seen.add((k, r))
+            seen.add((k, r, mask))
             if k == 0:
-                vals |= self.argument(start, r)
+                vals |= {v & mask for v in self.argument(start, r)}
             elif not pred[k] and "nop" in body[k][1] + body[k][2]:
                 continue  # alignment padding after a jump: never runs
             elif not pred[k]:
@@ -211,11 +229,13 @@ class Analysis:
                     continue
                 w = writes(body[p], r)
                 if not w:
-                    todo.append((p, r))
+                    todo.append((p, r, mask))
                 elif w[0] == "reg":
-                    todo.append((p, w[1]))
+                    todo.append((p, w[1], mask))
+                elif w[0] == "and":
+                    todo.append((p, r, mask & w[1]))
                 else:
-                    vals |= self.resolve(start, p, w)
+                    vals |= {v & mask for v in self.resolve(start, p, w)}
         return vals
 
     def resolve(self, start, j, w):
@@ -245,12 +265,28 @@ class Analysis:
         return vals
 
     def numbers(self):
-        nums = set()
+        nums, self.sites = set(), []
         for start, body in self.funcs.items():
             for i, (addr, mn, _) in enumerate(body):
                 if mn == "syscall":
-                    nums |= self.trace(start, i, "rax")
+                    vals = self.trace(start, i, "rax")
+                    self.sites.append((start, i, vals))
+                    nums |= vals
         return nums
+
+    def meets(self, nr, arg, mask, value):
+        """Whether some call nr may pass value in argument arg (1-6),
+        masked; a value that cannot be traced may be it."""
+        for start, i, vals in self.sites:
+            if nr not in vals:
+                continue
+            try:
+                got = self.trace(start, i, CALL_ARGS[arg - 1])
+            except Unknown:
+                return True
+            if any(v & mask == value for v in got):
+                return True
+        return False
 
 
 def zero_on_jump(body, p, k, reg):
@@ -270,9 +306,22 @@ def body_push(insn):
     return None
 
 
+def conditions(path):
+    """The argument conditions of a system-call map: {key: (nr, arg,
+    mask, value)} for its lines "NR:ARG&MASK=VALUE needs..."."""
+    out = {}
+    with open(path, encoding="ascii") as f:
+        for line in f:
+            m = re.match(r"^((\d+):(\d)&(\w+)=(\w+))\s", line)
+            if m:
+                out[m.group(1)] = tuple(int(g, 0) for g in m.groups()[1:])
+    return out
+
+
 def main():
+    analysis = Analysis(parse(sys.argv[1]))
     try:
-        nums = Analysis(parse(sys.argv[1])).numbers()
+        nums = analysis.numbers()
     except Unknown as e:
         print("all")
         print(f"kiln bake: every system-call handler is linked: a call's "
@@ -280,6 +329,10 @@ def main():
         return
     for n in sorted(nums):
         print(n)
+    conds = conditions(sys.argv[2]) if len(sys.argv) > 2 else {}
+    for key, (nr, arg, mask, value) in sorted(conds.items()):
+        if nr in nums and analysis.meets(nr, arg, mask, value):
+            print(key)
 
 
 if __name__ == "__main__":

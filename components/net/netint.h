@@ -244,14 +244,27 @@ void icmp_send_error(const uint8_t *pkt, size_t len, uint8_t type,
 /* Fragmentation needed and DF set, naming the next hop's MTU (RFC 1191). */
 void icmp_send_frag_needed(const uint8_t *pkt, size_t len, uint16_t mtu);
 
-/* udp.c: datagram sockets */
+/* udp.c: UDP below the sockets */
+#define UDP_HLEN 8
 void udp_input(const struct ip_info *ip, uint8_t *dgram, size_t len);
-int udp_sock_create(struct net_sock **out);
-int udp_sock_create6(struct net_sock **out); /* AF_INET6 */
 /* Send len payload bytes at buf + NET_HEADROOM + 8 as one datagram;
  * through nif regardless of routes (DHCP) when nif is not NULL. */
 int udp_output(struct netif *nif, uint8_t *buf, size_t len, uint32_t src,
                uint32_t dst, uint16_t sport, uint16_t dport);
+
+/* udp_sock.c: datagram sockets. Weak: linked only for a program that
+ * can make a SOCK_DGRAM socket (syscall.c's SYSCALL_ARG_NEEDS); in any
+ * other image these are null and no port is open. */
+#pragma weak udp_sock_create
+#pragma weak udp_sock_create6
+#pragma weak udp_sock_demux
+#pragma weak udp_icmp_error
+#pragma weak udp_icmp6_error
+int udp_sock_create(struct net_sock **out);
+int udp_sock_create6(struct net_sock **out); /* AF_INET6 */
+/* Queue a checked datagram on its socket(s); 0 when none takes it. */
+int udp_sock_demux(const struct ip_info *ip, uint16_t sport, uint16_t dport,
+                   const uint8_t *data, size_t len);
 /* An ICMP error about a datagram we sent (quoted: its IP header + 8). */
 void udp_icmp_error(const uint8_t *quoted, size_t len, int err);
 /* The same for ICMPv6: quoted is our datagram's IPv6 header onwards. */

@@ -16,7 +16,7 @@ int net_socket(int type, int protocol, struct net_sock **out)
     case SOCK_DGRAM:
         if (protocol && protocol != IPPROTO_UDP)
             return -EPROTONOSUPPORT;
-        return udp_sock_create(out);
+        return udp_sock_create ? udp_sock_create(out) : -ESOCKTNOSUPPORT;
     default: return -ESOCKTNOSUPPORT;
     }
 }
@@ -31,7 +31,7 @@ int net_socket6(int type, int protocol, struct net_sock **out)
     case SOCK_DGRAM:
         if (protocol && protocol != IPPROTO_UDP)
             return -EPROTONOSUPPORT;
-        return udp_sock_create6(out);
+        return udp_sock_create6 ? udp_sock_create6(out) : -ESOCKTNOSUPPORT;
     default: return -ESOCKTNOSUPPORT;
     }
 }

@@ -58,4 +58,30 @@ long unix_sendmsg(long fd, long msg, long flags);
 long unix_recvmsg(long fd, long msg, long flags);
 long unix_rw_iov(long fd, long iov, long cnt, int write);
 
+/* Weak: the two files come only with a program whose code can make an
+ * AF_UNIX socket (syscall.c's SYSCALL_ARG_NEEDS); in any other image
+ * these are null and no descriptor is one. */
+#pragma weak unix_is
+#pragma weak unix_socket
+#pragma weak unix_socketpair
+#pragma weak unix_bind
+#pragma weak unix_listen
+#pragma weak unix_accept4
+#pragma weak unix_connect
+#pragma weak unix_shutdown
+#pragma weak unix_getsockname
+#pragma weak unix_getpeername
+#pragma weak unix_setsockopt
+#pragma weak unix_getsockopt
+#pragma weak unix_sendto
+#pragma weak unix_recvfrom
+#pragma weak unix_sendmsg
+#pragma weak unix_recvmsg
+#pragma weak unix_rw_iov
+
+static inline int unix_fd(long fd)
+{
+    return unix_is && unix_is(fd);
+}
+
 #endif

@@ -5,8 +5,9 @@
  * block; blocking is done here: try, and if the call would wait, sleep
  * in net_wait until something changed or SO_RCVTIMEO / SO_SNDTIMEO
  * passes, then try again. AF_INET and AF_INET6 (TCP only) go to
- * components/net, AF_UNIX to sys_unix.c (each call checks unix_is
- * first).
+ * components/net, AF_UNIX to sys_unix.c (each call checks unix_fd
+ * first; an image whose program never asks for AF_UNIX has no
+ * sys_unix.c, see syscall.c's SYSCALL_ARG_NEEDS).
  * A call that sleeps holds its file (file_hold): another thread's close()
  * of the descriptor leaves the socket open until the call returns, as
  * on Linux, instead of freeing it under the sleeper.
@@ -316,7 +317,7 @@ long sys_socket(long domain, long type, long proto)
 {
     int kind = (int)type & 0xf, flags = (int)type & ~0xf;
     if (domain == AF_UNIX)
-        return unix_socket(type, proto);
+        return unix_socket ? unix_socket(type, proto) : -EAFNOSUPPORT;
     if (domain != AF_INET && domain != AF_INET6)
         return -EAFNOSUPPORT;
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
@@ -333,14 +334,15 @@ long sys_socket(long domain, long type, long proto)
 long sys_socketpair(long domain, long type, long proto, long sv)
 {
     if (domain == AF_UNIX)
-        return unix_socketpair(type, proto, sv);
+        return unix_socketpair ? unix_socketpair(type, proto, sv)
+                               : -EAFNOSUPPORT;
     return domain == AF_INET || domain == AF_INET6 ? -EOPNOTSUPP
                                                    : -EAFNOSUPPORT;
 }
 
 long sys_bind(long fd, long addr, long len)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_bind(fd, addr, len);
     SOCK_GET(fd, f, p);
     union sa46 a;
@@ -350,7 +352,7 @@ long sys_bind(long fd, long addr, long len)
 
 long sys_listen(long fd, long backlog)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_listen(fd, backlog);
     SOCK_GET(fd, f, p);
     int r = net_listen(p->ns, (int)backlog);
@@ -374,7 +376,7 @@ static int accept_wait(struct file *f, struct psock *p, struct net_sock **child,
 
 long sys_accept4(long fd, long addr, long len, long flags)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_accept4(fd, addr, len, flags);
     SOCK_GET(fd, f, p);
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
@@ -415,7 +417,7 @@ static long connect_wait(struct psock *p, union sa46 *a)
 /* Blocking: wait for the handshake, then report as SO_ERROR would. */
 long sys_connect(long fd, long addr, long len)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_connect(fd, addr, len);
     SOCK_GET(fd, f, p);
     union sa46 a;
@@ -433,7 +435,7 @@ long sys_connect(long fd, long addr, long len)
 
 long sys_shutdown(long fd, long how)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_shutdown(fd, how);
     SOCK_GET(fd, f, p);
     return net_shutdown(p->ns, (int)how);
@@ -451,14 +453,14 @@ static long get_name(long fd, int peer, long addr, long len)
 
 long sys_getsockname(long fd, long addr, long len)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_getsockname(fd, addr, len);
     return get_name(fd, 0, addr, len);
 }
 
 long sys_getpeername(long fd, long addr, long len)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_getpeername(fd, addr, len);
     return get_name(fd, 1, addr, len);
 }
@@ -484,7 +486,7 @@ static long timeo_set(uint64_t *timeo, const void *val, long len)
 
 long sys_setsockopt(long fd, long level, long name, long val, long len)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_setsockopt(fd, level, name, val, len);
     SOCK_GET(fd, f, p);
     if (len < 0)
@@ -529,7 +531,7 @@ static int opt_local(struct psock *p, int name, void *out, socklen_t *len)
 
 long sys_getsockopt(long fd, long level, long name, long val, long lenp)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_getsockopt(fd, level, name, val, lenp);
     SOCK_GET(fd, f, p);
     socklen_t *lp = (socklen_t *)lenp;

@@ -150,7 +150,7 @@ static long recv_iov(struct file *f, const struct iovec *v, long cnt, int flags,
 
 long sys_sendto(long fd, long buf, long len, long flags, long addr, long alen)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_sendto(fd, buf, len, flags, addr, alen);
     struct file *f;
     long r = sock_get(fd, &f);
@@ -166,7 +166,7 @@ long sys_sendto(long fd, long buf, long len, long flags, long addr, long alen)
 
 long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long alen)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_recvfrom(fd, buf, len, flags, addr, alen);
     struct file *f;
     long r = sock_get(fd, &f);
@@ -184,7 +184,7 @@ long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long alen)
 
 long sys_sendmsg(long fd, long msgp, long flags)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_sendmsg(fd, msgp, flags);
     struct file *f;
     long r = sock_get(fd, &f);
@@ -202,7 +202,7 @@ long sys_sendmsg(long fd, long msgp, long flags)
 
 long sys_recvmsg(long fd, long msgp, long flags)
 {
-    if (unix_is(fd))
+    if (unix_fd(fd))
         return unix_recvmsg(fd, msgp, flags);
     struct file *f;
     long r = sock_get(fd, &f);

@@ -3,9 +3,10 @@
  * what blkfront believes of a Xen block backend. Hostile responses must
  * be refused: a response index running past the requests we posted,
  * ids we never sent or already finished, a mismatched operation. Also
- * the segment list of a request, xenstore numbers and the vbd listing.
+ * the segment list of a request and the vbd listing (its numbers are
+ * xs_parse_u64's, tested in tests/unit/xs-codec).
  *
- * links: hypercall-xen/blkfront_ring.c
+ * links: hypercall-xen/blkfront_ring.c hypercall-xen/xs_codec.c
  */
 #include <errno.h>
 #include <stdint.h>
@@ -96,25 +97,6 @@ static void test_fill(void)
     tap_check(n == 0 && req.nr_segments == 0, "a flush has no segments", NULL);
 }
 
-static void test_parse(void)
-{
-    uint64_t v = 7;
-    tap_check(blkring_parse_u64("4096", &v) == 0 && v == 4096, "a number",
-              NULL);
-    tap_check(blkring_parse_u64("18446744073709551615", &v) == 0 &&
-                  v == UINT64_MAX,
-              "UINT64_MAX", NULL);
-    tap_check(blkring_parse_u64("18446744073709551616", &v) == -1,
-              "UINT64_MAX + 1 is refused", NULL);
-    tap_check(blkring_parse_u64("12\n", &v) == 0 && v == 12,
-              "a trailing newline", NULL);
-    tap_check(blkring_parse_u64("", &v) == -1 &&
-                  blkring_parse_u64("-1", &v) == -1 &&
-                  blkring_parse_u64("12x", &v) == -1 &&
-                  blkring_parse_u64(" 1", &v) == -1,
-              "empty, negative and trailing junk are refused", NULL);
-}
-
 static void test_vbd_list(void)
 {
     uint32_t out[4];
@@ -142,7 +124,6 @@ int main(void)
     test_ready();
     test_check();
     test_fill();
-    test_parse();
     test_vbd_list();
     return tap_done();
 }

@@ -18,7 +18,7 @@
  */
 /* clang-format off */
 /*
- * links: components/net/eth.c components/net/arp.c components/net/route.c components/net/ipv4.c components/net/icmp.c components/net/udp.c components/net/reasm.c components/net/checksum.c components/net/loopback.c components/net/dhcp.c components/net/socket.c components/net/tcp_isn.c components/net/early.c components/net/ipv6.c components/net/ip6_ext.c components/net/reasm6.c components/net/icmp6.c components/net/nd.c components/net/ra.c components/net/addr6.c components/net/mld.c components/net/l4.c components/net/scope6.c components/net/stableid6.c
+ * links: components/net/eth.c components/net/arp.c components/net/route.c components/net/ipv4.c components/net/icmp.c components/net/udp.c components/net/udp_sock.c components/net/reasm.c components/net/checksum.c components/net/loopback.c components/net/dhcp.c components/net/socket.c components/net/tcp_isn.c components/net/early.c components/net/ipv6.c components/net/ip6_ext.c components/net/reasm6.c components/net/icmp6.c components/net/nd.c components/net/ra.c components/net/addr6.c components/net/mld.c components/net/l4.c components/net/scope6.c components/net/stableid6.c
  */
 /* clang-format on */
 #include <arpa/inet.h>

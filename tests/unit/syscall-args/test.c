@@ -7,7 +7,7 @@
  * Each probe below stands in for a handler and records what it got; the
  * dispatcher is given registers whose upper halves are garbage.
  *
- * links: components/posix/syscall.c
+ * links: components/posix/syscall.c components/posix/syscall_fns.c
  */
 #include <errno.h>
 #include <fcntl.h>

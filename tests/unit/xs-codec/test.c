@@ -6,7 +6,8 @@
  * unknown error names must all be refused, not used. A simulated
  * daemon writes replies of up to XENSTORE_PAYLOAD_MAX through the 1 KiB
  * response ring as room appears, and the reader must take them in
- * pieces, never past the end of one message.
+ * pieces, never past the end of one message. Numbers (transaction ids,
+ * backend ids, vbd numbers) are all digits or refused.
  *
  * links: hypercall-xen/xs_codec.c
  */
@@ -211,6 +212,21 @@ static void test_list_has(void)
     tap_check(!xs_list_has("", 0, "vif"), "an empty listing has nothing", NULL);
 }
 
+static void test_parse(void)
+{
+    uint64_t v = 7;
+    tap_check(xs_parse_u64("4096", &v) == 0 && v == 4096, "a number", NULL);
+    tap_check(xs_parse_u64("18446744073709551615", &v) == 0 && v == UINT64_MAX,
+              "UINT64_MAX", NULL);
+    tap_check(xs_parse_u64("18446744073709551616", &v) == -1,
+              "UINT64_MAX + 1 is refused", NULL);
+    tap_check(xs_parse_u64("12\n", &v) == 0 && v == 12, "a trailing newline",
+              NULL);
+    tap_check(xs_parse_u64("", &v) == -1 && xs_parse_u64("-1", &v) == -1 &&
+                  xs_parse_u64("12x", &v) == -1 && xs_parse_u64(" 1", &v) == -1,
+              "empty, negative and trailing junk are refused", NULL);
+}
+
 int main(void)
 {
     test_ring_used();
@@ -221,5 +237,6 @@ int main(void)
     test_watch_event();
     test_reader();
     test_list_has();
+    test_parse();
     return tap_done();
 }
