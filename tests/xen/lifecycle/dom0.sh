@@ -43,9 +43,13 @@ log_keep() {
 
 truncate -s 8M /tmp/life.img
 # The config is kiln xl-config's (run wrote it on the host, memory =
-# maxmem = 32), with this dom0's paths for the kernel and the disk.
+# maxmem = 32), with this dom0's paths for the kernel and the disk, and
+# one MAC for every domain: with xl's random one, dom0's ARP entry for
+# 10.99.0.2 still named the last domain's MAC when the next one booted.
 sed -e "s|^kernel = .*|kernel = \"$P/lifetest-xen.elf\"|" \
-    -e "s|target=[^\"]*|target=/tmp/life.img|" $P/life.cfg >/tmp/$name.cfg
+    -e "s|target=[^\"]*|target=/tmp/life.img|" \
+    -e "s|\"bridge=br0\"|\"bridge=br0,mac=00:16:3e:00:00:22\"|" \
+    $P/life.cfg >/tmp/$name.cfg
 
 # start: xl create, then wait (bounded) for the guest to listen
 start() {
