@@ -2,7 +2,8 @@
  * gapprobe.c: bench/xen-boot's downtime client, run in dom0 while a
  * domU migrates. Every 10 ms it sends one ICMP echo to the guest and
  * opens one new TCP connection for "GET /" (a connection lives at most
- * 1 s, at most 64 at once), and it notes when each answer arrives: an
+ * 3 s, at most 256 at once: a guest slower than that to answer still
+ * counts), and it notes when each answer arrives: an
  * echo reply, or a whole HTTP status line. On SIGTERM or SIGINT it
  * prints, for each probe, the longest time between two answers in a
  * row (the downtime a client saw) and how many answers came:
@@ -31,8 +32,8 @@
 #include <unistd.h>
 
 #define TICK_MS 10
-#define CONN_MAX 64
-#define CONN_LIFE_MS 1000
+#define CONN_MAX 256
+#define CONN_LIFE_MS 3000
 
 struct probe {
     const char *name;
