@@ -6,10 +6,17 @@
   gdb_channel()    the xl channel the image's gdb stub talks on (--gdb)
 
 Limits: Kiln does not balloon, so memory = maxmem; xl refuses PVH
-domains under 18 MiB. --rootfs becomes xl's `ramdisk`, which Xen's
-domain builder hands a PVH guest as its first module (hvm_start_info),
-as QEMU's -initrd does; xl-config takes only an archive, since the
-config must name a file that outlives kiln. Disks given to the testbed are copied into its
+domains under 18 MiB. shadow_memory (the domain's paging pool, which
+holds Xen's p2m tables) is raised above xl's default of one page per
+MiB (see shadow_mib): `xl restore` and the receiving end of `xl migrate`
+rebuild the p2m one 4 KiB page at a time, which needs an L1 table for
+every 2 MiB of RAM plus tables for the ACPI and special pages near
+4 GiB, and a guest under about 64 MiB runs out of pool ("Failed to
+populate physmap") although it is far from its maxmem.
+--rootfs becomes xl's `ramdisk`, which Xen's domain builder hands a
+PVH guest as its first module (hvm_start_info), as QEMU's -initrd
+does; xl-config takes only an archive, since the config must name a
+file that outlives kiln. Disks given to the testbed are copied into its
 dom0 (the payload disk is read-only there): a guest's writes to them
 stay in the testbed. With --gdb the image stops for gdb before its
 application (boot option gdb=on) and talks the remote protocol on a
@@ -116,6 +123,13 @@ def xl_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def shadow_mib(mem):
+    """The paging pool for MEM MiB of RAM: xl's default (MEM/256 MiB)
+    and 1 MiB more, so that restoring page by page (about MEM/512 MiB of
+    L1 tables, and a few more near 4 GiB) never meets its end."""
+    return 1 + mem // 256
+
+
 def gdb_channel(socket):
     """The xl channel line for the gdb stub, served on Unix SOCKET."""
     if not socket.startswith("/") or "," in socket or "=" in socket:
@@ -143,6 +157,8 @@ def xl_config(name, kernel, mem, nets, disks, cmdline, ramdisk=None,
                if ramdisk else []),
              "# Kiln does not balloon: every page it is given is populated",
              f"memory = {mem}", f"maxmem = {mem}",
+             "# Xen's p2m tables for xl restore and xl migrate (kiln_xen.py)",
+             f"shadow_memory = {shadow_mib(mem)}",
              'on_poweroff = "destroy"', 'on_reboot = "destroy"',
              'on_crash = "destroy"',
              "# xl save/restore and xl migrate keep this config in the saved",

@@ -10,12 +10,18 @@
 #   bench: linux-ping RUN US       xl create -> first ping reply (busybox)
 #   bench: fail WHAT               something did not run; the host fails
 #   # domU N boot: ...             hello's boot=timeline, 3 boots at the end
-# A file kiln-only in the payload: hello's rounds alone.
+# Then $(cat liferuns) rounds of lifecycle.sh (xl save, xl restore, xl
+# migrate and the downtime seen across it), httpd and the Linux domU
+# alternating. A file kiln-only in the payload: Kiln's rounds alone; a
+# file no-boot: the lifecycle rounds alone.
 # Waits poll every 50 ms and pings go out every 200 ms, each with a
 # 180 s bound, so a reply is timed within ~0.2 s.
-P=/payload
+P=${P:-/payload} # another directory for a run by hand
 LOGS=/var/log/xen/console
 RUNS=$(cat $P/runs)
+LIFERUNS=$(cat $P/liferuns 2>/dev/null || echo 0)
+[ -f $P/no-boot ] && RUNS=0
+. $P/lifecycle.sh
 KILN_IP=10.99.0.2
 LINUX_IP=10.99.0.3
 
@@ -98,6 +104,15 @@ mkdir -p /tmp/mods/lib/modules &&
     echo "bench: fail linux initramfs"
 cp "$(ls /boot/vmlinuz-* | head -1)" /tmp/vmlinuz 2>/dev/null
 
+# The lifecycle rounds' guests: httpd, and the same Linux domU (its init
+# starts busybox httpd); shadow_memory as kiln xl-config writes it,
+# which xl restore needs for a guest this small (scripts/kiln_xen.py).
+config kiln-life $P/httpd.elf 32 \
+    "ip=$KILN_IP::10.99.0.1:255.255.255.0" 'shadow_memory = 1' \
+    >/tmp/kiln-life.cfg
+{ cat /tmp/linux.cfg; echo 'shadow_memory = 1'; } |
+    sed 's/^name = .*/name = "linux-life"/' >/tmp/linux-life.cfg
+
 run=1
 while [ $run -le "$RUNS" ]; do
     rm -f "$LOGS/guest-kiln-hello.log"
@@ -126,11 +141,18 @@ done
 # step (printing the steps costs a few ms, so kiln-main is timed
 # without it; one CPU shared with dom0 moves single steps a lot)
 config kiln-hello $P/hello.elf 32 "boot=timeline" novif >/tmp/timeline.cfg
-for t in 1 2 3; do
+[ "$RUNS" -gt 0 ] && for t in 1 2 3; do
     rm -f "$LOGS/guest-kiln-hello.log"
     xl create /tmp/timeline.cfg >/dev/null 2>&1
     wait_log kiln-hello "exit=" || echo "bench: fail timeline: hello did not exit"
     xl destroy kiln-hello 2>/dev/null
     grep '^boot:' "$LOGS/guest-kiln-hello.log" | tr -d '\r' | sed "s/^/# domU $t /"
+done
+run=1
+while [ $run -le "$LIFERUNS" ]; do
+    life_round kiln kiln-life /tmp/kiln-life.cfg $KILN_IP $run
+    [ -f $P/kiln-only ] ||
+        life_round linux linux-life /tmp/linux-life.cfg $LINUX_IP $run
+    run=$((run + 1))
 done
 echo "bench: done"
