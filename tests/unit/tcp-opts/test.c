@@ -76,14 +76,15 @@ static void test_roundtrip(void)
                   !t.sack_ok,
               "a minimal SYN carries only MSS", "n %zu", n);
 
-    struct tcp_ooo q = {3, {100, 300, 500}, {200, 400, 600}};
+    struct tcp_ooo q = {
+        .n = 3, .start = {100, 300, 500}, .end = {200, 400, 600}};
     n = tcp_opts_write(buf, 1, 7, 8, &q, 3);
     rc = tcp_opts_parse(buf, n, &t);
     tap_check(rc == 0 && n <= TCP_OPT_MAX && n % 4 == 0 && t.has_ts &&
                   t.nsack == 3 && t.sack[0][0] == 100 && t.sack[2][1] == 600,
               "timestamps and three SACK blocks fit and parse back",
               "n %zu nsack %u", n, t.nsack);
-    struct tcp_ooo q4 = {4, {1, 3, 5, 7}, {2, 4, 6, 8}};
+    struct tcp_ooo q4 = {.n = 4, .start = {1, 3, 5, 7}, .end = {2, 4, 6, 8}};
     n = tcp_opts_write(buf, 1, 7, 8, &q4, 4);
     tap_check(n <= TCP_OPT_MAX, "four SACK blocks with timestamps are cut",
               "n %zu", n);
