@@ -5,6 +5,12 @@
  * absent on QEMU microvm, so it is not used. A 2 ms window resolves the
  * frequency to about 0.05% (a tick in 2386). Returns 0 when no PIT counts
  * or the host keeps disturbing the measurement.
+ *
+ * The first window can be opened early in the boot (pit_window_open) and
+ * closed by the clock step, so the boot's own work fills it instead of a
+ * busy wait: under TCG the steps before the clock take about 2 ms. A
+ * window that outlived the count's 55 ms wrap (the OUT pin, read back,
+ * is high) or whose end readings were disturbed is measured again.
  */
 #include "platform.h"
 
@@ -37,10 +43,26 @@ static struct pit_sample pit_sample(void)
     return (struct pit_sample){c, a + (b - a) / 2, b - a};
 }
 
-/* One window: TSC ticks per second, or 0 if a sample was disturbed. */
-static uint64_t pit_window(void)
+/* Channel 0's OUT pin through the read-back command (status only): in
+ * mode 0 it goes high when the count passes zero and stays high. */
+static int pit_wrapped(void)
 {
-    struct pit_sample s0 = pit_sample(), s1;
+    outb(0x43, 0xe2);
+    return inb(0x40) >> 7;
+}
+
+static void pit_start(void)
+{
+    outb(0x43, 0x30); /* channel 0, lobyte/hibyte, mode 0, binary */
+    outb(0x40, 0xff);
+    outb(0x40, 0xff);
+}
+
+/* One window from s0: TSC ticks per second, or 0 if a sample was
+ * disturbed. */
+static uint64_t pit_window_from(struct pit_sample s0)
+{
+    struct pit_sample s1;
     uint16_t ticks;
     do {
         s1 = pit_sample();
@@ -52,11 +74,47 @@ static uint64_t pit_window(void)
     return dtsc * PIT_HZ / ticks;
 }
 
+static uint64_t pit_window(void)
+{
+    return pit_window_from(pit_sample());
+}
+
+static struct pit_sample opened;
+static int is_open;
+
+/* The window's start is the least disturbed of a few samples (the first
+ * is slow under TCG, the code being new), since it cannot be retaken. */
+void pit_window_open(void)
+{
+    pit_start();
+    opened = pit_sample();
+    for (unsigned tries = 1; tries < PIT_TRIES; tries++) {
+        struct pit_sample s = pit_sample();
+        if (s.spread < opened.spread)
+            opened = s;
+    }
+    is_open = 1;
+}
+
+/* The window pit_window_open began, or 0 when there is none, the PIT has
+ * not counted since (absent, or stopped), it wrapped, or its end kept
+ * being disturbed; its end is retaken as pit_measure_tsc's windows are. */
+uint64_t pit_window_close(void)
+{
+    if (!is_open)
+        return 0;
+    is_open = 0;
+    if (pit_count() == opened.count || pit_wrapped())
+        return 0;
+    uint64_t hz = 0;
+    for (unsigned tries = 0; !hz && tries < PIT_TRIES; tries++)
+        hz = pit_window_from(opened);
+    return pit_wrapped() ? 0 : hz;
+}
+
 uint64_t pit_measure_tsc(void)
 {
-    outb(0x43, 0x30); /* channel 0, lobyte/hibyte, mode 0, binary */
-    outb(0x40, 0xff);
-    outb(0x40, 0xff);
+    pit_start();
     uint16_t first = pit_count();
     uint64_t start = rdtsc();
     while (pit_count() == first) /* is it counting at all? */

@@ -120,15 +120,20 @@ void traps_init(void);
 
 /* tsc.c: the TSC as the monotonic clock */
 extern uint64_t boot_tsc; /* written by boot.S at the first instruction */
+void tsc_start(void);
 void tsc_init(void);
 uint64_t tsc_hz(void);
+const char *tsc_source(void);
 uint64_t tsc_now_ns(void);
 uint64_t tsc_from_ns(uint64_t ns);
 /* The first of Xen's CPUID leaves, *last the last; 0 when not on Xen. */
 uint32_t cpuid_xen_base(uint32_t *last);
 
-/* pit.c: TSC ticks per second measured against the PIT, 0 if none */
+/* pit.c: TSC ticks per second measured against the PIT, 0 if none;
+ * or over a window opened early in the boot and closed later. */
 uint64_t pit_measure_tsc(void);
+void pit_window_open(void);
+uint64_t pit_window_close(void);
 
 /* lapic.c: one-shot wake-up timer */
 void lapic_init(void);

@@ -48,4 +48,6 @@ void timeline_print(const struct boot_step *steps, const uint64_t *ends,
                 (unsigned long)timeline_us(ends[i] - prev), steps[i].name);
         prev = ends[i];
     }
+    kprintf("boot: TSC %lu kHz from %s\n", (unsigned long)(tsc_hz() / 1000),
+            tsc_source());
 }

@@ -5,12 +5,14 @@
  * The frequency is never assumed: CPUID leaf 0x15 (crystal ratio) or
  * 0x16 (base MHz) when the CPU reports it, Xen's TSC leaf or the
  * generic hypervisor timing leaf 0x40000010 when present, otherwise a
- * measurement against the PIT.
+ * measurement against the PIT. That measurement starts early in the boot
+ * (tsc_start), so the steps between fill its window rather than a wait.
  * Converting uses a 32.32 fixed-point ns-per-tick factor.
  */
 #include "platform.h"
 
 static uint64_t hz;
+static const char *source = "none";
 static uint64_t ns_per_tick_32; /* ns per tick << 32 */
 
 /* Xen's leaves start at 0x40000000, or 0x40000100 when it also offers
@@ -68,11 +70,25 @@ static uint64_t hz_from_cpuid(void)
     return 0;
 }
 
+/* Opens the PIT window when no CPUID leaf will give the frequency. */
+void tsc_start(void)
+{
+    if (!hz_from_cpuid())
+        pit_window_open();
+}
+
 void tsc_init(void)
 {
     hz = hz_from_cpuid();
-    if (!hz)
+    source = "CPUID";
+    if (!hz) {
+        hz = pit_window_close();
+        source = "PIT, window from the tsc step";
+    }
+    if (!hz) {
         hz = pit_measure_tsc();
+        source = "PIT";
+    }
     if (hz < 1000000)
         panic("cannot calibrate the TSC (measured %lu Hz): no CPUID "
               "frequency leaf and no working PIT",
@@ -83,6 +99,12 @@ void tsc_init(void)
 uint64_t tsc_hz(void)
 {
     return hz;
+}
+
+/* Where tsc_init found the frequency, for boot=timeline. */
+const char *tsc_source(void)
+{
+    return source;
 }
 
 uint64_t tsc_now_ns(void)
