@@ -259,8 +259,14 @@ class Analysis:
             return self.forwarded[key]
         self.forwarded[key] = set()  # a recursive call adds nothing new
         vals = set()
-        for caller, i in self.callers.get(start, []):
-            vals |= self.trace(caller, i, reg)
+        try:
+            for caller, i in self.callers.get(start, []):
+                vals |= self.trace(caller, i, reg)
+        except Unknown:
+            # Not the empty placeholder: a later question about the same
+            # argument (another condition of the call) must fail too.
+            del self.forwarded[key]
+            raise
         self.forwarded[key] = vals
         return vals
 
