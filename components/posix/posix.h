@@ -52,6 +52,10 @@ long sys_lseek(long fd, long off, long whence);
 long sys_fsync(long fd);
 long sys_fstat(long fd, long buf);
 
+/* file_mount.c: the filesystems around the program (none unless linked) */
+void file_mount_all(const struct cmdline *c);
+void file_unmount_all(void);
+
 /* sys_file.c: files of components/fs (vfs.h) as open files */
 struct vnode;
 struct file;
@@ -60,8 +64,6 @@ struct vnode *file_vnode(struct file *f); /* NULL: not a VFS file */
 /* The base directory for path relative to dirfd (NULL: cwd or absolute). */
 int file_base(long dirfd, const char *path, struct vnode **base);
 long file_statfs(struct vnode *v, struct statfs *st);
-void file_mount_all(const struct cmdline *c);
-void file_unmount_all(void);
 long sys_creat(long path, long mode);
 long sys_sync(void);
 long sys_syncfs(long fd);
