@@ -41,11 +41,14 @@ SYSCALLS(MAP)
  * syscalls.py traces it back as it does the number): AF_UNIX sockets
  * (sys_unix.c, unix_msg.c) come only with a program that asks for one;
  * without them sys_socket.c says EAFNOSUPPORT and no descriptor is one.
- * Likewise UDP's sockets (components/net/udp_sock.c) with SOCK_DGRAM. */
+ * Likewise UDP's sockets (components/net/udp_sock.c) with SOCK_DGRAM,
+ * and TCP (components/net/tcp_*.c) with SOCK_STREAM. */
 // clang-format off
 #define SYSCALL_ARG_NEEDS(X)                                          \
     X(SYS_socket, 1, 0xffff, AF_UNIX, unix_socket)                    \
     X(SYS_socket, 2, 0xf, SOCK_DGRAM, udp_sock_create)                \
+    X(SYS_socket, 2, 0xf, SOCK_STREAM, tcp_sock_create, tcp_input,    \
+      tcp_icmp_error, tcp_timer)                                      \
     X(SYS_socketpair, 1, 0xffff, AF_UNIX, unix_socketpair)
 // clang-format on
 
