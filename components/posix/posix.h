@@ -145,7 +145,13 @@ long sys_arch_prctl(long code, long addr);
 long sys_gettid(void);
 long sys_sched_yield(void);
 
-/* sys_vfork.c: fork for a program that asks for it (app/exec) */
+/* sys_vfork.c: fork for a program that asks for it (app/exec). Weak:
+ * linked with the fork and vfork calls, or a clone without CLONE_THREAD
+ * (syscall.c's SYSCALL_ARG_NEEDS); a program that makes none has no
+ * child to wait for or to end. */
+#pragma weak vfork_start
+#pragma weak vfork_child_exit
+#pragma weak vfork_wait
 long vfork_start(struct hc_syscall_frame *frame);
 int vfork_child_exit(long status); /* returns only when not in a child */
 long vfork_wait(long pid, long status, long options);
