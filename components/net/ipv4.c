@@ -87,7 +87,7 @@ static void ip_deliver(const struct ip_info *info, uint8_t *pkt, size_t ihl,
             tcp_input(info, data, len);
             break;
         }
-        /* fall through: an image without TCP does not speak it */
+        /* fall through - an image without TCP does not speak it */
     default:
         if (!info->broadcast)
             icmp_send_unreach(pkt, total, 2);
