@@ -57,13 +57,18 @@ int net_l4_send_meta(uint8_t *buf, size_t len, net_addr src, net_addr dst,
                          m ? &m6 : NULL);
 }
 
+/* IPv6: the checksum if any NIC completes it, a guess that spares a
+ * route lookup per segment. Where it is wrong (the loopback, another
+ * NIC) ip6_send_meta sums instead, the same work as summing here. */
 uint32_t net_l4_offloads(net_addr dst)
 {
+    struct netif *nif;
     if (addr_is4(dst))
         return ip_offloads(addr_to4(dst));
-    struct in6_addr nh;
-    struct netif *nif = ip6_route(&dst, &nh);
-    return nif ? nif->offloads & HC_NET_TX_CSUM : 0;
+    for (unsigned i = 0; (nif = netif_get(i)); i++)
+        if (nif->offloads & HC_NET_TX_CSUM)
+            return HC_NET_TX_CSUM;
+    return 0;
 }
 
 uint32_t net_l4_pseudo(net_addr src, net_addr dst, uint8_t proto, size_t len)

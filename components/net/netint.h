@@ -279,8 +279,8 @@ int net_l4_send(uint8_t *buf, size_t len, net_addr src, net_addr dst,
  * net_l4_offloads(dst) gives. */
 int net_l4_send_meta(uint8_t *buf, size_t len, net_addr src, net_addr dst,
                      uint8_t proto, int df, const struct hc_net_meta *m);
-/* The transmit offloads (HC_NET_TX_*) toward dst: IPv4's interface's,
- * or for IPv6 the checksum alone (a NIC without it: 0). */
+/* The transmit offloads (HC_NET_TX_*) toward dst: IPv4's interface's;
+ * for IPv6 the checksum alone, if some NIC completes it. */
 uint32_t net_l4_offloads(net_addr dst);
 uint32_t net_l4_pseudo(net_addr src, net_addr dst, uint8_t proto, size_t len);
 net_addr net_l4_source(net_addr dst); /* wildcard if none */
