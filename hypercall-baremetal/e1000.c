@@ -226,8 +226,8 @@ static int e1000_send(unsigned unit, const void *frame, size_t len,
     union e1000_tx_slot *d = tx_slot(e, &at);
     memcpy(e->tx_buf[at], frame, len);
     if (plan == E1000_TX_SOFT)
-        e1000_csum_finish(e->tx_buf[at], len, meta->csum_start,
-                          meta->csum_offset);
+        kiln_csum_finish(e->tx_buf[at], len, meta->csum_start,
+                         meta->csum_offset); /* what the context would do */
     uintptr_t buf = (uintptr_t)e->tx_buf[at];
     if (plan == E1000_TX_OFFLOAD)
         d->data = e1000_tx_data_for(buf, len);

@@ -57,20 +57,6 @@ struct e1000_tx_data e1000_tx_data_for(uint64_t addr, size_t len)
     };
 }
 
-void e1000_csum_finish(uint8_t *frame, size_t len, size_t start, size_t offset)
-{
-    uint32_t sum = 0;
-    for (size_t i = start; i + 1 < len; i += 2)
-        sum += (uint32_t)frame[i] << 8 | frame[i + 1];
-    if ((len - start) & 1)
-        sum += (uint32_t)frame[len - 1] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    uint16_t c = (uint16_t)~sum;
-    frame[start + offset] = (uint8_t)(c >> 8);
-    frame[start + offset + 1] = (uint8_t)c;
-}
-
 int e1000_rx_check(const struct e1000_rx_desc *d, uint8_t *flags)
 {
     unsigned n = d->length;

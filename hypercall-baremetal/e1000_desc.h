@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hypercall.h"
+#include "kiln/csum.h" /* E1000_TX_SOFT frames are finished with it */
 
 #define E1000_BUF_SIZE 2048
 #define E1000_FRAME_MAX 1514
@@ -67,7 +68,7 @@ union e1000_tx_slot {
 
 /* What a frame to send needs: E1000_TX_PLAIN (one legacy descriptor),
  * E1000_TX_OFFLOAD (*ctx filled: a context and a data descriptor), or
- * E1000_TX_SOFT (the checksum is finished by e1000_csum_finish: its
+ * E1000_TX_SOFT (the checksum is finished by kiln_csum_finish: its
  * start or field lies past what a context's 8-bit offsets reach), or
  * -1 for a length or meta the NIC cannot take (hypercall.h's -EINVAL). */
 #define E1000_TX_PLAIN 0
@@ -78,11 +79,6 @@ int e1000_tx_plan(const struct hc_net_meta *m, size_t len,
 
 /* The data descriptor for a frame at addr planned E1000_TX_OFFLOAD. */
 struct e1000_tx_data e1000_tx_data_for(uint64_t addr, size_t len);
-
-/* Do in software what the context would: sum frame[start..len) over the
- * pseudo-header seed in the field at start + offset, store the
- * complement. The caller checked the offsets (e1000_tx_plan). */
-void e1000_csum_finish(uint8_t *frame, size_t len, size_t start, size_t offset);
 
 /* A finished receive descriptor: the frame's length and *flags
  * (HC_NET_F_CSUM_VALID when the NIC checked the transport checksum), or

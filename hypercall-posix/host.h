@@ -46,6 +46,13 @@ void host_run(void (*fn)(void *), void *arg);
 int host_nic_add_null(void (*sink)(unsigned idx, const void *frame,
                                    size_t len));
 
+/* Add a NIC on fd, one end of a datagram socket pair (made
+ * non-blocking here): each datagram is one frame behind a struct
+ * virtio_net_hdr, as on a TAP, and no offloads are offered. A test
+ * holds the other end, to fill and drain the wire as it likes. Returns
+ * its index, -ENOSPC or -errno. */
+int host_nic_add_socket(int fd);
+
 /* Add a disk backed by len bytes at data (len a multiple of 512; the
  * caller keeps it alive). Returns its index, or -ENOSPC / -EINVAL. */
 int host_disk_add_memory(void *data, size_t len, int read_only);

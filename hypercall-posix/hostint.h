@@ -31,8 +31,11 @@ int pages_init(size_t kib); /* 0, or -1 after a message */
 
 /* nic.c */
 int nic_add_tap(const char *ifname); /* 0, or -1 after a message */
-/* The descriptors to poll for received frames; returns how many. */
+/* The descriptors to poll for received frames, and for room to send on
+ * a NIC that refused a frame; returns how many. */
 int nic_fill_pollfds(struct pollfd *fds, int max);
+/* After ppoll on them: a NIC with room again stops asking for POLLOUT. */
+void nic_polled(const struct pollfd *fds, int n);
 
 /* disk.c */
 int disk_add_file(const char *spec); /* FILE[,ro]: 0, or -1 + message */

@@ -9,7 +9,14 @@
  * offload paths run here under sanitizers and fuzzers as on virtio. A null NIC
  * (--null-nic, host_nic_add_null) has no wire: it swallows frames, handing them
  * to a sink if one is given, and never receives (fuzzers feed frames to the
- * stack directly).
+ * stack directly). A socket NIC (host_nic_add_socket) frames like a TAP
+ * over one end of a datagram socket pair whose other end a test holds,
+ * with no offloads: a wire a test can fill and drain at will.
+ *
+ * hypercall.h promises an event once a send refused with -EAGAIN can
+ * go on: such a NIC is polled for POLLOUT as well as POLLIN until the
+ * kernel says it has room again (nic_polled), which ends the waits of
+ * hc_thread_wait_io like a received frame does.
  *
  * Limits: the TAP must exist or the process must be allowed to create
  * it (root or CAP_NET_ADMIN); its addresses are configured outside.
@@ -36,7 +43,9 @@
     (HC_NET_TX_CSUM | HC_NET_TX_TSO4 | HC_NET_RX_CSUM | HC_NET_RX_TSO4)
 
 struct nic {
-    int fd; /* -1: a null NIC */
+    int fd;      /* -1: a null NIC */
+    int tx_full; /* the last send got EAGAIN: poll for room too */
+    uint32_t offloads;
     void (*sink)(unsigned idx, const void *frame, size_t len);
     uint8_t mac[6];
 };
@@ -44,13 +53,13 @@ struct nic {
 static struct nic nics[HOST_NICS_MAX];
 static unsigned nnics;
 
-static int nic_new(int fd, void (*sink)(unsigned, const void *, size_t))
+static int nic_new(int fd, void (*sink)(unsigned, const void *, size_t),
+                   uint32_t offloads)
 {
     if (nnics == HOST_NICS_MAX)
         return -ENOSPC;
     struct nic *n = &nics[nnics];
-    n->fd = fd;
-    n->sink = sink;
+    *n = (struct nic){.fd = fd, .sink = sink, .offloads = offloads};
     hc_entropy(n->mac, sizeof n->mac);
     n->mac[0] = (uint8_t)((n->mac[0] & ~1u) | 2u); /* unicast, local */
     return (int)nnics++;
@@ -58,7 +67,15 @@ static int nic_new(int fd, void (*sink)(unsigned, const void *, size_t))
 
 int host_nic_add_null(void (*sink)(unsigned idx, const void *frame, size_t len))
 {
-    return nic_new(-1, sink);
+    return nic_new(-1, sink, 0);
+}
+
+int host_nic_add_socket(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -errno;
+    return nic_new(fd, NULL, 0);
 }
 
 static int link_up(const char *ifname)
@@ -92,7 +109,7 @@ int nic_add_tap(const char *ifname)
             close(fd);
         return -1;
     }
-    if (nic_new(fd, NULL) < 0) {
+    if (nic_new(fd, NULL, TAP_OFFLOADS) < 0) {
         fprintf(stderr, "host: --tap %s: at most %d NICs\n", ifname,
                 HOST_NICS_MAX);
         close(fd);
@@ -106,8 +123,18 @@ int nic_fill_pollfds(struct pollfd *fds, int max)
     int n = 0;
     for (unsigned i = 0; i < nnics && n < max; i++)
         if (nics[i].fd >= 0)
-            fds[n++] = (struct pollfd){.fd = nics[i].fd, .events = POLLIN};
+            fds[n++] = (struct pollfd){
+                .fd = nics[i].fd,
+                .events = (short)(POLLIN | (nics[i].tx_full ? POLLOUT : 0))};
     return n;
+}
+
+void nic_polled(const struct pollfd *fds, int n)
+{
+    for (int k = 0; k < n; k++)
+        for (unsigned i = 0; i < nnics; i++)
+            if (nics[i].fd == fds[k].fd && (fds[k].revents & POLLOUT))
+                nics[i].tx_full = 0;
 }
 
 int hc_net_info(unsigned idx, struct hc_net_info *out)
@@ -117,7 +144,7 @@ int hc_net_info(unsigned idx, struct hc_net_info *out)
     memcpy(out->mac, nics[idx].mac, sizeof out->mac);
     out->mtu = MTU;
     out->link_up = 1;
-    out->offloads = nics[idx].fd >= 0 ? TAP_OFFLOADS : 0;
+    out->offloads = nics[idx].offloads;
     return 0;
 }
 
@@ -127,7 +154,7 @@ int hc_net_send(unsigned idx, const void *frame, size_t len,
     if (idx >= nnics)
         return -ENODEV;
     struct nic *n = &nics[idx];
-    if (vnet_meta_check(meta, len, MTU, n->fd >= 0 ? TAP_OFFLOADS : 0) < 0)
+    if (vnet_meta_check(meta, len, MTU, n->offloads) < 0)
         return -EINVAL;
     if (n->fd < 0) {
         if (n->sink)
@@ -137,8 +164,10 @@ int hc_net_send(unsigned idx, const void *frame, size_t len,
     struct virtio_net_hdr h;
     vnet_from_meta(meta, &h);
     struct iovec iov[2] = {{&h, VNET}, {(void *)frame, len}};
-    if (writev(n->fd, iov, 2) < 0 && errno == EAGAIN)
+    if (writev(n->fd, iov, 2) < 0 && errno == EAGAIN) {
+        n->tx_full = 1; /* the poll for POLLOUT keeps the promise */
         return -EAGAIN;
+    }
     return 0; /* other failures (link down) lose the frame, as a wire */
 }
 

@@ -173,8 +173,9 @@ void hc_thread_set_tls(uintptr_t tls)
     host_panic("hc_thread_set_tls: glibc owns the thread pointer here");
 }
 
-/* Wait in ppoll for a frame on a NIC (if anyone waits for one) until
- * the deadline (0: none; a past one: just look). Nonzero: one came. */
+/* Wait in ppoll for a frame on a NIC, or room on one that refused a
+ * frame (if anyone waits for a device), until the deadline (0: none; a
+ * past one: just look). Nonzero: one came. */
 static int poll_devices(int io_waiters, uint64_t deadline, int wait)
 {
     struct pollfd fds[HOST_NICS_MAX];
@@ -189,7 +190,10 @@ static int poll_devices(int io_waiters, uint64_t deadline, int wait)
     }
     if (n == 0 && !wait)
         return 0;
-    return ppoll(fds, (nfds_t)n, timeout, NULL) > 0;
+    int r = ppoll(fds, (nfds_t)n, timeout, NULL);
+    if (r > 0)
+        nic_polled(fds, n);
+    return r > 0;
 }
 
 int sched_host_poll(int io_waiters)

@@ -14,8 +14,10 @@
  * a device interrupt, which wakes the thread that polls us.
  *
  * Checksum offload is on both ways (netback's default): a frame whose
- * meta asks for a partial checksum goes as csum_blank, and received
- * frames' csum_blank and data_validated flags become meta (nf_rx_meta).
+ * meta asks for a partial checksum goes as csum_blank (an IPv6 one only
+ * if the backend says feature-ipv6-csum-offload; else we complete it),
+ * and received frames' csum_blank and data_validated flags become meta
+ * (nf_rx_meta).
  * TCPv4 segmentation too: we ask for feature-sg and feature-gso-tcpv4,
  * so the backend may hand us a 64 KiB frame over several slots, and we
  * send one the same way when the backend offers feature-gso-tcpv4
@@ -255,6 +257,7 @@ static int vif_start(struct vif *v)
     }
     v->tx_gso =
         backend_says(v, "feature-sg") && backend_says(v, "feature-gso-tcpv4");
+    v->tx_csum6 = backend_says(v, "feature-ipv6-csum-offload");
     v->connected = 1;
     resume_rings_note(v, txr, rxr);
     return 0;
@@ -464,9 +467,10 @@ static int vif_reconnect(struct vif *v)
         vif_publish(v, r->tx_ring, r->rx_ring) < 0 ||
         vif_wait_backend(v, XenbusStateConnected, deadline) < 0)
         return -1;
-    /* a new host's backend may segment or not: ask it again */
+    /* a new host's backend may segment or not, sum IPv6 or not: ask */
     v->tx_gso =
         backend_says(v, "feature-sg") && backend_says(v, "feature-gso-tcpv4");
+    v->tx_csum6 = backend_says(v, "feature-ipv6-csum-offload");
     v->connected = 1;
     return 0;
 }

@@ -25,7 +25,8 @@ struct vif {
     uint8_t tx_inflight[NF_SLOTS];
     uint16_t tx_free[NF_SLOTS];
     unsigned ntx_free;
-    int tx_gso; /* the backend takes segmentation (feature-gso-tcpv4) */
+    int tx_gso;   /* the backend takes segmentation (feature-gso-tcpv4) */
+    int tx_csum6; /* ... IPv6 checksums blank (feature-ipv6-csum-offload) */
 };
 
 /* netfront.c */

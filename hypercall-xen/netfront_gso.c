@@ -37,6 +37,15 @@ int nf_tx_meta_check(const struct hc_net_meta *m, size_t len, int gso)
                : -1;
 }
 
+int nf_tx_csum_blank(const struct hc_net_meta *m, const uint8_t *frame,
+                     size_t len, int csum6)
+{
+    if (!m || !(m->flags & HC_NET_F_CSUM_PARTIAL))
+        return 0;
+    int ip6 = len >= ETH_HDR && frame[12] == 0x86 && frame[13] == 0xdd;
+    return !ip6 || csum6;
+}
+
 netif_extra_info_t nf_tx_gso_extra(const struct hc_net_meta *m)
 {
     netif_extra_info_t x = {.type = XEN_NETIF_EXTRA_TYPE_GSO};

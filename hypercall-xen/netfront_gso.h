@@ -26,6 +26,13 @@ static inline unsigned nf_tx_pages(size_t len)
  * when gso (the backend offered feature-gso-tcpv4); else -1. */
 int nf_tx_meta_check(const struct hc_net_meta *m, size_t len, int gso);
 
+/* Whether meta's partial checksum may go to the backend blank
+ * (NETTXF_csum_blank): IPv4's always (netif.h: on unless the backend
+ * says feature-no-csum-offload), IPv6's only if it offered
+ * feature-ipv6-csum-offload (csum6); 0 without a partial checksum. */
+int nf_tx_csum_blank(const struct hc_net_meta *m, const uint8_t *frame,
+                     size_t len, int csum6);
+
 /* The GSO extra that follows a segmented frame's first request. */
 netif_extra_info_t nf_tx_gso_extra(const struct hc_net_meta *m);
 

@@ -2,28 +2,34 @@
  * netfront_io.c: frames through a connected vif's rings, each in as many
  * slots as it takes (netfront_gso.c lays them out and checks what the
  * backend answers). Transmit copies a frame into one granted page per
- * slot; receive takes a frame only once all its slots are answered,
- * copies them out in order and posts every slot's page again at once,
- * at the ring position whose id it is (id = position % NF_SLOTS, which
- * lets an extra slot, which carries no id, be matched to its page).
+ * slot (completing a partial checksum the backend will not take blank:
+ * nf_tx_csum_blank); receive takes a frame only once all its slots are
+ * answered, copies them out in order and posts every slot's page again
+ * at once, at the ring position whose id it is (id = position %
+ * NF_SLOTS, which lets an extra slot, which carries no id, be matched to
+ * its page).
  */
 #include "xen.h"
 
 #include <errno.h>
 #include <string.h>
+#include "kiln/csum.h"
 #include "netfront.h"
 
 void nf_tx_frame(struct vif *v, const uint8_t *frame, size_t len,
                  const struct hc_net_meta *m)
 {
     unsigned pages = nf_tx_pages(len);
-    int blank = m && (m->flags & HC_NET_F_CSUM_PARTIAL);
+    int blank = nf_tx_csum_blank(m, frame, len, v->tx_csum6);
+    int finish = !blank && m && (m->flags & HC_NET_F_CSUM_PARTIAL);
     int gso = m && m->gso_type == HC_NET_GSO_TCPV4;
     for (unsigned k = 0; k < pages; k++) {
         uint16_t id = v->tx_free[--v->ntx_free];
         size_t at = (size_t)k * NF_PAGE;
         size_t n = len - at < NF_PAGE ? len - at : NF_PAGE;
         memcpy(v->tx_page[id], frame + at, n);
+        if (finish && pages == 1) /* IPv6's: never segmented, one page */
+            kiln_csum_finish(v->tx_page[id], n, m->csum_start, m->csum_offset);
         uint16_t flags = k + 1 < pages ? NETTXF_more_data : 0;
         if (k == 0) {
             flags |= blank ? NETTXF_csum_blank | NETTXF_data_validated : 0;

@@ -75,6 +75,12 @@ uint32_t ip6_pseudo(const struct in6_addr *src, const struct in6_addr *dst,
 int ip6_send(struct netif *nif, uint8_t *buf, size_t len,
              const struct in6_addr *src, const struct in6_addr *dst,
              uint8_t proto, uint8_t hlim);
+/* ip6_send with offload metadata m (NULL: none), offsets from buf: a
+ * partial checksum is left to a NIC that offers HC_NET_TX_CSUM and
+ * completed here for any other (the loopback, a fragmented packet). */
+int ip6_send_meta(struct netif *nif, uint8_t *buf, size_t len,
+                  const struct in6_addr *src, const struct in6_addr *dst,
+                  uint8_t proto, uint8_t hlim, const struct hc_net_meta *m);
 /* The interface toward dst (the loopback for our own addresses), its
  * next hop in *nh; NULL: no route. */
 struct netif *ip6_route(const struct in6_addr *dst, struct in6_addr *nh);
@@ -133,6 +139,11 @@ void nd_input(const struct ip6_info *ip, const uint8_t *msg, size_t len);
  * on nif: multicast mapped, else resolved (queued meanwhile). */
 int nd_output(struct netif *nif, const struct in6_addr *nh, uint8_t *pkt,
               size_t len);
+/* The same with offload metadata (NULL: none; offsets from pkt -
+ * ETH_HLEN). A packet queued for resolution has its checksum completed
+ * first: the queue sends final frames only. */
+int nd_output_meta(struct netif *nif, const struct in6_addr *nh, uint8_t *pkt,
+                   size_t len, const struct hc_net_meta *m);
 /* A neighbour solicitation for target from our address on nif, or
  * (from_us 0, DAD) from ::. dst NULL: target's solicited-node group. */
 void nd_solicit(struct netif *nif, const struct in6_addr *target, int from_us,

@@ -15,7 +15,10 @@
  * a default router), the next hop and, if the caller did not, the
  * source address; packets to ::1 or to one of our addresses go through
  * the loopback queue. Datagrams longer than the path MTU (the NIC's,
- * the RA's, or what Packet Too Big taught) leave as fragments.
+ * the RA's, or what Packet Too Big taught) leave as fragments. A
+ * transport checksum the caller left to the NIC (ip6_send_meta) is
+ * completed here when no NIC will: the loopback, a NIC without
+ * HC_NET_TX_CSUM, a packet about to be fragmented.
  *
  * Limits: no jumbograms; source selection knows scope and the
  * tentative/preferred state only.
@@ -255,13 +258,13 @@ static void ip6_header(uint8_t *h, size_t plen, uint8_t proto, uint8_t hlim,
 }
 
 static int ip6_transmit(struct netif *nif, const struct in6_addr *nh,
-                        uint8_t *pkt, size_t len)
+                        uint8_t *pkt, size_t len, const struct hc_net_meta *m)
 {
     if (nif->loopback)
         return loop_send(pkt, len);
     if (fwd_local_out) /* a router's flow table sees our replies */
         fwd_local_out(nif, pkt, len);
-    return nd_output(nif, nh, pkt, len);
+    return nd_output_meta(nif, nh, pkt, len, m);
 }
 
 uint16_t ip6_path_mtu(struct netif *nif, const struct in6_addr *dst)
@@ -295,7 +298,7 @@ static int ip6_fragment(struct netif *nif, const struct in6_addr *nh,
         put16(f + IP6_HLEN + 2, (uint16_t)(off | (off + n < plen)));
         put32(f + IP6_HLEN + 4, id);
         memcpy(f + IP6_HLEN + 8, h + IP6_HLEN + off, n);
-        int r = ip6_transmit(nif, nh, f, IP6_HLEN + 8 + n);
+        int r = ip6_transmit(nif, nh, f, IP6_HLEN + 8 + n, NULL);
         if (r < 0)
             return r;
     }
@@ -305,6 +308,13 @@ static int ip6_fragment(struct netif *nif, const struct in6_addr *nh,
 int ip6_send(struct netif *nif, uint8_t *buf, size_t len,
              const struct in6_addr *src, const struct in6_addr *dst,
              uint8_t proto, uint8_t hlim)
+{
+    return ip6_send_meta(nif, buf, len, src, dst, proto, hlim, NULL);
+}
+
+int ip6_send_meta(struct netif *nif, uint8_t *buf, size_t len,
+                  const struct in6_addr *src, const struct in6_addr *dst,
+                  uint8_t proto, uint8_t hlim, const struct hc_net_meta *m)
 {
     struct in6_addr nh, from;
     if (len > IP6_MAX_PAYLOAD)
@@ -326,7 +336,12 @@ int ip6_send(struct netif *nif, uint8_t *buf, size_t len,
     uint8_t *h = buf + ETH_HLEN;
     ip6_header(h, len, proto, hlim ? hlim : if6_of(nif)->hlim, &from, dst);
     uint16_t mtu = ip6_path_mtu(nif, dst);
-    if (IP6_HLEN + len > mtu)
+    int big = IP6_HLEN + len > mtu;
+    if (m && (big || !(nif->offloads & HC_NET_TX_CSUM))) {
+        inet_csum_finish(buf, NET6_HEADROOM + len, m); /* no NIC will */
+        m = NULL;
+    }
+    if (big)
         return ip6_fragment(nif, &nh, h, len, mtu);
-    return ip6_transmit(nif, &nh, h, IP6_HLEN + len);
+    return ip6_transmit(nif, &nh, h, IP6_HLEN + len, m);
 }

@@ -9,9 +9,13 @@
  * A link-local destination leaves by the NIC holding the source
  * address, which the socket chose by its scope id (scope6.c).
  *
+ * Offloads: a packet may leave its checksum to the NIC (net_l4_send_meta,
+ * hypercall.h's HC_NET_F_CSUM_PARTIAL); for IPv6 its offsets move with
+ * the copy. Segmentation (TSO) is IPv4's only: net_l4_offloads offers
+ * IPv6 the checksum alone.
+ *
  * Limits: one copy per IPv6 packet (kiln_copy's: musl's memcpy is a
- * `rep movsq`, which TCG runs one iteration per pass); TCP sums IPv6
- * segments itself (tcp_output.c takes the NIC's offloads for IPv4 only).
+ * `rep movsq`, which TCG runs one iteration per pass).
  */
 #include <errno.h>
 #include <string.h>
@@ -26,8 +30,15 @@ static uint8_t *tx6_buf;
 int net_l4_send(uint8_t *buf, size_t len, net_addr src, net_addr dst,
                 uint8_t proto, int df)
 {
+    return net_l4_send_meta(buf, len, src, dst, proto, df, NULL);
+}
+
+int net_l4_send_meta(uint8_t *buf, size_t len, net_addr src, net_addr dst,
+                     uint8_t proto, int df, const struct hc_net_meta *m)
+{
     if (addr_is4(dst))
-        return ip_send(buf, len, addr_to4(src), addr_to4(dst), proto, df);
+        return ip_send_meta(buf, len, addr_to4(src), addr_to4(dst), proto, df,
+                            m);
     if (len > TX6_MAX)
         return -EMSGSIZE;
     if (!tx6_buf && !(tx6_buf = hc_pages_alloc(TX6_PAGES)))
@@ -36,7 +47,28 @@ int net_l4_send(uint8_t *buf, size_t len, net_addr src, net_addr dst,
     struct netif *nif = NULL; /* routed */
     if (scope6_linked(dst) && !addr6_find(NULL, &dst))
         nif = scope6_owner(src);
-    return ip6_send(nif, tx6_buf, len, &src, &dst, proto, 0);
+    struct hc_net_meta m6;
+    if (m) { /* the transport header moved NET6_HEADROOM - NET_HEADROOM on */
+        m6 = *m;
+        m6.csum_start =
+            (uint16_t)(m->csum_start + NET6_HEADROOM - NET_HEADROOM);
+    }
+    return ip6_send_meta(nif, tx6_buf, len, &src, &dst, proto, 0,
+                         m ? &m6 : NULL);
+}
+
+/* IPv6: the checksum if any NIC completes it, a guess that spares a
+ * route lookup per segment. Where it is wrong (the loopback, another
+ * NIC) ip6_send_meta sums instead, the same work as summing here. */
+uint32_t net_l4_offloads(net_addr dst)
+{
+    struct netif *nif;
+    if (addr_is4(dst))
+        return ip_offloads(addr_to4(dst));
+    for (unsigned i = 0; (nif = netif_get(i)); i++)
+        if (nif->offloads & HC_NET_TX_CSUM)
+            return HC_NET_TX_CSUM;
+    return 0;
 }
 
 uint32_t net_l4_pseudo(net_addr src, net_addr dst, uint8_t proto, size_t len)

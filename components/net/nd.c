@@ -261,8 +261,11 @@ static int nd_queue(struct nbr *e, const uint8_t *pkt, size_t len)
     return 0;
 }
 
+/* A queued packet leaves later as a plain frame: a checksum left to the
+ * NIC (m) is completed before it waits. */
 static int nd_resolve(struct netif *nif, const struct in6_addr *nh,
-                      uint8_t mac[6], const uint8_t *pkt, size_t len)
+                      uint8_t mac[6], uint8_t *pkt, size_t len,
+                      const struct hc_net_meta *m)
 {
     struct nbr *e = nd_find(nif, nh);
     if (!e) {
@@ -273,28 +276,37 @@ static int nd_resolve(struct netif *nif, const struct in6_addr *nh,
         nd_solicit(nif, nh, 1, NULL);
     }
     e->used = hc_clock_monotonic();
-    if (e->state == NB_INCOMPLETE)
+    if (e->state == NB_INCOMPLETE) {
+        if (m)
+            inet_csum_finish(pkt - ETH_HLEN, ETH_HLEN + len, m);
         return nd_queue(e, pkt, len) < 0 ? -ENOBUFS : -EAGAIN;
+    }
     if (e->state == NB_STALE)
         nd_set(e, NB_DELAY, ND_DELAY_NS);
     memcpy(mac, e->mac, 6);
     return 0;
 }
 
-int nd_output(struct netif *nif, const struct in6_addr *nh, uint8_t *pkt,
-              size_t len)
+int nd_output_meta(struct netif *nif, const struct in6_addr *nh, uint8_t *pkt,
+                   size_t len, const struct hc_net_meta *m)
 {
     uint8_t mac[6] = {0x33, 0x33}; /* RFC 2464 section 7 */
     if (ip6_is_multicast(nh)) {
         memcpy(mac + 2, nh->s6_addr + 12, 4);
     } else {
-        int r = nd_resolve(nif, nh, mac, pkt, len);
+        int r = nd_resolve(nif, nh, mac, pkt, len, m);
         if (r == -EAGAIN)
             return 0; /* queued until the answer comes */
         if (r < 0)
             return r;
     }
-    return eth_send(nif, mac, 0x86dd, pkt, len);
+    return eth_send_meta(nif, mac, 0x86dd, pkt, len, m);
+}
+
+int nd_output(struct netif *nif, const struct in6_addr *nh, uint8_t *pkt,
+              size_t len)
+{
+    return nd_output_meta(nif, nh, pkt, len, NULL);
 }
 
 /* ---- input -------------------------------------------------------------- */

@@ -274,6 +274,14 @@ void udp_icmp6_error(const uint8_t *quoted, size_t len, int err);
 /* Send len transport bytes at buf + NET_HEADROOM (buf as ip_send's). */
 int net_l4_send(uint8_t *buf, size_t len, net_addr src, net_addr dst,
                 uint8_t proto, int df);
+/* The same with offload metadata (NULL: none), offsets as for IPv4's
+ * headroom (ip_send_meta's); the packet must not ask for more than
+ * net_l4_offloads(dst) gives. */
+int net_l4_send_meta(uint8_t *buf, size_t len, net_addr src, net_addr dst,
+                     uint8_t proto, int df, const struct hc_net_meta *m);
+/* The transmit offloads (HC_NET_TX_*) toward dst: IPv4's interface's;
+ * for IPv6 the checksum alone, if some NIC completes it. */
+uint32_t net_l4_offloads(net_addr dst);
 uint32_t net_l4_pseudo(net_addr src, net_addr dst, uint8_t proto, size_t len);
 net_addr net_l4_source(net_addr dst); /* wildcard if none */
 int net_l4_is_local(net_addr a);

@@ -11,13 +11,14 @@
  * is not charged with a loss.
  *
  * Offloads (hypercall.h's hc_net_meta): toward a NIC that completes
- * checksums we store only the pseudo-header sum; toward one that also
- * segments (TSO), new data goes out in segments of up to TSO_DATA_MAX
- * bytes, whole multiples of the MSS that the NIC cuts at gso_size, the
- * data one MSS-sized segment would carry after the same options. The
- * window, Nagle and SWS rules apply to the whole as to one segment;
- * retransmissions stay one MSS each. Those segments are built in one
- * page-allocated buffer, taken at the first.
+ * checksums we store only the pseudo-header sum, IPv4's or IPv6's (the
+ * metadata's offsets count IPv4's headroom; l4.c moves them for IPv6);
+ * toward one that also segments (TSO, IPv4 only), new data goes out in
+ * segments of up to TSO_DATA_MAX bytes, whole multiples of the MSS that
+ * the NIC cuts at gso_size, the data one MSS-sized segment would carry
+ * after the same options. The window, Nagle and SWS rules apply to the
+ * whole as to one segment; retransmissions stay one MSS each. Those
+ * segments are built in one page-allocated buffer, taken at the first.
  */
 #include <errno.h>
 #include <string.h>
@@ -74,13 +75,6 @@ static void put_hdr(uint8_t *seg, uint16_t sport, uint16_t dport, uint32_t seq,
     th->urp = 0;
 }
 
-/* The NIC offloads toward dst: IPv4's only (IPv6 segments go through
- * l4.c's copy, summed here and cut to the MSS). */
-static uint32_t tcp_offloads(net_addr dst)
-{
-    return addr_is4(dst) ? ip_offloads(addr_to4(dst)) : 0;
-}
-
 /* The checksum, or for a NIC that completes it the pseudo-header sum
  * and the metadata saying so; segmentation too when the data (after
  * hlen bytes of header) is longer than gso_size. */
@@ -90,7 +84,7 @@ static const struct hc_net_meta *seg_sum(struct tcp_hdr *th, size_t n,
                                          struct hc_net_meta *m)
 {
     uint32_t ps = net_l4_pseudo(src, dst, IPPROTO_TCP, n);
-    if (!(tcp_offloads(dst) & HC_NET_TX_CSUM)) {
+    if (!(net_l4_offloads(dst) & HC_NET_TX_CSUM)) {
         th->sum = htons(inet_fold(inet_sum(th, n, ps)));
         return NULL;
     }
@@ -98,7 +92,7 @@ static const struct hc_net_meta *seg_sum(struct tcp_hdr *th, size_t n,
     *m = (struct hc_net_meta){.flags = HC_NET_F_CSUM_PARTIAL,
                               .csum_start = NET_HEADROOM,
                               .csum_offset = TCP_CSUM_AT};
-    if (gso_size && n - hlen > gso_size) {
+    if (gso_size && n - hlen > gso_size && addr_is4(dst)) {
         m->gso_type = HC_NET_GSO_TCPV4;
         m->gso_size = (uint16_t)gso_size;
         m->hdr_len = (uint16_t)(NET_HEADROOM + hlen);
@@ -113,10 +107,7 @@ static int seg_finish(uint8_t *buf, size_t n, size_t hlen, uint32_t gso_size,
     struct hc_net_meta m;
     const struct hc_net_meta *mp = seg_sum(th, n, hlen, gso_size, src, dst, &m);
     tcp_stats.out_segs++;
-    if (!mp)
-        return net_l4_send(buf, n, src, dst, IPPROTO_TCP, 1);
-    return ip_send_meta(buf, n, addr_to4(src), addr_to4(dst), IPPROTO_TCP, 1,
-                        mp);
+    return net_l4_send_meta(buf, n, src, dst, IPPROTO_TCP, 1, mp);
 }
 
 int tcp_send_raw(net_addr src, net_addr dst, uint16_t sport, uint16_t dport,
@@ -268,7 +259,7 @@ uint32_t tcp_seg_max(const struct tcp_pcb *p)
 static uint32_t tcp_burst_max(const struct tcp_pcb *p)
 {
     uint32_t max = tcp_seg_max(p), need = HC_NET_TX_CSUM | HC_NET_TX_TSO4;
-    if ((tcp_offloads(p->raddr) & need) != need)
+    if ((net_l4_offloads(p->raddr) & need) != need)
         return max;
     if (!tso_buf && !(tso_buf = hc_pages_alloc((TSO_BUF + HC_PAGE_SIZE - 1) /
                                                HC_PAGE_SIZE)))

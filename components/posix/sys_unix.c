@@ -8,7 +8,14 @@
  * As on Linux: connect completes as soon as the listener's backlog
  * takes the new connection (accept picks it up later); closing a socket
  * with unread data, or one never accepted, resets its peer
- * (ECONNRESET), otherwise the peer reads the end of the stream.
+ * (ECONNRESET), otherwise the peer reads the end of the stream. A call
+ * that may sleep holds its file (file_hold, as Linux's fget): another
+ * thread's close() of the descriptor leaves a blocked accept, connect,
+ * send or receive waiting on the socket, which stays open (name, peer
+ * and all) until the call returns. shutdown(SHUT_RD or SHUT_RDWR) is
+ * what ends a blocked receive (the end of the stream) or accept
+ * (EINVAL); as on Linux it succeeds on any socket and does not end a
+ * blocked connect, and a listener shut for reading refuses connections.
  *
  * Limits: names, path or abstract, live in one in-memory table and not
  * in the file system: a path name goes when its socket closes (no
@@ -306,6 +313,21 @@ long unix_listen(long fd, long backlog)
     return 0;
 }
 
+/* Wait for a connection in s's backlog: 0, or -errno. Linux's order:
+ * what is queued first, then EAGAIN, then EINVAL once shut for reading. */
+static long accept_wait(struct file *f, struct usock *s)
+{
+    while (!s->nbacklog) {
+        if (unix_nonblock(f, 0))
+            return -EAGAIN;
+        if (s->shut & UNIX_SHUT_RD)
+            return -EINVAL;
+        if (fdwait_block(0) == -ERESTARTSYS)
+            return -ERESTARTSYS;
+    }
+    return 0;
+}
+
 long unix_accept4(long fd, long addr, long len, long flags)
 {
     struct file *f = fd_file(fd);
@@ -314,21 +336,21 @@ long unix_accept4(long fd, long addr, long len, long flags)
         return -EINVAL;
     if (!s->listening)
         return -EINVAL;
-    while (!s->nbacklog) {
-        if (unix_nonblock(f, 0))
-            return -EAGAIN;
-        if (fdwait_block(0) == -ERESTARTSYS)
-            return -ERESTARTSYS;
-        if (f->ops != &unix_ops || !s->listening)
-            return -EBADF; /* closed by another thread meanwhile */
+    file_hold(f); /* a close() meanwhile leaves s listening */
+    long r = accept_wait(f, s);
+    if (r < 0) {
+        file_unhold(f);
+        return r;
     }
     struct usock *c = s->backlog[0];
     memmove(s->backlog, s->backlog + 1, --s->nbacklog * sizeof *s->backlog);
+    fdwait_notify(); /* a connect waiting for room in the backlog */
     long nfd = usock_install(c, (int)flags, 1);
     if (nfd >= 0 && addr) {
         struct uaddr none = {0};
         unix_addr_to_user(c->peer ? &c->peer->name : &none, addr, len);
     }
+    file_unhold(f);
     return nfd;
 }
 
@@ -359,7 +381,7 @@ static long unix_connect_stream(struct file *f, struct usock *s,
             return a->path[0] ? -ENOENT : -ECONNREFUSED;
         if (l->type != s->type)
             return -EPROTOTYPE;
-        if (!l->listening)
+        if (!l->listening || (l->shut & UNIX_SHUT_RD))
             return -ECONNREFUSED;
         if (l->nbacklog < l->maxbacklog)
             return unix_join(s, l);
@@ -386,8 +408,12 @@ long unix_connect(long fd, long addr, long len)
         return r;
     if (!a.len)
         return -EINVAL;
-    if (s->type != SOCK_DGRAM)
-        return unix_connect_stream(f, s, &a);
+    if (s->type != SOCK_DGRAM) {
+        file_hold(f); /* a close() meanwhile leaves s to connect */
+        r = unix_connect_stream(f, s, &a);
+        file_unhold(f);
+        return r;
+    }
     struct usock *t = unix_lookup(&a, SOCK_DGRAM);
     if (!t)
         return a.path[0] ? -ENOENT : -ECONNREFUSED;
@@ -403,8 +429,6 @@ long unix_shutdown(long fd, long how)
     struct usock *s = usock_of(fd);
     if (how < SHUT_RD || how > SHUT_RDWR)
         return -EINVAL;
-    if (!s->peer && s->type != SOCK_DGRAM && !s->connected)
-        return -ENOTCONN;
     int mine = (int)how + 1; /* SHUT_RD 0 -> 1, SHUT_WR 1 -> 2, both 3 */
     s->shut |= mine;
     if (s->peer && s->type != SOCK_DGRAM) /* my reading end is its writing */

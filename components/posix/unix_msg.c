@@ -3,7 +3,8 @@
  * stream's bytes go straight into the peer's receive ring; a datagram
  * or seqpacket record goes in whole, behind a header that carries its
  * length and the sender's name. Senders wait while the ring lacks room,
- * receivers while it is empty, unless non-blocking.
+ * receivers while it is empty, unless non-blocking. Both hold the file
+ * meanwhile (sys_unix.c says why).
  *
  * Limits: no ancillary data: SCM_RIGHTS (descriptor passing) gives
  * EOPNOTSUPP, any other control message EINVAL; recvmsg returns none.
@@ -140,8 +141,6 @@ static long stream_send(struct file *f, const struct iovec *v, long cnt,
             return done ? (long)done : -EAGAIN;
         if (fdwait_block(0) == -ERESTARTSYS)
             return done ? (long)done : -ERESTARTSYS;
-        if (f->ops != &unix_ops)
-            return done ? (long)done : -EBADF;
     }
 }
 
@@ -166,13 +165,11 @@ static long record_send(struct file *f, const struct iovec *v, long cnt,
             return r;
         if (fdwait_block(0) == -ERESTARTSYS)
             return -ERESTARTSYS;
-        if (f->ops != &unix_ops)
-            return -EBADF;
     }
 }
 
-long unix_send(struct file *f, const struct iovec *v, long cnt, int flags,
-               const struct uaddr *to)
+static long send_held(struct file *f, const struct iovec *v, long cnt,
+                      int flags, const struct uaddr *to)
 {
     struct usock *s = f->priv;
     size_t total;
@@ -186,6 +183,15 @@ long unix_send(struct file *f, const struct iovec *v, long cnt, int flags,
     if (s->type == SOCK_SEQPACKET)
         return record_send(f, v, cnt, flags, total, NULL);
     return stream_send(f, v, cnt, flags, total);
+}
+
+long unix_send(struct file *f, const struct iovec *v, long cnt, int flags,
+               const struct uaddr *to)
+{
+    file_hold(f);
+    long r = send_held(f, v, cnt, flags, to);
+    file_unhold(f);
+    return r;
 }
 
 /* ---- receiving ------------------------------------------------------ */
@@ -218,8 +224,6 @@ static long recv_wait(struct file *f, int flags)
             return -EAGAIN;
         if (fdwait_block(0) == -ERESTARTSYS)
             return -ERESTARTSYS;
-        if (f->ops != &unix_ops)
-            return -EBADF;
     }
 }
 
@@ -268,8 +272,8 @@ static long record_recv(struct file *f, const struct iovec *v, long cnt,
     return (flags & MSG_TRUNC) ? (long)h.len : (long)n;
 }
 
-long unix_recv(struct file *f, const struct iovec *v, long cnt, int flags,
-               struct uaddr *from, int *trunc)
+static long recv_held(struct file *f, const struct iovec *v, long cnt,
+                      int flags, struct uaddr *from, int *trunc)
 {
     struct usock *s = f->priv;
     size_t total;
@@ -284,6 +288,15 @@ long unix_recv(struct file *f, const struct iovec *v, long cnt, int flags,
     if (s->type == SOCK_STREAM)
         return stream_recv(f, v, cnt, flags, total);
     return record_recv(f, v, cnt, flags, total, from, trunc);
+}
+
+long unix_recv(struct file *f, const struct iovec *v, long cnt, int flags,
+               struct uaddr *from, int *trunc)
+{
+    file_hold(f);
+    long r = recv_held(f, v, cnt, flags, from, trunc);
+    file_unhold(f);
+    return r;
 }
 
 /* ---- readiness ------------------------------------------------------ */

@@ -131,9 +131,9 @@ int net_wait(uint64_t deadline)
 }
 /* IPv6 as l4.c reaches it: A6 and B6 on the one fake link. */
 static struct addr6 addr_a6 = {.a = A6}, addr_b6 = {.a = B6};
-int ip6_send(struct netif *n, uint8_t *buf, size_t len,
-             const struct in6_addr *src, const struct in6_addr *dst,
-             uint8_t proto, uint8_t hlim);
+int ip6_send_meta(struct netif *n, uint8_t *buf, size_t len,
+                  const struct in6_addr *src, const struct in6_addr *dst,
+                  uint8_t proto, uint8_t hlim, const struct hc_net_meta *m);
 uint32_t ip6_pseudo(const struct in6_addr *src, const struct in6_addr *dst,
                     uint8_t proto, size_t len)
 {
@@ -202,9 +202,11 @@ struct pkt {
 };
 static struct pkt q[QMAX];
 static unsigned qhead, qtail;
-static uint32_t offloads; /* the fake NIC's HC_NET_TX_* */
+static uint32_t offloads; /* the fake NIC's HC_NET_TX_* (IPv6: nif's) */
 static int tso_whole;     /* deliver TSO segments whole (else cut them) */
 static unsigned tso_segs, tso_bad; /* TSO segments seen; bad metadata */
+/* IPv6 segments sent with the checksum left to the NIC, and whole */
+static unsigned csum6_partial, csum6_full;
 
 static inline uint8_t *pkt_data(struct pkt *k)
 {
@@ -243,13 +245,33 @@ int ip_send(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t proto,
     return 0;
 }
 
-int ip6_send(struct netif *n, uint8_t *buf, size_t len,
-             const struct in6_addr *src, const struct in6_addr *dst,
-             uint8_t proto, uint8_t hlim)
+/* What a NIC checks of an IPv6 segment's hc_net_meta: a partial
+ * checksum at the TCP header's place in the IPv6 frame, the field
+ * holding the pseudo-header sum, nothing to segment. */
+static int meta6_ok(const uint8_t *seg, size_t len, const struct in6_addr *src,
+                    const struct in6_addr *dst, const struct hc_net_meta *m)
+{
+    uint16_t pseudo = (uint16_t)ip6_pseudo(src, dst, IPPROTO_TCP, len);
+    return m->flags == HC_NET_F_CSUM_PARTIAL &&
+           m->gso_type == HC_NET_GSO_NONE && m->csum_start == NET6_HEADROOM &&
+           m->csum_offset == 16 && (seg[16] << 8 | seg[17]) == pseudo &&
+           (nif.offloads & HC_NET_TX_CSUM) && len <= NET_MTU_MAX - IP6_HLEN;
+}
+
+/* The receiver (tcp_input) checks every IPv6 checksum, so one this fake
+ * NIC completes wrong loses the segment. */
+int ip6_send_meta(struct netif *n, uint8_t *buf, size_t len,
+                  const struct in6_addr *src, const struct in6_addr *dst,
+                  uint8_t proto, uint8_t hlim, const struct hc_net_meta *m)
 {
     (void)n, (void)proto, (void)hlim;
     if (q_room() < 0 || len > sizeof q[0].b)
         return -ENOBUFS;
+    if (m && !meta6_ok(buf + NET6_HEADROOM, len, src, dst, m))
+        tso_bad++;
+    if (m)
+        inet_csum_finish(buf, NET6_HEADROOM + len, m);
+    *(m ? &csum6_partial : &csum6_full) += 1;
     q_put(buf + NET6_HEADROOM, len, 0, 0, 0);
     struct pkt *k = &q[(qtail - 1) % QMAX];
     k->v6 = 1, k->src6 = *src, k->dst6 = *dst;

@@ -64,6 +64,7 @@ int main(void)
     test_unix_stream();
     test_unix_names();
     test_unix_records();
+    test_unix_blocked();
     if (failed) {
         printf("fdtest: %d of %d checks failed\n", failed, checks);
         return 1;

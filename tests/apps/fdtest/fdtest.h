@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,5 +56,8 @@ void test_polling(void);
 void test_unix_stream(void);
 void test_unix_names(void);
 void test_unix_records(void);
+
+/* unixwait.c: close and shutdown while another thread is blocked */
+void test_unix_blocked(void);
 
 #endif

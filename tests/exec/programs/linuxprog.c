@@ -4,10 +4,10 @@
  * unmodified under the loader image. It checks threads (a mutex, a
  * condition variable, thread-local storage, join), a TCP connection over
  * loopback between two threads, close() of a socket another thread is
- * blocked reading, and files: it writes, renames and reads
- * back one on the ext2 disk mounted at /data, then reads the archive's;
- * and fork (musl's is the fork call, glibc's clone) with wait, once
- * more with 300 mappings that the child changes, and once with too
+ * blocked reading (TCP, and AF_UNIX in recvmsg and accept), and files: it
+ * writes, renames and reads back one on the ext2 disk mounted at /data, then
+ * reads the archive's; and fork (musl's is the fork call, glibc's clone) with
+ * wait, once more with 300 mappings that the child changes, and once with too
  * little memory left to copy the program's; and
  * system calls whose int arguments come with garbage in their registers'
  * upper halves, as glibc's assembly wrappers may leave them.
@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -181,6 +182,78 @@ static void check_close_while_blocked(void)
     close(c);
     close(l);
     printf("ok: close while another thread reads\n");
+}
+
+static int unix_fd, unix_ready;
+static long unix_n;
+static char unix_got[8];
+
+static void *unix_receiver(void *arg)
+{
+    struct iovec v = {unix_got, sizeof unix_got};
+    struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1};
+    (void)arg;
+    __atomic_store_n(&unix_ready, 1, __ATOMIC_RELEASE);
+    unix_n = recvmsg(unix_fd, &m, 0);
+    return NULL;
+}
+
+static void *unix_acceptor(void *arg)
+{
+    (void)arg;
+    __atomic_store_n(&unix_ready, 1, __ATOMIC_RELEASE);
+    unix_n = accept(unix_fd, NULL, NULL);
+    return NULL;
+}
+
+/* Start fn and yield until it is in its call (as check_close_while_blocked). */
+static pthread_t unix_blocked(void *(*fn)(void *))
+{
+    pthread_t t;
+    unix_ready = 0;
+    if (pthread_create(&t, NULL, fn, NULL))
+        fail("start a thread for AF_UNIX");
+    while (!__atomic_load_n(&unix_ready, __ATOMIC_ACQUIRE))
+        sched_yield();
+    sched_yield();
+    return t;
+}
+
+/* The same for AF_UNIX, through this libc's recvmsg and accept: close()
+ * leaves each blocked call waiting on the socket, which then gets what
+ * comes (the bytes, a connection to the name it still holds). */
+static void check_unix_close_while_blocked(void)
+{
+    int sv[2];
+    char b;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+        fail("socketpair");
+    unix_fd = sv[0];
+    pthread_t t = unix_blocked(unix_receiver);
+    close(sv[0]);
+    if (write(sv[1], "late", 4) != 4)
+        fail("write to the AF_UNIX socket blocked in recvmsg");
+    pthread_join(t, NULL);
+    if (unix_n != 4 || memcmp(unix_got, "late", 4) || read(sv[1], &b, 1) != 0)
+        fail("recvmsg blocked while another thread closed its AF_UNIX socket");
+    close(sv[1]);
+    struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = "\0linuxprog"};
+    socklen_t alen = sizeof(sa_family_t) + 10;
+    unix_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (unix_fd < 0 || bind(unix_fd, (struct sockaddr *)&a, alen) ||
+        listen(unix_fd, 1))
+        fail("an AF_UNIX listener");
+    t = unix_blocked(unix_acceptor);
+    close(unix_fd);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, alen))
+        fail("connect to an AF_UNIX listener closed while accept waits");
+    pthread_join(t, NULL);
+    if (unix_n < 0)
+        fail("accept blocked while another thread closed its listener");
+    close((int)unix_n);
+    close(c);
+    printf("ok: AF_UNIX close while another thread waits\n");
 }
 
 static void check_files(const char *word)
@@ -347,6 +420,7 @@ int main(int argc, char **argv)
     check_threads();
     check_sockets();
     check_close_while_blocked();
+    check_unix_close_while_blocked();
     check_files(word);
     check_fork();
     check_fork_mappings();

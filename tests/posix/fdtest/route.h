@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -87,6 +88,7 @@ void (*route_signal(int sig, void (*handler)(int)))(int);
 #define writev(fd, v, n) ROUTE_SYS(SYS_writev, fd, v, n)
 #define sendmsg(fd, m, f) ROUTE_SYS(SYS_sendmsg, fd, m, f)
 #define recvmsg(fd, m, f) ROUTE_SYS(SYS_recvmsg, fd, m, f)
+#define sched_yield() ROUTE_SYS(SYS_sched_yield)
 #define pthread_create(t, attr, fn, arg) route_thread_create(t, fn, arg)
 #define pthread_join(t, ret) route_thread_join(t)
 

@@ -1,10 +1,13 @@
 /*
  * devices.c: the parts of hostcalls that need devices given on the
- * command line (a TAP), and the misuses that must panic.
+ * command line (a TAP) or made here (a socket NIC), and the misuses
+ * that must panic.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "host.h"
 #include "hypercall.h"
 
@@ -39,6 +42,43 @@ static int run_echo(void)
     }
 }
 
+#define ROOM_TRIES 1000000 /* frames before the socket must say full */
+
+static unsigned drained;
+
+/* The far end of the wire: take every frame waiting, then end. */
+static void drain_wire(void *fdp)
+{
+    char b[2048];
+    while (recv(*(int *)fdp, b, sizeof b, MSG_DONTWAIT) > 0)
+        drained++;
+}
+
+/* hypercall.h: after hc_net_send's -EAGAIN the NIC raises an event once
+ * it has room again. Fill a socket NIC until it refuses a frame, let
+ * another thread drain the far end, and wait for that event: only the
+ * NIC's can end the wait before its (generous) deadline. */
+static int run_tx_room(void)
+{
+    int sv[2];
+    uint8_t f[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, [12] = 0x88, 0xb5};
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0)
+        return printf("tx-room: no socket pair\n"), 1;
+    int idx = host_nic_add_socket(sv[0]), r = 0, sent = 0;
+    while (idx >= 0 && sent < ROOM_TRIES &&
+           (r = hc_net_send((unsigned)idx, f, sizeof f, NULL)) == 0)
+        sent++;
+    if (r != -EAGAIN)
+        return printf("tx-room: %d frames, then %d, not -EAGAIN\n", sent, r), 1;
+    if (hc_thread_create(drain_wire, &sv[1], 0, 0) < 0)
+        return printf("tx-room: no thread\n"), 1;
+    r = hc_thread_wait_io(hc_clock_monotonic() + 10000 * MS);
+    int again = hc_net_send((unsigned)idx, f, sizeof f, NULL);
+    printf("tx-room: %d sent, %u drained, wait %d, send again %d\n", sent,
+           drained, r, again);
+    return r != 0 || again != 0 || drained != (unsigned)sent;
+}
+
 /* Deep enough to pass any stack the host gives (bounded so the
  * compiler sees an end). */
 static int overflow(volatile char *prev, int depth)
@@ -69,6 +109,8 @@ int host_main(int argc, char **argv)
         return hostcalls_disk();
     if (strcmp(mode, "echo") == 0)
         return run_echo();
+    if (strcmp(mode, "tx-room") == 0)
+        return run_tx_room();
     if (strcmp(mode, "double-free") == 0) {
         void *p = hc_pages_alloc(1);
         hc_pages_free(p, 1);

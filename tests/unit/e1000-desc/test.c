@@ -150,10 +150,10 @@ static void test_soft_sum(void)
     m.csum_start = 250;
     ok &= e1000_tx_plan(&m, 1000, &c) == E1000_TX_SOFT;
     m.csum_start = 34;
-    e1000_csum_finish(f, 1000, m.csum_start, m.csum_offset);
+    kiln_csum_finish(f, 1000, m.csum_start, m.csum_offset);
     ok &= tcp_sum_ok(f, 1000, pseudo);
     pseudo = tcp_frame(f, 999);
-    e1000_csum_finish(f, 999, 34, 16);
+    kiln_csum_finish(f, 999, 34, 16);
     ok &= tcp_sum_ok(f, 999, pseudo);
     tap_check(ok,
               "soft: a field past byte 255 is summed by the driver, "

@@ -8,7 +8,9 @@
  * out of their ring position, fragments past their page, chains longer
  * than the slots we post, unknown extras, jumbo frames without GSO) must
  * be refused or dropped. On transmit, which frames and metadata netfront
- * accepts, with and without the backend's feature-gso-tcpv4.
+ * accepts, with and without the backend's feature-gso-tcpv4, and which
+ * partial checksums go blank (IPv6's only with
+ * feature-ipv6-csum-offload).
  *
  * links: hypercall-xen/netfront_gso.c
  */
@@ -199,6 +201,14 @@ static void test_tx(void)
                   x.u.gso.type == XEN_NETIF_GSO_TYPE_TCPV4 &&
                   x.u.gso.features == 0,
               "tx: the GSO extra names TCPv4 and the segment size", NULL);
+    uint8_t v4[60] = {[12] = 0x08, 0x00}, v6[74] = {[12] = 0x86, 0xdd};
+    tap_check(nf_tx_csum_blank(&csum, v4, sizeof v4, 0) &&
+                  nf_tx_csum_blank(&csum, v6, sizeof v6, 1) &&
+                  !nf_tx_csum_blank(&csum, v6, sizeof v6, 0) &&
+                  !nf_tx_csum_blank(NULL, v4, sizeof v4, 1),
+              "tx: IPv6 checksums go blank only to a backend offering "
+              "feature-ipv6-csum-offload",
+              NULL);
 }
 
 int main(void)
