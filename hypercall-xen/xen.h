@@ -115,7 +115,9 @@ void xen_suspend(void);
 void xen_resume_hook(void (*fn)(void));
 
 /* xenstore.c: requests block (idling) until the reply; -errno values */
-int xs_init(void);   /* -ENODEV without a xenstore (dom0, no toolstack) */
+/* The ring, set up once, by the first call (the first request makes
+ * it): 0, or -ENODEV without a xenstore (dom0, no toolstack). */
+int xs_init(void);
 int xs_resume(void); /* the new domain's event channel, state reset */
 int xs_busy(void);   /* a request is waiting for its reply */
 /* Without waiting: 1 if a watch event for token arrived (taken), else 0;
