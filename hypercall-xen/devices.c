@@ -8,13 +8,13 @@
  * while xl is still setting the domain up dom0 answers one about every
  * 11 ms in the testbed (pipelined or not: Xen runs dom0's slice out
  * before the woken domU). So the boot step only maps the console ring
- * (xenstore's is set up by its first request); the devices are found on the
- * first hc_net_* or hc_blk_* call, which blocks (idling the CPU) until they are
- * found and connected, exactly as the boot step did. A program that uses no NIC
- * or disk makes no request at all; one that does sees them ready on its first
- * call. Finding them takes one listing of device/ (which classes exist), then
- * each frontend's own; with boot=timeline a line says how many requests it
- * took.
+ * (xenstore's is set up by its first request); the devices are found
+ * on the first hc_net_* or hc_blk_* call, which blocks (idling the
+ * CPU) until they are found and connected, exactly as the boot step
+ * did. A program that uses no NIC or disk makes no request at all; one
+ * that does sees them ready on its first call. Finding them takes one
+ * listing of device/ (which classes exist), then each frontend's own;
+ * with boot=timeline a line says how many requests it took.
  */
 #include "xen.h"
 

@@ -11,7 +11,10 @@
  * came just before it, on a port without a handler (blkfront's) too.
  * The idle before the fix (arm the single-shot timer, then sti; hlt;
  * hypercall3 below serves it) fails three checks here: the event just
- * before, the timeout already past, the ports watched.
+ * before, the timeout already past, the ports watched. Unmasking a port
+ * with nothing pending needs no hypercall (each is a VM exit); the
+ * unmask before that change fails "a new port is unmasked without a
+ * hypercall".
  *
  * links: hypercall-xen/evtchn.c
  */
@@ -85,6 +88,7 @@ static void raise_port(unsigned port)
 }
 
 static unsigned timer_port;
+static unsigned unmask_calls; /* EVTCHNOP_unmask hypercalls */
 
 /* Time passes while the vCPU sleeps: the first of an event on the way
  * and the timer (timeout: poll's own, NO_TIMER for none) wakes it. */
@@ -132,9 +136,16 @@ static long event_op(unsigned cmd, void *arg)
     case EVTCHNOP_alloc_unbound:
         ((struct evtchn_alloc_unbound *)arg)->port = next_port++;
         return 0;
-    case EVTCHNOP_unmask: {
+    case EVTCHNOP_unmask: { /* Xen's evtchn_2l_unmask */
         unsigned port = ((struct evtchn_unmask *)arg)->port;
+        unmask_calls++;
+        if (!bit(shared.evtchn_mask, port))
+            return 0;
         shared.evtchn_mask[port / 64] &= ~(1ul << (port % 64));
+        if (bit(shared.evtchn_pending, port)) {
+            shared.evtchn_pending[port / 64] &= ~(1ul << (port % 64));
+            raise_port(port); /* the selector and the upcall, as Xen does */
+        }
         return 0;
     }
     default: return 0;
@@ -257,6 +268,51 @@ static void test_ports_polled(unsigned disk)
               "%u ports, timer %d, disk %d", last_npoll, timer_seen, disk_seen);
 }
 
+static void count_event(unsigned port, void *arg)
+{
+    (void)port;
+    ++*(unsigned *)arg;
+}
+
+/* Binding a port unmasks it; one with nothing pending is unmasked
+ * without a hypercall (a VM exit each, before main, per device). */
+static void test_unmask_without_xen(void)
+{
+    static unsigned seen;
+    unsigned calls = unmask_calls;
+    int port = evtchn_alloc_unbound(0, count_event, &seen);
+    tap_check(port > 0 && unmask_calls == calls &&
+                  !bit(shared.evtchn_mask, (unsigned)port),
+              "a new port is unmasked without a hypercall",
+              "port %d, %u unmask hypercalls, masked %d", port,
+              unmask_calls - calls,
+              port > 0 ? bit(shared.evtchn_mask, (unsigned)port) : -1);
+    raise_port((unsigned)port);
+    lost = 0;
+    tap_check(evtchn_idle(0) == 0 && !lost && seen == 1,
+              "and its next event reaches its handler", "seen %u, lost %d",
+              seen, lost);
+}
+
+/* A port that went pending while masked still delivers its event: the
+ * unmask goes through Xen, which raises the upcall for it. */
+static void test_unmask_pending_through_xen(void)
+{
+    static unsigned seen;
+    int port = evtchn_alloc_unbound(0, count_event, &seen);
+    evtchn_mask((unsigned)port);
+    raise_port((unsigned)port);
+    unsigned calls = unmask_calls;
+    evtchn_unmask((unsigned)port);
+    lost = 0;
+    tap_check(unmask_calls == calls + 1 && evtchn_idle(0) == 0 && !lost &&
+                  seen == 1,
+              "a port pending while masked is unmasked through Xen and "
+              "its event taken",
+              "%u unmask hypercalls, seen %u, lost %d", unmask_calls - calls,
+              seen, lost);
+}
+
 int main(void)
 {
     struct sigaction sa = {.sa_sigaction = on_privileged,
@@ -273,5 +329,7 @@ int main(void)
     test_sleeps_until();
     test_event_while_asleep((unsigned)disk);
     test_ports_polled((unsigned)disk);
+    test_unmask_without_xen();
+    test_unmask_pending_through_xen();
     return tap_done();
 }
