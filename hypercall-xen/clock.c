@@ -7,8 +7,8 @@
  * sleeps until an event or a single-shot timer (VIRQ_TIMER), so the
  * emulated local APIC timer is not needed. The wall clock is Xen's
  * wall-clock base (wc_*) plus system time, both read under their
- * version counters. If Xen refuses the event upcall, the LAPIC timer
- * stays in charge of idle.
+ * version counters. If Xen refuses both SCHEDOP_poll and the event
+ * upcall, the LAPIC timer takes over idle.
  */
 #include "xen.h"
 
@@ -135,7 +135,7 @@ void platform_clock_init(void)
     if (evtchn_init() == 0)
         timer_port = evtchn_bind_virq(VIRQ_TIMER, timer_event, NULL);
     if (timer_port < 0)
-        kprintf("kiln: no Xen event upcall (%d): idling on the LAPIC timer\n",
+        kprintf("kiln: no Xen timer event (%d): idling on the LAPIC timer\n",
                 timer_port);
 }
 
@@ -205,6 +205,15 @@ void platform_idle(uint64_t deadline_ns)
         }
         kprintf("kiln: Xen refuses SCHEDOP_poll (%d): idling on hlt\n", r);
         poll_refused = 1;
+        r = evtchn_upcall_enable(); /* hlt ends on the vector */
+        if (r < 0) {
+            kprintf("kiln: no Xen event upcall (%d): idling on the LAPIC "
+                    "timer\n",
+                    r);
+            timer_port = -1;
+            lapic_idle(deadline_ns);
+            return;
+        }
     }
     if (deadline_ns)
         singleshot_arm(deadline_ns);

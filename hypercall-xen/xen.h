@@ -32,6 +32,9 @@ int clock_resume(void);
 
 /* evtchn.c: event channels on vCPU 0 through the upcall vector */
 int evtchn_init(void); /* 0 or -errno: then no events at all */
+/* Have Xen raise the upcall vector (idle never needs it: it polls with
+ * interrupts off): once, before interrupts are taken; 0 or -errno. */
+int evtchn_upcall_enable(void);
 /* In a new domain: every port forgotten, the upcall vector taken again. */
 int evtchn_resume(void);
 /* Tell the toolstack we have Xen drivers (HVM_PARAM_CALLBACK_IRQ). */

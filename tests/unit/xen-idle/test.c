@@ -14,7 +14,8 @@
  * before, the timeout already past, the ports watched. Unmasking a port
  * with nothing pending needs no hypercall (each is a VM exit); the
  * unmask before that change fails "a new port is unmasked without a
- * hypercall".
+ * hypercall", and the boot before the vector was registered lazily
+ * fails "the boot registers no upcall vector".
  *
  * links: hypercall-xen/evtchn.c
  */
@@ -25,6 +26,7 @@
 #include "../../../hypercall-xen/xen.h"
 #include <xen/event_channel.h>
 #include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 #include "tap.h"
@@ -152,8 +154,25 @@ static long event_op(unsigned cmd, void *arg)
     }
 }
 
+/* The upcall vector's registration and the callback parameter, in the
+ * order they came: 'v' and 'c'. */
+static char hvm_calls[8];
+static unsigned nhvm_calls;
+
+static long hvm_op(unsigned cmd, void *arg)
+{
+    if (cmd == HVMOP_set_evtchn_upcall_vector && nhvm_calls < 8)
+        hvm_calls[nhvm_calls++] = 'v';
+    if (cmd == HVMOP_set_param && nhvm_calls < 8 &&
+        ((struct xen_hvm_param *)arg)->index == HVM_PARAM_CALLBACK_IRQ)
+        hvm_calls[nhvm_calls++] = 'c';
+    return 0;
+}
+
 long hypercall2(unsigned op, long a1, long a2)
 {
+    if (op == __HYPERVISOR_hvm_op)
+        return hvm_op((unsigned)a1, (void *)a2);
     if (op == __HYPERVISOR_event_channel_op)
         return event_op((unsigned)a1, (void *)a2);
     if (op == __HYPERVISOR_sched_op && a1 == SCHEDOP_poll)
@@ -313,6 +332,21 @@ static void test_unmask_pending_through_xen(void)
               seen, lost);
 }
 
+/* Idle polls with interrupts off, so the boot does not tell Xen the
+ * upcall vector (a VM exit); advertising Xen drivers to the toolstack
+ * (the callback parameter, after boot) does, first, so that the
+ * vector, not the parameter's GSI, is what Xen would raise. */
+static void test_vector_when_advertised(void)
+{
+    tap_check(nhvm_calls == 0, "the boot registers no upcall vector",
+              "%u hvm_op calls (%.8s)", nhvm_calls, hvm_calls);
+    int r = evtchn_advertise();
+    tap_check(r == 0 && nhvm_calls == 2 && hvm_calls[0] == 'v' &&
+                  hvm_calls[1] == 'c',
+              "advertising registers the vector, then the callback",
+              "r %d, calls %.*s", r, (int)nhvm_calls, hvm_calls);
+}
+
 int main(void)
 {
     struct sigaction sa = {.sa_sigaction = on_privileged,
@@ -331,5 +365,6 @@ int main(void)
     test_ports_polled((unsigned)disk);
     test_unmask_without_xen();
     test_unmask_pending_through_xen();
+    test_vector_when_advertised();
     return tap_done();
 }
