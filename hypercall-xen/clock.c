@@ -1,13 +1,14 @@
 /*
  * clock.c: time on Xen PVH. Until shared info is mapped (early boot) the
- * shared platform's TSC clock serves (Xen's CPUID leaf gives the
- * frequency); after that the monotonic clock is Xen's system time from
+ * shared platform's TSC clock serves, at the frequency Xen's time info
+ * states (platform_tsc_hz: no CPUID, each of which is a VM exit, and no
+ * calibration window); after that the monotonic clock is Xen's system time from
  * vCPU 0's pvclock, which Xen keeps right across TSC changes, and idle
  * sleeps until an event or a single-shot timer (VIRQ_TIMER), so the
  * emulated local APIC timer is not needed. The wall clock is Xen's
  * wall-clock base (wc_*) plus system time, both read under their
- * version counters. If Xen refuses the event upcall, the LAPIC timer
- * stays in charge of idle.
+ * version counters. If Xen refuses both SCHEDOP_poll and the event
+ * upcall, the LAPIC timer takes over idle.
  */
 #include "xen.h"
 
@@ -46,6 +47,35 @@ static int map_shared_info(void)
     return 0;
 }
 
+/* The TSC frequency vCPU 0's time info converts with: ns = ((tsc <<
+ * shift) * mul) >> 32, so hz = 10^9 * 2^32 / (mul << shift), shift
+ * negative meaning a right shift. For the platform's TSC clock
+ * (platform/tsc.c), once shared info is mapped; 0 before. */
+uint64_t platform_tsc_hz(const char **source)
+{
+    if (!shared)
+        return 0;
+    volatile struct vcpu_time_info *t = &shared->vcpu_info[0].time;
+    uint32_t version, mul;
+    int8_t shift;
+    do {
+        version = t->version;
+        __asm__ volatile("" ::: "memory");
+        mul = t->tsc_to_system_mul;
+        shift = t->tsc_shift;
+        __asm__ volatile("" ::: "memory");
+    } while ((version & 1) || version != t->version);
+    if (!mul)
+        return 0;
+    unsigned __int128 num = (unsigned __int128)1000000000 << 32;
+    if (shift < 0)
+        num <<= -shift;
+    else
+        num >>= shift;
+    *source = "Xen's vcpu_time_info";
+    return (uint64_t)(num / mul);
+}
+
 /* Xen's system time (ns since Xen booted), from vCPU 0's pvclock. */
 static uint64_t xen_system_time(void)
 {
@@ -66,7 +96,8 @@ static uint64_t xen_system_time(void)
     return ns;
 }
 
-static int64_t unix_time_ns(void)
+/* Unix time at Xen system time now. */
+static int64_t unix_time_ns(uint64_t now)
 {
     uint32_t version;
     int64_t sec, nsec;
@@ -77,7 +108,7 @@ static int64_t unix_time_ns(void)
         nsec = shared->wc_nsec;
         __asm__ volatile("" ::: "memory");
     } while ((version & 1) || version != shared->wc_version);
-    return sec * NS + nsec + (int64_t)xen_system_time();
+    return sec * NS + nsec + (int64_t)now;
 }
 
 static void timer_event(unsigned port, void *arg)
@@ -85,21 +116,26 @@ static void timer_event(unsigned port, void *arg)
     (void)port, (void)arg; /* waking the idle loop is all it is for */
 }
 
+/* Xen's wall-clock base plus system time, from one reading of each. */
+static void clock_bases(uint64_t monotonic)
+{
+    uint64_t now = xen_system_time();
+    pvclock_base = now - monotonic;
+    wall_offset_ns = unix_time_ns(now) - (int64_t)monotonic;
+}
+
 void platform_clock_init(void)
 {
-    tsc_init();
-    if (map_shared_info() < 0) {
+    if (map_shared_info() < 0)
         kprintf("kiln: no Xen shared info: the wall clock starts at 1970\n");
+    tsc_init(); /* from Xen's time info, in shared info */
+    if (!shared)
         return;
-    }
-    uint64_t tsc_ns = tsc_now_ns();
-    pvclock_base = xen_system_time() - tsc_ns;
-    wall_offset_ns =
-        unix_time_ns() - (int64_t)(xen_system_time() - pvclock_base);
+    clock_bases(tsc_now_ns());
     if (evtchn_init() == 0)
         timer_port = evtchn_bind_virq(VIRQ_TIMER, timer_event, NULL);
     if (timer_port < 0)
-        kprintf("kiln: no Xen event upcall (%d): idling on the LAPIC timer\n",
+        kprintf("kiln: no Xen timer event (%d): idling on the LAPIC timer\n",
                 timer_port);
 }
 
@@ -118,9 +154,7 @@ int clock_resume(void)
     int r = shared_info_place(shared);
     if (r < 0)
         return r;
-    pvclock_base = xen_system_time() - last_reading;
-    wall_offset_ns =
-        unix_time_ns() - (int64_t)(xen_system_time() - pvclock_base);
+    clock_bases(last_reading);
     r = evtchn_resume();
     if (r < 0)
         return r;
@@ -171,6 +205,15 @@ void platform_idle(uint64_t deadline_ns)
         }
         kprintf("kiln: Xen refuses SCHEDOP_poll (%d): idling on hlt\n", r);
         poll_refused = 1;
+        r = evtchn_upcall_enable(); /* hlt ends on the vector */
+        if (r < 0) {
+            kprintf("kiln: no Xen event upcall (%d): idling on the LAPIC "
+                    "timer\n",
+                    r);
+            timer_port = -1;
+            lapic_idle(deadline_ns);
+            return;
+        }
     }
     if (deadline_ns)
         singleshot_arm(deadline_ns);

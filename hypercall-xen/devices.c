@@ -8,13 +8,13 @@
  * while xl is still setting the domain up dom0 answers one about every
  * 11 ms in the testbed (pipelined or not: Xen runs dom0's slice out
  * before the woken domU). So the boot step only maps the console ring
- * and xenstore's; the devices are found on the first hc_net_* or
- * hc_blk_* call, which blocks (idling the CPU) until they are found and
- * connected, exactly as the boot step did. A program that uses no NIC or
- * disk makes no request at all; one that does sees them ready on its
- * first call. Finding them takes one listing of device/ (which classes
- * exist), then each frontend's own; with boot=timeline a line says how
- * many requests it took.
+ * (xenstore's is set up by its first request); the devices are found
+ * on the first hc_net_* or hc_blk_* call, which blocks (idling the
+ * CPU) until they are found and connected, exactly as the boot step
+ * did. A program that uses no NIC or disk makes no request at all; one
+ * that does sees them ready on its first call. Finding them takes one
+ * listing of device/ (which classes exist), then each frontend's own;
+ * with boot=timeline a line says how many requests it took.
  */
 #include "xen.h"
 
@@ -27,20 +27,18 @@
 #pragma weak netfront_init
 #pragma weak blkfront_init
 
-static int have_xenstore;
 static int finding; /* frontends are connecting: not the time to suspend */
 
 void platform_devices_init(void)
 {
     xen_console_ring_init();
-    have_xenstore = xs_init() == 0; /* not in dom0 without xenstored */
 }
 
 void xen_devices_find(void)
 {
     char classes[512]; /* on the stack, not in every image */
     static int found;
-    if (found || !have_xenstore)
+    if (found || xs_init() < 0) /* none in dom0 without xenstored */
         return;
     found = finding = 1;
     unsigned before = xs_requests();
@@ -61,5 +59,5 @@ void xen_devices_find(void)
 
 int xen_devices_settled(void)
 {
-    return have_xenstore && !finding;
+    return !finding && xs_init() == 0;
 }

@@ -79,7 +79,7 @@ static void evtchn_upcall(void)
 }
 
 /* Registering the vector is per vCPU state that a saved domain does not
- * carry: init and resume both do it. */
+ * carry: enabling and resume both do it. */
 static int vector_register(unsigned vector)
 {
     struct xen_hvm_evtchn_upcall_vector up = {.vcpu = 0,
@@ -88,39 +88,57 @@ static int vector_register(unsigned vector)
                            (long)&up);
 }
 
+/* 1 once Xen has the vector, -errno if it refused it, 0 before. */
+static int vector_state;
+
+/* The vector is chosen here, but Xen is told of it only when interrupts
+ * will be taken (evtchn_upcall_enable): idle polls with interrupts off
+ * and runs the upcall itself, so the boot makes no hypercall (a VM
+ * exit, and Xen logs each registration) for it. */
 int evtchn_init(void)
 {
     unsigned vector = irq_alloc(evtchn_upcall);
     if (!vector)
         return -EBUSY;
-    int r = vector_register(vector);
-    if (r < 0) {
-        irq_free(vector);
-        return r;
-    }
     upcall_vector = vector;
     return 0;
 }
 
+int evtchn_upcall_enable(void)
+{
+    if (!vector_state) {
+        int r = upcall_vector ? vector_register(upcall_vector) : -ENODEV;
+        vector_state = r < 0 ? r : 1;
+    }
+    return vector_state < 0 ? vector_state : 0;
+}
+
 /* In a new domain every port we had is gone (and may be bound to
  * something else later): forget them all, so idle polls none of them,
- * and take the vector again. The callers bind their ports anew. */
+ * and take the vector again if Xen had it. The callers bind their ports
+ * anew. */
 int evtchn_resume(void)
 {
     npolled = 0;
     if (handlers)
         for (unsigned i = 0; i < EVTCHN_HANDLERS; i++)
             handlers[i] = (struct port_handler){0};
-    return upcall_vector ? vector_register(upcall_vector) : -ENODEV;
+    if (!upcall_vector)
+        return -ENODEV;
+    return vector_state == 1 ? vector_register(upcall_vector) : 0;
 }
 
 /* The toolstack (libxl) takes a non-zero HVM_PARAM_CALLBACK_IRQ as the
  * sign of a guest with Xen drivers, and some versions ask a PVH guest
  * through control/shutdown only when it is set (others say "PV control
  * interface not available"). GSI 1, as Linux sets it: the per-vCPU
- * vector takes precedence, so that GSI is never raised. */
+ * vector, registered first, takes precedence, so that GSI is never
+ * raised. */
 int evtchn_advertise(void)
 {
+    int r = evtchn_upcall_enable();
+    if (r < 0)
+        return r;
     struct xen_hvm_param p = {
         .domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ, .value = 1};
     return (int)hypercall2(__HYPERVISOR_hvm_op, HVMOP_set_param, (long)&p);
@@ -132,10 +150,27 @@ void evtchn_mask(unsigned port)
                       1ul << (port % BITS_PER_WORD), __ATOMIC_SEQ_CST);
 }
 
-/* Through Xen, which re-raises the upcall if the port went pending while
- * it was masked. */
+/* A port that is not pending is unmasked here, without Xen (one vCPU;
+ * Linux does the same for its own): a hypercall is a VM exit, ~0.1 ms
+ * in the testbed, and the boot unmasks a port per device. An event that
+ * comes while the bit is cleared is marked for the upcall as Xen's
+ * unmask would; a port already pending goes through Xen, which clears
+ * the mask and raises the upcall for it. */
 void evtchn_unmask(unsigned port)
 {
+    unsigned word = port / BITS_PER_WORD;
+    unsigned long bit = 1ul << (port % BITS_PER_WORD);
+    volatile struct vcpu_info *v = &xen_shared->vcpu_info[0];
+    if (!(xen_shared->evtchn_pending[word] & bit)) {
+        __atomic_and_fetch(&xen_shared->evtchn_mask[word], ~bit,
+                           __ATOMIC_SEQ_CST);
+        if ((xen_shared->evtchn_pending[word] & bit) &&
+            !(__atomic_fetch_or(&v->evtchn_pending_sel, 1ul << word,
+                                __ATOMIC_SEQ_CST) &
+              (1ul << word)))
+            v->evtchn_upcall_pending = 1;
+        return;
+    }
     struct evtchn_unmask u = {.port = port};
     hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, (long)&u);
 }

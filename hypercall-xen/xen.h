@@ -32,6 +32,9 @@ int clock_resume(void);
 
 /* evtchn.c: event channels on vCPU 0 through the upcall vector */
 int evtchn_init(void); /* 0 or -errno: then no events at all */
+/* Have Xen raise the upcall vector (idle never needs it: it polls with
+ * interrupts off): once, before interrupts are taken; 0 or -errno. */
+int evtchn_upcall_enable(void);
 /* In a new domain: every port forgotten, the upcall vector taken again. */
 int evtchn_resume(void);
 /* Tell the toolstack we have Xen drivers (HVM_PARAM_CALLBACK_IRQ). */
@@ -115,7 +118,9 @@ void xen_suspend(void);
 void xen_resume_hook(void (*fn)(void));
 
 /* xenstore.c: requests block (idling) until the reply; -errno values */
-int xs_init(void);   /* -ENODEV without a xenstore (dom0, no toolstack) */
+/* The ring, set up once, by the first call (the first request makes
+ * it): 0, or -ENODEV without a xenstore (dom0, no toolstack). */
+int xs_init(void);
 int xs_resume(void); /* the new domain's event channel, state reset */
 int xs_busy(void);   /* a request is waiting for its reply */
 /* Without waiting: 1 if a watch event for token arrived (taken), else 0;

@@ -6,6 +6,10 @@
  * are queued (a few, oldest dropped with a log line). Errors come back
  * as negative errno values, never as strings to free.
  *
+ * The ring is set up on the first request (xs_init), not in the boot:
+ * its HVM parameters, mapping and event channel are VM exits that a
+ * program which never asks xenstore anything would pay before main.
+ *
  * Waiting: drivers set up during boot, before the scheduler runs, so
  * waits idle the CPU (platform_idle) until an event or a deadline; a
  * daemon that answers nothing for XS_TIMEOUT_NS is reported as -ETIMEDOUT.
@@ -58,7 +62,7 @@ static void xs_event(unsigned port, void *arg)
     signaled = 1;
 }
 
-int xs_init(void)
+static int ring_connect(void)
 {
     uint64_t pfn, port;
     if (hvm_get_param(HVM_PARAM_STORE_PFN, &pfn) < 0 || !pfn ||
@@ -73,7 +77,19 @@ int xs_init(void)
         (volatile struct xenstore_domain_interface *)(uintptr_t)(pfn *
                                                                  HC_PAGE_SIZE);
     xs_port = (unsigned)port;
-    return evtchn_handle(xs_port, xs_event, NULL);
+    int r = evtchn_handle(xs_port, xs_event, NULL);
+    if (timeline_wanted())
+        kprintf("boot: xenstore ring set up at its first use\n");
+    return r;
+}
+
+/* Once; later calls return the first one's result. */
+int xs_init(void)
+{
+    static int state = 1; /* 1: not tried yet */
+    if (state == 1)
+        state = ring_connect();
+    return state;
 }
 
 /* In a new domain (suspend.c): the ring page is where it was, but the
@@ -246,7 +262,7 @@ static long await_reply(uint32_t req_id, uint32_t *type, uint64_t deadline)
 static long xs_call(uint32_t type, uint32_t tx, const char *path,
                     const void *value, size_t len)
 {
-    if (!xs)
+    if (xs_init() < 0 || !xs)
         return -ENODEV;
     uint32_t id = next_req_id++;
     requests++;

@@ -2,7 +2,9 @@
  * tsc.c: the TSC as the monotonic clock, zero at the image's first
  * instruction (boot.S stores that TSC reading in boot_tsc).
  *
- * The frequency is never assumed: CPUID leaf 0x15 (crystal ratio) or
+ * The frequency is never assumed: the target's own when its hypervisor
+ * states it (platform_tsc_hz: Xen's time info, read without a VM exit,
+ * where each CPUID is one), CPUID leaf 0x15 (crystal ratio) or
  * 0x16 (base MHz) when the CPU reports it, Xen's TSC leaf or the
  * generic hypervisor timing leaf 0x40000010 when present, otherwise a
  * measurement against the PIT. That measurement starts early in the boot
@@ -70,25 +72,37 @@ static uint64_t hz_from_cpuid(void)
     return 0;
 }
 
-/* Opens the PIT window when no CPUID leaf will give the frequency. */
+/* Defined by a target whose hypervisor states the frequency (the link
+ * decides: hypercall-xen/clock.c); 0 when it cannot say. */
+#pragma weak platform_tsc_hz
+uint64_t platform_tsc_hz(const char **source);
+
+/* Opens the PIT window when no CPUID leaf will give the frequency; on a
+ * target that states it (Xen), asks no CPUID leaf at all. */
 void tsc_start(void)
 {
-    if (!hz_from_cpuid())
+    if (!platform_tsc_hz && !hz_from_cpuid())
         pit_window_open();
+}
+
+static uint64_t hz_find(void)
+{
+    uint64_t f;
+    if (platform_tsc_hz && (f = platform_tsc_hz(&source)))
+        return f;
+    source = "CPUID";
+    if ((f = hz_from_cpuid()))
+        return f;
+    source = "PIT, window from the tsc step";
+    if ((f = pit_window_close()))
+        return f;
+    source = "PIT";
+    return pit_measure_tsc();
 }
 
 void tsc_init(void)
 {
-    hz = hz_from_cpuid();
-    source = "CPUID";
-    if (!hz) {
-        hz = pit_window_close();
-        source = "PIT, window from the tsc step";
-    }
-    if (!hz) {
-        hz = pit_measure_tsc();
-        source = "PIT";
-    }
+    hz = hz_find();
     if (hz < 1000000)
         panic("cannot calibrate the TSC (measured %lu Hz): no CPUID "
               "frequency leaf and no working PIT",

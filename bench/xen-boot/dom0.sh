@@ -3,6 +3,7 @@
 # payload, which holds hello.elf, nettest.elf, linux.cpio.gz, runs).
 # For run 1..RUNS, one line each, times in microseconds:
 #   bench: kiln-main RUN US        hello's own first instruction -> main
+#   bench: kiln-main-vs RUN US     the same for hello-vs.elf (--vs), if any
 #   bench: kiln-console RUN US     xl create -> "Hello from Kiln!" logged
 #                                  (hello; the pings go to nettest)
 #   bench: linux-console RUN US    xl create -> /init's first line logged
@@ -113,24 +114,42 @@ config kiln-life $P/httpd.elf 32 \
 { cat /tmp/linux.cfg; echo 'shadow_memory = 1'; } |
     sed 's/^name = .*/name = "linux-life"/' >/tmp/linux-life.cfg
 
-run=1
-while [ $run -le "$RUNS" ]; do
+# hello_boot CFG METRIC RUN: one hello domain; its own first
+# instruction -> main as METRIC, and xl create -> its hello line as
+# kiln-console for the built image
+hello_boot() {
     rm -f "$LOGS/guest-kiln-hello.log"
     t0=$(now_us)
-    xl create /tmp/hello.cfg >/dev/null 2>&1
+    xl create "$1" >/dev/null 2>&1
     if wait_log kiln-hello "Hello from Kiln"; then
-        echo "bench: kiln-console $run $(($(now_us) - t0))"
+        [ "$2" = kiln-main ] &&
+            echo "bench: kiln-console $3 $(($(now_us) - t0))"
     else
-        echo "bench: fail kiln-console: no hello line"
+        echo "bench: fail $2: no hello line"
     fi
     if wait_log kiln-hello "exit=" &&
         us=$(sed -n 's/^boot: \([0-9]*\) us from first.*/\1/p' \
             "$LOGS/guest-kiln-hello.log" | head -1) && [ -n "$us" ]; then
-        echo "bench: kiln-main $run $us"
+        echo "bench: $2 $3 $us"
     else
-        echo "bench: fail kiln-main: no boot line from hello"
+        echo "bench: fail $2: no boot line from hello"
     fi
     xl destroy kiln-hello 2>/dev/null
+}
+# --vs: the other build of hello, first in every other round, so that
+# neither always follows the other's destroy
+[ -f $P/hello-vs.elf ] &&
+    config kiln-hello $P/hello-vs.elf 32 "" novif >/tmp/hello-vs.cfg
+run=1
+while [ $run -le "$RUNS" ]; do
+    if [ -f /tmp/hello-vs.cfg ] && [ $((run % 2)) = 0 ]; then
+        hello_boot /tmp/hello-vs.cfg kiln-main-vs $run
+        hello_boot /tmp/hello.cfg kiln-main $run
+    else
+        hello_boot /tmp/hello.cfg kiln-main $run
+        [ -f /tmp/hello-vs.cfg ] &&
+            hello_boot /tmp/hello-vs.cfg kiln-main-vs $run
+    fi
     if [ ! -f $P/kiln-only ]; then
         boot kiln kiln-bench /tmp/kiln.cfg "" $KILN_IP $run
         boot linux linux-bench /tmp/linux.cfg "linux-domu: init" $LINUX_IP $run

@@ -11,7 +11,11 @@
  * came just before it, on a port without a handler (blkfront's) too.
  * The idle before the fix (arm the single-shot timer, then sti; hlt;
  * hypercall3 below serves it) fails three checks here: the event just
- * before, the timeout already past, the ports watched.
+ * before, the timeout already past, the ports watched. Unmasking a port
+ * with nothing pending needs no hypercall (each is a VM exit); the
+ * unmask before that change fails "a new port is unmasked without a
+ * hypercall", and the boot before the vector was registered lazily
+ * fails "the boot registers no upcall vector".
  *
  * links: hypercall-xen/evtchn.c
  */
@@ -22,6 +26,7 @@
 #include "../../../hypercall-xen/xen.h"
 #include <xen/event_channel.h>
 #include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 #include "tap.h"
@@ -85,6 +90,7 @@ static void raise_port(unsigned port)
 }
 
 static unsigned timer_port;
+static unsigned unmask_calls; /* EVTCHNOP_unmask hypercalls */
 
 /* Time passes while the vCPU sleeps: the first of an event on the way
  * and the timer (timeout: poll's own, NO_TIMER for none) wakes it. */
@@ -132,17 +138,41 @@ static long event_op(unsigned cmd, void *arg)
     case EVTCHNOP_alloc_unbound:
         ((struct evtchn_alloc_unbound *)arg)->port = next_port++;
         return 0;
-    case EVTCHNOP_unmask: {
+    case EVTCHNOP_unmask: { /* Xen's evtchn_2l_unmask */
         unsigned port = ((struct evtchn_unmask *)arg)->port;
+        unmask_calls++;
+        if (!bit(shared.evtchn_mask, port))
+            return 0;
         shared.evtchn_mask[port / 64] &= ~(1ul << (port % 64));
+        if (bit(shared.evtchn_pending, port)) {
+            shared.evtchn_pending[port / 64] &= ~(1ul << (port % 64));
+            raise_port(port); /* the selector and the upcall, as Xen does */
+        }
         return 0;
     }
     default: return 0;
     }
 }
 
+/* The upcall vector's registration and the callback parameter, in the
+ * order they came: 'v' and 'c'. */
+static char hvm_calls[8];
+static unsigned nhvm_calls;
+
+static long hvm_op(unsigned cmd, void *arg)
+{
+    if (cmd == HVMOP_set_evtchn_upcall_vector && nhvm_calls < 8)
+        hvm_calls[nhvm_calls++] = 'v';
+    if (cmd == HVMOP_set_param && nhvm_calls < 8 &&
+        ((struct xen_hvm_param *)arg)->index == HVM_PARAM_CALLBACK_IRQ)
+        hvm_calls[nhvm_calls++] = 'c';
+    return 0;
+}
+
 long hypercall2(unsigned op, long a1, long a2)
 {
+    if (op == __HYPERVISOR_hvm_op)
+        return hvm_op((unsigned)a1, (void *)a2);
     if (op == __HYPERVISOR_event_channel_op)
         return event_op((unsigned)a1, (void *)a2);
     if (op == __HYPERVISOR_sched_op && a1 == SCHEDOP_poll)
@@ -257,6 +287,66 @@ static void test_ports_polled(unsigned disk)
               "%u ports, timer %d, disk %d", last_npoll, timer_seen, disk_seen);
 }
 
+static void count_event(unsigned port, void *arg)
+{
+    (void)port;
+    ++*(unsigned *)arg;
+}
+
+/* Binding a port unmasks it; one with nothing pending is unmasked
+ * without a hypercall (a VM exit each, before main, per device). */
+static void test_unmask_without_xen(void)
+{
+    static unsigned seen;
+    unsigned calls = unmask_calls;
+    int port = evtchn_alloc_unbound(0, count_event, &seen);
+    tap_check(port > 0 && unmask_calls == calls &&
+                  !bit(shared.evtchn_mask, (unsigned)port),
+              "a new port is unmasked without a hypercall",
+              "port %d, %u unmask hypercalls, masked %d", port,
+              unmask_calls - calls,
+              port > 0 ? bit(shared.evtchn_mask, (unsigned)port) : -1);
+    raise_port((unsigned)port);
+    lost = 0;
+    tap_check(evtchn_idle(0) == 0 && !lost && seen == 1,
+              "and its next event reaches its handler", "seen %u, lost %d",
+              seen, lost);
+}
+
+/* A port that went pending while masked still delivers its event: the
+ * unmask goes through Xen, which raises the upcall for it. */
+static void test_unmask_pending_through_xen(void)
+{
+    static unsigned seen;
+    int port = evtchn_alloc_unbound(0, count_event, &seen);
+    evtchn_mask((unsigned)port);
+    raise_port((unsigned)port);
+    unsigned calls = unmask_calls;
+    evtchn_unmask((unsigned)port);
+    lost = 0;
+    tap_check(unmask_calls == calls + 1 && evtchn_idle(0) == 0 && !lost &&
+                  seen == 1,
+              "a port pending while masked is unmasked through Xen and "
+              "its event taken",
+              "%u unmask hypercalls, seen %u, lost %d", unmask_calls - calls,
+              seen, lost);
+}
+
+/* Idle polls with interrupts off, so the boot does not tell Xen the
+ * upcall vector (a VM exit); advertising Xen drivers to the toolstack
+ * (the callback parameter, after boot) does, first, so that the
+ * vector, not the parameter's GSI, is what Xen would raise. */
+static void test_vector_when_advertised(void)
+{
+    tap_check(nhvm_calls == 0, "the boot registers no upcall vector",
+              "%u hvm_op calls (%.8s)", nhvm_calls, hvm_calls);
+    int r = evtchn_advertise();
+    tap_check(r == 0 && nhvm_calls == 2 && hvm_calls[0] == 'v' &&
+                  hvm_calls[1] == 'c',
+              "advertising registers the vector, then the callback",
+              "r %d, calls %.*s", r, (int)nhvm_calls, hvm_calls);
+}
+
 int main(void)
 {
     struct sigaction sa = {.sa_sigaction = on_privileged,
@@ -273,5 +363,8 @@ int main(void)
     test_sleeps_until();
     test_event_while_asleep((unsigned)disk);
     test_ports_polled((unsigned)disk);
+    test_unmask_without_xen();
+    test_unmask_pending_through_xen();
+    test_vector_when_advertised();
     return tap_done();
 }

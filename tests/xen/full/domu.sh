@@ -106,6 +106,22 @@ if grep -q 'devices found with \([2-9]\|[1-9][0-9]\)' \
 else
     echo "ok - xen-domu-find-devices-one-request"
 fi
+# xenstore's ring is set up by its first request (control.c's watch, at
+# the first idle), not in the boot: hello reaches main (its first line)
+# before it.
+if awk '/^Hello from Kiln!/ { main = 1 }
+    /^boot: xenstore ring set up at its first use/ { exit !main }
+    END { if (!main) exit 1 }' \
+    $LOGS/guest-kiln-hello.log.xen-domu-find-devices &&
+    grep -q '^boot: xenstore ring set up' \
+        $LOGS/guest-kiln-hello.log.xen-domu-find-devices; then
+    echo "ok - xen-domu-xenstore-after-main"
+else
+    echo "not ok - xen-domu-xenstore-after-main: $(grep -E \
+        '^(boot: xenstore|Hello from)' \
+        $LOGS/guest-kiln-hello.log.xen-domu-find-devices | tr '\n' ' ')"
+    failed=1
+fi
 
 # Disks (blkfront): tests/apps/blktest on a read-write and a read-only disk, both
 # copies of pristine.img (sector i holds "kiln sector i", made on the host
