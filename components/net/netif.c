@@ -345,15 +345,17 @@ int net_start(void)
     nif_count = netif_probe();
     if (!nif_count)
         return 0;
-    if (netif_thread_start() < 0)
-        return 0;
     if (!netif_wait_links())
         kiln_log("net: some links are still down after %llu s; going on",
                  LINK_WAIT_NS / 1000000000ull);
-    for (unsigned i = 0; i < nif_count; i++) {
+    /* IPv4 first: a DHCP DISCOVER is out before the stack's thread and
+     * IPv6 start, whose work then overlaps the server's answer. */
+    for (unsigned i = 0; i < nif_count; i++)
         netif_apply(&nifs[i]);
+    if (netif_thread_start() < 0)
+        return 0;
+    for (unsigned i = 0; i < nif_count; i++)
         ip6_start(&nifs[i]);
-    }
     netif_kick();
     netif_wait_dhcp();
     return (int)nif_count;
