@@ -8,7 +8,9 @@
  * Transmit buffers beyond the first TX_FIRST are made when a send finds
  * none free, up to the ring's size: a big ring's buffers, zeroed at
  * probe, were most of the boot's "devices" step under TCG, and a
- * program that sends little never needs them.
+ * program that sends little never needs them. Receive buffers likewise:
+ * RX_FIRST at probe, one more with each frame received until the ring
+ * is full (all at probe when a frame may span many: GUEST_TSO4).
  *
  * Transmit completions raise no interrupt while the ring has room: send
  * reclaims them itself, and an interrupt per frame sent would wake an
@@ -44,6 +46,7 @@
 #define BIG_SIZE (HDR + HC_NET_GSO_FRAME_MAX)
 #define TX_BIG 8    /* segmentation frames in flight at once */
 #define TX_FIRST 16 /* transmit buffers made at probe; the rest on demand */
+#define RX_FIRST 16 /* receive buffers posted at probe, one-buffer frames */
 #define DRAIN_NS 200000000ull /* at exit, for the device to take our frames */
 #define RXQ 0
 #define TXQ 1
@@ -64,6 +67,7 @@ struct vnet {
     uint8_t *big_free[TX_BIG];
     unsigned ntx_free, nbig_free;
     unsigned ntx_made; /* transmit buffers made so far (<= tx.size) */
+    unsigned nrx_made; /* receive buffers made so far (<= rx.size) */
     uint8_t mac[6];
     uint16_t mtu;
     uint32_t offloads; /* HC_NET_* */
@@ -105,13 +109,25 @@ static uint8_t *buffer_alloc(void)
     return b;
 }
 
+/* One more receive buffer posted, while the ring has room for it; 0,
+ * or -1 if there was no memory (the ring then works with fewer). */
+static int rx_grow(struct vnet *n)
+{
+    if (n->nrx_made == n->rx.size)
+        return 0;
+    uint8_t *b = buffer_alloc();
+    if (!b || post_rx(n, b) < 0)
+        return -1;
+    n->nrx_made++;
+    return 0;
+}
+
 static int buffers_init(struct vnet *n)
 {
-    for (unsigned i = 0; i < n->rx.size; i++) {
-        uint8_t *b = buffer_alloc();
-        if (!b || post_rx(n, b) < 0)
+    unsigned rx = n->offloads & HC_NET_RX_TSO4 ? n->rx.size : RX_FIRST;
+    for (unsigned i = 0; i < n->rx.size && i < rx; i++)
+        if (rx_grow(n) < 0)
             return -1;
-    }
     for (unsigned i = 0; i < n->tx.size && i < TX_FIRST; i++) {
         uint8_t *b = buffer_alloc();
         if (!b)
@@ -412,6 +428,8 @@ static int rx_frame(struct vnet *n, uint8_t *buf, size_t len,
     for (unsigned k = 1; r == 0 && k < more; k++)
         if ((r = rx_piece(n, buf, len, &at, 0, NULL)) == VIRTQ_EMPTY)
             r = VIRTQ_BROKEN, why = "a frame's merged buffers missing";
+    if (r == 0)
+        rx_grow(n);
     if (virtq_needs_kick(&n->rx))
         n->dev->t->notify(n->dev, RXQ);
     if (r < 0) {

@@ -10,7 +10,9 @@
  * step under TCG); the rest are made when a send finds none free, up to
  * the ring's size; a full ring gives -EAGAIN; completed buffers are
  * reused without new pages; and with memory exhausted a send waits for
- * the buffers in flight (-EAGAIN) instead of failing the NIC.
+ * the buffers in flight (-EAGAIN) instead of failing the NIC. The
+ * receive ring starts with a few buffers too and gains one with each
+ * frame received, every frame intact, until it is full.
  *
  * tests/unit/run reads one "links:" line, longer than clang-format's
  * column limit, hence the off/on below.
@@ -146,6 +148,29 @@ static unsigned complete_tx(void)
     return n;
 }
 
+/* The device receives a 60-byte frame numbered i into the next buffer
+ * the driver posted. */
+static void deliver_rx(unsigned i)
+{
+    struct virtq *q = queues[0];
+    uint16_t slot = (uint16_t)(q->used->idx % q->size);
+    uint16_t head = q->avail->ring[q->used->idx % q->size];
+    uint8_t *b = (uint8_t *)(uintptr_t)q->desc[head].addr;
+    struct virtio_net_hdr_v1 h = {.num_buffers = 1};
+    memcpy(b, &h, sizeof h);
+    memset(b + sizeof h, 0, 60);
+    b[sizeof h + 12] = (uint8_t)i, b[sizeof h + 13] = (uint8_t)(i >> 8);
+    q->used->ring[slot].id = head;
+    q->used->ring[slot].len = (uint32_t)(sizeof h + 60);
+    q->used->idx++;
+}
+
+/* Receive buffers the device holds now. */
+static unsigned rx_posted(void)
+{
+    return (uint16_t)(queues[0]->avail->idx - queues[0]->used->idx);
+}
+
 /* The bytes of the descriptor at avail slot i of the transmit queue. */
 static const uint8_t *tx_frame(unsigned slot)
 {
@@ -208,6 +233,28 @@ static void test_on_demand(void)
     complete_tx();
 }
 
+static void test_rx_grow(void)
+{
+    unsigned first = rx_posted(), size = queues[0]->size, got = 0;
+    tap_check(first > 0 && first < size,
+              "the probe posts a few receive buffers, not the whole ring",
+              "%u of %u", first, size);
+    int intact = 1;
+    for (unsigned i = 0; i < 3 * size; i++) {
+        if (!rx_posted())
+            break;
+        deliver_rx(i);
+        uint8_t f[2048];
+        int r = ops->recv(0, f, sizeof f, NULL);
+        got += r == 60;
+        intact &= r == 60 && f[12] == (uint8_t)i && f[13] == (uint8_t)(i >> 8);
+    }
+    tap_check(got == 3 * size && intact,
+              "every frame is received intact while the ring grows", "%u", got);
+    tap_check(rx_posted() == size, "then the device holds the whole ring",
+              "%u of %u", rx_posted(), size);
+}
+
 static void test_no_memory(void)
 {
     struct virtq *q = queues[1];
@@ -238,6 +285,7 @@ int main(void)
 {
     test_probe();
     test_on_demand();
+    test_rx_grow();
     test_no_memory();
     return tap_done();
 }
