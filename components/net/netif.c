@@ -3,8 +3,9 @@
  * ip= options; net_start finds the NICs, waits for their links,
  * applies static addresses or starts DHCP, and waits (bounded) for the
  * leases so the application starts configured. IPv6 on the NICs starts
- * after that, once no frame has come for a while (netif_ip6_due), so
- * that it does not delay IPv4's first answers. The stack's thread takes
+ * after that, once no frame has come for a while, or a second after
+ * the links came up (netif_ip6_due), so that it does not delay IPv4's
+ * first answers. The stack's thread takes
  * every received frame into one buffer per NIC, processes it in place,
  * runs the timers and sleeps until the next deadline or interrupt. A NIC
  * that coalesces received TCP (HC_NET_RX_TSO4) gets a 64 KiB buffer, the
@@ -30,10 +31,10 @@
 #define SLEEP_MAX_NS 1000000000ull /* re-read timers at least this often */
 #define RX_BUDGET 64 /* frames per NIC per round, then the others' turn */
 #define RX_SLACK 64  /* room past the largest frame (VLAN tag, FCS) */
-#define IP6_QUIET_NS 10000000ull /* IPv6 starts after this without frames */
-#define IP6_LATE_NS 200000000ull /* or this after net_start at the latest */
-#define LOOP_ADDR 0x0100007fu    /* 127.0.0.1, network order */
-#define LOOP_MASK 0x000000ffu    /* 255.0.0.0 */
+#define IP6_QUIET_NS 10000000ull  /* IPv6 starts after this without frames */
+#define IP6_LATE_NS 1000000000ull /* or this after the links came up */
+#define LOOP_ADDR 0x0100007fu     /* 127.0.0.1, network order */
+#define LOOP_MASK 0x000000ffu     /* 255.0.0.0 */
 
 static struct netif nifs[NETIF_MAX];
 static unsigned nif_count;
@@ -65,8 +66,9 @@ static uint8_t *rx_buf[NETIF_MAX];
 _Static_assert(NET_FRAME_MAX + RX_SLACK <= HC_PAGE_SIZE, "rx_buf is a page");
 
 static uint8_t ip6_waiting;   /* the NICs' IPv6 has not started yet */
-static uint64_t ip6_latest;   /* 0 until net_start is done, then the latest */
-static uint64_t ip6_quiet_at; /* then: when IPv6 starts if no frame comes */
+static uint8_t ip4_ready;     /* net_start is done: IPv4 is configured */
+static uint64_t ip6_latest;   /* when IPv6 starts at the latest */
+static uint64_t ip6_quiet_at; /* when it starts if no frame comes first */
 static uint64_t rx_frames;    /* frames taken from the NICs so far */
 
 static hc_tid waiters[HC_THREADS_MAX];
@@ -204,22 +206,25 @@ static uint64_t netif_timers(void)
 }
 
 /* IPv6 on the NICs starts once IPv4 is configured (net_start is done)
- * and no frame has come for IP6_QUIET_NS, or IP6_LATE_NS after net_start
- * if frames keep coming: its addresses, MLD reports and their code's
- * first run (slow under TCG) then come after the application's first
- * IPv4 exchange on make run's path, not in the middle of it. 1 if it
+ * and no frame has come for IP6_QUIET_NS, or IP6_LATE_NS after the links
+ * came up whatever IPv4 does (an IPv6-only link, a DHCP server that is
+ * slow or absent): its addresses, MLD reports and their code's first run
+ * (slow under TCG) then come after the application's first IPv4
+ * exchange on make run's path, not in the middle of it; RFC 4861 delays
+ * a host's first router solicitation by up to a second anyway. 1 if it
  * started now; else *next is lowered to when it may. */
 static int netif_ip6_due(uint64_t *next)
 {
     static uint64_t seen;
-    if (!ip6_waiting || !ip6_latest)
+    if (!ip6_waiting)
         return 0;
     uint64_t now = hc_clock_monotonic();
     if (rx_frames != seen || !ip6_quiet_at) {
         seen = rx_frames;
         ip6_quiet_at = now + IP6_QUIET_NS;
     }
-    uint64_t due = ip6_quiet_at < ip6_latest ? ip6_quiet_at : ip6_latest;
+    uint64_t due =
+        ip4_ready && ip6_quiet_at < ip6_latest ? ip6_quiet_at : ip6_latest;
     if (now < due) {
         if (due < *next)
             *next = due;
@@ -393,11 +398,12 @@ int net_start(void)
     for (unsigned i = 0; i < nif_count; i++)
         netif_apply(&nifs[i]);
     ip6_waiting = 1;
+    ip6_latest = hc_clock_monotonic() + IP6_LATE_NS;
     if (netif_thread_start() < 0)
         return 0;
     netif_kick();
     netif_wait_dhcp();
-    ip6_latest = hc_clock_monotonic() + IP6_LATE_NS;
+    ip4_ready = 1;
     netif_kick(); /* the stack's thread starts IPv6 (netif_ip6_due) */
     return (int)nif_count;
 }
