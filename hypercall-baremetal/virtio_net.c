@@ -5,12 +5,13 @@
  * at once. Transmit copies the frame behind a virtio_net_hdr_v1 made
  * from the caller's hc_net_meta and reclaims finished buffers on the
  * next send. Both calls are non-blocking. The MTU is Ethernet's 1500.
- * Transmit buffers beyond the first TX_FIRST are made when a send finds
- * none free, up to the ring's size: a big ring's buffers, zeroed at
- * probe, were most of the boot's "devices" step under TCG, and a
- * program that sends little never needs them. Receive buffers likewise:
- * RX_FIRST at probe, one more with each frame received until the ring
- * is full (all at probe when a frame may span many: GUEST_TSO4).
+ * Receive buffers beyond the first RX_FIRST are posted one with each
+ * frame received until the ring is full (all at probe when a frame may
+ * span many: GUEST_TSO4): zeroing them at probe was a large part of the
+ * boot's "devices" step under TCG. Transmit buffers are all made at
+ * probe: made on demand, those a burst needed would stay with the NIC
+ * after it, and a server's free memory would not come back to where it
+ * was before a flood (tests/net/hostile).
  *
  * Transmit completions raise no interrupt while the ring has room: send
  * reclaims them itself, and an interrupt per frame sent would wake an
@@ -45,7 +46,6 @@
 #define HDR sizeof(struct virtio_net_hdr_v1)
 #define BIG_SIZE (HDR + HC_NET_GSO_FRAME_MAX)
 #define TX_BIG 8    /* segmentation frames in flight at once */
-#define TX_FIRST 16 /* transmit buffers made at probe; the rest on demand */
 #define RX_FIRST 16 /* receive buffers posted at probe, one-buffer frames */
 #define DRAIN_NS 200000000ull /* at exit, for the device to take our frames */
 #define RXQ 0
@@ -66,7 +66,6 @@ struct vnet {
     uint8_t *tx_free[TX_QUEUE_BIG]; /* buffers not in flight */
     uint8_t *big_free[TX_BIG];
     unsigned ntx_free, nbig_free;
-    unsigned ntx_made; /* transmit buffers made so far (<= tx.size) */
     unsigned nrx_made; /* receive buffers made so far (<= rx.size) */
     uint8_t mac[6];
     uint16_t mtu;
@@ -128,12 +127,11 @@ static int buffers_init(struct vnet *n)
     for (unsigned i = 0; i < n->rx.size && i < rx; i++)
         if (rx_grow(n) < 0)
             return -1;
-    for (unsigned i = 0; i < n->tx.size && i < TX_FIRST; i++) {
+    for (unsigned i = 0; i < n->tx.size; i++) {
         uint8_t *b = buffer_alloc();
         if (!b)
             return -1;
         n->tx_free[n->ntx_free++] = b;
-        n->ntx_made++;
     }
     for (unsigned i = 0; (n->offloads & HC_NET_TX_TSO4) && i < TX_BIG; i++) {
         uint8_t *b = hc_pages_alloc(PAGES_FOR(BIG_SIZE));
@@ -322,14 +320,7 @@ static uint8_t *tx_take(struct vnet *n, size_t len, int *big)
     *big = HDR + len > BUF_SIZE;
     if (*big)
         return n->nbig_free ? n->big_free[--n->nbig_free] : NULL;
-    if (n->ntx_free)
-        return n->tx_free[--n->ntx_free];
-    if (n->ntx_made == n->tx.size)
-        return NULL;
-    /* Out of memory is a full ring: TX_FIRST buffers are in flight. */
-    uint8_t *b = buffer_alloc();
-    n->ntx_made += b != NULL;
-    return b;
+    return n->ntx_free ? n->tx_free[--n->ntx_free] : NULL;
 }
 
 static void tx_untake(struct vnet *n, uint8_t *b, int big)
