@@ -54,6 +54,14 @@ void virtio_find(unsigned type, void (*probe)(struct virtio_dev *d));
 void virtio_pci_scan(void (*probe)(struct virtio_dev *d));
 void virtio_mmio_scan(const char *cmdline, void (*probe)(struct virtio_dev *d));
 
+/* virtio_mmio_opt.c: the virtio_mmio.device= options. _next: the text
+ * after the next one's "=" in the boot options at s, NULL if none is
+ * left; _parse: its base and irq, 0, or -1 if malformed; _name: the
+ * device's name for messages, "virtio-mmio@0x<base>". */
+const char *virtio_mmio_opt_next(const char *s);
+int virtio_mmio_opt_parse(const char *s, uint64_t *base, unsigned *irq);
+void virtio_mmio_opt_name(char *buf, size_t size, uint64_t base);
+
 /* virtio_blk.c, virtio_net.c: each ignores devices of the other type */
 void virtio_blk_probe(struct virtio_dev *d);
 void virtio_net_probe(struct virtio_dev *d);

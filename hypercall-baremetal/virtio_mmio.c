@@ -2,18 +2,14 @@
  * virtio_mmio.c: the virtio-mmio transport, version 2 (spec section
  * 4.2), as on QEMU microvm and Firecracker-class VMMs. There is no bus
  * to enumerate: devices are named on the command line the way Linux
- * takes them, virtio_mmio.device=<size>@<base>:<irq> (size may carry a
- * K suffix). Version 1 (legacy) windows are refused with a message.
+ * takes them, virtio_mmio.device=<size>@<base>:<irq> (virtio_mmio_opt.c
+ * reads them). Version 1 (legacy) windows are refused with a message.
  */
 #include <linux/virtio_mmio.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include "virtio.h"
 
 #define MMIO_MAX_DEVICES 8
 #define MMIO_MAGIC 0x74726976 /* "virt" */
-#define OPTION "virtio_mmio.device="
 
 static struct virtio_dev *mmio_devs[MMIO_MAX_DEVICES];
 static unsigned nmmio;
@@ -90,22 +86,6 @@ static const struct virtio_transport mmio_transport = {
     mmio_queue_max, mmio_queue_setup,  mmio_notify,
 };
 
-/* "<size>@<base>:<irq>" -> base and irq; base 0 if malformed. */
-static uint64_t parse_device(const char *s, unsigned *irq)
-{
-    char *end;
-    uint64_t size = strtoull(s, &end, 0);
-    if (*end == 'K' || *end == 'k')
-        size <<= 10, end++;
-    if (*end != '@' || size < 0x100)
-        return 0;
-    uint64_t base = strtoull(end + 1, &end, 0);
-    if (*end != ':')
-        return 0;
-    *irq = (unsigned)strtoul(end + 1, &end, 0);
-    return *end == ' ' || *end == '\0' ? base : 0;
-}
-
 /* The line is level-triggered: acknowledge every device's status so it
  * drops; the waiting thread then finds its work in the rings. */
 static void mmio_interrupt(void)
@@ -150,8 +130,7 @@ static void add_device(uint64_t base, unsigned irq,
     if (!d)
         return;
     d->regs = (volatile uint8_t *)(uintptr_t)base;
-    snprintf(d->name_buf, sizeof d->name_buf, "virtio-mmio@%#lx",
-             (unsigned long)base);
+    virtio_mmio_opt_name(d->name_buf, sizeof d->name_buf, base);
     d->name = d->name_buf;
     if (!usable(d)) {
         hc_pages_free(d, PAGES_FOR(sizeof *d));
@@ -165,31 +144,15 @@ static void add_device(uint64_t base, unsigned irq,
     probe(d);
 }
 
-/* Where the boot options end: words after "--" are the application's. */
-static const char *options_end(const char *cmdline)
-{
-    if (!strncmp(cmdline, "--", 2) && (cmdline[2] == ' ' || !cmdline[2]))
-        return cmdline;
-    const char *dashes = strstr(cmdline, " -- ");
-    if (dashes)
-        return dashes;
-    size_t n = strlen(cmdline);
-    return n >= 3 && !strcmp(cmdline + n - 3, " --") ? cmdline + n - 3
-                                                     : cmdline + n;
-}
-
 void virtio_mmio_scan(const char *cmdline, void (*probe)(struct virtio_dev *d))
 {
-    const char *end = options_end(cmdline);
-    for (const char *s = strstr(cmdline, OPTION);
-         s && s < end && nmmio < MMIO_MAX_DEVICES; s = strstr(s + 1, OPTION)) {
-        if (s != cmdline && s[-1] != ' ')
-            continue;
+    const char *s = cmdline;
+    while (nmmio < MMIO_MAX_DEVICES && (s = virtio_mmio_opt_next(s))) {
         unsigned irq;
-        uint64_t base = parse_device(s + strlen(OPTION), &irq);
-        if (base)
+        uint64_t base;
+        if (virtio_mmio_opt_parse(s, &base, &irq) == 0)
             add_device(base, irq, probe);
         else
-            kprintf("kiln: ignoring malformed %.60s\n", s);
+            kprintf("kiln: ignoring malformed virtio_mmio.device=%.40s\n", s);
     }
 }

@@ -5,6 +5,13 @@
  * at once. Transmit copies the frame behind a virtio_net_hdr_v1 made
  * from the caller's hc_net_meta and reclaims finished buffers on the
  * next send. Both calls are non-blocking. The MTU is Ethernet's 1500.
+ * Receive buffers beyond the first RX_FIRST are posted one with each
+ * frame received until the ring is full (all at probe when a frame may
+ * span many: GUEST_TSO4): zeroing them at probe was a large part of the
+ * boot's "devices" step under TCG. Transmit buffers are all made at
+ * probe: made on demand, those a burst needed would stay with the NIC
+ * after it, and a server's free memory would not come back to where it
+ * was before a flood (tests/net/hostile).
  *
  * Transmit completions raise no interrupt while the ring has room: send
  * reclaims them itself, and an interrupt per frame sent would wake an
@@ -38,7 +45,8 @@
 #define BUF_SIZE 2048    /* header + a 1514-byte frame, with room */
 #define HDR sizeof(struct virtio_net_hdr_v1)
 #define BIG_SIZE (HDR + HC_NET_GSO_FRAME_MAX)
-#define TX_BIG 8              /* segmentation frames in flight at once */
+#define TX_BIG 8    /* segmentation frames in flight at once */
+#define RX_FIRST 16 /* receive buffers posted at probe, one-buffer frames */
 #define DRAIN_NS 200000000ull /* at exit, for the device to take our frames */
 #define RXQ 0
 #define TXQ 1
@@ -58,6 +66,7 @@ struct vnet {
     uint8_t *tx_free[TX_QUEUE_BIG]; /* buffers not in flight */
     uint8_t *big_free[TX_BIG];
     unsigned ntx_free, nbig_free;
+    unsigned nrx_made; /* receive buffers made so far (<= rx.size) */
     uint8_t mac[6];
     uint16_t mtu;
     uint32_t offloads; /* HC_NET_* */
@@ -99,13 +108,25 @@ static uint8_t *buffer_alloc(void)
     return b;
 }
 
+/* One more receive buffer posted, while the ring has room for it; 0,
+ * or -1 if there was no memory (the ring then works with fewer). */
+static int rx_grow(struct vnet *n)
+{
+    if (n->nrx_made == n->rx.size)
+        return 0;
+    uint8_t *b = buffer_alloc();
+    if (!b || post_rx(n, b) < 0)
+        return -1;
+    n->nrx_made++;
+    return 0;
+}
+
 static int buffers_init(struct vnet *n)
 {
-    for (unsigned i = 0; i < n->rx.size; i++) {
-        uint8_t *b = buffer_alloc();
-        if (!b || post_rx(n, b) < 0)
+    unsigned rx = n->offloads & HC_NET_RX_TSO4 ? n->rx.size : RX_FIRST;
+    for (unsigned i = 0; i < n->rx.size && i < rx; i++)
+        if (rx_grow(n) < 0)
             return -1;
-    }
     for (unsigned i = 0; i < n->tx.size; i++) {
         uint8_t *b = buffer_alloc();
         if (!b)
@@ -398,6 +419,8 @@ static int rx_frame(struct vnet *n, uint8_t *buf, size_t len,
     for (unsigned k = 1; r == 0 && k < more; k++)
         if ((r = rx_piece(n, buf, len, &at, 0, NULL)) == VIRTQ_EMPTY)
             r = VIRTQ_BROKEN, why = "a frame's merged buffers missing";
+    if (r == 0)
+        rx_grow(n);
     if (virtq_needs_kick(&n->rx))
         n->dev->t->notify(n->dev, RXQ);
     if (r < 0) {

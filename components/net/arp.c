@@ -2,14 +2,21 @@
  * arp.c: ARP for IPv4 over Ethernet (RFC 826). A bounded cache shared
  * by the interfaces: entries are learned from requests for us and from
  * replies, kept ARP_REACHABLE_NS, then re-confirmed by a request while
- * the old address is still used (so a busy flow never stalls). A miss
- * sends up to ARP_TRIES requests a second apart and queues a few
+ * the old address is still used (so a busy flow never stalls). An
+ * IPv4 packet for us from an on-link sender we have no entry for leaves
+ * one too (arp_note), as IPv6 neighbour discovery keeps what it learns
+ * unasked (RFC 4861 section 7.3.3): the answer goes out at once instead
+ * of after a request's round trip (the first SYN's SYN-ACK). Such an
+ * entry is trusted ARP_DELAY_NS, RFC 4861's DELAY_FIRST_PROBE_TIME,
+ * and then confirmed by a request when next used, as a stale one is. A
+ * miss sends up to ARP_TRIES requests a second apart and queues a few
  * packets (copies) until the answer; an address that never answers is
  * reported unreachable for ARP_FAILED_NS before it is tried again.
  *
  * Limits: ARP_MAX entries (the least recently used non-pending one is
- * replaced when full), ARP_QUEUE_MAX queued packets in all and
- * ARP_QUEUE_PER per address; no proxy ARP; conflicts are only logged.
+ * replaced when full; arp_note takes only a free one), ARP_QUEUE_MAX
+ * queued packets in all and ARP_QUEUE_PER per address; no proxy ARP;
+ * conflicts are only logged.
  */
 #include <errno.h>
 #include <string.h>
@@ -24,6 +31,7 @@
 #define ARP_RETRY_NS 1000000000ull
 #define ARP_REACHABLE_NS 60000000000ull
 #define ARP_CONFIRM_NS 3000000000ull /* a stale entry's grace to answer */
+#define ARP_DELAY_NS 5000000000ull   /* an entry arp_note made, unconfirmed */
 #define ARP_FAILED_NS 3000000000ull
 #define ARP_LEN 28
 #define ARP_PAD 46 /* Ethernet's minimum payload */
@@ -195,6 +203,32 @@ int arp_resolve(struct netif *nif, uint32_t nh, uint8_t mac[6],
     if (pkt)
         arp_enqueue(e, pkt, len);
     return -EAGAIN;
+}
+
+/* A free entry, or NULL: an unasked sender never displaces another. */
+static struct arp_entry *arp_free_entry(void)
+{
+    kiln_table((void **)&cache, ARP_MAX * sizeof *cache, "no memory for ARP");
+    for (int i = 0; i < ARP_MAX; i++)
+        if (cache[i].state == ARP_FREE)
+            return &cache[i];
+    return NULL;
+}
+
+void arp_note(struct netif *nif, uint32_t ip, const uint8_t mac[6])
+{
+    struct arp_entry *e;
+    if (!nif->addr || ip == nif->addr || ((ip ^ nif->addr) & nif->mask) ||
+        ip == (nif->addr | ~nif->mask) || (mac[0] & 1) || arp_find(nif, ip) ||
+        !(e = arp_free_entry()))
+        return;
+    uint64_t now = hc_clock_monotonic();
+    *e = (struct arp_entry){.nif = nif,
+                            .ip = ip,
+                            .state = ARP_VALID,
+                            .expires = now + ARP_DELAY_NS,
+                            .used = now};
+    memcpy(e->mac, mac, 6);
 }
 
 static void arp_learn(struct arp_entry *e, const uint8_t *mac)

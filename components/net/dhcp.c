@@ -6,10 +6,11 @@
  * address when the lease expires; a NAK restarts from DISCOVER.
  * Retransmissions back off 0.5, 1, 2, 4 ... 64 s with a quarter of
  * jitter (see dhcp_backoff); renewals retry at half the time left, at
- * least 60 s apart. The first DISCOVER goes out as soon as the stack's
- * thread runs after the links are up: no initial delay (RFC 2131
- * section 4.4.1's random 1-10 s wait, a SHOULD, desynchronizes many
- * hosts powered on at once; a guest is started on its own).
+ * least 60 s apart. The first DISCOVER goes out from dhcp_start, as
+ * soon as the link is up and before IPv6 or the stack's thread start,
+ * so the server's round trip overlaps that work: no initial delay (RFC
+ * 2131 section 4.4.1's random 1-10 s wait, a SHOULD, desynchronizes
+ * many hosts powered on at once; a guest is started on its own).
  *
  * Answers are taken only from the exchange we are in: our transaction
  * id and MAC; while requesting, the server we chose (its identifier
@@ -49,15 +50,7 @@
 #define DHCP_RENEW_MIN (60 * SEC)
 
 enum { DISCOVER = 1, OFFER, REQUEST, DECLINE, ACK, NAK };
-enum {
-    D_OFF,
-    D_INIT,
-    D_SELECTING,
-    D_REQUESTING,
-    D_BOUND,
-    D_RENEWING,
-    D_REBINDING
-};
+enum { D_OFF, D_SELECTING, D_REQUESTING, D_BOUND, D_RENEWING, D_REBINDING };
 
 struct dhcp_client {
     uint8_t state, tries;
@@ -166,9 +159,7 @@ static void dhcp_restart(struct netif *nif, struct dhcp_client *c)
 
 void dhcp_start(struct netif *nif)
 {
-    struct dhcp_client *c = &clients[nif->idx];
-    c->state = D_INIT;
-    c->next = 0; /* the stack's thread sends the first DISCOVER */
+    dhcp_restart(nif, &clients[nif->idx]);
 }
 
 int dhcp_bound(const struct netif *nif)
@@ -297,7 +288,7 @@ void dhcp_input(struct netif *nif, const uint8_t *m, size_t len)
 {
     struct dhcp_client *c = &clients[nif->idx];
     struct dhcp_reply r;
-    if (c->state <= D_INIT || c->state == D_BOUND ||
+    if (c->state == D_OFF || c->state == D_BOUND ||
         dhcp_parse(nif, c, m, len, &r) < 0)
         return;
     if ((r.type == ACK || r.type == NAK) && !dhcp_answer_ok(nif, c, &r))
@@ -331,7 +322,6 @@ static uint64_t dhcp_renew_next(uint64_t now, uint64_t until)
 static void dhcp_step(struct netif *nif, struct dhcp_client *c, uint64_t now)
 {
     switch (c->state) {
-    case D_INIT: dhcp_restart(nif, c); break;
     case D_SELECTING: dhcp_transmit(nif, c, DISCOVER); break;
     case D_REQUESTING:
         if (c->tries >= DHCP_TRIES_REQUEST)

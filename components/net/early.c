@@ -10,9 +10,13 @@
  * ip_input once the interface has an address, where every check is
  * applied again (what is not for the bound address is dropped then).
  *
- * The stack's thread replays only after yielding once (netif.c), so the
- * application woken by the lease runs first and its listener exists
- * when the SYN comes in.
+ * A listen() replays at once the TCP segments held for its port
+ * (early_replay_port, from socket.c): the SYN-ACK leaves while the
+ * application goes on to its event loop, and the peer's ACK and request
+ * arrive meanwhile instead of after it. The stack's thread replays the
+ * rest only after yielding once (netif.c), so the application woken by
+ * the lease runs first and its listeners exist when the SYNs come in.
+ * Each packet keeps its Ethernet source for ARP (arp_note).
  *
  * Limits: EARLY_MAX unicast packets of at most EARLY_LEN bytes (a SYN
  * with its options, an echo request) for all interfaces together;
@@ -31,6 +35,7 @@ struct early_pkt {
     struct netif *nif; /* NULL: the slot is free */
     uint64_t at;
     size_t len;
+    uint8_t src[6]; /* the Ethernet source; src[0] bit 0 set: none */
     uint8_t pkt[EARLY_LEN];
 };
 
@@ -56,6 +61,7 @@ void early_hold(struct netif *nif, const uint8_t *pkt, size_t len)
             continue;
         e->nif = nif, e->at = now, e->len = len;
         memcpy(e->pkt, pkt, len);
+        memcpy(e->src, nif->rx_src ? nif->rx_src : (const uint8_t *)"\1", 6);
         return;
     }
 }
@@ -68,19 +74,46 @@ int early_due(void)
     return 0;
 }
 
+/* 1 if e is a TCP segment to port (network order), 0 if not or too
+ * short to tell. */
+static int early_to_port(const struct early_pkt *e, uint16_t port)
+{
+    size_t ihl = (size_t)(e->pkt[0] & 15) * 4;
+    return e->pkt[9] == 6 && e->len >= ihl + 4 &&
+           !memcmp(e->pkt + ihl + 2, &port, 2);
+}
+
+/* Free slot i; ip_input the packet if its interface is bound by now and
+ * it is not stale (ip_input may hold again: the slot is free first). */
+static void early_release(int i, uint64_t now)
+{
+    struct early_pkt *e = &held[i];
+    struct netif *nif = e->nif;
+    e->nif = NULL;
+    if (!nif->addr || now - e->at >= EARLY_LIFE_NS)
+        return;
+    uint8_t pkt[EARLY_LEN], src[6];
+    memcpy(pkt, e->pkt, e->len);
+    memcpy(src, e->src, 6);
+    nif->rx_src = src[0] & 1 ? NULL : src;
+    ip_input(nif, pkt, e->len);
+    nif->rx_src = NULL;
+}
+
 void early_replay(void)
 {
     uint64_t now = hc_clock_monotonic();
     for (int i = 0; held && i < EARLY_MAX; i++) {
         struct early_pkt *e = &held[i];
-        if (!e->nif || (!e->nif->addr && now - e->at < EARLY_LIFE_NS))
-            continue;
-        struct netif *nif = e->nif;
-        e->nif = NULL; /* ip_input may hold again: free the slot first */
-        if (nif->addr && now - e->at < EARLY_LIFE_NS) {
-            uint8_t pkt[EARLY_LEN];
-            memcpy(pkt, e->pkt, e->len);
-            ip_input(nif, pkt, e->len);
-        }
+        if (e->nif && (e->nif->addr || now - e->at >= EARLY_LIFE_NS))
+            early_release(i, now);
     }
+}
+
+void early_replay_port(uint16_t port)
+{
+    uint64_t now = hc_clock_monotonic();
+    for (int i = 0; held && i < EARLY_MAX; i++)
+        if (held[i].nif && held[i].nif->addr && early_to_port(&held[i], port))
+            early_release(i, now);
 }

@@ -31,9 +31,11 @@ void eth_input(struct netif *nif, uint8_t *frame, size_t len)
     }
     if (memcmp(frame, nif->mac, 6) && memcmp(frame, eth_bcast, 6))
         return; /* another host's unicast, or multicast we did not join */
-    if (type == ETHERTYPE_IP)
+    if (type == ETHERTYPE_IP) {
+        nif->rx_src = frame + 6; /* ARP may learn the sender (ipv4.c) */
         ip_input(nif, frame + ETH_HLEN, len - ETH_HLEN);
-    else if (type == ETHERTYPE_ARP)
+        nif->rx_src = NULL;
+    } else if (type == ETHERTYPE_ARP)
         arp_input(nif, frame + ETH_HLEN, len - ETH_HLEN);
     else if (type == ETHERTYPE_IPV6)
         ip6_input(nif, frame + ETH_HLEN, len - ETH_HLEN);

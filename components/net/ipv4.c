@@ -125,6 +125,8 @@ void ip_input(struct netif *nif, uint8_t *pkt, size_t len)
         ihl = (size_t)(pkt[0] & 15) * 4;
         csum_ok = 0; /* the NIC saw one fragment, not the datagram */
     }
+    if (nif->rx_src && !ip_is_bcast(nif, dst) && !nif->loopback)
+        arp_note(nif, src, nif->rx_src); /* arp.c says why */
     struct ip_info info = {
         .nif = nif,
         .src = src,

@@ -45,6 +45,8 @@ struct netif {
     /* ... and its metadata, for a router that must not forward frames
      * left partial or coalesced (forward_rx.c); NULL otherwise. */
     const struct hc_net_meta *rx_meta;
+    /* ... and its Ethernet source (eth.c, early.c), NULL otherwise. */
+    const uint8_t *rx_src;
 };
 
 /* Transport addresses of either family: IPv6's 16 bytes, IPv4's in the
@@ -164,6 +166,9 @@ int arp_resolve(struct netif *nif, uint32_t nh, uint8_t mac[6],
 uint64_t arp_timer(uint64_t now);
 /* Gratuitous ARP for nif's (new) address. */
 void arp_announce(struct netif *nif);
+/* An IPv4 packet for us came from ip on the link with Ethernet source
+ * mac: kept as a stale entry if ip has none. */
+void arp_note(struct netif *nif, uint32_t ip, const uint8_t mac[6]);
 
 /* route.c: the routing table (a connected route per interface plus
  * default routes) */
@@ -202,6 +207,8 @@ int loop_drain(void); /* deliver queued packets; 1 if some remain */
 void early_hold(struct netif *nif, const uint8_t *pkt, size_t len);
 int early_due(void);     /* 1 if a held packet's interface is bound */
 void early_replay(void); /* ip_input each due packet; drop stale ones */
+/* ip_input the due TCP segments to port (network order): a listen(). */
+void early_replay_port(uint16_t port);
 
 /* forward.c: linked only into a router (app/router, through router.h),
  * hence weak. Every packet that passed ip_input's header checks: 1 if

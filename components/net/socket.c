@@ -41,9 +41,15 @@ int net_bind(struct net_sock *s, const struct sockaddr_in *a)
     return s->ops->bind(s, a);
 }
 
+/* A SYN that came before DHCP bound may wait for this listener
+ * (early.c). sin_port and sin6_port are at the same offset. */
 int net_listen(struct net_sock *s, int backlog)
 {
-    return s->ops->listen(s, backlog);
+    int r = s->ops->listen(s, backlog);
+    struct sockaddr_in6 a;
+    if (r == 0 && s->ops->getname(s, 0, (struct sockaddr_in *)&a) == 0)
+        early_replay_port(a.sin6_port);
+    return r;
 }
 
 int net_accept(struct net_sock *s, struct net_sock **child,

@@ -5,7 +5,8 @@
  * a server we did not choose or ACKs for an address we did not ask for
  * ignored while requesting, malformed options
  * refused, retransmission back-off, renewal at T1 (unicast), rebinding
- * at T2 (broadcast), expiry removing the address, and NAK starting over.
+ * at T2 (broadcast), expiry removing the address, and NAK starting over;
+ * the first DISCOVER leaves from dhcp_start itself.
  * The rest of the stack (udp_output, ARP, the clock) is faked here.
  *
  * links: components/net/dhcp.c
@@ -140,6 +141,10 @@ static void test_exchange(void)
 {
     uint8_t m[400];
     dhcp_start(&eth0);
+    tap_check(sent.count == 1,
+              "dhcp_start sends the first DISCOVER itself, before any timer "
+              "runs (the server's answer overlaps the rest of the start)",
+              "sent %d", sent.count);
     run_timer();
     tap_check(sent.count == 1 && sent_type() == 1 && !sent.routed &&
                   sent.src == 0 && sent.dst == 0xffffffffu && sent.len >= 300 &&

@@ -1,8 +1,10 @@
 /*
  * net-input/test.c: host unit test of the lower half of components/net
  * as a whole, frames in and frames out: ARP replies and resolution with
- * queued packets, ping answers, ICMP errors (and when none may be sent),
- * UDP sockets receiving plain and fragmented datagrams and sending long
+ * queued packets, MACs learned from on-link senders' packets (confirmed
+ * by a request when used after 5 s), SYNs held before the lease taken by
+ * listen() for their port, ping answers, ICMP errors (and when none may be
+ * sent), UDP sockets receiving plain and fragmented datagrams and sending long
  * ones in fragments, loopback delivery (datagrams up to 64 KiB, in
  * fragments of the loopback's 16 KiB MTU), per-destination IP
  * identification (traffic to others must not show in the IDs a peer
@@ -238,6 +240,95 @@ static void test_early(void)
     eth0.addr = me;
     early_replay();
     tap_check(tcp_seen == 0, "one held too long is dropped", NULL);
+    eth0.use_dhcp = 0;
+}
+
+/* How many frames sent since out.n was reset are ARP requests for ip. */
+static int arp_requests_for(uint32_t ip)
+{
+    int n = 0;
+    for (int i = 0; i < out.n; i++)
+        n += out.len[i] >= 42 && out.f[i][12] == 8 && out.f[i][13] == 6 &&
+             out.f[i][21] == 1 && !memcmp(out.f[i] + 38, &ip, 4);
+    return n;
+}
+
+/* A SYN from an on-link host we never asked about: its frame names its
+ * MAC, so the SYN-ACK need not wait for an ARP round trip. */
+static void test_arp_note(void)
+{
+    uint8_t syn[20] = {0, 80, 0, 80}, mac[6];
+    syn[12] = 5 << 4, syn[13] = 2;
+    uint32_t saved = peer, host = inet_addr("10.0.0.77");
+    uint32_t far = inet_addr("192.0.2.7");
+    peer = host;
+    eth_input(&eth0, in, mk_ip(6, me, syn, sizeof syn, 0));
+    out.n = 0;
+    int r = arp_resolve(&eth0, host, mac, NULL, 0);
+    tap_check(r == 0 && !memcmp(mac, peer_mac, 6),
+              "an on-link sender's MAC is known from its packet", "r=%d", r);
+    tap_check(arp_requests_for(host) == 0, "and used without asking at first",
+              "%d frames", out.n);
+    now_ns += 5000000000ull; /* RFC 4861's DELAY_FIRST_PROBE_TIME */
+    r = arp_resolve(&eth0, host, mac, NULL, 0);
+    tap_check(r == 0 && arp_requests_for(host) == 1,
+              "5 s later its next use confirms it with a request", "r=%d", r);
+    peer = far;
+    eth_input(&eth0, in, mk_ip(6, me, syn, sizeof syn, 0));
+    peer = inet_addr("10.0.0.78");
+    eth_input(&eth0, in, mk_ip(6, inet_addr("10.0.0.255"), syn, 20, 0));
+    out.n = 0;
+    tap_check(arp_resolve(&eth0, far, mac, NULL, 0) == -EAGAIN &&
+                  arp_resolve(&eth0, peer, mac, NULL, 0) == -EAGAIN,
+              "not from an off-link sender, nor from a broadcast", NULL);
+    peer = saved;
+    static const uint8_t other[6] = {2, 0, 0, 0, 0, 0x66};
+    uint8_t f[80];
+    size_t n = mk_ip(6, me, syn, sizeof syn, 0);
+    memcpy(f, in, n);
+    memcpy(f + 6, other, 6);
+    eth_input(&eth0, f, n);
+    tap_check(arp_resolve(&eth0, peer, mac, NULL, 0) == 0 &&
+                  !memcmp(mac, peer_mac, 6),
+              "an entry ARP made is not changed by a packet", NULL);
+}
+
+/* The listener's fake socket for test_early_listen. */
+static uint16_t listen_port;
+static int fake_listen(struct net_sock *s, int backlog)
+{
+    (void)s, (void)backlog;
+    return 0;
+}
+static int fake_getname(struct net_sock *s, int peer_side,
+                        struct sockaddr_in *a)
+{
+    (void)s, (void)peer_side;
+    memset(a, 0, sizeof *a);
+    a->sin_family = AF_INET;
+    a->sin_port = listen_port;
+    return 0;
+}
+
+/* SYNs held before the lease go in at listen() for their port, not
+ * later, and the others stay held. */
+static void test_early_listen(void)
+{
+    uint8_t syn80[20] = {0, 99, 0, 80}, syn81[20] = {0, 99, 0, 81};
+    syn80[12] = syn81[12] = 5 << 4, syn80[13] = syn81[13] = 2;
+    eth0.addr = 0, eth0.use_dhcp = 1, tcp_seen = 0;
+    eth_input(&eth0, in, mk_ip(6, me, syn80, sizeof syn80, 0));
+    eth_input(&eth0, in, mk_ip(6, me, syn81, sizeof syn81, 0));
+    eth0.addr = me;
+    struct net_sock_ops ops = {.listen = fake_listen, .getname = fake_getname};
+    struct net_sock s = {.ops = &ops};
+    listen_port = htons(80);
+    tap_check(net_listen(&s, 8) == 0 && tcp_seen == 1 && early_due(),
+              "listen() takes the held SYN for its port at once", "%d",
+              tcp_seen);
+    early_replay();
+    tap_check(tcp_seen == 2 && !early_due(),
+              "the other port's is replayed later, as before", "%d", tcp_seen);
     eth0.use_dhcp = 0;
 }
 
@@ -495,6 +586,8 @@ int main(void)
     lo.mask = inet_addr("255.0.0.0");
     test_arp();
     test_early();
+    test_arp_note();
+    test_early_listen();
     test_ping();
     test_icmp_errors();
     test_udp();
