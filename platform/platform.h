@@ -136,7 +136,6 @@ void pit_window_open(void);
 uint64_t pit_window_close(void);
 
 /* lapic.c: one-shot wake-up timer */
-void lapic_init(void);
 void lapic_timer_arm(uint64_t deadline_ns);
 void lapic_eoi(void);
 void lapic_idle(uint64_t deadline_ns);
