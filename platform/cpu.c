@@ -51,7 +51,7 @@ int cpu_has_nx(void)
 
 _Noreturn void cpu_boot_stack_switch(void (*rest)(void))
 {
-    boot_stack = hc_pages_alloc(sizeof *boot_stack / HC_PAGE_SIZE);
+    boot_stack = pages_alloc_unzeroed(sizeof *boot_stack / HC_PAGE_SIZE);
     if (!boot_stack)
         panic("no memory for the boot stack");
     stack_call(boot_stack->stack + sizeof boot_stack->stack, rest);
@@ -71,7 +71,7 @@ void cpu_guard_stacks(void)
  * stack overflow or a fault in the red zone still gets a clean panic. */
 static void tss_init(void)
 {
-    ist_stacks = hc_pages_alloc(3 * sizeof *ist_stacks / HC_PAGE_SIZE);
+    ist_stacks = pages_alloc_unzeroed(3 * sizeof *ist_stacks / HC_PAGE_SIZE);
     if (!ist_stacks)
         panic("no memory for the interrupt stacks");
     for (int i = 0; i < 3; i++)

@@ -29,6 +29,7 @@
  * most), and a page in use there carries PTE_WINDOW even when PROT_NONE.
  */
 #include <errno.h>
+#include <string.h>
 #include "platform.h"
 
 #define PTE_P (1ull << 0)
@@ -103,19 +104,23 @@ static void pool_init(uint64_t top)
     for (unsigned i = 0; i < bootinfo.nram; i++)
         pool_pages +=
             chunks(bootinfo.ram[i].base, bootinfo.ram[i].size, SIZE_2M);
-    void *p = hc_pages_alloc(pool_pages);
+    void *p = pages_alloc_unzeroed(pool_pages); /* table_alloc zeroes */
     if (!p)
         panic("no memory for %lu pages of page tables",
               (unsigned long)pool_pages);
     pool_base = (uintptr_t)p;
 }
 
-/* A zeroed table from the pool (hc_pages_alloc zeroed it), or NULL. */
+/* A zeroed table from the pool, or NULL. Zeroed here, one at a time:
+ * most of the pool is a reserve that a short run never touches. */
 static uint64_t *table_alloc(void)
 {
     if (pool_used == pool_pages)
         return NULL;
-    return (uint64_t *)(uintptr_t)(pool_base + pool_used++ * HC_PAGE_SIZE);
+    uint64_t *t =
+        (uint64_t *)(uintptr_t)(pool_base + pool_used++ * HC_PAGE_SIZE);
+    memset(t, 0, HC_PAGE_SIZE);
+    return t;
 }
 
 /* The page directory covering addr (below 512 GiB), made on demand. */

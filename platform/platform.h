@@ -44,6 +44,8 @@ void modules_clear_low_window(void);
 int pages_init(const struct mem_region *ram, unsigned n,
                const struct mem_region *reserved, unsigned nres);
 uint64_t pages_max_addr(void);
+/* hc_pages_alloc without the zeroing, for memory written before read. */
+void *pages_alloc_unzeroed(size_t n);
 /* Frees pages of hc_pages_alloc_scattered's window, 0 if p is not in
  * it: mmu.c sets it (host unit tests link pages.c alone). */
 extern int (*pages_free_window)(void *p, size_t n);

@@ -75,7 +75,7 @@ hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
 {
     hc_tid tid = sched_slot();
     size_t pages = stack_pages(stack_size);
-    uint8_t *stack = tid > 0 ? hc_pages_alloc(pages) : NULL;
+    uint8_t *stack = tid > 0 ? pages_alloc_unzeroed(pages) : NULL;
     if (!stack)
         return -EAGAIN;
     if (hc_pages_protect(stack, GUARD_PAGES, 0) < 0)
