@@ -379,6 +379,8 @@ void vfs_sync_all(void)
 
 void vfs_unmount_all(void)
 {
+    if (!nmounts)
+        return; /* the empty root was never needed */
     vfs_lock();
     for (unsigned i = nmounts; i-- > 0;) {
         struct fs_mount *m = &mounts[i];
