@@ -57,9 +57,11 @@ struct boot_step {
 };
 /* 1 when boot=timeline asked for it: steps may add lines of their own. */
 int timeline_wanted(void);
-/* ends[i]: the TSC when steps[i] returned; the clock must be set up. */
+/* ends[i]: the TSC when steps[i] returned. */
 void timeline_print(const struct boot_step *steps, const uint64_t *ends,
                     unsigned n);
+/* The time from the first instruction to now, for platform_exit. */
+void timeline_exit(void);
 
 /* gdbstub.c: the gdb remote protocol on a target's debug channel.
  * gdbstub_boot (a boot step): with the boot option gdb=on, open the
