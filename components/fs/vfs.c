@@ -215,6 +215,17 @@ static const struct fs_type *type_named(const char *name)
     return NULL;
 }
 
+/* src cut to fit. Not snprintf, which would run musl's whole formatter
+ * at every boot for this copy alone (slow to translate under TCG), nor
+ * strlcpy, which the host build's glibc lacks. */
+static void path_copy(char *dst, size_t size, const char *src)
+{
+    size_t i = 0;
+    for (; i + 1 < size && src[i]; i++)
+        dst[i] = src[i];
+    dst[i] = '\0';
+}
+
 static int mount_at(const struct fs_type *t, const struct fs_source *src,
                     unsigned flags, const char *path)
 {
@@ -227,9 +238,7 @@ static int mount_at(const struct fs_type *t, const struct fs_source *src,
                            .id = nmounts + 1,
                            .covered = m->covered,
                            .covered_ino = m->covered_ino};
-    /* not snprintf: a boot without files would run musl's whole
-     * formatter for this copy alone (slow to translate under TCG) */
-    strlcpy(m->path, path, sizeof m->path);
+    path_copy(m->path, sizeof m->path, path);
     int r = t->mount(m, src);
     if (r < 0)
         return r;
@@ -359,8 +368,10 @@ int vfs_init(const char *const *mount_opts, unsigned n)
     int failed = 0;
     const void *data;
     size_t len;
-    if (hc_boot_module(0, &data, &len) == 0)
-        mount_root(); /* now, so a bad archive is reported at boot */
+    /* now when there is an archive, so a bad one is reported at boot,
+     * or mounts to place in it */
+    if (n || hc_boot_module(0, &data, &len) == 0)
+        mount_root();
     for (unsigned i = 0; i < n; i++)
         failed += mount_option(mount_opts[i]) < 0;
     return failed;
