@@ -60,11 +60,9 @@ _Noreturn void cpu_boot_stack_switch(void (*rest)(void))
 /* Once the final map exists (after mmu_init): unmap the guards. */
 void cpu_guard_stacks(void)
 {
-    if (hc_pages_protect(boot_stack->guard, 1, 0) < 0)
-        panic("no page table left to guard the boot stack");
-    for (int i = 0; i < 3; i++)
-        if (hc_pages_protect(ist_stacks[i].guard, 1, 0) < 0)
-            panic("no page table left to guard the interrupt stacks");
+    void *const guards[] = {boot_stack->guard, ist_stacks[0].guard,
+                            ist_stacks[1].guard, ist_stacks[2].guard};
+    mmu_guard_pages(guards, sizeof guards / sizeof guards[0]);
 }
 
 /* IST1: double fault, IST2: NMI, IST3: every other exception, so a

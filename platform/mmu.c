@@ -411,6 +411,23 @@ int hc_pages_protect(void *p, size_t n, int access)
     return r;
 }
 
+/* The boot's guard pages (cpu.c), unmapped with the tables unlocked
+ * once: each CR0.WP change flushes QEMU's whole TLB, twice a call of
+ * hc_pages_protect. They come from the page allocator, so the checks
+ * hc_pages_protect makes for its callers hold. */
+void mmu_guard_pages(void *const *pages, unsigned n)
+{
+    int r = 0;
+    tables_unlock();
+    for (unsigned i = 0; i < n && r == 0; i++) {
+        uint64_t a = (uintptr_t)pages[i];
+        r = protect_range(a, a + HC_PAGE_SIZE, HC_PAGES_NONE);
+    }
+    tables_lock();
+    if (r < 0)
+        panic("no page table left to guard the boot's stacks");
+}
+
 /* Device registers get uncached 2 MiB pages. Addresses come from
  * devices and command lines, so a range that touches RAM (which would
  * lose its mapping, and the kernel with it) is refused: -1. */
