@@ -411,10 +411,11 @@ int hc_pages_protect(void *p, size_t n, int access)
     return r;
 }
 
-/* The boot's guard pages (cpu.c), unmapped with the tables unlocked
- * once: each CR0.WP change flushes QEMU's whole TLB, twice a call of
- * hc_pages_protect. They come from the page allocator, so the checks
- * hc_pages_protect makes for its callers hold. */
+/* Guard pages below the platform's own stacks (cpu.c, sched.c),
+ * unmapped with the tables unlocked once: each CR0.WP change flushes
+ * QEMU's whole TLB, twice a call of hc_pages_protect. They come from
+ * the page allocator, so the checks hc_pages_protect makes for its
+ * callers hold, and a boot need not run (translate) them. */
 void mmu_guard_pages(void *const *pages, unsigned n)
 {
     int r = 0;
@@ -425,7 +426,7 @@ void mmu_guard_pages(void *const *pages, unsigned n)
     }
     tables_lock();
     if (r < 0)
-        panic("no page table left to guard the boot's stacks");
+        panic("no page table left for a stack's guard page");
 }
 
 /* Device registers get uncached 2 MiB pages. Addresses come from

@@ -90,7 +90,7 @@ void cpu_guard_stacks(void);
 void mmu_init(void);
 int mmu_is_table(uint64_t addr);
 int mmu_map_mmio(uint64_t phys, uint64_t size);
-/* Unmap n single pages the boot took from the page allocator. */
+/* Unmap n single pages the platform took from the page allocator. */
 void mmu_guard_pages(void *const *pages, unsigned n);
 uint64_t mmu_mapped_top(void);
 int mmu_in_window(uint64_t addr);
