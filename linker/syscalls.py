@@ -26,6 +26,12 @@ An argument is traced the same way from the `syscall` instructions whose
 clears SOCK_NONBLOCK on a retry); a source it cannot follow counts as
 meeting the condition.
 
+Calls that cannot run in a Kiln process are left out (UNREACHABLE):
+musl's __init_libc polls descriptors 0-2 and opens /dev/null only for a
+setuid program (AT_SECURE, or AT_UID unlike AT_EUID or AT_GID unlike
+AT_EGID in the auxiliary vector), and components/posix/start.c passes
+none of those, so a program that opens no file links no filesystem.
+
 Limits: x86_64 AT&T syntax as GNU objdump prints it; a function reached
 only through a pointer and passing its number in an argument is not
 seen (musl has none).
@@ -62,6 +68,9 @@ ENDS = ("jmp", "ret", "ud2", "hlt")
 NO_WRITE = ("cmp", "test", "push", "bt", "jmp", "j", "ret", "nop", "call",
             "ucomis", "comis")
 
+# Function: the call numbers its code makes only where Kiln's process
+# state never leads (see the docstring): poll (7) and open (2).
+UNREACHABLE = {"__init_libc": {2, 7}}
 
 NAME = {}
 
@@ -259,8 +268,14 @@ class Analysis:
             return self.forwarded[key]
         self.forwarded[key] = set()  # a recursive call adds nothing new
         vals = set()
-        for caller, i in self.callers.get(start, []):
-            vals |= self.trace(caller, i, reg)
+        try:
+            for caller, i in self.callers.get(start, []):
+                vals |= self.trace(caller, i, reg)
+        except Unknown:
+            # Not the empty placeholder: a later question about the same
+            # argument (another condition of the call) must fail too.
+            del self.forwarded[key]
+            raise
         self.forwarded[key] = vals
         return vals
 
@@ -270,6 +285,7 @@ class Analysis:
             for i, (addr, mn, _) in enumerate(body):
                 if mn == "syscall":
                     vals = self.trace(start, i, "rax")
+                    vals -= UNREACHABLE.get(NAME[start], set())
                     self.sites.append((start, i, vals))
                     nums |= vals
         return nums

@@ -79,7 +79,7 @@ static void icmp_error_in(const uint8_t *msg, size_t len)
     int err =
         msg[0] == ICMP_TIMXCEED ? -EHOSTUNREACH : icmp_unreach_errno(msg[1]);
     uint16_t mtu = (uint16_t)(msg[6] << 8 | msg[7]);
-    if (q[9] == IPPROTO_TCP)
+    if (q[9] == IPPROTO_TCP && tcp_icmp_error)
         tcp_icmp_error(q, qlen, err, msg[1] == 4 ? mtu : 0);
     else if (q[9] == IPPROTO_UDP && udp_icmp_error)
         udp_icmp_error(q, qlen, err);

@@ -158,8 +158,9 @@ static void icmp6_error_in(const uint8_t *msg, size_t len)
         mtu = icmp6_pmtu(&dst);
     }
     int err = icmp6_errno(msg[0], msg[1]);
-    tcp_icmp6_error(msg + ICMP6_HLEN, len - ICMP6_HLEN, err,
-                    msg[0] == ICMP6_PTB ? (uint16_t)mtu : 0);
+    if (tcp_icmp6_error)
+        tcp_icmp6_error(msg + ICMP6_HLEN, len - ICMP6_HLEN, err,
+                        msg[0] == ICMP6_PTB ? (uint16_t)mtu : 0);
     if ((err == -ECONNREFUSED || err == -EACCES || err == -EPROTO) &&
         udp_icmp6_error)
         udp_icmp6_error(msg + ICMP6_HLEN, len - ICMP6_HLEN, err);

@@ -82,7 +82,12 @@ static void ip_deliver(const struct ip_info *info, uint8_t *pkt, size_t ihl,
     switch (pkt[9]) {
     case IPPROTO_ICMP: icmp_input(info, data, len); break;
     case IPPROTO_UDP: udp_input(info, data, len); break;
-    case IPPROTO_TCP: tcp_input(info, data, len); break;
+    case IPPROTO_TCP:
+        if (tcp_input) {
+            tcp_input(info, data, len);
+            break;
+        }
+        /* fall through - an image without TCP does not speak it */
     default:
         if (!info->broadcast)
             icmp_send_unreach(pkt, total, 2);

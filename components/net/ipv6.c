@@ -112,7 +112,7 @@ static void ip6_deliver(struct ip6_info *info, uint8_t *pkt, size_t len,
         icmp6_input(info, pkt + w->off, len - w->off);
         return;
     }
-    if (w->nh == IPPROTO_TCP && !info->mcast) {
+    if (w->nh == IPPROTO_TCP && !info->mcast && tcp_input) {
         struct ip_info ip = {.nif = info->nif,
                              .ttl = info->hlim,
                              .hdr = pkt,

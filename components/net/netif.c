@@ -186,7 +186,7 @@ static uint64_t netif_timers(void)
         next = t;
     if ((t = dhcp_timer(now)) < next)
         next = t;
-    if ((t = tcp_timer(now)) < next)
+    if (tcp_timer && (t = tcp_timer(now)) < next)
         next = t;
     if ((t = ip6_timer(now)) < next)
         next = t;

@@ -292,7 +292,18 @@ int net_l4_scoped(net_addr dst, uint32_t scope, net_addr *src);
 /* bind()'s check: 0, -ENODEV, or -EADDRNOTAVAIL (a is not on that NIC). */
 int net_l4_scope_bind(net_addr a, uint32_t scope);
 
-/* tcp*.c: see tcp.h */
+/* tcp*.c: see tcp.h. Weak, as UDP's sockets are: TCP is linked only
+ * for a program that can make a SOCK_STREAM socket (syscall.c's
+ * SYSCALL_ARG_NEEDS); in any other image these are null, and a TCP
+ * segment gets what any protocol the host does not speak gets (ICMP
+ * protocol unreachable, ICMPv6 parameter problem), as RFC 1122 3.2.2.1
+ * and RFC 8200 section 4 say. */
+#pragma weak tcp_input
+#pragma weak tcp_icmp_error
+#pragma weak tcp_icmp6_error
+#pragma weak tcp_sock_create
+#pragma weak tcp_sock_create6
+#pragma weak tcp_timer
 void tcp_input(const struct ip_info *ip, uint8_t *seg, size_t len);
 /* An ICMP error about a segment we sent: quoted is its IP header and at
  * least 8 bytes of TCP; err is -EHOSTUNREACH, -ECONNREFUSED, -EMSGSIZE

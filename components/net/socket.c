@@ -12,7 +12,7 @@ int net_socket(int type, int protocol, struct net_sock **out)
     case SOCK_STREAM:
         if (protocol && protocol != IPPROTO_TCP)
             return -EPROTONOSUPPORT;
-        return tcp_sock_create(out);
+        return tcp_sock_create ? tcp_sock_create(out) : -ESOCKTNOSUPPORT;
     case SOCK_DGRAM:
         if (protocol && protocol != IPPROTO_UDP)
             return -EPROTONOSUPPORT;
@@ -27,7 +27,7 @@ int net_socket6(int type, int protocol, struct net_sock **out)
     case SOCK_STREAM:
         if (protocol && protocol != IPPROTO_TCP)
             return -EPROTONOSUPPORT;
-        return tcp_sock_create6(out);
+        return tcp_sock_create6 ? tcp_sock_create6(out) : -ESOCKTNOSUPPORT;
     case SOCK_DGRAM:
         if (protocol && protocol != IPPROTO_UDP)
             return -EPROTONOSUPPORT;

@@ -52,6 +52,10 @@ long sys_lseek(long fd, long off, long whence);
 long sys_fsync(long fd);
 long sys_fstat(long fd, long buf);
 
+/* file_mount.c: the filesystems around the program (none unless linked) */
+void file_mount_all(const struct cmdline *c);
+void file_unmount_all(void);
+
 /* sys_file.c: files of components/fs (vfs.h) as open files */
 struct vnode;
 struct file;
@@ -60,8 +64,6 @@ struct vnode *file_vnode(struct file *f); /* NULL: not a VFS file */
 /* The base directory for path relative to dirfd (NULL: cwd or absolute). */
 int file_base(long dirfd, const char *path, struct vnode **base);
 long file_statfs(struct vnode *v, struct statfs *st);
-void file_mount_all(const struct cmdline *c);
-void file_unmount_all(void);
 long sys_creat(long path, long mode);
 long sys_sync(void);
 long sys_syncfs(long fd);
@@ -143,7 +145,13 @@ long sys_arch_prctl(long code, long addr);
 long sys_gettid(void);
 long sys_sched_yield(void);
 
-/* sys_vfork.c: fork for a program that asks for it (app/exec) */
+/* sys_vfork.c: fork for a program that asks for it (app/exec). Weak:
+ * linked with the fork and vfork calls, or a clone without CLONE_THREAD
+ * (syscall.c's SYSCALL_ARG_NEEDS); a program that makes none has no
+ * child to wait for or to end. */
+#pragma weak vfork_start
+#pragma weak vfork_child_exit
+#pragma weak vfork_wait
 long vfork_start(struct hc_syscall_frame *frame);
 int vfork_child_exit(long status); /* returns only when not in a child */
 long vfork_wait(long pid, long status, long options);

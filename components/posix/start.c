@@ -39,6 +39,10 @@ static void describe_tls(void)
     };
 }
 
+/* No AT_SECURE, AT_UID, AT_EUID, AT_GID or AT_EGID: musl's __init_libc
+ * then skips what it does for a setuid program (poll descriptors 0-2,
+ * open /dev/null), and linker/syscalls.py counts on that to link no
+ * filesystem for a program that opens no file. */
 static size_t put_auxv(size_t *v, size_t n)
 {
     const size_t aux[][2] = {

@@ -289,17 +289,6 @@ long sys_fstatfs(long fd, long buf)
     return !f ? -EBADF : v ? file_statfs(v, (struct statfs *)buf) : -ENOSYS;
 }
 
-/* Mount the root and every mount= boot option, before main runs. */
-void file_mount_all(const struct cmdline *c)
-{
-    const char *opts[CMDLINE_MAX_ARGS];
-    unsigned n = 0;
-    for (unsigned i = 0; i < c->nopt; i++)
-        if (!strncmp(c->opt[i], "mount=", 6))
-            opts[n++] = c->opt[i] + 6;
-    vfs_init(opts, n);
-}
-
 long sys_sync(void)
 {
     vfs_sync_all();
@@ -312,11 +301,4 @@ long sys_syncfs(long fd)
         return -EBADF;
     vfs_sync_all();
     return 0;
-}
-
-/* At exit: write everything back and mark filesystems clean. */
-void file_unmount_all(void)
-{
-    mmap_file_sync_all();
-    vfs_unmount_all();
 }

@@ -19,12 +19,22 @@
  * MADV_DONTNEED zeroes pages, as Linux refills anonymous memory, except
  * in a mapping with PROT_NONE pages (which a write would fault on) or
  * of a shared file (whose contents Linux would keep).
+ * Mappings of files (sys_mmap_file.c, and with it the VFS) come only
+ * with the calls that open files (syscall_list.h): a program that opens
+ * none has no descriptor to map but the console's, pipes' and
+ * sockets', which Linux refuses with ENODEV too.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "kiln/table.h"
+#include "file.h"
 #include "posix.h"
+
+#pragma weak mmap_file
+#pragma weak mmap_file_unmap
+#pragma weak mmap_file_moved
+#pragma weak mmap_file_overlaps
 
 #define MAPPINGS_MIN 128
 #define MAPPINGS_MAX 8192
@@ -116,7 +126,9 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
     if (fixed && !(flags & MAP_ANONYMOUS))
         return -EINVAL; /* one address space, nothing to place at will */
     if (!(flags & MAP_ANONYMOUS))
-        return mmap_file(len, prot, flags, fd, off);
+        return mmap_file     ? mmap_file(len, prot, flags, fd, off)
+               : fd_file(fd) ? -ENODEV
+                             : -EBADF;
     struct mapping *m = slot_free();
     size_t pages = pages_for((size_t)len);
     long err = -ENOMEM;
@@ -169,7 +181,8 @@ long sys_munmap(long addr, long len)
     struct mapping *m = find((uintptr_t)addr, pages_for((size_t)len));
     if (!m)
         return -EINVAL;
-    mmap_file_unmap(addr, len);
+    if (mmap_file_unmap)
+        mmap_file_unmap(addr, len);
     return unmap_from(m, (uintptr_t)addr, pages_for((size_t)len));
 }
 
@@ -218,7 +231,7 @@ long sys_madvise(long addr, long len, long advice)
     if (r < 0 || advice != MADV_DONTNEED || len == 0)
         return r; /* other advice: keeping the pages is always correct */
     struct mapping *m = find((uintptr_t)addr, pages_for((size_t)len));
-    if (!m->some_none && !mmap_file_overlaps(addr, len))
+    if (!m->some_none && !(mmap_file_overlaps && mmap_file_overlaps(addr, len)))
         memset((void *)addr, 0, pages_for((size_t)len) * PAGE);
     return 0;
 }
@@ -242,7 +255,8 @@ long sys_mremap(long old, long oldlen, long newlen, long flags)
         return p;
     hc_pages_protect((void *)old, op, 1); /* PROT_NONE parts too */
     memcpy((void *)p, (void *)old, op * PAGE);
-    mmap_file_moved(old, p, newlen);
+    if (mmap_file_moved)
+        mmap_file_moved(old, p, newlen);
     sys_munmap(old, oldlen);
     return p;
 }

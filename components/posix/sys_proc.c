@@ -156,7 +156,7 @@ long sys_execveat(long dirfd, long path, long argv, long envp, long flags)
 long sys_wait4(long pid, long status, long options, long ru)
 {
     (void)ru;
-    return vfork_wait(pid, status, options);
+    return vfork_wait ? vfork_wait(pid, status, options) : -ECHILD;
 }
 
 long sys_waitid(long type, long id, long info, long options, long ru)

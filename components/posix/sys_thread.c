@@ -48,8 +48,8 @@ static struct waiter *waiters;
 long sys_clone(long flags, long sp, long ptid, long ctid, long tls,
                struct hc_syscall_frame *frame)
 {
-    if (!(flags & CLONE_THREAD))
-        return vfork_start(frame); /* no processes: fork-like clones */
+    if (!(flags & CLONE_THREAD)) /* no processes: fork-like clones */
+        return vfork_start ? vfork_start(frame) : proc_clone_process();
     if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS || !sp)
         return -EINVAL;
     uintptr_t child_tls = (flags & CLONE_SETTLS)
@@ -196,7 +196,8 @@ long sys_exit(long status)
 
 long sys_exit_group(long status)
 {
-    vfork_child_exit(status);
+    if (vfork_child_exit)
+        vfork_child_exit(status);
     file_unmount_all();
     hc_exit((int)(status & 0xff));
 }

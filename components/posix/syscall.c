@@ -16,6 +16,7 @@
  * not implemented.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include "kiln/log.h"
 #include "posix.h"
@@ -41,12 +42,17 @@ SYSCALLS(MAP)
  * syscalls.py traces it back as it does the number): AF_UNIX sockets
  * (sys_unix.c, unix_msg.c) come only with a program that asks for one;
  * without them sys_socket.c says EAFNOSUPPORT and no descriptor is one.
- * Likewise UDP's sockets (components/net/udp_sock.c) with SOCK_DGRAM. */
+ * Likewise UDP's sockets (components/net/udp_sock.c) with SOCK_DGRAM,
+ * and TCP (components/net/tcp_*.c) with SOCK_STREAM, and fork's copy
+ * of the program (sys_vfork.c) with a clone that is not a thread's. */
 // clang-format off
 #define SYSCALL_ARG_NEEDS(X)                                          \
     X(SYS_socket, 1, 0xffff, AF_UNIX, unix_socket)                    \
     X(SYS_socket, 2, 0xf, SOCK_DGRAM, udp_sock_create)                \
-    X(SYS_socketpair, 1, 0xffff, AF_UNIX, unix_socketpair)
+    X(SYS_socket, 2, 0xf, SOCK_STREAM, tcp_sock_create, tcp_input,    \
+      tcp_icmp_error, tcp_timer)                                      \
+    X(SYS_socketpair, 1, 0xffff, AF_UNIX, unix_socketpair)            \
+    X(SYS_clone, 1, CLONE_THREAD, 0, vfork_start)
 // clang-format on
 
 /* "number:argument&mask=value needs" a line, beside the calls' lines. */

@@ -31,8 +31,9 @@ union syscall_fn {
  * The last fields name what a call needs beyond its handler: ext2 (the
  * one writable and disk filesystem) for calls that read files or change
  * a tree, and raw disks (/dev/vdX, dev_block.c, and with them the disk
- * driver) for calls that read or flush, so a program that only prints
- * links neither. */
+ * driver) for calls that read or flush, and mappings of files
+ * (sys_mmap_file.c) for calls that open one, so a program that only
+ * prints links none of them. */
 // clang-format off
 #define SYSCALLS(X) \
     /* sys_io.c, fdtable.c, sys_file.c: descriptors and their data */ \
@@ -48,9 +49,9 @@ union syscall_fn {
     X(SYS_fsync, 1, sys_fsync, ext2_type, block_open)                 \
     X(SYS_fdatasync, 1, sys_fsync, ext2_type, block_open)             \
     X(SYS_fstat, 2, sys_fstat)                                        \
-    X(SYS_open, 3, sys_open)                                          \
-    X(SYS_openat, 4, sys_openat)                                      \
-    X(SYS_creat, 2, sys_creat, ext2_type)                             \
+    X(SYS_open, 3, sys_open, mmap_file)                               \
+    X(SYS_openat, 4, sys_openat, mmap_file)                           \
+    X(SYS_creat, 2, sys_creat, ext2_type, mmap_file)                  \
     X(SYS_close, 1, sys_close)                                        \
     X(SYS_dup, 1, sys_dup)                                            \
     X(SYS_dup2, 2, sys_dup2)                                          \

@@ -5,9 +5,12 @@
  * Lines are cut at KILN_LOG_MAX bytes. It formats with vsnprintf into a
  * stack buffer, so it works before the application's stdio exists.
  *
- * Header-only: a variadic function is never inlined, so each file that
- * logs gets one small copy; that is the price of a home the dependency
- * rule allows every component (include/ and libc only).
+ * Header-only, as the dependency rule allows every component only
+ * include/ and libc. A variadic function is never inlined, so each file
+ * that logs compiles a copy; the copies are weak definitions of one
+ * name, so the link resolves every call to one of them and drops the
+ * rest (--gc-sections): an image carries one, not one per file (httpd
+ * had 17, 4.3 KiB).
  */
 #ifndef KILN_LOG_H
 #define KILN_LOG_H
@@ -18,10 +21,9 @@
 
 #define KILN_LOG_MAX 256
 
-static inline void kiln_log(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void kiln_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static inline void kiln_log(const char *fmt, ...)
+__attribute__((weak)) void kiln_log(const char *fmt, ...)
 {
     char line[KILN_LOG_MAX + 1];
     va_list ap;
