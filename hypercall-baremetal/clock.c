@@ -16,13 +16,12 @@ static void pic_mask_all(void)
     outb(0xa1, 0xff);
 }
 
+/* The TSC's frequency and the RTC are left to their first use (tsc.c,
+ * hc_clock_wall_offset): a program that never asks the time never waits
+ * for the PIT's window or reads the CMOS clock. */
 void platform_clock_init(void)
 {
     pic_mask_all();
-    tsc_init();
-    int64_t secs = rtc_read_unix_seconds();
-    if (secs > 0)
-        wall_offset_ns = secs * 1000000000ll - (int64_t)tsc_now_ns();
 }
 
 uint64_t hc_clock_monotonic(void)
@@ -30,8 +29,17 @@ uint64_t hc_clock_monotonic(void)
     return tsc_now_ns();
 }
 
+/* Read once, at the first call; the RTC counts whole seconds, so when
+ * makes no difference. */
 int64_t hc_clock_wall_offset(void)
 {
+    static int known;
+    if (!known) {
+        known = 1;
+        int64_t secs = rtc_read_unix_seconds();
+        if (secs > 0)
+            wall_offset_ns = secs * 1000000000ll - (int64_t)tsc_now_ns();
+    }
     return wall_offset_ns;
 }
 

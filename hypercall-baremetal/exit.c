@@ -22,6 +22,7 @@ void (*exit_drain_nics)(void);
 _Noreturn void platform_exit(int status)
 {
     char line[EXIT_LINE_SIZE];
+    timeline_exit();
     if (exit_drain_nics)
         exit_drain_nics();
     status &= 0xff;

@@ -45,10 +45,12 @@ static void add_module(uint64_t base, uint64_t size)
     }
 }
 
+/* A plain loop, not strncpy: bootinfo is zeroed already, and musl's
+ * word-at-a-time copy is seven blocks for QEMU's TCG to translate. */
 static void copy_cmdline(const char *s)
 {
-    if (s)
-        strncpy(bootinfo.cmdline, s, CMDLINE_MAX - 1);
+    for (size_t i = 0; s && s[i] && i < CMDLINE_MAX - 1; i++)
+        bootinfo.cmdline[i] = s[i];
 }
 
 /* The RSDP is 20 bytes (ACPI 1.0) or 36 (2.0+, with the XSDT). */

@@ -51,7 +51,7 @@ int cpu_has_nx(void)
 
 _Noreturn void cpu_boot_stack_switch(void (*rest)(void))
 {
-    boot_stack = hc_pages_alloc(sizeof *boot_stack / HC_PAGE_SIZE);
+    boot_stack = pages_alloc_unzeroed(sizeof *boot_stack / HC_PAGE_SIZE);
     if (!boot_stack)
         panic("no memory for the boot stack");
     stack_call(boot_stack->stack + sizeof boot_stack->stack, rest);
@@ -60,18 +60,16 @@ _Noreturn void cpu_boot_stack_switch(void (*rest)(void))
 /* Once the final map exists (after mmu_init): unmap the guards. */
 void cpu_guard_stacks(void)
 {
-    if (hc_pages_protect(boot_stack->guard, 1, 0) < 0)
-        panic("no page table left to guard the boot stack");
-    for (int i = 0; i < 3; i++)
-        if (hc_pages_protect(ist_stacks[i].guard, 1, 0) < 0)
-            panic("no page table left to guard the interrupt stacks");
+    void *const guards[] = {boot_stack->guard, ist_stacks[0].guard,
+                            ist_stacks[1].guard, ist_stacks[2].guard};
+    mmu_guard_pages(guards, sizeof guards / sizeof guards[0]);
 }
 
 /* IST1: double fault, IST2: NMI, IST3: every other exception, so a
  * stack overflow or a fault in the red zone still gets a clean panic. */
 static void tss_init(void)
 {
-    ist_stacks = hc_pages_alloc(3 * sizeof *ist_stacks / HC_PAGE_SIZE);
+    ist_stacks = pages_alloc_unzeroed(3 * sizeof *ist_stacks / HC_PAGE_SIZE);
     if (!ist_stacks)
         panic("no memory for the interrupt stacks");
     for (int i = 0; i < 3; i++)

@@ -8,6 +8,9 @@
  * at boot: a program that never idles, and a Xen guest, which idles on
  * Xen's own timer, never wait for it. The interrupt itself does
  * nothing: its only job is to end the idle loop's hlt.
+ * The APIC itself is enabled at its first use too (an interrupt's
+ * destination or end, the idle timer): interrupts are on only while
+ * idle, so nothing can arrive before, and a short run never maps it.
  */
 #include "platform.h"
 
@@ -42,13 +45,23 @@ static void timer_interrupt(void)
 {
 }
 
+static void lapic_enable(void);
+
+static void lapic_ready(void)
+{
+    if (!regs)
+        lapic_enable();
+}
+
 void lapic_eoi(void)
 {
+    lapic_ready();
     reg_write(REG_EOI, 0);
 }
 
 unsigned lapic_id(void)
 {
+    lapic_ready();
     return reg_read(0x20) >> 24;
 }
 
@@ -67,7 +80,7 @@ static void calibrate_oneshot(void)
         panic("local APIC timer does not count");
 }
 
-void lapic_init(void)
+static void lapic_enable(void)
 {
     uint32_t r[4];
     uint64_t base = rdmsr(LAPIC_BASE_MSR);
@@ -90,6 +103,7 @@ void lapic_init(void)
  * deadlines are cut short so the arithmetic below cannot overflow. */
 void lapic_timer_arm(uint64_t deadline_ns)
 {
+    lapic_ready();
     if (!tsc_deadline && !ticks_per_ms) {
         if (!deadline_ns)
             return; /* never armed: nothing to stop */

@@ -45,7 +45,6 @@ static const struct boot_step steps[] = {
     {"mmu", mmu_init},
     {"guards", cpu_guard_stacks},
     {"clock", platform_clock_init},
-    {"lapic", lapic_init},
     {"devices", platform_devices_init},
     {"syscall", syscall_init},
     {"gdb", gdbstub_boot},

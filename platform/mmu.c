@@ -29,6 +29,7 @@
  * most), and a page in use there carries PTE_WINDOW even when PROT_NONE.
  */
 #include <errno.h>
+#include <string.h>
 #include "platform.h"
 
 #define PTE_P (1ull << 0)
@@ -75,8 +76,8 @@ static void tables_lock(void)
 /* Is a a page of page tables (boot.S's or the pool's)? */
 int mmu_is_table(uint64_t a)
 {
-    return (a >= (uintptr_t)boot_pml4 && a < (uintptr_t)boot_tables_end) ||
-           (a >= pool_base && a < pool_base + pool_pages * HC_PAGE_SIZE);
+    return ((a >= (uintptr_t)boot_pml4) & (a < (uintptr_t)boot_tables_end)) |
+           ((a >= pool_base) & (a < pool_base + pool_pages * HC_PAGE_SIZE));
 }
 
 /* Chunks of [base, base + size) in units of `unit`, partial ones too. */
@@ -103,19 +104,23 @@ static void pool_init(uint64_t top)
     for (unsigned i = 0; i < bootinfo.nram; i++)
         pool_pages +=
             chunks(bootinfo.ram[i].base, bootinfo.ram[i].size, SIZE_2M);
-    void *p = hc_pages_alloc(pool_pages);
+    void *p = pages_alloc_unzeroed(pool_pages); /* table_alloc zeroes */
     if (!p)
         panic("no memory for %lu pages of page tables",
               (unsigned long)pool_pages);
     pool_base = (uintptr_t)p;
 }
 
-/* A zeroed table from the pool (hc_pages_alloc zeroed it), or NULL. */
+/* A zeroed table from the pool, or NULL. Zeroed here, one at a time:
+ * most of the pool is a reserve that a short run never touches. */
 static uint64_t *table_alloc(void)
 {
     if (pool_used == pool_pages)
         return NULL;
-    return (uint64_t *)(uintptr_t)(pool_base + pool_used++ * HC_PAGE_SIZE);
+    uint64_t *t =
+        (uint64_t *)(uintptr_t)(pool_base + pool_used++ * HC_PAGE_SIZE);
+    memset(t, 0, HC_PAGE_SIZE);
+    return t;
 }
 
 /* The page directory covering addr (below 512 GiB), made on demand. */
@@ -138,17 +143,16 @@ static void map_2m(uint64_t addr, uint64_t flags)
     pd_for(addr)[(addr >> 21) & 511] = addr | PTE_P | PTE_PS | flags;
 }
 
-static uint64_t flags_4k(uint64_t a)
+/* Computed, not branched: split_2m_try runs it for each of 512 pages,
+ * and under QEMU's TCG every branch is one more block to translate. */
+static uint64_t flags_4k(uint64_t a, uint64_t nx)
 {
-    if (a == 0)
-        return 0;
-    if (mmu_is_table(a))
-        return PTE_P | nx_bit();
-    if (a >= (uintptr_t)_text_start && a < (uintptr_t)_text_end)
-        return PTE_P;
-    if (a >= (uintptr_t)_text_end && a < (uintptr_t)_rodata_end)
-        return PTE_P | nx_bit();
-    return PTE_P | PTE_W | nx_bit();
+    int text = (a >= (uintptr_t)_text_start) & (a < (uintptr_t)_text_end);
+    int ro = (a >= (uintptr_t)_text_end) & (a < (uintptr_t)_rodata_end);
+    int read_only = text | ro | mmu_is_table(a);
+    uint64_t f =
+        PTE_P | (nx & -(uint64_t)!text) | (PTE_W & -(uint64_t)!read_only);
+    return f & -(uint64_t)(a != 0);
 }
 
 /* Replace the 2 MiB page at chunk by a table of 4 KiB pages; -1 when no
@@ -158,10 +162,11 @@ static int split_2m_try(uint64_t chunk)
     uint64_t *pt = table_alloc();
     if (!pt)
         return -1;
+    uint64_t nx = nx_bit();
     for (unsigned i = 0; i < 512; i++) {
         uint64_t a = chunk + (uint64_t)i * HC_PAGE_SIZE;
-        uint64_t f = flags_4k(a);
-        pt[i] = f ? (a | f) : 0;
+        uint64_t f = flags_4k(a, nx);
+        pt[i] = (a | f) & -(uint64_t)(f != 0);
     }
     pd_for(chunk)[(chunk >> 21) & 511] = (uintptr_t)pt | PTE_P | PTE_W;
     return 0;
@@ -384,23 +389,44 @@ static int window_protect(uint64_t a, uint64_t end, int access)
 }
 
 /* The image and the page-table pool are never the caller's to change. */
+/* The tests are or'ed, not short-circuited: one branch instead of one
+ * per test, each a block for QEMU's TCG to translate (it costs thread
+ * creation and the boot's guard pages). */
 int hc_pages_protect(void *p, size_t n, int access)
 {
     uint64_t a = (uintptr_t)p, end = a + n * HC_PAGE_SIZE;
     uint64_t pool_end = pool_base + pool_pages * HC_PAGE_SIZE;
-    if (mmu_in_window(a) && n && mmu_in_window(end - 1) &&
-        a % HC_PAGE_SIZE == 0 && access >= HC_PAGES_NONE &&
-        access <= HC_PAGES_RX)
+    int bad = (a % HC_PAGE_SIZE != 0) | (access < HC_PAGES_NONE) |
+              (access > HC_PAGES_RX);
+    if (!bad && n && mmu_in_window(a) && mmu_in_window(end - 1))
         return window_protect(a, end, access);
-    if (a % HC_PAGE_SIZE || a < HC_PAGE_SIZE || end > pages_max_addr() ||
-        end < a || (a < (uintptr_t)_end && end > (uintptr_t)_text_start) ||
-        (a < pool_end && end > pool_base) || access < HC_PAGES_NONE ||
-        access > HC_PAGES_RX)
+    bad |= (a < HC_PAGE_SIZE) | (end > pages_max_addr()) | (end < a) |
+           ((a < (uintptr_t)_end) & (end > (uintptr_t)_text_start)) |
+           ((a < pool_end) & (end > pool_base));
+    if (bad)
         return -EINVAL;
     tables_unlock();
     int r = protect_range(a, end, access);
     tables_lock();
     return r;
+}
+
+/* Guard pages below the platform's own stacks (cpu.c, sched.c),
+ * unmapped with the tables unlocked once: each CR0.WP change flushes
+ * QEMU's whole TLB, twice a call of hc_pages_protect. They come from
+ * the page allocator, so the checks hc_pages_protect makes for its
+ * callers hold, and a boot need not run (translate) them. */
+void mmu_guard_pages(void *const *pages, unsigned n)
+{
+    int r = 0;
+    tables_unlock();
+    for (unsigned i = 0; i < n && r == 0; i++) {
+        uint64_t a = (uintptr_t)pages[i];
+        r = protect_range(a, a + HC_PAGE_SIZE, HC_PAGES_NONE);
+    }
+    tables_lock();
+    if (r < 0)
+        panic("no page table left for a stack's guard page");
 }
 
 /* Device registers get uncached 2 MiB pages. Addresses come from

@@ -7,10 +7,10 @@
  * or the host keeps disturbing the measurement.
  *
  * The first window can be opened early in the boot (pit_window_open) and
- * closed by the clock step, so the boot's own work fills it instead of a
- * busy wait: under TCG the steps before the clock take about 2 ms. A
- * window that outlived the count's 55 ms wrap (the OUT pin, read back,
- * is high) or whose end readings were disturbed is measured again.
+ * closed when the frequency is first needed (tsc.c), so the boot's own
+ * work fills it instead of a busy wait. A window that outlived the
+ * count's 55 ms wrap (the OUT pin, read back, is high) or whose end
+ * readings were disturbed is measured again.
  */
 #include "platform.h"
 

@@ -44,6 +44,8 @@ void modules_clear_low_window(void);
 int pages_init(const struct mem_region *ram, unsigned n,
                const struct mem_region *reserved, unsigned nres);
 uint64_t pages_max_addr(void);
+/* hc_pages_alloc without the zeroing, for memory written before read. */
+void *pages_alloc_unzeroed(size_t n);
 /* Frees pages of hc_pages_alloc_scattered's window, 0 if p is not in
  * it: mmu.c sets it (host unit tests link pages.c alone). */
 extern int (*pages_free_window)(void *p, size_t n);
@@ -55,9 +57,11 @@ struct boot_step {
 };
 /* 1 when boot=timeline asked for it: steps may add lines of their own. */
 int timeline_wanted(void);
-/* ends[i]: the TSC when steps[i] returned; the clock must be set up. */
+/* ends[i]: the TSC when steps[i] returned. */
 void timeline_print(const struct boot_step *steps, const uint64_t *ends,
                     unsigned n);
+/* The time from the first instruction to now, for platform_exit. */
+void timeline_exit(void);
 
 /* gdbstub.c: the gdb remote protocol on a target's debug channel.
  * gdbstub_boot (a boot step): with the boot option gdb=on, open the
@@ -86,6 +90,8 @@ void cpu_guard_stacks(void);
 void mmu_init(void);
 int mmu_is_table(uint64_t addr);
 int mmu_map_mmio(uint64_t phys, uint64_t size);
+/* Unmap n single pages the platform took from the page allocator. */
+void mmu_guard_pages(void *const *pages, unsigned n);
 uint64_t mmu_mapped_top(void);
 int mmu_in_window(uint64_t addr);
 int cpu_has_nx(void);
@@ -136,7 +142,6 @@ void pit_window_open(void);
 uint64_t pit_window_close(void);
 
 /* lapic.c: one-shot wake-up timer */
-void lapic_init(void);
 void lapic_timer_arm(uint64_t deadline_ns);
 void lapic_eoi(void);
 void lapic_idle(uint64_t deadline_ns);

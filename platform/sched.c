@@ -75,11 +75,11 @@ hc_tid hc_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
 {
     hc_tid tid = sched_slot();
     size_t pages = stack_pages(stack_size);
-    uint8_t *stack = tid > 0 ? hc_pages_alloc(pages) : NULL;
+    uint8_t *stack = tid > 0 ? pages_alloc_unzeroed(pages) : NULL;
     if (!stack)
         return -EAGAIN;
-    if (hc_pages_protect(stack, GUARD_PAGES, 0) < 0)
-        panic("cannot make a stack guard page at %p", (void *)stack);
+    void *const guards[GUARD_PAGES] = {stack};
+    mmu_guard_pages(guards, GUARD_PAGES);
     contexts_ready();
     struct context *c = &contexts[tid - 1];
     *c = (struct context){.tls = tls_prepare(tls),

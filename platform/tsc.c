@@ -8,7 +8,12 @@
  * 0x16 (base MHz) when the CPU reports it, Xen's TSC leaf or the
  * generic hypervisor timing leaf 0x40000010 when present, otherwise a
  * measurement against the PIT. That measurement starts early in the boot
- * (tsc_start), so the steps between fill its window rather than a wait.
+ * (tsc_start) and ends when the frequency is first needed (tsc_init, or
+ * the first conversion), so the boot's steps and the program's own
+ * start fill its 2 ms window rather than a wait, and a program that
+ * never reads the clock (under TCG, most of a short run) never ends it.
+ * A first use within 2 ms of the start waits out the rest of the
+ * window; one after the PIT's 55 ms wrap measures a new window (2 ms).
  * Converting uses a 32.32 fixed-point ns-per-tick factor.
  */
 #include "platform.h"
@@ -77,32 +82,38 @@ static uint64_t hz_from_cpuid(void)
 #pragma weak platform_tsc_hz
 uint64_t platform_tsc_hz(const char **source);
 
-/* Opens the PIT window when no CPUID leaf will give the frequency; on a
- * target that states it (Xen), asks no CPUID leaf at all. */
+/* On a target that states the frequency (Xen), asks no CPUID leaf at
+ * all (it can say only once the clock step mapped its page, so tsc_init
+ * asks); else takes CPUID's frequency when a leaf gives it, or opens
+ * the PIT window that tsc_init closes. */
 void tsc_start(void)
 {
-    if (!platform_tsc_hz && !hz_from_cpuid())
+    if (platform_tsc_hz)
+        return;
+    hz = hz_from_cpuid();
+    source = "CPUID";
+    if (!hz)
         pit_window_open();
 }
 
-static uint64_t hz_find(void)
-{
-    uint64_t f;
-    if (platform_tsc_hz && (f = platform_tsc_hz(&source)))
-        return f;
-    source = "CPUID";
-    if ((f = hz_from_cpuid()))
-        return f;
-    source = "PIT, window from the tsc step";
-    if ((f = pit_window_close()))
-        return f;
-    source = "PIT";
-    return pit_measure_tsc();
-}
-
+/* Finds the frequency once; the conversions below call it through
+ * tsc_ready, so the first of them does the work. */
 void tsc_init(void)
 {
-    hz = hz_find();
+    if (ns_per_tick_32)
+        return;
+    if (!hz && platform_tsc_hz && !(hz = platform_tsc_hz(&source))) {
+        hz = hz_from_cpuid();
+        source = "CPUID";
+    }
+    if (!hz) {
+        hz = pit_window_close();
+        source = "PIT, window from the tsc step to the first use";
+    }
+    if (!hz) {
+        hz = pit_measure_tsc();
+        source = "PIT";
+    }
     if (hz < 1000000)
         panic("cannot calibrate the TSC (measured %lu Hz): no CPUID "
               "frequency leaf and no working PIT",
@@ -110,8 +121,15 @@ void tsc_init(void)
     ns_per_tick_32 = (uint64_t)(((unsigned __int128)1000000000 << 32) / hz);
 }
 
+static inline void tsc_ready(void)
+{
+    if (!ns_per_tick_32)
+        tsc_init();
+}
+
 uint64_t tsc_hz(void)
 {
+    tsc_ready();
     return hz;
 }
 
@@ -123,11 +141,13 @@ const char *tsc_source(void)
 
 uint64_t tsc_now_ns(void)
 {
+    tsc_ready();
     uint64_t ticks = rdtsc() - boot_tsc;
     return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_32) >> 32);
 }
 
 uint64_t tsc_from_ns(uint64_t ns)
 {
+    tsc_ready();
     return (uint64_t)(((unsigned __int128)ns * hz) / 1000000000);
 }

@@ -3,7 +3,8 @@
  * files and the cwd), the lock that makes filesystems see one call at a
  * time, and the services fs.h promises filesystems (fs_now).
  *
- * Mounts come from the boot archive (the root) and mount= boot options.
+ * Mounts come from the boot archive (the root; without one, an empty
+ * root made at the first use) and mount= boot options.
  * A mount may cover an existing directory, or a name that does not exist
  * in its parent (a read-only archive cannot grow a /data directory): the
  * name then resolves to the mount, though readdir of the parent does not
@@ -170,8 +171,14 @@ struct loc vfs_covered(struct fs_mount *m)
     return i ? mount_parent[i] : vfs_root();
 }
 
+static void mount_root(void);
+
+/* Without a boot archive the root is an empty one, made here at the
+ * first use: a program that never names a file never pays for it. */
 struct loc vfs_root(void)
 {
+    if (!nmounts)
+        mount_root();
     return vfs_cross_down((struct loc){&mounts[0], mounts[0].root});
 }
 
@@ -208,6 +215,17 @@ static const struct fs_type *type_named(const char *name)
     return NULL;
 }
 
+/* src cut to fit. Not snprintf, which would run musl's whole formatter
+ * at every boot for this copy alone (slow to translate under TCG), nor
+ * strlcpy, which the host build's glibc lacks. */
+static void path_copy(char *dst, size_t size, const char *src)
+{
+    size_t i = 0;
+    for (; i + 1 < size && src[i]; i++)
+        dst[i] = src[i];
+    dst[i] = '\0';
+}
+
 static int mount_at(const struct fs_type *t, const struct fs_source *src,
                     unsigned flags, const char *path)
 {
@@ -220,7 +238,7 @@ static int mount_at(const struct fs_type *t, const struct fs_source *src,
                            .id = nmounts + 1,
                            .covered = m->covered,
                            .covered_ino = m->covered_ino};
-    snprintf(m->path, sizeof m->path, "%s", path);
+    path_copy(m->path, sizeof m->path, path);
     int r = t->mount(m, src);
     if (r < 0)
         return r;
@@ -348,7 +366,12 @@ static void mount_root(void)
 int vfs_init(const char *const *mount_opts, unsigned n)
 {
     int failed = 0;
-    mount_root();
+    const void *data;
+    size_t len;
+    /* now when there is an archive, so a bad one is reported at boot,
+     * or mounts to place in it */
+    if (n || hc_boot_module(0, &data, &len) == 0)
+        mount_root();
     for (unsigned i = 0; i < n; i++)
         failed += mount_option(mount_opts[i]) < 0;
     return failed;
@@ -367,6 +390,8 @@ void vfs_sync_all(void)
 
 void vfs_unmount_all(void)
 {
+    if (!nmounts)
+        return; /* the empty root was never needed */
     vfs_lock();
     for (unsigned i = nmounts; i-- > 0;) {
         struct fs_mount *m = &mounts[i];

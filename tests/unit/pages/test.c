@@ -130,6 +130,22 @@ static void test_one_region(void)
               "free %zu", free_pages());
 }
 
+/* Stacks and page tables come unzeroed (their users write before they
+ * read), everything else zeroed: both from the same bitmap. */
+static void test_unzeroed(void)
+{
+    init_one(256);
+    unsigned char *u = pages_alloc_unzeroed(2);
+    tap_check(u && all_bytes(u, 2 * P, FILL),
+              "alloc_unzeroed(2): the pages keep what they held", "got %p", u);
+    unsigned char *z = hc_pages_alloc(2);
+    tap_check(z && z != u && all_bytes(z, 2 * P, 0) && free_pages() == 251,
+              "hc_pages_alloc after it: other pages, zeroed", "free %zu",
+              free_pages());
+    tap_check(pages_alloc_unzeroed(0) == NULL && free_pages() == 251,
+              "alloc_unzeroed(0) returns NULL and changes nothing", NULL);
+}
+
 /* Runs of 1..20 pages: aligned, in range, zeroed, pairwise disjoint, and
  * writing all of each run disturbs neither the others nor the bitmap. */
 static void test_runs_disjoint(void)
@@ -682,6 +698,7 @@ int main(void)
     }
     test_init_errors();
     test_one_region();
+    test_unzeroed();
     test_runs_disjoint();
     test_exhaustion();
     test_word_boundary();
