@@ -2,10 +2,7 @@
  * netif.c: the interfaces and the stack's thread. net_configure stores
  * ip= options; net_start finds the NICs, waits for their links,
  * applies static addresses or starts DHCP, and waits (bounded) for the
- * leases so the application starts configured. IPv6 on the NICs starts
- * after that, once no frame has come for a while, or a second after
- * the links came up (netif_ip6_due), so that it does not delay IPv4's
- * first answers. The stack's thread takes
+ * leases so the application starts configured. The stack's thread takes
  * every received frame into one buffer per NIC, processes it in place,
  * runs the timers and sleeps until the next deadline or interrupt. A NIC
  * that coalesces received TCP (HC_NET_RX_TSO4) gets a 64 KiB buffer, the
@@ -31,10 +28,8 @@
 #define SLEEP_MAX_NS 1000000000ull /* re-read timers at least this often */
 #define RX_BUDGET 64 /* frames per NIC per round, then the others' turn */
 #define RX_SLACK 64  /* room past the largest frame (VLAN tag, FCS) */
-#define IP6_QUIET_NS 10000000ull  /* IPv6 starts after this without frames */
-#define IP6_LATE_NS 1000000000ull /* or this after the links came up */
-#define LOOP_ADDR 0x0100007fu     /* 127.0.0.1, network order */
-#define LOOP_MASK 0x000000ffu     /* 255.0.0.0 */
+#define LOOP_ADDR 0x0100007fu /* 127.0.0.1, network order */
+#define LOOP_MASK 0x000000ffu /* 255.0.0.0 */
 
 static struct netif nifs[NETIF_MAX];
 static unsigned nif_count;
@@ -64,12 +59,6 @@ static uintptr_t stack_tls[16]; /* musl's %fs:0 self pointer; see below */
  * for a NIC that coalesces (rx_size). */
 static uint8_t *rx_buf[NETIF_MAX];
 _Static_assert(NET_FRAME_MAX + RX_SLACK <= HC_PAGE_SIZE, "rx_buf is a page");
-
-static uint8_t ip6_waiting;   /* the NICs' IPv6 has not started yet */
-static uint8_t ip4_ready;     /* net_start is done: IPv4 is configured */
-static uint64_t ip6_latest;   /* when IPv6 starts at the latest */
-static uint64_t ip6_quiet_at; /* when it starts if no frame comes first */
-static uint64_t rx_frames;    /* frames taken from the NICs so far */
 
 static hc_tid waiters[HC_THREADS_MAX];
 static unsigned nwaiters;
@@ -178,7 +167,6 @@ static int netif_drain(struct netif *nif)
             return 0;
         if (len <= 0)
             continue;
-        rx_frames++;
         nif->rx_csum_ok =
             (m.flags & (HC_NET_F_CSUM_VALID | HC_NET_F_CSUM_PARTIAL)) != 0;
         nif->rx_meta = &m;
@@ -205,37 +193,6 @@ static uint64_t netif_timers(void)
     return next;
 }
 
-/* IPv6 on the NICs starts once IPv4 is configured (net_start is done)
- * and no frame has come for IP6_QUIET_NS, or IP6_LATE_NS after the links
- * came up whatever IPv4 does (an IPv6-only link, a DHCP server that is
- * slow or absent): its addresses, MLD reports and their code's first run
- * (slow under TCG) then come after the application's first IPv4
- * exchange on make run's path, not in the middle of it; RFC 4861 delays
- * a host's first router solicitation by up to a second anyway. 1 if it
- * started now; else *next is lowered to when it may. */
-static int netif_ip6_due(uint64_t *next)
-{
-    static uint64_t seen;
-    if (!ip6_waiting)
-        return 0;
-    uint64_t now = hc_clock_monotonic();
-    if (rx_frames != seen || !ip6_quiet_at) {
-        seen = rx_frames;
-        ip6_quiet_at = now + IP6_QUIET_NS;
-    }
-    uint64_t due =
-        ip4_ready && ip6_quiet_at < ip6_latest ? ip6_quiet_at : ip6_latest;
-    if (now < due) {
-        if (due < *next)
-            *next = due;
-        return 0;
-    }
-    ip6_waiting = 0;
-    for (unsigned i = 0; i < nif_count; i++)
-        ip6_start(&nifs[i]);
-    return 1;
-}
-
 static void netif_thread(void *unused)
 {
     (void)unused;
@@ -252,8 +209,6 @@ static void netif_thread(void *unused)
             early_replay();
             continue;
         }
-        if (netif_ip6_due(&next))
-            continue;
         if (more) {
             hc_thread_yield(); /* let the application take what came */
             continue;
@@ -393,17 +348,15 @@ int net_start(void)
     if (!netif_wait_links())
         kiln_log("net: some links are still down after %llu s; going on",
                  LINK_WAIT_NS / 1000000000ull);
-    /* IPv4 first: a DHCP DISCOVER is out before the stack's thread
-     * starts, whose start then overlaps the server's answer. */
+    /* IPv4 first: a DHCP DISCOVER is out before the stack's thread and
+     * IPv6 start, whose work then overlaps the server's answer. */
     for (unsigned i = 0; i < nif_count; i++)
         netif_apply(&nifs[i]);
-    ip6_waiting = 1;
-    ip6_latest = hc_clock_monotonic() + IP6_LATE_NS;
     if (netif_thread_start() < 0)
         return 0;
+    for (unsigned i = 0; i < nif_count; i++)
+        ip6_start(&nifs[i]);
     netif_kick();
     netif_wait_dhcp();
-    ip4_ready = 1;
-    netif_kick(); /* the stack's thread starts IPv6 (netif_ip6_due) */
     return (int)nif_count;
 }

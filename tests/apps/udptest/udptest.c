@@ -8,6 +8,9 @@
  *                               and a connected socket talk, a closed
  *                               port gives ECONNREFUSED, port 0 binds an
  *                               ephemeral port; exit 0 if all held
+ *   udptest bind6 ADDR          bind a socket to the IPv6 address ADDR
+ *                               at once (a static ip6= address must be
+ *                               there when main starts); exit 0 if bound
  *
  * Prints "udptest: ready" once listening, and one line per failure.
  */
@@ -131,8 +134,27 @@ static void self_refused(void)
     close(fd);
 }
 
+static int bind6(const char *addr)
+{
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(7)};
+    if (inet_pton(AF_INET6, addr, &a.sin6_addr) != 1) {
+        printf("udptest: %s is not an IPv6 address\n", addr);
+        return 2;
+    }
+    int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        printf("udptest: cannot bind [%s]:7: %s\n", addr, strerror(errno));
+        return 1;
+    }
+    printf("udptest: bound [%s]:7\n", addr);
+    close(fd);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "bind6"))
+        return bind6(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "echo"))
         return echo(atoi(argv[2]), atoi(argv[3]));
     if (argc == 2 && !strcmp(argv[1], "self")) {
@@ -142,6 +164,7 @@ int main(int argc, char **argv)
         printf("udptest: self %s\n", fails ? "FAILED" : "passed");
         return fails ? 1 : 0;
     }
-    fprintf(stderr, "usage: udptest echo PORT SECONDS | udptest self\n");
+    fprintf(stderr, "usage: udptest echo PORT SECONDS | udptest self | "
+                    "udptest bind6 ADDR\n");
     return 2;
 }
