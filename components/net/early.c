@@ -61,7 +61,8 @@ void early_hold(struct netif *nif, const uint8_t *pkt, size_t len)
             continue;
         e->nif = nif, e->at = now, e->len = len;
         memcpy(e->pkt, pkt, len);
-        memcpy(e->src, nif->rx_src ? nif->rx_src : (const uint8_t *)"\1", 6);
+        static const uint8_t none[6] = {1}; /* multicast: never learned */
+        memcpy(e->src, nif->rx_src ? nif->rx_src : none, 6);
         return;
     }
 }
