@@ -215,6 +215,12 @@ void platform_idle(uint64_t deadline_ns)
             return;
         }
     }
+    /* A PVH vLAPIC starts software-disabled and Xen raises no vector on
+     * a disabled one, so the hlt below needs it on; and an event marked
+     * without a vector (evtchn_unmask's local path) would not end it. */
+    lapic_ready();
+    if (evtchn_pending_dispatch())
+        return;
     if (deadline_ns)
         singleshot_arm(deadline_ns);
     __asm__ volatile("sti; hlt; cli" ::: "memory");

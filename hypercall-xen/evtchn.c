@@ -209,9 +209,16 @@ int evtchn_idle(uint64_t timeout_abs_ns)
     /* The upcall's vector may not be raised yet (Xen can defer it), and
      * a window for it would reopen the race: dispatch here instead. The
      * vector, when it comes, finds nothing left, which is harmless. */
-    if (xen_shared->vcpu_info[0].evtchn_upcall_pending)
-        irq_dispatch(upcall_vector);
+    evtchn_pending_dispatch();
     return 0;
+}
+
+int evtchn_pending_dispatch(void)
+{
+    if (!xen_shared->vcpu_info[0].evtchn_upcall_pending)
+        return 0;
+    irq_dispatch(upcall_vector);
+    return 1;
 }
 
 /* One port only, and no handler run: the gdb stub waits here inside a

@@ -52,6 +52,8 @@ int evtchn_alloc_unbound(domid_t remote, void (*fn)(unsigned, void *),
  * (interrupts stay off throughout). 0, or -errno if Xen refuses the
  * poll (then nothing was waited for). */
 int evtchn_idle(uint64_t timeout_abs_ns);
+/* Runs the event upcall if an event is marked for it; 1 if it ran. */
+int evtchn_pending_dispatch(void);
 /* Sleep until port is pending (no timeout), then clear it without
  * running its handler; interrupts stay off. 0 or -errno. */
 int evtchn_wait(unsigned port);

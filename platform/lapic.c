@@ -47,7 +47,8 @@ static void timer_interrupt(void)
 
 static void lapic_enable(void);
 
-static void lapic_ready(void)
+/* Enables the local APIC at its first use (the boot does not). */
+void lapic_ready(void)
 {
     if (!regs)
         lapic_enable();

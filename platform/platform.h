@@ -145,6 +145,7 @@ uint64_t pit_window_close(void);
 void lapic_timer_arm(uint64_t deadline_ns);
 void lapic_eoi(void);
 void lapic_idle(uint64_t deadline_ns);
+void lapic_ready(void);
 unsigned lapic_id(void);
 
 /* tls.c: thread pointer blocks and the stack protector's canary */
